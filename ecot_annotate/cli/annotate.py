@@ -1,0 +1,57 @@
+"""`ecot-annotate annotate INPUT --out OUT`: the main job."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ecot_annotate.cli import main
+from ecot_annotate.config import AnnotateConfig
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("input_path", metavar="INPUT")
+@click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
+@click.option("--split", default="train", show_default=True)
+@click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
+@click.option("--profile", default="bridge", show_default=True, help="Built-in profile name or a profile file (.toml/.json).")
+@click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help="Comma-separated: parquet, ecot-json, rlds, lerobot.")
+@click.option("--reasoner", type=click.Choice(["rules", "llm"]), default="rules", show_default=True)
+@click.option("--runner", default="DirectRunner", show_default=True, help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).")
+@click.option("--direct-running-mode", type=click.Choice(["in_memory", "multi_threading", "multi_processing"]), default=None)
+@click.option("--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides).")
+@click.option("--overwrite", is_flag=True, help="Replace an output folder made with other settings.")
+@click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when some episodes were quarantined.")
+@click.pass_context
+def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool) -> None:
+    """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
+    from ecot_annotate.run import run
+
+    beam_args = [f"--runner={runner}", *ctx.args]
+    if direct_running_mode:
+        beam_args.append(f"--direct_running_mode={direct_running_mode}")
+    config = AnnotateConfig(
+        input=input_path,
+        out=out.rstrip("/"),
+        split=split,
+        limit=limit,
+        profile=profile,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        reasoner=reasoner,
+        num_shards=num_shards,
+        overwrite=overwrite,
+        allow_quarantine=allow_quarantine,
+        beam_args=tuple(beam_args),
+    )
+    summary = run(config, progress=runner == "DirectRunner" and sys.stderr.isatty())
+    click.echo(
+        f"annotated {summary['episodes_out']}/{summary['episodes_in']} episodes "
+        f"({summary['steps_out']} steps) in {summary['wall_seconds']:.1f}s -> {config.out}"
+    )
+    if summary["episodes_quarantined"]:
+        click.secho(f"{summary['episodes_quarantined']} episode(s) quarantined: see {config.out}/quarantine/", fg="yellow", err=True)
+        for reason in summary["quarantine_reasons"][:5]:
+            click.echo(f"  - {reason}", err=True)
+        if not allow_quarantine:
+            sys.exit(1)

@@ -1,0 +1,73 @@
+"""The run configuration: nested dataclasses the CLI fills and the library reads.
+
+The CLI only builds an AnnotateConfig and calls `run(config)`; library code never sees click.
+`content_hash` covers every setting that changes an episode's output, so a rerun can tell
+whether finished output was made with the same settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from ecot_annotate.stages.motion import MotionConfig
+
+FORMATS = ("parquet", "ecot-json", "rlds", "lerobot")
+
+
+@dataclass(frozen=True)
+class PerceptionConfig:
+    detector: str = "none"  # none | grounding-dino | owlv2
+    detector_model: str | None = None  # hub id or local folder; None = the backend's default
+    segmenter: str = "none"  # none | sam
+    segmenter_model: str | None = None
+    captioner: str = "none"  # none | transformers | openai
+    captioner_model: str | None = None
+    box_threshold: float = 0.3  # ECoT's Grounding DINO box threshold
+    text_threshold: float = 0.2  # ECoT's Grounding DINO text threshold
+    gripper_prompt: str = "robot gripper"
+    gripper_fit: str = "ransac-projective"  # ransac-projective | affine
+    batch_size: int = 8  # frames per model call, across episodes
+    device: str = "auto"  # auto | cpu | cuda
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str | None = None  # any OpenAI-compatible server; None = OpenAI's
+    model: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"  # the key is read from this variable, never stored
+    timeout_s: float = 60.0
+    max_retries: int = 4
+    concurrency: int = 4
+    max_tokens: int = 2048
+    cache: bool = True
+
+
+@dataclass(frozen=True)
+class AnnotateConfig:
+    input: str
+    out: str
+    source: str = "rlds"  # rlds | lerobot
+    split: str = "train"
+    limit: int | None = None
+    profile: str = "bridge"
+    formats: tuple[str, ...] = ("parquet", "ecot-json")
+    reasoner: str = "rules"  # rules | llm
+    motion: MotionConfig = field(default_factory=MotionConfig)
+    perception: PerceptionConfig = field(default_factory=PerceptionConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    num_shards: int = 0  # 0 = let the runner choose
+    overwrite: bool = False
+    allow_quarantine: bool = False
+    beam_args: tuple[str, ...] = ()  # passed through to Beam (--runner, --project, ...)
+
+    def content_hash(self) -> str:
+        """Hash of what decides an episode's content (not where it is written or how it is run)."""
+        data = asdict(self)
+        for key in ("out", "limit", "overwrite", "allow_quarantine", "beam_args", "num_shards", "formats"):
+            data.pop(key)
+        data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
+        data["perception"].pop("batch_size")
+        data["perception"].pop("device")
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

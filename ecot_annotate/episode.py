@@ -1,0 +1,95 @@
+"""The one in-memory record every stage works on: an episode of robot steps, and its annotation.
+
+Plain dataclasses over numpy so a stage can be tested without Beam or TensorFlow. Images stay as
+the encoded bytes the dataset stored; `decode_image` turns one into pixels only when a stage needs
+them.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+REASONING_FIELDS = ("task", "plan", "subtask", "subtask_reason", "move", "move_reason")
+
+
+@dataclass
+class Episode:
+    """One demonstration, as read from a dataset through a profile."""
+
+    key: str  # stable: file_path + "_" + episode_id where the dataset has them, else dataset/split/index
+    dataset: str
+    instruction: str
+    images: list[bytes]  # primary camera, encoded (JPEG/PNG) exactly as stored
+    image_size: tuple[int, int]  # (width, height) of the primary camera
+    state: np.ndarray  # (T, D) float32, the dataset's proprioceptive state
+    action: np.ndarray  # (T, A) float32
+    xyz: np.ndarray  # (T, 3) end-effector position, picked from state by the profile
+    rotation: np.ndarray  # (T, 3) end-effector roll, pitch, yaw
+    gripper: np.ndarray  # (T,) gripper opening, larger = more open
+    is_first: np.ndarray
+    is_last: np.ndarray
+    is_terminal: np.ndarray
+    file_path: str | None = None
+    episode_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    ground_truth: dict[str, np.ndarray] | None = None  # generated sample only: camera, gripper px, boxes
+    record: bytes | None = None  # the serialized source record, for writers that copy it through
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.images)
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Decode one encoded frame to an (H, W, 3) uint8 array."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+@dataclass
+class Box:
+    """An open-vocabulary detection in pixel coordinates of the image the detector saw."""
+
+    label: str
+    score: float
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+@dataclass
+class StepReasoning:
+    """The six text fields of an ECoT step that a reasoner writes."""
+
+    task: str
+    plan: str
+    subtask: str
+    subtask_reason: str
+    move: str
+    move_reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in REASONING_FIELDS}
+
+
+@dataclass
+class Annotation:
+    """Everything the stages add to an episode, with where each part came from."""
+
+    primitives: list[str] = field(default_factory=list)
+    reasoning: list[StepReasoning] = field(default_factory=list)
+    caption: str | None = None
+    bboxes: list[list[Box]] | None = None  # per step; None when no detector ran
+    gripper: np.ndarray | None = None  # (T, 2) pixels; None when not tracked
+    gripper_reason: str | None = None  # why the gripper is not tracked, when it is not
+    provenance: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class AnnotatedEpisode:
+    episode: Episode
+    annotation: Annotation

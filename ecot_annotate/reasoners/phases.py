@@ -1,0 +1,70 @@
+"""Split an episode into subtasks at the gripper's close/open events.
+
+Both reasoners use this: the rule reasoner writes its text from it, and the LLM reasoner checks
+its answer's subtasks against the motion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecot_annotate.stages.instruction import ParsedInstruction
+from ecot_annotate.stages.motion import gripper_events
+
+
+@dataclass
+class Phase:
+    kind: str  # reach | grasp | carry | release | retreat | act
+    start: int
+    end: int  # exclusive
+
+    def steps(self) -> range:
+        return range(self.start, self.end)
+
+
+def _run_end(prims: list[str], start: int, word: str) -> int:
+    end = start
+    while end < len(prims) and word in prims[end]:
+        end += 1
+    return end
+
+
+def split_phases(prims: list[str], has_object: bool = True) -> list[Phase]:
+    """Approach / grasp / carry / release / retreat, dropping the ones with no steps.
+
+    With no grasp in the episode the whole episode is one phase: reaching the object when the
+    instruction names one, else acting as the instruction says.
+    """
+    n = len(prims)
+    events = gripper_events(prims)
+    close = next((t for t, kind in events if kind == "close"), None)
+    if close is None:
+        return [Phase("reach" if has_object else "act", 0, n)] if n else []
+    close_end = _run_end(prims, close, "close gripper")
+    open_ = next((t for t, kind in events if kind == "open" and t >= close_end), None)
+    bounds = [("reach", 0, close), ("grasp", close, close_end)]
+    if open_ is None:
+        bounds.append(("carry", close_end, n))
+    else:
+        open_end = _run_end(prims, open_, "open gripper")
+        bounds += [("carry", close_end, open_), ("release", open_, open_end), ("retreat", open_end, n)]
+    return [Phase(kind, start, end) for kind, start, end in bounds if end > start]
+
+
+def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
+    """The subtask sentence of a phase, in the instruction's own words where it has them."""
+    obj = f"the {parsed.obj}" if parsed.obj else "the object"
+    target = f" to the {parsed.target}" if parsed.target else ""
+    if kind == "reach":
+        return f"move to {obj}"
+    if kind == "grasp":
+        return f"grasp {obj}"
+    if kind == "carry":
+        if parsed.verb in {"put", "place", "move", "pick", "take", "bring", "transfer", "carry", ""} or not parsed.verb:
+            return f"carry {obj}{target}" if target else f"lift {obj}"
+        return f"{parsed.verb} {obj}{target}"
+    if kind == "release":
+        return f"release {obj}" + (f" in the {parsed.target}" if parsed.target else "")
+    if kind == "retreat":
+        return "move the gripper away"
+    return parsed.text or "follow the instruction"

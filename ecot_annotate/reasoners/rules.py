@@ -1,0 +1,75 @@
+"""The offline, deterministic reasoner: plain sentences from the instruction and the motion.
+
+It needs no model and no network, so the pipeline always produces a complete chain; the LLM
+reasoner falls back to it, per episode, when an answer cannot be validated.
+"""
+
+from __future__ import annotations
+
+from ecot_annotate.episode import Annotation, Episode, StepReasoning
+from ecot_annotate.reasoners.phases import describe_phase, split_phases
+from ecot_annotate.stages.instruction import parse_instruction
+from ecot_annotate.stages.motion import STOP
+
+_WHY_SUBTASK = {
+    "reach": "The {obj} has to be in the gripper before it can be moved, so the gripper first goes to it.",
+    "grasp": "The gripper is at the {obj}, so it closes to hold it.",
+    "carry": "The {obj} is held, so it can now be taken where the task wants it{target_clause}.",
+    "release": "The {obj} is where it should be, so the gripper lets go of it.",
+    "retreat": "The {obj} is in place, so the gripper moves clear of it and the task is done.",
+    "act": "This is the motion the task asks for: {task}.",
+}
+_GOAL = {
+    "reach": "closer to the {obj}",
+    "grasp": "into place around the {obj}",
+    "carry": "with the {obj} {toward}",
+    "release": "over the spot where the {obj} goes",
+    "retreat": "away from the {obj}",
+    "act": "where the task needs it",
+}
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
+
+
+def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
+    if primitive == STOP:
+        return f"The gripper holds still for a moment before going on to {words['subtask']}."
+    if "close gripper" in primitive:
+        return f"Closing the gripper takes hold of the {words['obj']}."
+    if "open gripper" in primitive:
+        return f"Opening the gripper lets go of the {words['obj']}."
+    goal = _GOAL[kind].format(**words)
+    return f"To {words['subtask']}, the gripper must {primitive} to get {goal}."
+
+
+class RuleReasoner:
+    """Segments at gripper events (approach, grasp, carry, release, retreat) and explains each move."""
+
+    name = "rules"
+
+    def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
+        parsed = parse_instruction(episode.instruction)
+        prims = annotation.primitives
+        phases = split_phases(prims, has_object=bool(parsed.obj))
+        subtasks = [describe_phase(p.kind, parsed) for p in phases]
+        obj = parsed.obj or "object"
+        words = {
+            "obj": obj,
+            "task": parsed.text,
+            "toward": f"toward the {parsed.target}" if parsed.target else "along",
+            "target_clause": f": the {parsed.target}" if parsed.target else "",
+        }
+        task = _sentence(episode.instruction) or "Follow the instruction."
+        steps: list[StepReasoning] = []
+        for index, phase in enumerate(phases):
+            plan = ", ".join(subtasks[index:])
+            subtask_reason = _WHY_SUBTASK[phase.kind].format(**words)
+            for t in phase.steps():
+                move_reason = _move_reason(prims[t], phase.kind, {**words, "subtask": subtasks[index]})
+                steps.append(StepReasoning(task, _sentence(plan), _sentence(subtasks[index]), subtask_reason, prims[t], move_reason))
+        annotation.reasoning = steps
+        annotation.provenance.update({"reasoning_source": "rules", "reasoning_model": "rules"})
+        return annotation

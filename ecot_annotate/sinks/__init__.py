@@ -1,0 +1,1 @@
+"""Sinks turn AnnotatedEpisodes into the files people train on."""

@@ -1,0 +1,63 @@
+"""Step-level rows of the Parquet output, in the Arrow schema of schemas/annotated_step.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from ecot_annotate import __version__
+from ecot_annotate.chain import clean_text, step_chain
+from ecot_annotate.episode import AnnotatedEpisode
+from ecot_annotate.schema import load_schema
+
+
+def step_rows(annotated: AnnotatedEpisode) -> list[dict[str, Any]]:
+    """One dict per step, matching the Arrow schema field for field."""
+    ep, ann = annotated.episode, annotated.annotation
+    prov = ann.provenance
+    rows = []
+    for t in range(ep.n_steps):
+        reasoning = {k: clean_text(v) for k, v in ann.reasoning[t].as_dict().items()}
+        rows.append(
+            {
+                "dataset": ep.dataset,
+                "episode_key": ep.key,
+                "file_path": ep.file_path,
+                "episode_id": ep.episode_id,
+                "step": t,
+                "n_steps": ep.n_steps,
+                "instruction": ep.instruction,
+                "image": ep.images[t],
+                "image_width": ep.image_size[0],
+                "image_height": ep.image_size[1],
+                "state": ep.state[t].tolist(),
+                "action": ep.action[t].tolist(),
+                "is_first": bool(ep.is_first[t]),
+                "is_last": bool(ep.is_last[t]),
+                "is_terminal": bool(ep.is_terminal[t]),
+                **reasoning,
+                "primitive": ann.primitives[t],
+                "chain": step_chain(annotated, t),
+                "caption": clean_text(ann.caption) if ann.caption else None,
+                "bboxes": None
+                if ann.bboxes is None
+                else [{"label": clean_text(b.label), "score": float(b.score), "box": [float(v) for v in b.box]} for b in ann.bboxes[t]],
+                "gripper_position": None if ann.gripper is None else [float(v) for v in ann.gripper[t]],
+                "gripper_reason": ann.gripper_reason,
+                "reasoning_source": prov.get("reasoning_source", "rules"),
+                "reasoning_model": prov.get("reasoning_model", "rules"),
+                "fallback_reason": prov.get("fallback_reason"),
+                "prompt_hash": prov.get("prompt_hash"),
+                "detector": prov.get("detector"),
+                "segmenter": prov.get("segmenter"),
+                "captioner": prov.get("captioner"),
+                "config_hash": prov.get("config_hash", ""),
+                "tool_version": __version__,
+            }
+        )
+    return rows
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=load_schema())

@@ -1,0 +1,1 @@
+"""Sources turn a dataset folder into Episodes, one record at a time."""

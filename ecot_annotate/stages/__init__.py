@@ -1,0 +1,1 @@
+"""Stages: small functions or classes over the Episode model, each testable without Beam."""

@@ -1,0 +1,1 @@
+"""Beam pipelines: they fan episodes out, run the stages, and write the sinks; nothing more."""

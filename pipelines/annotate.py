@@ -1,0 +1,155 @@
+"""The annotation pipeline: RLDS shards -> episodes -> stages -> Parquet / ECoT JSON / quarantine.
+
+Only orchestration lives here. Every DoFn builds what it needs in `setup()` (models, clients), holds
+no global state and pickles, so the same graph runs on DirectRunner, Dataflow, Flink or Spark.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.errors import EpisodeError
+from ecot_annotate.schema import load_schema
+from ecot_annotate.sinks.ecot_json import entry_line
+from ecot_annotate.sinks.parquet import step_rows
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, Shard, read_shard
+
+QUARANTINE = "quarantine"
+NAMESPACE = "ecot"
+
+
+def quarantine_record(key: str, stage: str, error: str, source: str) -> dict[str, str]:
+    return {"key": key, "stage": stage, "error": error, "source": source}
+
+
+class ReadShardFn(beam.DoFn):
+    """Every record of a shard with its position; unreadable records go to quarantine."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.records = Metrics.counter(NAMESPACE, "episodes_in")
+
+    def process(self, shard: Shard):
+        for pos, data, error in read_shard(shard):
+            if self.limit is not None and (shard.first_index or 0) + pos >= self.limit:
+                return
+            self.records.inc()
+            where = f"{shard.path}:{pos}"
+            if data is None:
+                yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, "read", error or "unreadable", where))
+            else:
+                yield shard, pos, data
+
+
+class DecodeFn(beam.DoFn):
+    def __init__(self, dataset: RldsDataset, config: AnnotateConfig):
+        from ecot_annotate.profiles import load_profile
+
+        self.dataset, self.profile = dataset, load_profile(config.profile)
+        self.steps_in = Metrics.counter(NAMESPACE, "steps_in")
+        self.us = Metrics.distribution(NAMESPACE, "us_decode")
+
+    def setup(self):
+        self.decoder = EpisodeDecoder(self.dataset, self.profile)
+
+    def process(self, item: tuple[Shard, int, bytes]):
+        shard, pos, data = item
+        where = f"{shard.path}:{pos}"
+        start = time.perf_counter()
+        try:
+            episode = self.decoder.decode(data, shard, pos)
+        except EpisodeError as exc:
+            yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, exc.stage, exc.reason, where))
+            return
+        self.us.update(int(1e6 * (time.perf_counter() - start)))
+        self.steps_in.inc(episode.n_steps)
+        yield episode
+
+
+class AnnotateFn(beam.DoFn):
+    """Per-episode stages (motion, reasoning, validation); failures go to quarantine."""
+
+    def __init__(self, config: AnnotateConfig, total: int | None, progress: bool):
+        self.config, self.total, self.progress = config, total, progress
+        self.episodes_out = Metrics.counter(NAMESPACE, "episodes_out")
+        self.steps_out = Metrics.counter(NAMESPACE, "steps_out")
+
+    def setup(self):
+        from ecot_annotate.stages.annotate_episode import EpisodeAnnotator
+
+        self.timers: dict[str, Any] = {}
+        self.annotator = EpisodeAnnotator(self.config, timer=self._time)
+        self.bar = None
+        if self.progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit="episode", desc="annotate", leave=False)
+
+    def _time(self, stage: str, seconds: float) -> None:
+        if stage not in self.timers:
+            self.timers[stage] = Metrics.distribution(NAMESPACE, f"us_{stage}")
+        self.timers[stage].update(int(1e6 * seconds))
+
+    def process(self, episode):
+        try:
+            annotated = self.annotator(episode)
+        except EpisodeError as exc:
+            yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(episode.key, exc.stage, exc.reason, episode.key))
+            return
+        finally:
+            if self.bar is not None:
+                self.bar.update(1)
+        self.episodes_out.inc()
+        self.steps_out.inc(episode.n_steps)
+        yield annotated
+
+    def teardown(self):
+        if getattr(self, "bar", None) is not None:
+            self.bar.close()
+
+
+def _shards(config: AnnotateConfig) -> int:
+    return config.num_shards or 0
+
+
+def build(pipeline: beam.Pipeline, config: AnnotateConfig, dataset: RldsDataset, staging: str, progress: bool = False) -> None:
+    """Add the whole annotation graph to `pipeline`, writing under the `staging` folder."""
+    total = dataset.num_episodes if config.limit is None else min(config.limit, dataset.num_episodes or config.limit)
+    read = (
+        pipeline
+        | "Shards" >> beam.Create(dataset.shards)
+        | "FanOutShards" >> beam.Reshuffle()
+        | "Read" >> beam.ParDo(ReadShardFn(config.limit)).with_outputs(QUARANTINE, main="records")
+    )
+    decoded = (
+        read.records
+        | "FanOutEpisodes" >> beam.Reshuffle()
+        | "Decode" >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
+    )
+    annotated = decoded.episodes | "Annotate" >> beam.ParDo(AnnotateFn(config, total, progress)).with_outputs(QUARANTINE, main="annotated")
+    episodes = annotated.annotated
+    if "parquet" in config.formats:
+        _ = (
+            episodes
+            | "StepRows" >> beam.FlatMap(step_rows)
+            | "WriteParquet"
+            >> beam.io.WriteToParquet(f"{staging}/parquet/steps", load_schema(), num_shards=_shards(config), file_name_suffix=".parquet")
+        )
+    if "ecot-json" in config.formats:
+        _ = (
+            episodes
+            | "EcotLines" >> beam.Map(entry_line)
+            | "WriteEcotParts" >> beam.io.WriteToText(f"{staging}/ecot/parts/entries", file_name_suffix=".jsonl", num_shards=_shards(config))
+        )
+    _ = (
+        (read[QUARANTINE], decoded[QUARANTINE], annotated[QUARANTINE])
+        | "AllQuarantine" >> beam.Flatten()
+        | "QuarantineJson" >> beam.Map(lambda rec: json.dumps(rec, sort_keys=True))
+        | "WriteQuarantine" >> beam.io.WriteToText(f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1)
+    )
