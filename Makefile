@@ -21,7 +21,7 @@ $(STAMP): setup.cfg setup.py
 
 demo: install
 	$(CLI) make-sample demo/sample --episodes 8
-	$(CLI) annotate demo/sample/ecot_sample/1.0.0 --out demo/out --format parquet,ecot-json,rlds --allow-quarantine
+	$(CLI) annotate demo/sample/ecot_sample/1.0.0 --out demo/out --overwrite
 	$(CLI) show demo/out --episode 0 --step 0
 	$(CLI) show demo/out --episode 0 --step 12
 	@echo "Outputs: demo/out (parquet/, ecot/reasonings.json, rlds/, summary.json)"

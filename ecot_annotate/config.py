@@ -51,7 +51,7 @@ class AnnotateConfig:
     source: str = "rlds"  # rlds | lerobot
     split: str = "train"
     limit: int | None = None
-    profile: str = "bridge"
+    profile: str = "auto"  # built-in name, a profile file, or auto (by dataset name, else bridge)
     formats: tuple[str, ...] = ("parquet", "ecot-json")
     reasoner: str = "rules"  # rules | llm
     motion: MotionConfig = field(default_factory=MotionConfig)

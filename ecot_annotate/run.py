@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from ecot_annotate import __version__
 from ecot_annotate.config import FORMATS, AnnotateConfig
 from ecot_annotate.errors import EcotError, InputError
-from ecot_annotate.profiles import load_profile
+from ecot_annotate.profiles import load_profile, resolve_profile_name
 from ecot_annotate.sinks.ecot_json import merge_lines
 from ecot_annotate.sources.rlds import check_profile, open_rlds
 
@@ -102,8 +103,9 @@ def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
     unknown = [f for f in config.formats if f not in FORMATS]
     if unknown:
         raise InputError(f"unknown output format(s) {unknown}; choose from {', '.join(FORMATS)}")
-    profile = load_profile(config.profile)
     dataset = open_rlds(config.input, config.split)
+    config = replace(config, profile=resolve_profile_name(config.profile, dataset.name))
+    profile = load_profile(config.profile)
     check_profile(dataset, profile)
     prepare_output(config)
     start = time.perf_counter()

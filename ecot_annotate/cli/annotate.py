@@ -15,7 +15,7 @@ from ecot_annotate.config import AnnotateConfig
 @click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
 @click.option("--split", default="train", show_default=True)
 @click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
-@click.option("--profile", default="bridge", show_default=True, help="Built-in profile name or a profile file (.toml/.json).")
+@click.option("--profile", default="auto", show_default=True, help="Built-in profile name, a profile file (.toml/.json), or auto (by dataset name, else bridge).")
 @click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help="Comma-separated: parquet, ecot-json, rlds, lerobot.")
 @click.option("--reasoner", type=click.Choice(["rules", "llm"]), default="rules", show_default=True)
 @click.option("--runner", default="DirectRunner", show_default=True, help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).")

@@ -1,0 +1,19 @@
+"""`ecot-annotate make-sample OUT_DIR`: a generated RLDS sample for demos on any machine."""
+
+from __future__ import annotations
+
+import click
+
+from ecot_annotate.cli import main
+
+
+@main.command("make-sample")
+@click.argument("out_dir")
+@click.option("--episodes", type=int, default=8, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def make_sample(out_dir: str, episodes: int, seed: int) -> None:
+    """Write a small RLDS dataset (Bridge layout, 256x256, with ground truth) of tabletop scenes."""
+    from ecot_annotate.sample import write_sample
+
+    path = write_sample(out_dir, episodes=episodes, seed=seed)
+    click.echo(f"wrote {episodes} episodes to {path} (annotate with --profile ecot_sample)")
