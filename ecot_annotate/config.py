@@ -42,6 +42,7 @@ class LLMConfig:
     concurrency: int = 4
     max_tokens: int = 2048
     cache: bool = True
+    cache_dir: str | None = None  # None = $ECOT_ANNOTATE_CACHE or ~/.cache/ecot-annotate/llm
 
 
 @dataclass(frozen=True)

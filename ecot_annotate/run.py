@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from ecot_annotate import __version__
 from ecot_annotate.config import FORMATS, AnnotateConfig
 from ecot_annotate.errors import EcotError, InputError
+from ecot_annotate.manifest import Manifest, atomic_write
 from ecot_annotate.profiles import load_profile, resolve_profile_name
+from ecot_annotate.publish import clear_staging, new_staging, publish
 from ecot_annotate.sinks.ecot_json import merge_lines
+from ecot_annotate.sinks.rlds import source_version, write_metadata
 from ecot_annotate.sources.rlds import check_profile, open_rlds
+from pipelines.formats import rlds_folder
+
+PUBLISHED = {"parquet": "parquet", "ecot-json": "ecot", "rlds": "rlds", "lerobot": "lerobot"}  # format -> folder in OUT
 
 
 def _fs():
@@ -41,11 +47,6 @@ def _delete(pattern: str) -> None:
         fs.delete(paths)
 
 
-def _write_json(path: str, data: Any) -> None:
-    with _fs().create(path) as handle:
-        handle.write(json.dumps(data, indent=2, sort_keys=True).encode())
-
-
 def previous_summary(out: str) -> dict | None:
     path = f"{out}/summary.json"
     if not _fs().exists(path):
@@ -55,15 +56,38 @@ def previous_summary(out: str) -> dict | None:
 
 
 def prepare_output(config: AnnotateConfig) -> None:
-    """Refuse to mix outputs of different settings; clear what this run will write again."""
-    previous = previous_summary(config.out)
-    if previous and previous.get("config_hash") != config.content_hash() and not config.overwrite:
-        raise EcotError(
-            f"{config.out} holds a run made with other settings (config {previous.get('config_hash')}, "
-            f"now {config.content_hash()}); choose another --out or pass --overwrite"
-        )
-    for pattern in ("parquet/*", "ecot/parts/*", "ecot/reasonings.json", "quarantine/*", "summary.json"):
-        _delete(f"{config.out}/{pattern}")
+    """Refuse to mix outputs of different settings; with --overwrite, start the folder afresh.
+
+    Episodes committed by an earlier run with the same settings stay: this run resumes from them.
+    """
+    manifest = Manifest(config.out)
+    previous_hash = (manifest.run_info() or previous_summary(config.out) or {}).get("config_hash")
+    if previous_hash and previous_hash != config.content_hash():
+        if not config.overwrite:
+            raise EcotError(
+                f"{config.out} holds a run made with other settings (config {previous_hash}, "
+                f"now {config.content_hash()}); choose another --out or pass --overwrite"
+            )
+        manifest.clear()
+        for pattern in ("parquet/*", "ecot/*", "rlds/**", "lerobot/**", "quarantine/*", "summary.json"):
+            _delete(f"{config.out}/{pattern}")
+    manifest.start(config.content_hash(), asdict(config))
+
+
+def finish_formats(config: AnnotateConfig, dataset: Any, staging: str) -> int:
+    """Turn the pipeline's parts into finished formats inside `staging`; returns ECoT JSON entries."""
+    written = 0
+    if "ecot-json" in config.formats:
+        with _fs().create(f"{staging}/ecot/reasonings.json") as handle:
+            written = merge_lines(_read_lines(f"{staging}/ecot/parts/*"), handle)
+        _delete(f"{staging}/ecot/parts/*")
+    if "rlds" in config.formats:
+        write_metadata(rlds_folder(staging, dataset), dataset.features_json, source_version(dataset.root))
+    if "lerobot" in config.formats:
+        from ecot_annotate.sinks.lerobot import finish_lerobot
+
+        finish_lerobot(staging, config, dataset)
+    return written
 
 
 def pipeline_options(config: AnnotateConfig):
@@ -107,19 +131,21 @@ def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
     config = replace(config, profile=resolve_profile_name(config.profile, dataset.name))
     profile = load_profile(config.profile)
     check_profile(dataset, profile)
+    if config.reasoner == "llm":
+        from ecot_annotate.reasoners.llm_client import check_llm_config
+
+        check_llm_config(config.llm)
     prepare_output(config)
+    staging = new_staging(config.out)
     start = time.perf_counter()
     pipeline = beam.Pipeline(options=pipeline_options(config))
-    build(pipeline, config, dataset, config.out, progress=progress)
+    build(pipeline, config, dataset, staging, progress=progress, resume_from=config.out)
     result = pipeline.run()
     result.wait_until_finish()
     counters, stages = _metrics(result)
-    written = 0
-    if "ecot-json" in config.formats:
-        with _fs().create(f"{config.out}/ecot/reasonings.json") as handle:
-            written = merge_lines(_read_lines(f"{config.out}/ecot/parts/*"), handle)
-        _delete(f"{config.out}/ecot/parts/*")
-    quarantined = [json.loads(line) for line in _read_lines(f"{config.out}/quarantine/*.jsonl") if line.strip()]
+    written = finish_formats(config, dataset, staging)
+    quarantined = [json.loads(line) for line in _read_lines(f"{staging}/quarantine/*.jsonl") if line.strip()]
+    publish(staging, config.out, [*(PUBLISHED[f] for f in config.formats), "quarantine"])
     summary = {
         "tool_version": __version__,
         "config_hash": config.content_hash(),
@@ -135,7 +161,8 @@ def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
             "captioner": config.perception.captioner,
         },
         "episodes_in": counters.get("episodes_in", 0),
-        "episodes_out": counters.get("episodes_out", 0),
+        "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
+        "episodes_resumed": counters.get("episodes_resumed", 0),
         "episodes_quarantined": len(quarantined),
         "steps_in": counters.get("steps_in", 0),
         "steps_out": counters.get("steps_out", 0),
@@ -144,5 +171,10 @@ def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
         "stage_seconds": stages,
         "wall_seconds": round(time.perf_counter() - start, 3),
     }
-    _write_json(f"{config.out}/summary.json", summary)
+    if config.reasoner == "llm":
+        from ecot_annotate.reasoners.llm_usage import llm_summary
+
+        summary["llm"] = {"model": config.llm.model, **llm_summary(counters)}
+    atomic_write(f"{config.out}/summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
+    clear_staging(config.out)
     return summary

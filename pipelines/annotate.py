@@ -15,10 +15,13 @@ from apache_beam.metrics import Metrics
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import EpisodeError
+from ecot_annotate.profiles import load_profile
 from ecot_annotate.schema import load_schema
 from ecot_annotate.sinks.ecot_json import entry_line
 from ecot_annotate.sinks.parquet import step_rows
 from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, Shard, read_shard
+from pipelines.formats import write_lerobot_parts, write_rlds
+from pipelines.resume import TODO, CommitFn, ResumeFn
 
 QUARANTINE = "quarantine"
 NAMESPACE = "ecot"
@@ -84,7 +87,8 @@ class AnnotateFn(beam.DoFn):
         from ecot_annotate.stages.annotate_episode import EpisodeAnnotator
 
         self.timers: dict[str, Any] = {}
-        self.annotator = EpisodeAnnotator(self.config, timer=self._time)
+        self.counters: dict[str, Any] = {}
+        self.annotator = EpisodeAnnotator(self.config, timer=self._time, counter=self._count)
         self.bar = None
         if self.progress:
             from tqdm import tqdm
@@ -95,6 +99,11 @@ class AnnotateFn(beam.DoFn):
         if stage not in self.timers:
             self.timers[stage] = Metrics.distribution(NAMESPACE, f"us_{stage}")
         self.timers[stage].update(int(1e6 * seconds))
+
+    def _count(self, name: str, value: int = 1) -> None:
+        if name not in self.counters:
+            self.counters[name] = Metrics.counter(NAMESPACE, name)
+        self.counters[name].inc(value)
 
     def process(self, episode):
         try:
@@ -118,8 +127,30 @@ def _shards(config: AnnotateConfig) -> int:
     return config.num_shards or 0
 
 
-def build(pipeline: beam.Pipeline, config: AnnotateConfig, dataset: RldsDataset, staging: str, progress: bool = False) -> None:
-    """Add the whole annotation graph to `pipeline`, writing under the `staging` folder."""
+def _split_committed(episodes, resume_from: str | None):
+    """(episodes to annotate, episodes already committed in `resume_from`'s manifest, annotated)."""
+    if resume_from is None:
+        return episodes, None
+    split = episodes | "SkipCommitted" >> beam.ParDo(ResumeFn(resume_from)).with_outputs(TODO, main="resumed")
+    return split[TODO], split.resumed
+
+
+def _commit(annotated, resumed, resume_from: str | None):
+    """Commit fresh annotations to the manifest, then join them with the resumed ones."""
+    if resume_from is None:
+        return annotated
+    committed = annotated | "Commit" >> beam.ParDo(CommitFn(resume_from))
+    return (committed, resumed) | "AllAnnotated" >> beam.Flatten()
+
+
+def build(
+    pipeline: beam.Pipeline, config: AnnotateConfig, dataset: RldsDataset, staging: str, progress: bool = False, resume_from: str | None = None
+) -> None:
+    """Add the whole annotation graph to `pipeline`, writing under the `staging` folder.
+
+    With `resume_from` (an output folder), episodes committed in its manifest are not annotated
+    again and every fresh annotation is committed there before it is written.
+    """
     total = dataset.num_episodes if config.limit is None else min(config.limit, dataset.num_episodes or config.limit)
     read = (
         pipeline
@@ -132,8 +163,10 @@ def build(pipeline: beam.Pipeline, config: AnnotateConfig, dataset: RldsDataset,
         | "FanOutEpisodes" >> beam.Reshuffle()
         | "Decode" >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
     )
-    annotated = decoded.episodes | "Annotate" >> beam.ParDo(AnnotateFn(config, total, progress)).with_outputs(QUARANTINE, main="annotated")
-    episodes = annotated.annotated
+    todo, resumed = _split_committed(decoded.episodes, resume_from)
+    annotated = todo | "Annotate" >> beam.ParDo(AnnotateFn(config, total, progress)).with_outputs(QUARANTINE, main="annotated")
+    episodes = _commit(annotated.annotated, resumed, resume_from)
+    writer_quarantine = []
     if "parquet" in config.formats:
         _ = (
             episodes
@@ -147,8 +180,12 @@ def build(pipeline: beam.Pipeline, config: AnnotateConfig, dataset: RldsDataset,
             | "EcotLines" >> beam.Map(entry_line)
             | "WriteEcotParts" >> beam.io.WriteToText(f"{staging}/ecot/parts/entries", file_name_suffix=".jsonl", num_shards=_shards(config))
         )
+    if "rlds" in config.formats:
+        writer_quarantine.append(write_rlds(episodes, dataset, staging, _shards(config)))
+    if "lerobot" in config.formats:
+        writer_quarantine.append(write_lerobot_parts(episodes, staging, load_profile(config.profile).image_key))
     _ = (
-        (read[QUARANTINE], decoded[QUARANTINE], annotated[QUARANTINE])
+        (read[QUARANTINE], decoded[QUARANTINE], annotated[QUARANTINE], *writer_quarantine)
         | "AllQuarantine" >> beam.Flatten()
         | "QuarantineJson" >> beam.Map(lambda rec: json.dumps(rec, sort_keys=True))
         | "WriteQuarantine" >> beam.io.WriteToText(f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from ecot_annotate.cli import main
+from ecot_annotate.cli.llm_options import llm_options, pop_llm_config
 from ecot_annotate.config import AnnotateConfig
 
 
@@ -23,8 +25,9 @@ from ecot_annotate.config import AnnotateConfig
 @click.option("--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides).")
 @click.option("--overwrite", is_flag=True, help="Replace an output folder made with other settings.")
 @click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when some episodes were quarantined.")
+@llm_options
 @click.pass_context
-def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool) -> None:
+def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool, **llm: Any) -> None:
     """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
     from ecot_annotate.run import run
 
@@ -39,6 +42,7 @@ def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: i
         profile=profile,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         reasoner=reasoner,
+        llm=pop_llm_config(llm),
         num_shards=num_shards,
         overwrite=overwrite,
         allow_quarantine=allow_quarantine,
@@ -49,6 +53,10 @@ def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: i
         f"annotated {summary['episodes_out']}/{summary['episodes_in']} episodes "
         f"({summary['steps_out']} steps) in {summary['wall_seconds']:.1f}s -> {config.out}"
     )
+    if "llm" in summary:
+        from ecot_annotate.reasoners.llm_usage import describe
+
+        click.echo(describe(summary["llm"]))
     if summary["episodes_quarantined"]:
         click.secho(f"{summary['episodes_quarantined']} episode(s) quarantined: see {config.out}/quarantine/", fg="yellow", err=True)
         for reason in summary["quarantine_reasons"][:5]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Annotation, AnnotatedEpisode, Episode
 from ecot_annotate.errors import EpisodeError
+from ecot_annotate.reasoners.llm_usage import Count, no_count
 from ecot_annotate.reasoners.rules import RuleReasoner
 from ecot_annotate.stages.motion import primitives
 
@@ -27,14 +28,17 @@ def motion_stage(episode: Episode, annotation: Annotation, config: AnnotateConfi
     return annotation
 
 
-def build_reasoner(config: AnnotateConfig):
-    """The reasoner named in the config (the LLM one imports its client only when asked for)."""
+def build_reasoner(config: AnnotateConfig, count: Count = no_count):
+    """The reasoner named in the config (the LLM one imports its client only when asked for).
+
+    `count(name, n)` receives the LLM reasoner's usage counters (requests, tokens, fallbacks).
+    """
     if config.reasoner == "rules":
         return RuleReasoner()
     if config.reasoner == "llm":
         from ecot_annotate.reasoners.llm import LLMReasoner
 
-        return LLMReasoner(config.llm)
+        return LLMReasoner(config.llm, count)
     raise ValueError(f"unknown reasoner '{config.reasoner}' (rules, llm)")
 
 
@@ -52,10 +56,10 @@ def check_complete(annotated: AnnotatedEpisode) -> None:
 class EpisodeAnnotator:
     """Motion -> reasoning -> validation for one episode; built once per worker."""
 
-    def __init__(self, config: AnnotateConfig, timer: StageTimer = _no_timer):
+    def __init__(self, config: AnnotateConfig, timer: StageTimer = _no_timer, counter: Count = no_count):
         self.config = config
         self.timer = timer
-        self.reasoner = build_reasoner(config)
+        self.reasoner = build_reasoner(config, counter)
         self.config_hash = config.content_hash()
 
     def __call__(self, episode: Episode, annotation: Annotation | None = None) -> AnnotatedEpisode:
