@@ -7,7 +7,7 @@ SHARED_BRIDGE := ../shared/data/bridge_debug/bridge_dataset/1.0.0
 export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test bench lint format clean
+.PHONY: install browser demo test bench lint format clean
 
 install: $(STAMP)
 
@@ -26,7 +26,11 @@ demo: install
 	$(CLI) show demo/out --episode 0 --step 12
 	@echo "Outputs: demo/out (parquet/, ecot/reasonings.json, rlds/, summary.json)"
 
-test: install
+# The report's browser tests drive Debian's chromium; they skip (saying how to get it) when it is absent.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: the report's browser tests will skip"
+
+test: install browser
 	$(PY) -m pytest -q
 
 bench: install

@@ -1,0 +1,96 @@
+"""What an episode page shows, built from the episode's Parquet rows: frames, boxes, gripper, chain.
+
+Everything here is plain data (JSON-ready); escaping is the template's job.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+from ecot_annotate.chain import GRIPPER_LOOKAHEAD, split_chain
+from ecot_annotate.inspect.quality import primitive_kind, step_disagreements
+
+THUMB_SIZE = 96  # px, the longer side of an index thumbnail
+
+
+def data_uri(image: bytes) -> str:
+    """An encoded frame as a data: URI, with its real type (JPEG or PNG as the dataset stored it)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image)) as img:
+        mime = Image.MIME.get(img.format or "", "application/octet-stream")
+    return f"data:{mime};base64,{base64.b64encode(image).decode()}"
+
+
+def thumbnail_uri(image: bytes) -> str:
+    """A small JPEG of a frame for the index (small frames are kept as they are)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image)) as img:
+        if max(img.size) <= THUMB_SIZE:
+            return data_uri(image)
+        small = img.convert("RGB")
+        small.thumbnail((THUMB_SIZE, THUMB_SIZE))
+        buffer = io.BytesIO()
+        small.save(buffer, format="JPEG", quality=85)
+    return data_uri(buffer.getvalue())
+
+
+def _boxes(value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if value is None:
+        return None
+    return [{"label": b["label"], "score": round(float(b["score"]), 3), "box": [round(float(v), 1) for v in b["box"]]} for b in value]
+
+
+def _segments(values: list[str]) -> list[dict[str, Any]]:
+    """Runs of equal values: [{text, start, length}], for the subtask strip."""
+    runs: list[dict[str, Any]] = []
+    for step, value in enumerate(values):
+        if runs and runs[-1]["text"] == value:
+            runs[-1]["length"] += 1
+        else:
+            runs.append({"text": value, "start": step, "length": 1})
+    return runs
+
+
+def episode_view(rows: list[dict[str, Any]], index: int) -> dict[str, Any]:
+    """The page data of one episode from its step rows (any order; they are sorted by step)."""
+    rows = sorted(rows, key=lambda r: r["step"])
+    first = rows[0]
+    track = [r["gripper_position"] for r in rows]
+    steps = []
+    for t, row in enumerate(rows):
+        ahead = [track[min(s, len(rows) - 1)] for s in range(t + 1, t + GRIPPER_LOOKAHEAD)]
+        steps.append(
+            {
+                "step": row["step"],
+                "image": data_uri(row["image"]),
+                "primitive": row["primitive"],
+                "kind": primitive_kind(row["primitive"]),
+                "subtask": row["subtask"],
+                "tags": list(split_chain(row["chain"]).items()),
+                "boxes": _boxes(row["bboxes"]),
+                "gripper": row["gripper_position"],
+                "gripper_next": [p for p in ahead if p is not None] if row["gripper_position"] is not None else [],
+                "disagreements": step_disagreements(row["primitive"], row["move"], row["subtask"]),
+            }
+        )
+    return {
+        "index": index,
+        "key": first["episode_key"],
+        "instruction": first["instruction"],
+        "caption": first.get("caption"),
+        "n_steps": len(rows),
+        "width": first["image_width"],
+        "height": first["image_height"],
+        "reasoning_source": first["reasoning_source"],
+        "reasoning_model": first["reasoning_model"],
+        "fallback_reason": first["fallback_reason"],
+        "gripper_reason": first["gripper_reason"],
+        "detector": first.get("detector"),
+        "perception": any(s["boxes"] is not None or s["gripper"] is not None for s in steps),
+        "subtasks": _segments([s["subtask"] for s in steps]),
+        "steps": steps,
+    }

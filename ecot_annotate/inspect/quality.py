@@ -1,0 +1,288 @@
+"""Quality figures of a finished run: what to look at before training on it.
+
+Reads the Parquet steps (never the images) batch by batch, so it scales to large runs, and the
+run's summary.json where there is one. Perception columns may be null (no detector ran) and a
+gripper-fit residual column may be absent (older runs): every figure then says "not measured"
+rather than zero.
+
+A plan/motion disagreement is a step where the text and the measured motion do not agree:
+the MOVE text is not the primitive computed from the state, the gripper closes while the
+subtask is not about taking hold of something, or it opens while the subtask is not about
+letting go.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ecot_annotate.chain import clean_text
+from ecot_annotate.outputs import open_steps
+
+RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
+GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
+RELEASE_WORDS = ("release", "place", "put", "drop", "open", "let go", "set", "leave")
+DISAGREEMENT_KINDS = ("move differs from primitive", "close gripper outside a grasp subtask", "open gripper outside a release subtask")
+_COLUMNS = (
+    "episode_key",
+    "step",
+    "n_steps",
+    "instruction",
+    "image_width",
+    "primitive",
+    "move",
+    "subtask",
+    "reasoning_source",
+    "fallback_reason",
+    "bboxes",
+    "gripper_position",
+    "gripper_reason",
+)
+
+
+def primitive_kind(primitive: str) -> str:
+    """One colour class per primitive: close, open, stop, rotate (tilt/rotate only) or move."""
+    if "close gripper" in primitive:
+        return "close"
+    if "open gripper" in primitive:
+        return "open"
+    if primitive.strip() == "stop":
+        return "stop"
+    if "move" not in primitive:
+        return "rotate"
+    return "move"
+
+
+def step_disagreements(primitive: str, move: str, subtask: str) -> list[str]:
+    """The ways one step's text contradicts its measured motion (empty when they agree)."""
+    found = []
+    if clean_text(move).lower() != clean_text(primitive).lower():
+        found.append(DISAGREEMENT_KINDS[0])
+    words = subtask.lower()
+    if "close gripper" in primitive and not any(w in words for w in GRASP_WORDS):
+        found.append(DISAGREEMENT_KINDS[1])
+    if "open gripper" in primitive and not any(w in words for w in RELEASE_WORDS):
+        found.append(DISAGREEMENT_KINDS[2])
+    return found
+
+
+def residual_column(names: list[str], schema) -> str | None:
+    """The gripper-fit residual column of this run, if the perception stage wrote one."""
+    import pyarrow as pa
+
+    for name in names:
+        if "residual" not in name:
+            continue
+        kind = schema.field(name).type
+        while pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            kind = kind.value_type
+        if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+            return name
+    return None
+
+
+def _numbers(value: Any) -> list[float]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in _numbers(item)]
+    return [float(value)] if np.isfinite(value) else []
+
+
+@dataclass
+class EpisodeQuality:
+    """Per-episode figures and the flags the index page shows."""
+
+    key: str
+    instruction: str = ""
+    n_steps: int = 0
+    image_width: int = 0
+    source: str = ""
+    fallback_reason: str | None = None
+    steps_without_boxes: int | None = None  # None: no detector ran on this episode
+    boxes: int = 0
+    gripper_tracked: bool = False
+    gripper_reason: str | None = None
+    residuals: list[float] = field(default_factory=list)
+    step_primitives: dict[int, str] = field(default_factory=dict)
+    disagreements: Counter = field(default_factory=Counter)
+    disagreeing_steps: int = 0
+
+    def add(self, row: dict[str, Any], residual_name: str | None) -> None:
+        self.instruction = row["instruction"]
+        self.n_steps += 1
+        self.image_width = row["image_width"]
+        self.fallback_reason = row["fallback_reason"] or self.fallback_reason
+        self.source = "fallback" if self.fallback_reason else row["reasoning_source"]
+        if row["bboxes"] is not None:
+            self.boxes += len(row["bboxes"])
+            self.steps_without_boxes = (self.steps_without_boxes or 0) + (not row["bboxes"])
+        self.gripper_tracked = self.gripper_tracked or row["gripper_position"] is not None
+        self.gripper_reason = row["gripper_reason"] or self.gripper_reason
+        if residual_name:
+            self.residuals.extend(_numbers(row[residual_name]))
+        self.step_primitives[row["step"]] = row["primitive"]
+        found = step_disagreements(row["primitive"], row["move"], row["subtask"])
+        self.disagreements.update(found)
+        self.disagreeing_steps += bool(found)
+
+    @property
+    def primitives(self) -> Counter:
+        return Counter(self.step_primitives.values())
+
+    def step_kinds(self) -> list[str]:
+        return [primitive_kind(self.step_primitives[t]) for t in sorted(self.step_primitives)]
+
+    @property
+    def residual(self) -> float | None:
+        return float(np.median(self.residuals)) if self.residuals else None
+
+    def flags(self, perception: bool) -> list[str]:
+        """Short labels for what looks wrong; `perception` says whether the run tried to track."""
+        flags = []
+        if self.fallback_reason:
+            flags.append("fallback")
+        if self.steps_without_boxes:
+            flags.append(f"{self.steps_without_boxes} steps without boxes")
+        if perception and not self.gripper_tracked:
+            flags.append("gripper not tracked")
+        residual = self.residual
+        if residual is not None and self.image_width and residual > RESIDUAL_FLAG_FRACTION * self.image_width:
+            flags.append(f"gripper fit residual {residual:.1f} px")
+        if self.disagreeing_steps:
+            flags.append(f"{self.disagreeing_steps} plan/motion disagreements")
+        return flags
+
+
+def read_summary(out: str | Path) -> dict[str, Any]:
+    path = Path(out) / "summary.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def episode_quality(out: str | Path) -> tuple[list[EpisodeQuality], str | None]:
+    """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual column used."""
+    dataset = open_steps(out)
+    names = dataset.schema.names
+    residual_name = residual_column(names, dataset.schema)
+    columns = [c for c in _COLUMNS if c in names] + ([residual_name] if residual_name else [])
+    episodes: dict[str, EpisodeQuality] = {}
+    for batch in dataset.to_batches(columns=columns):
+        for row in batch.to_pylist():
+            key = row["episode_key"]
+            if key not in episodes:
+                episodes[key] = EpisodeQuality(key)
+            episodes[key].add(row, residual_name)
+    return [episodes[k] for k in sorted(episodes)], residual_name
+
+
+def _percentiles(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    array = np.asarray(values, dtype=np.float64)
+    return {
+        "n": int(array.size),
+        "median": round(float(np.median(array)), 3),
+        "p90": round(float(np.percentile(array, 90)), 3),
+        "max": round(float(array.max()), 3),
+    }
+
+
+def run_stats(out: str | Path, episodes: list[EpisodeQuality] | None = None, residual_name: str | None = None) -> dict[str, Any]:
+    """Dataset-level quality figures (what `stats --json` prints and the report shows)."""
+    if episodes is None:
+        episodes, residual_name = episode_quality(out)
+    summary = read_summary(out)
+    perception = any(e.steps_without_boxes is not None or e.gripper_tracked for e in episodes)
+    detected = [e for e in episodes if e.steps_without_boxes is not None]
+    primitives: Counter = sum((e.primitives for e in episodes), Counter())
+    kinds: Counter = Counter()
+    for name, count in primitives.items():
+        kinds[primitive_kind(name)] += count
+    disagreements: Counter = sum((e.disagreements for e in episodes), Counter())
+    residuals = [r for e in episodes for r in e.residuals]
+    flagged = [e for e in episodes if e.flags(perception)]
+    return {
+        "run": str(out),
+        "dataset": summary.get("dataset"),
+        "episodes": len(episodes),
+        "steps": sum(e.n_steps for e in episodes),
+        "episodes_in": summary.get("episodes_in"),
+        "episodes_quarantined": summary.get("episodes_quarantined"),
+        "backends": summary.get("backends", {}),
+        "reasoning": {
+            "episodes_by_source": dict(Counter(e.source for e in episodes).most_common()),
+            "steps_by_source": dict(sum((Counter({e.source: e.n_steps}) for e in episodes), Counter()).most_common()),
+            "fallback_reasons": dict(Counter(e.fallback_reason for e in episodes if e.fallback_reason).most_common()),
+        },
+        "boxes": {
+            "detector_ran": bool(detected),
+            "steps_with_boxes": sum(e.n_steps - e.steps_without_boxes for e in detected),
+            "steps_without_boxes": sum(e.steps_without_boxes for e in detected),
+            "steps_not_detected": sum(e.n_steps for e in episodes if e.steps_without_boxes is None),
+            "boxes": sum(e.boxes for e in detected),
+        },
+        "gripper": {
+            "tracked_episodes": sum(e.gripper_tracked for e in episodes),
+            "untracked_episodes": sum(not e.gripper_tracked for e in episodes),
+            "untracked_reasons": dict(Counter(e.gripper_reason for e in episodes if not e.gripper_tracked and e.gripper_reason).most_common()),
+            "residual_column": residual_name,
+            "residual_px": _percentiles(residuals),
+            "residual_flag_fraction_of_width": RESIDUAL_FLAG_FRACTION,
+        },
+        "primitives": {
+            "steps_by_primitive": dict(primitives.most_common()),
+            "steps_by_kind": dict(kinds.most_common()),
+        },
+        "disagreements": {
+            "steps": sum(e.disagreeing_steps for e in episodes),
+            "episodes": sum(bool(e.disagreeing_steps) for e in episodes),
+            "by_kind": {k: disagreements.get(k, 0) for k in DISAGREEMENT_KINDS},
+        },
+        "flagged_episodes": len(flagged),
+    }
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} ({100 * part / whole:.0f}%)" if whole else str(part)
+
+
+def quality_rows(stats: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(section, figure, value) rows: the terminal table and the report's quality table."""
+    steps, episodes = stats["steps"], stats["episodes"]
+    rows = [("run", "episodes annotated", str(episodes)), ("run", "steps annotated", str(steps))]
+    if stats.get("episodes_quarantined") is not None:
+        rows.append(("run", "episodes quarantined", str(stats["episodes_quarantined"])))
+    reasoning = stats["reasoning"]
+    for source, count in reasoning["episodes_by_source"].items():
+        rows.append(("reasoning", f"episodes by {source}", _share(count, episodes)))
+    for reason, count in reasoning["fallback_reasons"].items():
+        rows.append(("reasoning", f"fallback: {reason}", str(count)))
+    boxes = stats["boxes"]
+    if boxes["detector_ran"]:
+        rows.append(("boxes", "steps without boxes", _share(boxes["steps_without_boxes"], steps)))
+        rows.append(("boxes", "boxes in all", str(boxes["boxes"])))
+    if boxes["steps_not_detected"]:
+        rows.append(("boxes", "steps with no detector run", _share(boxes["steps_not_detected"], steps)))
+    gripper = stats["gripper"]
+    rows.append(("gripper", "episodes tracked", _share(gripper["tracked_episodes"], episodes)))
+    for reason, count in gripper["untracked_reasons"].items():
+        rows.append(("gripper", f"not tracked: {reason}", str(count)))
+    residual = gripper["residual_px"]
+    if residual:
+        rows.append(("gripper", "fit residual median / p90 (px)", f"{residual['median']:.2f} / {residual['p90']:.2f}"))
+    else:
+        rows.append(("gripper", "fit residual", "not measured in this run"))
+    for kind, count in stats["primitives"]["steps_by_kind"].items():
+        rows.append(("primitives", f"steps: {kind}", _share(count, steps)))
+    disagreements = stats["disagreements"]
+    rows.append(("plan/motion", "steps disagreeing", _share(disagreements["steps"], steps)))
+    for kind, count in disagreements["by_kind"].items():
+        if count:
+            rows.append(("plan/motion", kind, str(count)))
+    rows.append(("flags", "episodes flagged", _share(stats["flagged_episodes"], episodes)))
+    return rows
