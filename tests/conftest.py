@@ -50,3 +50,35 @@ def sample_run(sample_dir, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample_run")
     run(AnnotateConfig(input=str(sample_dir), out=str(out), profile="ecot_sample"))
     return out
+
+
+def write_rlds(folder: Path, episodes: list[dict], name: str = "ecot_sample") -> Path:
+    """Write example dicts (as `ecot_annotate.sample.make_episode` returns them) as a TFDS folder."""
+    import tensorflow_datasets as tfds
+
+    from ecot_annotate.sample import sample_features
+    from ecot_annotate.sources.tfrecord_file import write_record
+
+    root = Path(folder) / name / "1.0.0"
+    root.mkdir(parents=True, exist_ok=True)
+    features = sample_features()
+    with open(root / f"{name}-train.tfrecord-00000-of-00001", "wb") as handle:
+        for episode in episodes:
+            write_record(handle, features.serialize_example(episode))
+    tfds.folder_dataset.write_metadata(data_dir=str(root), features=features, split_infos=None, check_data=False)
+    return root
+
+
+@pytest.fixture
+def make_episodes():
+    """`make_episodes(n, seed)` -> example dicts of generated episodes, to edit into bad input."""
+    import numpy as np
+
+    from ecot_annotate.sample import Camera, make_episode
+
+    def build(n: int = 3, seed: int = 0) -> list[dict]:
+        rng = np.random.default_rng(seed)
+        camera = Camera.look_at(np.array([0.75, 0.0, 0.45]), np.array([0.3, 0.0, 0.02]))
+        return [make_episode(i, rng, camera) for i in range(n)]
+
+    return build
