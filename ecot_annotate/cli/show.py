@@ -1,6 +1,9 @@
-"""`ecot-annotate show OUT`: print one step's chain as ECoT tags."""
+"""`ecot-annotate show OUT`: print one step's chain as ECoT tags (coloured on a terminal) or as JSON."""
 
 from __future__ import annotations
+
+import json
+import sys
 
 import click
 
@@ -9,19 +12,35 @@ from ecot_annotate.cli import main
 from ecot_annotate.errors import InputError
 from ecot_annotate.outputs import episode_table, resolve_episode
 
+_COLUMNS = ["step", "instruction", "chain", "primitive", "reasoning_source", "reasoning_model", "fallback_reason", "bboxes", "gripper_position"]
+_SOURCE_COLOUR = {"llm": "green", "rules": "blue", "fallback": "yellow"}
+
 
 @main.command()
 @click.argument("out")
 @click.option("--episode", default="0", show_default=True, help="Episode key or index (sorted by key).")
 @click.option("--step", type=int, default=0, show_default=True)
-def show(out: str, episode: str, step: int) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(out: str, episode: str, step: int, fmt: str) -> None:
     """Print the reasoning chain of one step."""
     key = resolve_episode(out, episode)
-    table = episode_table(out, key, columns=["step", "instruction", "chain", "reasoning_source", "fallback_reason"])
+    table = episode_table(out, key, columns=_COLUMNS)
     if not 0 <= step < table.num_rows:
         raise InputError(f"step {step} is out of range: episode has {table.num_rows} steps")
     row = table.slice(step, 1).to_pylist()[0]
-    click.echo(f"episode {key}  step {step}/{table.num_rows - 1}  ({row['reasoning_source']})")
-    click.echo(f"instruction: {row['instruction']}")
-    for tag, text in split_chain(row["chain"]).items():
-        click.echo(f"  {tag} {text}")
+    tags = split_chain(row["chain"])
+    if fmt == "json":
+        record = {"episode": key, "n_steps": table.num_rows, **row, "tags": tags}
+        click.echo(json.dumps(record, indent=2))
+        return
+    styled = sys.stdout.isatty()
+
+    def style(text: str, **kwargs) -> str:
+        return click.style(text, **kwargs) if styled else text
+
+    source = "fallback" if row["fallback_reason"] else row["reasoning_source"]
+    detail = f"{source}: {row['fallback_reason']}" if row["fallback_reason"] else source
+    click.echo(f"{style(f'episode {key}', bold=True)}  step {step}/{table.num_rows - 1}  ({style(detail, fg=_SOURCE_COLOUR.get(source))})")
+    click.echo(f"instruction: {style(row['instruction'], bold=True)}")
+    for tag, text in tags.items():
+        click.echo(f"  {style(tag, fg='cyan', bold=True)} {style(text, fg='magenta') if tag == 'MOVE:' else text}")
