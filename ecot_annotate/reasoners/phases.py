@@ -64,7 +64,7 @@ def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
             return f"carry {obj}{target}" if target else f"lift {obj}"
         return f"{parsed.verb} {obj}{target}"
     if kind == "release":
-        return f"release {obj}" + (f" in the {parsed.target}" if parsed.target else "")
+        return f"release {obj}" + (f" over the {parsed.target}" if parsed.target else "")
     if kind == "retreat":
         return "move the gripper away"
     return parsed.text or "follow the instruction"

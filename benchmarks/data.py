@@ -1,0 +1,18 @@
+"""Where benchmarks get their input: the Bridge sample in ../shared, else a generated sample."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+BRIDGE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bridge_debug" / "bridge_dataset" / "1.0.0"
+
+
+def bench_dataset(episodes: int = 25) -> tuple[Path, str]:
+    """(TFDS version folder, label) of the input the benchmarks measure."""
+    if (BRIDGE / "dataset_info.json").is_file():
+        return BRIDGE, "bridge_debug (25 real Bridge episodes, 250 steps, 64x64)"
+    from ecot_annotate.sample import write_sample
+
+    folder = Path(tempfile.mkdtemp(prefix="ecot-bench-"))
+    return write_sample(folder, episodes=episodes, seed=0), f"generated sample ({episodes} episodes, 256x256)"
