@@ -20,7 +20,6 @@ from ecot_annotate.publish import clear_staging, new_staging, publish
 from ecot_annotate.sinks.ecot_json import merge_lines
 from ecot_annotate.sinks.rlds import source_version, write_metadata
 from ecot_annotate.sources.rlds import check_profile, open_rlds
-from pipelines.formats import rlds_folder
 
 PUBLISHED = {"parquet": "parquet", "ecot-json": "ecot", "rlds": "rlds", "lerobot": "lerobot"}  # format -> folder in OUT
 
@@ -82,6 +81,8 @@ def finish_formats(config: AnnotateConfig, dataset: Any, staging: str) -> int:
             written = merge_lines(_read_lines(f"{staging}/ecot/parts/*"), handle)
         _delete(f"{staging}/ecot/parts/*")
     if "rlds" in config.formats:
+        from pipelines.formats import rlds_folder
+
         write_metadata(rlds_folder(staging, dataset), dataset.features_json, source_version(dataset.root))
     if "lerobot" in config.formats:
         from ecot_annotate.sinks.lerobot import finish_lerobot

@@ -1,0 +1,68 @@
+"""Lossless JSON form of an Annotation, so a committed episode can be reloaded bit for bit.
+
+A resumed run rebuilds every output from these files; numpy arrays keep their dtype and shape and
+floats round-trip exactly, so a resumed run's outputs equal an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import numpy as np
+
+from ecot_annotate.episode import Annotation, Box, StepReasoning
+
+_TYPES = {cls.__name__: cls for cls in (Box, StepReasoning, Annotation)}
+FORMAT_VERSION = 1
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        body = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"__type__": type(value).__name__, **body}
+    if isinstance(value, np.ndarray | np.generic):
+        array = np.asarray(value)
+        return {"__ndarray__": array.tolist(), "dtype": array.dtype.str, "shape": list(array.shape)}
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__ndarray__" in value:
+        array = np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"])).reshape(
+            value["shape"]
+        )
+        return array[()] if array.ndim == 0 else array
+    if "__type__" in value:
+        cls = _TYPES[value["__type__"]]
+        kwargs = {k: _decode(v) for k, v in value.items() if k != "__type__"}
+        for f in dataclasses.fields(cls):
+            if str(f.type).startswith("tuple") and isinstance(kwargs.get(f.name), list):
+                kwargs[f.name] = tuple(kwargs[f.name])
+        return cls(**kwargs)
+    return {k: _decode(v) for k, v in value.items()}
+
+
+def annotation_to_json(key: str, annotation: Annotation) -> str:
+    """One JSON document naming the episode it belongs to."""
+    return json.dumps(
+        {"version": FORMAT_VERSION, "key": key, "annotation": _encode(annotation)}, sort_keys=True
+    )
+
+
+def annotation_from_json(text: str) -> tuple[str, Annotation]:
+    data = json.loads(text)
+    if data.get("version") != FORMAT_VERSION:
+        raise ValueError(
+            f"committed annotation has format version {data.get('version')}, this tool reads {FORMAT_VERSION}"
+        )
+    return data["key"], _decode(data["annotation"])

@@ -1,0 +1,190 @@
+"""Augmented RLDS: the source's own episodes with ECoT reasoning added to every step.
+
+The source record is deserialized with image decoding skipped and serialized again with the
+source's FeaturesDict plus our features, so every original feature (JPEG bytes included) is kept
+as it was. Added per step under `ecot`: the six reasoning fields, the assembled chain, the
+primitive, the boxes and the gripper position; per episode under `ecot_provenance`: where the
+annotation came from. Metadata is written with TFDS's own writer, so `tfds.builder_from_directory`
+reads the folder like any RLDS dataset.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ecot_annotate import __version__
+from ecot_annotate.chain import clean_text, step_chain
+from ecot_annotate.episode import REASONING_FIELDS, AnnotatedEpisode
+from ecot_annotate.errors import EpisodeError, InputError
+from ecot_annotate.sources.rlds import STEPS, _image_decoders
+
+STEP_KEY = "ecot"
+EPISODE_KEY = "ecot_provenance"
+PROVENANCE_FIELDS = (
+    "reasoning_source",
+    "reasoning_model",
+    "fallback_reason",
+    "prompt_hash",
+    "detector",
+    "segmenter",
+    "captioner",
+    "config_hash",
+)
+
+
+def _added_step_features():
+    import tensorflow_datasets as tfds
+
+    text = {name: tfds.features.Text() for name in (*REASONING_FIELDS, "chain", "primitive")}
+    return tfds.features.FeaturesDict(
+        {
+            **text,
+            "box_labels": tfds.features.Sequence(tfds.features.Text()),
+            "box_scores": tfds.features.Sequence(tfds.features.Scalar(dtype=np.float32)),
+            "boxes": tfds.features.Sequence(
+                tfds.features.Tensor(shape=(4,), dtype=np.float32),
+                doc="x0, y0, x1, y1 in pixels of the image the detector saw",
+            ),
+            "gripper_position": tfds.features.Tensor(
+                shape=(2,), dtype=np.float32, doc="x, y in pixels; zeros when not tracked"
+            ),
+            "has_gripper_position": tfds.features.Scalar(dtype=np.bool_),
+        }
+    )
+
+
+def _added_episode_features():
+    import tensorflow_datasets as tfds
+
+    fields = {
+        name: tfds.features.Text()
+        for name in ("episode_key", "tool_version", "caption", "gripper_reason", *PROVENANCE_FIELDS)
+    }
+    return tfds.features.FeaturesDict(
+        {
+            **fields,
+            "image_width": tfds.features.Scalar(dtype=np.int32),
+            "image_height": tfds.features.Scalar(dtype=np.int32),
+        }
+    )
+
+
+def augmented_features(features_json: str):
+    """The source's FeaturesDict with our step and episode features added."""
+    import tensorflow_datasets as tfds
+
+    source = tfds.features.FeatureConnector.from_json(json.loads(features_json))
+    if STEPS not in source:
+        raise InputError("the source has no 'steps' feature: augmented RLDS needs an RLDS input")
+    step_features = dict(source[STEPS].feature.items())
+    if STEP_KEY in step_features or EPISODE_KEY in source:
+        raise InputError(
+            f"the source already has an '{STEP_KEY}' or '{EPISODE_KEY}' feature; it looks annotated already"
+        )
+    step_features[STEP_KEY] = _added_step_features()
+    top = {k: v for k, v in source.items() if k != STEPS}
+    top[STEPS] = tfds.features.Dataset(step_features)
+    top[EPISODE_KEY] = _added_episode_features()
+    return tfds.features.FeaturesDict(top)
+
+
+def _step_values(annotated: AnnotatedEpisode, t: int) -> dict:
+    ann = annotated.annotation
+    boxes = [] if ann.bboxes is None else ann.bboxes[t]
+    values = {k: clean_text(v) for k, v in ann.reasoning[t].as_dict().items()}
+    values.update(
+        chain=step_chain(annotated, t),
+        primitive=ann.primitives[t],
+        box_labels=[clean_text(b.label) for b in boxes],
+        box_scores=np.asarray([b.score for b in boxes], dtype=np.float32),
+        boxes=np.asarray([b.box for b in boxes], dtype=np.float32).reshape(-1, 4),
+        gripper_position=np.zeros(2, np.float32)
+        if ann.gripper is None
+        else np.asarray(ann.gripper[t], dtype=np.float32),
+        has_gripper_position=ann.gripper is not None,
+    )
+    return values
+
+
+def _episode_values(annotated: AnnotatedEpisode) -> dict:
+    ep, ann = annotated.episode, annotated.annotation
+    values = {name: ann.provenance.get(name) or "" for name in PROVENANCE_FIELDS}
+    values.update(
+        episode_key=ep.key,
+        tool_version=__version__,
+        caption=clean_text(ann.caption or ""),
+        gripper_reason=ann.gripper_reason or "",
+        image_width=np.int32(ep.image_size[0]),
+        image_height=np.int32(ep.image_size[1]),
+    )
+    return values
+
+
+class RldsEpisodeWriter:
+    """Serialize annotated episodes as augmented RLDS examples (built once per worker)."""
+
+    def __init__(self, source_features_json: str):
+        self.source_features_json = source_features_json
+        self._source = None
+
+    def _ensure(self) -> None:
+        if self._source is None:
+            import tensorflow_datasets as tfds
+
+            self._source = tfds.features.FeatureConnector.from_json(
+                json.loads(self.source_features_json)
+            )
+            self._decoders = _image_decoders(self._source)
+            self.features = augmented_features(self.source_features_json)
+
+    def serialize(self, annotated: AnnotatedEpisode) -> bytes:
+        self._ensure()
+        ep = annotated.episode
+        if ep.record is None:
+            raise EpisodeError(
+                "write-rlds",
+                "the episode carries no source RLDS record (augmented RLDS needs an RLDS input)",
+            )
+        example = self._source.deserialize_example_np(ep.record, decoders=self._decoders)
+        steps = list(example[STEPS])
+        if len(steps) != ep.n_steps:
+            raise EpisodeError(
+                "write-rlds", f"source record has {len(steps)} steps, the annotation {ep.n_steps}"
+            )
+        for t, step in enumerate(steps):
+            step[STEP_KEY] = _step_values(annotated, t)
+        example[STEPS] = steps
+        example[EPISODE_KEY] = _episode_values(annotated)
+        return self.features.serialize_example(example)
+
+
+def source_version(root: str) -> str:
+    """The version of the source dataset (from its dataset_info.json), for our output folder."""
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(f"{root.rstrip('/')}/dataset_info.json") as handle:
+        return json.loads(handle.read()).get("version") or "1.0.0"
+
+
+def shard_prefix(folder: str, name: str, split: str) -> str:
+    """Beam writes `prefix-SSSSS-of-NNNNN`, the name TFDS expects for `{name}-{split}.tfrecord`."""
+    return f"{folder}/{name}-{split}.tfrecord"
+
+
+SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
+
+
+def write_metadata(folder: str, source_features_json: str, version: str) -> None:
+    """dataset_info.json and features.json from TFDS's writer; split sizes counted from the shards."""
+    import tensorflow_datasets as tfds
+
+    tfds.folder_dataset.write_metadata(
+        data_dir=folder,
+        features=augmented_features(source_features_json),
+        split_infos=None,
+        version=version,
+        check_data=False,
+        description="RLDS episodes with Embodied Chain-of-Thought reasoning added per step (ecot-annotate).",
+    )
