@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from ecot_annotate.chain import clean_text
 from ecot_annotate.episode import StepReasoning
@@ -84,22 +84,21 @@ def _cover(ranges: list[tuple[int, int]], first: int, last: int, what: str) -> l
     return problems
 
 
-def _texts(data: dict[str, Any]) -> list[str]:
-    texts = [data["task"]]
-    for sub in data["subtasks"]:
-        texts += [sub["name"], sub["reason"], *(m["reason"] for m in sub["moves"])]
-    return texts
+def _message(error: ValidationError) -> str:
+    """The schema's complaint in words the model can act on (its text pattern forbids '@')."""
+    if error.validator == "pattern":
+        return "must be one non-empty text without the character '@'"
+    return error.message
 
 
 def validate_answer(data: dict[str, Any], prims: list[str]) -> list[str]:
     """Every problem of a parsed answer for an episode with these primitives; [] when valid."""
     schema_errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if schema_errors:
-        return [f"schema: {'/'.join(map(str, e.absolute_path)) or 'answer'}: {e.message}" for e in schema_errors][:MAX_PROBLEMS]
+        return [f"{'/'.join(map(str, e.absolute_path)) or 'answer'}: {_message(e)}" for e in schema_errors][:MAX_PROBLEMS]
     last = len(prims) - 1
-    problems = [f"a text contains '@': {t[:60]!r}" for t in _texts(data) if "@" in t]
     subtasks = data["subtasks"]
-    problems += _cover([_range(s["steps"]) for s in subtasks], 0, last, "subtask")
+    problems = _cover([_range(s["steps"]) for s in subtasks], 0, last, "subtask")
     for i, sub in enumerate(subtasks):
         first, end = _range(sub["steps"])
         problems += [f"in subtask {i}: {p}" for p in _cover([_range(m["steps"]) for m in sub["moves"]], first, end, "move")]
