@@ -20,6 +20,7 @@ from ecot_annotate.publish import clear_staging, new_staging, publish
 from ecot_annotate.sinks.ecot_json import merge_lines
 from ecot_annotate.sinks.rlds import source_version, write_metadata
 from ecot_annotate.sources.rlds import check_profile, open_rlds
+from ecot_annotate.stages.perception import check_perception
 
 PUBLISHED = {"parquet": "parquet", "ecot-json": "ecot", "rlds": "rlds", "lerobot": "lerobot"}  # format -> folder in OUT
 
@@ -136,6 +137,7 @@ def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
         from ecot_annotate.reasoners.llm_client import check_llm_config
 
         check_llm_config(config.llm)
+    check_perception(config.perception)
     prepare_output(config)
     staging = new_staging(config.out)
     start = time.perf_counter()

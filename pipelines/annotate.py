@@ -105,9 +105,10 @@ class AnnotateFn(beam.DoFn):
             self.counters[name] = Metrics.counter(NAMESPACE, name)
         self.counters[name].inc(value)
 
-    def process(self, episode):
+    def process(self, item):
+        episode, prefilled = item if isinstance(item, tuple) else (item, None)  # perception pre-fills
         try:
-            annotated = self.annotator(episode)
+            annotated = self.annotator(episode, prefilled)
         except EpisodeError as exc:
             yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(episode.key, exc.stage, exc.reason, episode.key))
             return
@@ -164,6 +165,12 @@ def build(
         | "Decode" >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
     )
     todo, resumed = _split_committed(decoded.episodes, resume_from)
+    perception_quarantine = []
+    if config.perception.detector != "none":
+        from pipelines.perception import Perceive
+
+        todo, perception_failed = todo | "Perceive" >> Perceive(config.perception)
+        perception_quarantine.append(perception_failed)
     annotated = todo | "Annotate" >> beam.ParDo(AnnotateFn(config, total, progress)).with_outputs(QUARANTINE, main="annotated")
     episodes = _commit(annotated.annotated, resumed, resume_from)
     writer_quarantine = []
@@ -185,7 +192,7 @@ def build(
     if "lerobot" in config.formats:
         writer_quarantine.append(write_lerobot_parts(episodes, staging, load_profile(config.profile).image_key))
     _ = (
-        (read[QUARANTINE], decoded[QUARANTINE], annotated[QUARANTINE], *writer_quarantine)
+        (read[QUARANTINE], decoded[QUARANTINE], *perception_quarantine, annotated[QUARANTINE], *writer_quarantine)
         | "AllQuarantine" >> beam.Flatten()
         | "QuarantineJson" >> beam.Map(lambda rec: json.dumps(rec, sort_keys=True))
         | "WriteQuarantine" >> beam.io.WriteToText(f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1)

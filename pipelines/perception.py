@@ -1,0 +1,123 @@
+"""Perception in Beam: frames of many episodes batched through the detector and SAM by RunInference.
+
+Episodes fan out into frames (decoded once), RunInference batches frames across episodes
+(`--batch-size`) through a model handler that loads the detector and segmenter once per worker and
+shares them between threads, and the results are grouped back by episode key, joined with the
+episode and assembled into a pre-filled Annotation for the per-episode stages. An episode with a
+bad frame, no vocabulary or a failed inference batch goes to quarantine with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunInference
+
+from ecot_annotate.config import PerceptionConfig
+from ecot_annotate.errors import EpisodeError
+from ecot_annotate.stages.perception import (
+    FramePerceiver,
+    FrameResult,
+    FrameTask,
+    assemble,
+    episode_frames,
+)
+
+QUARANTINE = "quarantine"
+NAMESPACE = "ecot"
+
+
+def _quarantine(key: str, stage: str, error: str) -> beam.pvalue.TaggedOutput:
+    return beam.pvalue.TaggedOutput(QUARANTINE, {"key": key, "stage": stage, "error": error, "source": key})
+
+
+class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver]):
+    """RunInference's seam: builds the FramePerceiver once per worker; batches of `batch_size` frames."""
+
+    def __init__(self, config: PerceptionConfig):
+        super().__init__(min_batch_size=1, max_batch_size=config.batch_size)
+        self.config = config
+
+    def load_model(self) -> FramePerceiver:
+        return FramePerceiver(self.config)
+
+    def run_inference(self, batch: Sequence[FrameTask], model: FramePerceiver, inference_args: dict[str, Any] | None = None) -> Iterable[FrameResult]:
+        return model(list(batch))
+
+    def get_num_bytes(self, batch: Sequence[FrameTask]) -> int:
+        return sum(frame.image.nbytes for frame in batch)
+
+    def get_metrics_namespace(self) -> str:
+        return "ecot_perception"
+
+
+class FramesFn(beam.DoFn):
+    """Episode -> its frames keyed by episode key, and the episode itself on the 'episodes' output."""
+
+    def __init__(self, config: PerceptionConfig):
+        self.config = config
+        self.frames = Metrics.counter(NAMESPACE, "frames_perceived")
+
+    def process(self, episode):
+        try:
+            frames = episode_frames(episode, self.config)
+        except EpisodeError as exc:
+            yield _quarantine(episode.key, exc.stage, exc.reason)
+            return
+        yield beam.pvalue.TaggedOutput("episodes", (episode.key, episode))
+        self.frames.inc(len(frames))
+        for frame in frames:
+            yield episode.key, frame
+
+
+def failed_frames(failure: tuple[Sequence[tuple[str, FrameTask]], Exception]) -> Iterable[tuple[str, str]]:
+    """RunInference's dead letter (a whole batch and its exception) -> (episode key, reason) per frame."""
+    batch, error = failure
+    for key, frame in batch:
+        yield key, f"step {frame.step}: {type(error).__name__}: {error}"
+
+
+class AssembleFn(beam.DoFn):
+    """(key, {episode, results, failed}) -> (episode, pre-filled Annotation); failures to quarantine."""
+
+    def __init__(self, config: PerceptionConfig):
+        self.config = config
+        self.tracked = Metrics.counter(NAMESPACE, "episodes_gripper_tracked")
+        self.untracked = Metrics.counter(NAMESPACE, "episodes_gripper_not_tracked")
+
+    def process(self, item):
+        key, grouped = item
+        episodes, failed = list(grouped["episodes"]), sorted(grouped["failed"])
+        if not episodes:
+            return
+        episode = episodes[0]
+        if failed:
+            yield _quarantine(key, "detect", f"inference failed on {len(failed)} frame(s): {failed[0]}")
+            return
+        try:
+            annotation = assemble(episode, list(grouped["results"]), self.config)
+        except EpisodeError as exc:
+            yield _quarantine(key, exc.stage, exc.reason)
+            return
+        (self.tracked if annotation.gripper is not None else self.untracked).inc()
+        yield episode, annotation
+
+
+class Perceive(beam.PTransform):
+    """PCollection[Episode] -> (PCollection[(Episode, Annotation)], PCollection[quarantine record])."""
+
+    def __init__(self, config: PerceptionConfig):
+        super().__init__()
+        self.config = config
+
+    def expand(self, episodes):
+        split = episodes | "Frames" >> beam.ParDo(FramesFn(self.config)).with_outputs(QUARANTINE, "episodes", main="frames")
+        inferred, dead = split.frames | "Detect" >> RunInference(KeyedModelHandler(PerceptionModelHandler(self.config))).with_exception_handling()
+        failed = dead.failed_inferences | "FailedFrames" >> beam.FlatMap(failed_frames)
+        joined = {"episodes": split.episodes, "results": inferred, "failed": failed} | "ByEpisode" >> beam.CoGroupByKey()
+        assembled = joined | "Assemble" >> beam.ParDo(AssembleFn(self.config)).with_outputs(QUARANTINE, main="perceived")
+        quarantine = (split[QUARANTINE], assembled[QUARANTINE]) | "PerceptionQuarantine" >> beam.Flatten()
+        return assembled.perceived, quarantine
