@@ -44,6 +44,10 @@ def _boxes(value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
     return [{"label": b["label"], "score": round(float(b["score"]), 3), "box": [round(float(v), 1) for v in b["box"]]} for b in value]
 
 
+def _point(value: list[float] | None) -> list[float] | None:
+    return None if value is None else [round(float(v), 1) for v in value]
+
+
 def _segments(values: list[str]) -> list[dict[str, Any]]:
     """Runs of equal values: [{text, start, length}], for the subtask strip."""
     runs: list[dict[str, Any]] = []
@@ -59,7 +63,7 @@ def episode_view(rows: list[dict[str, Any]], index: int) -> dict[str, Any]:
     """The page data of one episode from its step rows (any order; they are sorted by step)."""
     rows = sorted(rows, key=lambda r: r["step"])
     first = rows[0]
-    track = [r["gripper_position"] for r in rows]
+    track = [_point(r["gripper_position"]) for r in rows]
     steps = []
     for t, row in enumerate(rows):
         ahead = [track[min(s, len(rows) - 1)] for s in range(t + 1, t + GRIPPER_LOOKAHEAD)]
@@ -72,8 +76,8 @@ def episode_view(rows: list[dict[str, Any]], index: int) -> dict[str, Any]:
                 "subtask": row["subtask"],
                 "tags": list(split_chain(row["chain"]).items()),
                 "boxes": _boxes(row["bboxes"]),
-                "gripper": row["gripper_position"],
-                "gripper_next": [p for p in ahead if p is not None] if row["gripper_position"] is not None else [],
+                "gripper": track[t],
+                "gripper_next": [p for p in ahead if p is not None] if track[t] is not None else [],
                 "disagreements": step_disagreements(row["primitive"], row["move"], row["subtask"]),
             }
         )

@@ -71,6 +71,11 @@ def step_disagreements(primitive: str, move: str, subtask: str) -> list[str]:
     return found
 
 
+def fallback_kind(reason: str) -> str:
+    """The kind of a fallback reason (`<kind>: <detail>`), so that reasons group into a few counts."""
+    return reason.split(":", 1)[0].strip()
+
+
 def residual_column(names: list[str], schema) -> str | None:
     """The gripper-fit residual column of this run, if the perception stage wrote one."""
     import pyarrow as pa
@@ -217,7 +222,7 @@ def run_stats(out: str | Path, episodes: list[EpisodeQuality] | None = None, res
         "reasoning": {
             "episodes_by_source": dict(Counter(e.source for e in episodes).most_common()),
             "steps_by_source": dict(sum((Counter({e.source: e.n_steps}) for e in episodes), Counter()).most_common()),
-            "fallback_reasons": dict(Counter(e.fallback_reason for e in episodes if e.fallback_reason).most_common()),
+            "fallback_reasons": dict(Counter(fallback_kind(e.fallback_reason) for e in episodes if e.fallback_reason).most_common()),
         },
         "boxes": {
             "detector_ran": bool(detected),

@@ -7,6 +7,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const frame = document.getElementById("frame");
   const overlay = document.getElementById("overlay");
+  const labels = document.getElementById("labels");
   const slider = document.getElementById("slider");
   const label = document.getElementById("step-label");
   const chain = document.getElementById("chain");
@@ -24,37 +25,32 @@
     return el;
   }
 
-  function tagLabel(text, x, y, cls) {
-    const group = svg("g", { class: cls }, overlay);
-    const bg = svg("rect", { class: "label-bg" }, group);
-    const t = svg("text", { x: x + unit * 0.8, y: y - unit * 1.0, "font-size": unit * 3.6 }, group);
-    t.textContent = text;
-    const b = t.getBBox();
-    bg.setAttribute("x", b.x - unit * 0.6);
-    bg.setAttribute("y", b.y - unit * 0.3);
-    bg.setAttribute("width", b.width + unit * 1.2);
-    bg.setAttribute("height", b.height + unit * 0.6);
-    if (b.y - unit * 0.3 < 0) {
-      group.setAttribute("transform", `translate(0, ${-(b.y - unit * 0.3)})`);
-    }
+  function boxLabel(text, box, i) {
+    // HTML, not SVG text: it stays crisp whatever the frame's scale.
+    const tag = document.createElement("div");
+    tag.className = `box-tag box-${i % 6}`;
+    tag.textContent = text;
+    tag.style.left = `${(100 * box[0]) / data.width}%`;
+    tag.style.top = `${(100 * box[1]) / data.height}%`;
+    if (box[1] / data.height < 0.08) tag.classList.add("inside"); // no room above the box
+    labels.appendChild(tag);
   }
 
   function drawOverlay(step) {
     overlay.replaceChildren();
+    labels.replaceChildren();
     (step.boxes || []).forEach((box, i) => {
       const [x0, y0, x1, y1] = box.box;
       svg("rect", { class: `box box-${i % 6}`, x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) }, overlay);
     });
-    (step.boxes || []).forEach((box, i) => {
-      tagLabel(`${box.label} ${box.score.toFixed(2)}`, box.box[0], box.box[1], `box-label box-${i % 6}`);
-    });
+    (step.boxes || []).forEach((box, i) => boxLabel(`${box.label} ${box.score.toFixed(2)}`, box.box, i));
     if (step.gripper) {
       const points = [step.gripper, ...step.gripper_next];
       svg("polyline", { class: "gripper-path", points: points.map((p) => p.join(",")).join(" ") }, overlay);
       step.gripper_next.forEach((p, i) => {
-        svg("circle", { class: "gripper-next", cx: p[0], cy: p[1], r: unit * 1.6, opacity: 1 - i * 0.18 }, overlay);
+        svg("circle", { class: "gripper-next", cx: p[0], cy: p[1], r: unit * 2.0, opacity: 1 - i * 0.18 }, overlay);
       });
-      svg("circle", { class: "gripper-now", cx: step.gripper[0], cy: step.gripper[1], r: unit * 2.6 }, overlay);
+      svg("circle", { class: "gripper-now", cx: step.gripper[0], cy: step.gripper[1], r: unit * 3.2 }, overlay);
     }
   }
 
