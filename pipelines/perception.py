@@ -76,8 +76,9 @@ class FramesFn(beam.DoFn):
 def failed_frames(failure: tuple[Sequence[tuple[str, FrameTask]], Exception]) -> Iterable[tuple[str, str]]:
     """RunInference's dead letter (a whole batch and its exception) -> (episode key, reason) per frame."""
     batch, error = failure
+    reason = error[1] if isinstance(error, tuple) and len(error) > 1 else f"{type(error).__name__}: {error}"  # (type, repr, traceback)
     for key, frame in batch:
-        yield key, f"step {frame.step}: {type(error).__name__}: {error}"
+        yield key, f"step {frame.step}: {reason}"
 
 
 class AssembleFn(beam.DoFn):

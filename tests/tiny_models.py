@@ -45,6 +45,7 @@ def grounding_dino(folder: Path) -> Path:
         encoder_attention_heads=2,
         decoder_attention_heads=2,
         num_queries=20,
+        num_feature_levels=3,  # no extra 1x1 level: GroupNorm needs more than one value per group
         decoder_bbox_embed_share=False,
         max_text_len=64,
     )

@@ -9,6 +9,7 @@ import click
 
 from ecot_annotate.cli import main
 from ecot_annotate.cli.llm_options import llm_options, pop_llm_config
+from ecot_annotate.cli.perception_options import perception_options, pop_perception_config
 from ecot_annotate.config import AnnotateConfig
 
 
@@ -26,6 +27,7 @@ from ecot_annotate.config import AnnotateConfig
 @click.option("--overwrite", is_flag=True, help="Replace an output folder made with other settings.")
 @click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when some episodes were quarantined.")
 @llm_options
+@perception_options
 @click.pass_context
 def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool, **llm: Any) -> None:
     """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
@@ -43,6 +45,7 @@ def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: i
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         reasoner=reasoner,
         llm=pop_llm_config(llm),
+        perception=pop_perception_config(llm),
         num_shards=num_shards,
         overwrite=overwrite,
         allow_quarantine=allow_quarantine,
