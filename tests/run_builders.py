@@ -122,7 +122,7 @@ EPISODES = [
             [[20, 20], [20, 20]],
             RULES,
         ),
-        [0.5, 0.5],
+        [0.5, 0.7],
     ),
 ]
 
@@ -163,13 +163,24 @@ EXPECTED = {
 }
 
 
-def write_known_run(folder: Path) -> Path:
-    """Four episodes (a-d above) as a run folder: parquet/ with a residual column, and summary.json."""
+def write_known_run(folder: Path, residuals_as: str = "column") -> Path:
+    """Four episodes (a-d above) as a run folder: parquet/ and summary.json.
+
+    The gripper-fit residuals go in a numeric per-step column (`column`) or, as the perception
+    stage's provenance does, in a `gripper_fit` text with the episode's median as "rms X px"
+    (`provenance`).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     tables = []
     for annotated, residuals in EPISODES:
         table = rows_to_table(step_rows(annotated))
-        tables.append(table.append_column(RESIDUAL_COLUMN, pa.array(residuals, pa.float32())))
+        if residuals_as == "column":
+            column = pa.array(residuals, pa.float32())
+            tables.append(table.append_column(RESIDUAL_COLUMN, column))
+        else:
+            known = [r for r in residuals if r is not None]
+            text = f"ransac-projective: 9 inlier detections of 10 steps, rms {np.median(known):.2f} px" if known else None
+            tables.append(table.append_column("gripper_fit", pa.array([text] * table.num_rows, pa.string())))
     (folder / "parquet").mkdir(exist_ok=True)
     pq.write_table(pa.concat_tables(tables), folder / "parquet" / "steps-00000-of-00001.parquet")
     summary = {"dataset": "known", "episodes_in": 5, "episodes_quarantined": 1, "backends": {"reasoner": "llm", "detector": "grounding-dino"}}

@@ -18,6 +18,12 @@ def test_stats_json_matches_the_known_run(tmp_path):
         assert figures[key] == value, key
 
 
+def test_residuals_are_read_from_the_gripper_fit_provenance(tmp_path):
+    figures = run_stats(write_known_run(tmp_path / "run", residuals_as="provenance"))
+    assert figures["gripper"]["residual_column"] == "gripper_fit"
+    assert figures["gripper"]["residual_px"] == {"n": 3, "median": 2.5, "p90": 12.5, "max": 15.0}  # a 2.5, c 15, d 0.6
+
+
 def test_stats_table_names_every_section(tmp_path):
     run = write_known_run(tmp_path / "run")
     result = CliRunner().invoke(main, ["stats", str(run)])

@@ -14,6 +14,7 @@ letting go.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image 
 GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
 RELEASE_WORDS = ("release", "place", "put", "drop", "open", "let go", "set", "leave")
 DISAGREEMENT_KINDS = ("move differs from primitive", "close gripper outside a grasp subtask", "open gripper outside a release subtask")
+_RMS = re.compile(r"rms ([0-9.]+) px")
 _COLUMNS = (
     "episode_key",
     "step",
@@ -76,24 +78,30 @@ def fallback_kind(reason: str) -> str:
     return reason.split(":", 1)[0].strip()
 
 
-def residual_column(names: list[str], schema) -> str | None:
-    """The gripper-fit residual column of this run, if the perception stage wrote one."""
+def residual_column(schema) -> str | None:
+    """The gripper-fit residual column of this run, if the perception stage wrote one.
+
+    A numeric column named for a residual (or a gripper rms/error), per step or repeated per
+    episode; else the `gripper_fit` provenance text, whose "rms X px" is read.
+    """
     import pyarrow as pa
 
-    for name in names:
-        if "residual" not in name:
-            continue
+    for name in schema.names:
         kind = schema.field(name).type
         while pa.types.is_list(kind) or pa.types.is_large_list(kind):
             kind = kind.value_type
-        if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        named = "residual" in name or (name.startswith("gripper") and ("rms" in name or "error" in name))
+        if named and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
             return name
-    return None
+    return "gripper_fit" if "gripper_fit" in schema.names else None
 
 
 def _numbers(value: Any) -> list[float]:
     if value is None:
         return []
+    if isinstance(value, str):
+        match = _RMS.search(value)
+        return [float(match.group(1))] if match else []
     if isinstance(value, (list, tuple)):
         return [v for item in value for v in _numbers(item)]
     return [float(value)] if np.isfinite(value) else []
@@ -143,6 +151,12 @@ class EpisodeQuality:
     def step_kinds(self) -> list[str]:
         return [primitive_kind(self.step_primitives[t]) for t in sorted(self.step_primitives)]
 
+    def fit_residuals(self) -> list[float]:
+        """The episode's residuals; an episode-level figure repeated on every step counts once."""
+        if len(set(self.residuals)) == 1:
+            return self.residuals[:1]
+        return self.residuals
+
     @property
     def residual(self) -> float | None:
         return float(np.median(self.residuals)) if self.residuals else None
@@ -173,7 +187,7 @@ def episode_quality(out: str | Path) -> tuple[list[EpisodeQuality], str | None]:
     """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual column used."""
     dataset = open_steps(out)
     names = dataset.schema.names
-    residual_name = residual_column(names, dataset.schema)
+    residual_name = residual_column(dataset.schema)
     columns = [c for c in _COLUMNS if c in names] + ([residual_name] if residual_name else [])
     episodes: dict[str, EpisodeQuality] = {}
     for batch in dataset.to_batches(columns=columns):
@@ -209,7 +223,7 @@ def run_stats(out: str | Path, episodes: list[EpisodeQuality] | None = None, res
     for name, count in primitives.items():
         kinds[primitive_kind(name)] += count
     disagreements: Counter = sum((e.disagreements for e in episodes), Counter())
-    residuals = [r for e in episodes for r in e.residuals]
+    residuals = [r for e in episodes for r in e.fit_residuals()]
     flagged = [e for e in episodes if e.flags(perception)]
     return {
         "run": str(out),

@@ -78,7 +78,7 @@ def _episode_rows(out: str | Path, keys: set[str]) -> Iterator[tuple[str, list[d
 def _plots(stats: dict[str, Any], episodes: list[EpisodeQuality], folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     plots = {"primitives": primitive_plot(stats["primitives"]["steps_by_primitive"], folder / "primitives.png")}
-    residuals = [r for e in episodes for r in e.residuals]
+    residuals = [r for e in episodes for r in e.fit_residuals()]
     if residuals:
         plots["residuals"] = residual_plot(residuals, stats["gripper"]["residual_px"], folder / "residuals.png")
     return {name: f"plots/{path.name}" for name, path in plots.items()}

@@ -94,7 +94,9 @@
     document.querySelectorAll(".strip .cell").forEach((cell) => {
       const start = Number(cell.dataset.step);
       const span = Number(cell.dataset.length || 1);
-      cell.classList.toggle("current", current >= start && current < start + span);
+      const isCurrent = current >= start && current < start + span;
+      cell.classList.toggle("current", isCurrent);
+      if (cell.classList.contains("tick") && !cell.dataset.label) cell.textContent = isCurrent ? cell.dataset.n : "";
     });
     history.replaceState(null, "", `#step=${current}`);
   }
