@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ecot_annotate.episode import Annotation, AnnotatedEpisode, Box, Episode, StepReasoning
+from ecot_annotate.episode import AnnotatedEpisode, Annotation, Box, Episode, StepReasoning
 from ecot_annotate.sinks.parquet import rows_to_table, step_rows
 
 RESIDUAL_COLUMN = "gripper_fit_residual_px"
@@ -47,9 +47,14 @@ def _episode(key: str, instruction: str, n: int) -> Episode:
     )
 
 
-def _annotated(key, instruction, prims, subtasks, moves, boxes, gripper, provenance, gripper_reason=None):
+def _annotated(
+    key, instruction, prims, subtasks, moves, boxes, gripper, provenance, gripper_reason=None
+):
     episode = _episode(key, instruction, len(prims))
-    reasoning = [StepReasoning(instruction, "plan", s, "why", m, "because") for s, m in zip(subtasks, moves, strict=True)]
+    reasoning = [
+        StepReasoning(instruction, "plan", s, "why", m, "because")
+        for s, m in zip(subtasks, moves, strict=True)
+    ]
     annotation = Annotation(
         primitives=list(prims),
         reasoning=reasoning,
@@ -91,7 +96,11 @@ EPISODES = [
             ["stop", "close gripper", "stop"],
             None,
             None,
-            {"reasoning_source": "fallback", "reasoning_model": "rules", "fallback_reason": "schema: missing field plan"},
+            {
+                "reasoning_source": "fallback",
+                "reasoning_model": "rules",
+                "fallback_reason": "schema: missing field plan",
+            },
             gripper_reason="too few gripper detections (1 of 3 frames)",
         ),
         [None, None, None],
@@ -137,7 +146,13 @@ EXPECTED = {
         "steps_by_source": {"rules": 6, "fallback": 3, "llm": 2},
         "fallback_reasons": {"schema": 1},
     },
-    "boxes": {"detector_ran": True, "steps_with_boxes": 6, "steps_without_boxes": 2, "steps_not_detected": 3, "boxes": 7},
+    "boxes": {
+        "detector_ran": True,
+        "steps_with_boxes": 6,
+        "steps_without_boxes": 2,
+        "steps_not_detected": 3,
+        "boxes": 7,
+    },
     "gripper": {
         "tracked_episodes": 3,
         "untracked_episodes": 1,
@@ -147,7 +162,14 @@ EXPECTED = {
         "residual_flag_fraction_of_width": 0.03,
     },
     "primitives": {
-        "steps_by_primitive": {"stop": 4, "close gripper": 2, "open gripper": 2, "move left": 1, "move up": 1, "move forward": 1},
+        "steps_by_primitive": {
+            "stop": 4,
+            "close gripper": 2,
+            "open gripper": 2,
+            "move left": 1,
+            "move up": 1,
+            "move forward": 1,
+        },
         "steps_by_kind": {"stop": 4, "move": 3, "close": 2, "open": 2},
     },
     "disagreements": {
@@ -179,11 +201,22 @@ def write_known_run(folder: Path, residuals_as: str = "column") -> Path:
             tables.append(table.append_column(RESIDUAL_COLUMN, column))
         else:
             known = [r for r in residuals if r is not None]
-            text = f"ransac-projective: 9 inlier detections of 10 steps, rms {np.median(known):.2f} px" if known else None
-            tables.append(table.append_column("gripper_fit", pa.array([text] * table.num_rows, pa.string())))
+            text = (
+                f"ransac-projective: 9 inlier detections of 10 steps, rms {np.median(known):.2f} px"
+                if known
+                else None
+            )
+            tables.append(
+                table.append_column("gripper_fit", pa.array([text] * table.num_rows, pa.string()))
+            )
     (folder / "parquet").mkdir(exist_ok=True)
     pq.write_table(pa.concat_tables(tables), folder / "parquet" / "steps-00000-of-00001.parquet")
-    summary = {"dataset": "known", "episodes_in": 5, "episodes_quarantined": 1, "backends": {"reasoner": "llm", "detector": "grounding-dino"}}
+    summary = {
+        "dataset": "known",
+        "episodes_in": 5,
+        "episodes_quarantined": 1,
+        "backends": {"reasoner": "llm", "detector": "grounding-dino"},
+    }
     (folder / "summary.json").write_text(json.dumps(summary))
     return folder
 
@@ -198,13 +231,23 @@ def with_perception(run: Path, folder: Path) -> Path:
         width = table.column("image_width").to_pylist()
         boxes = [
             [
-                {"label": "pot <b>lid</b>", "score": 0.81, "box": [0.1 * w, 0.2 * w, 0.5 * w, 0.6 * w]},
+                {
+                    "label": "pot <b>lid</b>",
+                    "score": 0.81,
+                    "box": [0.1 * w, 0.2 * w, 0.5 * w, 0.6 * w],
+                },
                 {"label": "sink", "score": 0.55, "box": [0.4 * w, 0.5 * w, 0.95 * w, 0.95 * w]},
             ]
             for w in width
         ]
-        gripper = [[0.3 * w + 2.0 * t, 0.3 * w + 1.0 * t] for t, w in zip(steps, width, strict=True)]
-        table = table.set_column(table.schema.get_field_index("bboxes"), table.schema.field("bboxes"), pa.array(boxes, table.schema.field("bboxes").type))
+        gripper = [
+            [0.3 * w + 2.0 * t, 0.3 * w + 1.0 * t] for t, w in zip(steps, width, strict=True)
+        ]
+        table = table.set_column(
+            table.schema.get_field_index("bboxes"),
+            table.schema.field("bboxes"),
+            pa.array(boxes, table.schema.field("bboxes").type),
+        )
         table = table.set_column(
             table.schema.get_field_index("gripper_position"),
             table.schema.field("gripper_position"),

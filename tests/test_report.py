@@ -14,7 +14,12 @@ def test_report_writes_index_pages_and_plots(tmp_path):
     result = CliRunner().invoke(main, ["report", str(run), "--html", str(tmp_path / "html")])
     assert result.exit_code == 0, result.output
     html = tmp_path / "html"
-    assert sorted(p.name for p in (html / "episodes").iterdir()) == ["00000.html", "00001.html", "00002.html", "00003.html"]
+    assert sorted(p.name for p in (html / "episodes").iterdir()) == [
+        "00000.html",
+        "00001.html",
+        "00002.html",
+        "00003.html",
+    ]
     assert (html / "plots" / "primitives.png").stat().st_size > 1000
     assert (html / "plots" / "residuals.png").stat().st_size > 1000  # the run has a residual column
     index = (html / "index.html").read_text()
@@ -29,7 +34,10 @@ def test_report_writes_index_pages_and_plots(tmp_path):
 def test_limit_writes_the_first_pages_only(tmp_path):
     run = write_known_run(tmp_path / "run")
     build_report(run, tmp_path / "html", limit=2)
-    assert sorted(p.name for p in (tmp_path / "html" / "episodes").iterdir()) == ["00000.html", "00001.html"]
+    assert sorted(p.name for p in (tmp_path / "html" / "episodes").iterdir()) == [
+        "00000.html",
+        "00001.html",
+    ]
     assert "(2 of 4)" in (tmp_path / "html" / "index.html").read_text()
 
 
@@ -48,6 +56,8 @@ def test_data_text_is_escaped_in_html_and_in_script_json(tmp_path):
         text = page.read_text()
         assert PAYLOAD not in text and "<img src=x" not in text
         assert "&lt;img src=x onerror=alert(1)&gt;" in text
-    script = (tmp_path / "html" / "episodes" / "00000.html").read_text().split('id="episode-data">')[1]
+    script = (
+        (tmp_path / "html" / "episodes" / "00000.html").read_text().split('id="episode-data">')[1]
+    )
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in script
     assert "<" not in script.split("</script>")[0]

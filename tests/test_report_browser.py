@@ -32,12 +32,20 @@ FLAGS = [
 def browser():
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("Debian's chromium is not installed: `apt-get install -y chromium` (`make test` installs it when it can)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install -e '.[test]'")
+        pytest.skip(
+            "Debian's chromium is not installed: `apt-get install -y chromium` (`make test` installs it when it can)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is missing: pip install -e '.[test]'"
+    )
     profile = tempfile.mkdtemp(prefix="ecot-chromium-")
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, args=FLAGS, viewport={"width": 1280, "height": 900}
+            profile,
+            executable_path=chromium,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1280, "height": 900},
         )
         yield context
         context.close()
@@ -63,7 +71,12 @@ def open_page(browser, path: Path) -> Watched:
     page.on("console", lambda msg: watched.errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
     page.on("dialog", lambda dialog: (watched.dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("request", lambda req: None if req.url.startswith(("file:", "data:")) else watched.remote.append(req.url))
+    page.on(
+        "request",
+        lambda req: (
+            None if req.url.startswith(("file:", "data:")) else watched.remote.append(req.url)
+        ),
+    )
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
     return watched
@@ -88,16 +101,24 @@ def test_bridge_report_in_chromium(browser, bridge_run, tmp_path):
     page = index.page
     assert "episodes/00005.html" in page.url
     assert page.evaluate("document.getElementById('frame').naturalWidth") == 64
-    assert page.evaluate("document.getElementById('frame').src").startswith("data:image/jpeg;base64,")
+    assert page.evaluate("document.getElementById('frame').src").startswith(
+        "data:image/jpeg;base64,"
+    )
     tags = page.locator("#chain dt").all_inner_texts()
     assert tags[:2] == ["TASK:", "PLAN:"] and "MOVE:" in tags
     assert page.locator("#step-label").inner_text() == "step 0 / 9"
-    before = (page.evaluate("document.getElementById('frame').src"), page.locator("#chain").inner_text())
+    before = (
+        page.evaluate("document.getElementById('frame').src"),
+        page.locator("#chain").inner_text(),
+    )
     page.keyboard.press("ArrowRight")
     assert page.locator("#step-label").inner_text() == "step 1 / 9"
     assert page.locator("#chain-step").inner_text() == "1"
     assert page.locator("#primitive-strip .cell.current").get_attribute("data-step") == "1"
-    assert (page.evaluate("document.getElementById('frame').src"), page.locator("#chain").inner_text()) != before
+    assert (
+        page.evaluate("document.getElementById('frame').src"),
+        page.locator("#chain").inner_text(),
+    ) != before
     page.keyboard.press("End")
     assert page.locator("#step-label").inner_text() == "step 9 / 9"
     page.keyboard.press("ArrowLeft")
@@ -115,11 +136,19 @@ def test_boxes_and_gripper_are_drawn_when_perception_ran(browser, bridge_run, tm
     page = watched.page
     page.keyboard.press("ArrowRight")
     assert page.locator("#overlay rect.box").count() == 2
-    assert page.locator("#labels .box-tag").all_inner_texts() == ["pot <b>lid</b> 0.81", "sink 0.55"]
+    assert page.locator("#labels .box-tag").all_inner_texts() == [
+        "pot <b>lid</b> 0.81",
+        "sink 0.55",
+    ]
     assert page.locator("#overlay circle.gripper-now").count() == 1
     assert page.locator("#overlay circle.gripper-next").count() == 4
-    assert page.evaluate("document.querySelector('#overlay circle.gripper-now').getAttribute('cx')") == "21.2"  # 0.3*64 + 2*step 1
-    assert "VISIBLE OBJECTS:" not in page.locator("#chain").inner_text()  # the chain is the run's; boxes came later
+    assert (
+        page.evaluate("document.querySelector('#overlay circle.gripper-now').getAttribute('cx')")
+        == "21.2"
+    )  # 0.3*64 + 2*step 1
+    assert (
+        "VISIBLE OBJECTS:" not in page.locator("#chain").inner_text()
+    )  # the chain is the run's; boxes came later
     screenshot(page, "report_episode_perception.png")
     assert watched.clean(), (watched.errors, watched.dialogs, watched.remote)
 

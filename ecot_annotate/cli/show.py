@@ -12,15 +12,29 @@ from ecot_annotate.cli import main
 from ecot_annotate.errors import InputError
 from ecot_annotate.outputs import episode_table, resolve_episode
 
-_COLUMNS = ["step", "instruction", "chain", "primitive", "reasoning_source", "reasoning_model", "fallback_reason", "bboxes", "gripper_position"]
+_COLUMNS = [
+    "step",
+    "instruction",
+    "chain",
+    "primitive",
+    "reasoning_source",
+    "reasoning_model",
+    "fallback_reason",
+    "bboxes",
+    "gripper_position",
+]
 _SOURCE_COLOUR = {"llm": "green", "rules": "blue", "fallback": "yellow"}
 
 
 @main.command()
 @click.argument("out")
-@click.option("--episode", default="0", show_default=True, help="Episode key or index (sorted by key).")
+@click.option(
+    "--episode", default="0", show_default=True, help="Episode key or index (sorted by key)."
+)
 @click.option("--step", type=int, default=0, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def show(out: str, episode: str, step: int, fmt: str) -> None:
     """Print the reasoning chain of one step."""
     key = resolve_episode(out, episode)
@@ -40,7 +54,11 @@ def show(out: str, episode: str, step: int, fmt: str) -> None:
 
     source = "fallback" if row["fallback_reason"] else row["reasoning_source"]
     detail = f"{source}: {row['fallback_reason']}" if row["fallback_reason"] else source
-    click.echo(f"{style(f'episode {key}', bold=True)}  step {step}/{table.num_rows - 1}  ({style(detail, fg=_SOURCE_COLOUR.get(source))})")
+    click.echo(
+        f"{style(f'episode {key}', bold=True)}  step {step}/{table.num_rows - 1}  ({style(detail, fg=_SOURCE_COLOUR.get(source))})"
+    )
     click.echo(f"instruction: {style(row['instruction'], bold=True)}")
     for tag, text in tags.items():
-        click.echo(f"  {style(tag, fg='cyan', bold=True)} {style(text, fg='magenta') if tag == 'MOVE:' else text}")
+        click.echo(
+            f"  {style(tag, fg='cyan', bold=True)} {style(text, fg='magenta') if tag == 'MOVE:' else text}"
+        )

@@ -25,7 +25,9 @@ def stats(out: str, as_json: bool) -> None:
     styled = sys.stdout.isatty()
     width = max(len(figure) for _, figure, _ in rows)
     section_width = max(len(section) for section, _, _ in rows) + 2
-    click.echo(f"run {figures['run']}" + (f"  ({figures['dataset']})" if figures["dataset"] else ""))
+    click.echo(
+        f"run {figures['run']}" + (f"  ({figures['dataset']})" if figures["dataset"] else "")
+    )
     previous = None
     for section, figure, value in rows:
         name = section if section != previous else ""

@@ -41,7 +41,14 @@ def thumbnail_uri(image: bytes) -> str:
 def _boxes(value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
     if value is None:
         return None
-    return [{"label": b["label"], "score": round(float(b["score"]), 3), "box": [round(float(v), 1) for v in b["box"]]} for b in value]
+    return [
+        {
+            "label": b["label"],
+            "score": round(float(b["score"]), 3),
+            "box": [round(float(v), 1) for v in b["box"]],
+        }
+        for b in value
+    ]
 
 
 def _point(value: list[float] | None) -> list[float] | None:

@@ -8,14 +8,22 @@ from typing import Any
 from ecot_annotate.errors import EcotError
 
 TOP_PRIMITIVES = 15  # the rest are summed into "other" so the bars stay readable
-KIND_COLOURS = {"move": "#3b82f6", "rotate": "#8b5cf6", "close": "#ef4444", "open": "#22c55e", "stop": "#9ca3af"}
+KIND_COLOURS = {
+    "move": "#3b82f6",
+    "rotate": "#8b5cf6",
+    "close": "#ef4444",
+    "open": "#22c55e",
+    "stop": "#9ca3af",
+}
 
 
 def _pyplot():
     try:
         import matplotlib
     except ImportError as exc:
-        raise EcotError("the report's plots need matplotlib: pip install 'ecot-annotate[report]'") from exc
+        raise EcotError(
+            "the report's plots need matplotlib: pip install 'ecot-annotate[report]'"
+        ) from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

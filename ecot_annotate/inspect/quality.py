@@ -28,7 +28,11 @@ from ecot_annotate.outputs import open_steps
 RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
 GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
 RELEASE_WORDS = ("release", "place", "put", "drop", "open", "let go", "set", "leave")
-DISAGREEMENT_KINDS = ("move differs from primitive", "close gripper outside a grasp subtask", "open gripper outside a release subtask")
+DISAGREEMENT_KINDS = (
+    "move differs from primitive",
+    "close gripper outside a grasp subtask",
+    "open gripper outside a release subtask",
+)
 _RMS = re.compile(r"rms ([0-9.]+) px")
 _COLUMNS = (
     "episode_key",
@@ -90,7 +94,9 @@ def residual_column(schema) -> str | None:
         kind = schema.field(name).type
         while pa.types.is_list(kind) or pa.types.is_large_list(kind):
             kind = kind.value_type
-        named = "residual" in name or (name.startswith("gripper") and ("rms" in name or "error" in name))
+        named = "residual" in name or (
+            name.startswith("gripper") and ("rms" in name or "error" in name)
+        )
         if named and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
             return name
     return "gripper_fit" if "gripper_fit" in schema.names else None
@@ -171,7 +177,11 @@ class EpisodeQuality:
         if perception and not self.gripper_tracked:
             flags.append("gripper not tracked")
         residual = self.residual
-        if residual is not None and self.image_width and residual > RESIDUAL_FLAG_FRACTION * self.image_width:
+        if (
+            residual is not None
+            and self.image_width
+            and residual > RESIDUAL_FLAG_FRACTION * self.image_width
+        ):
             flags.append(f"gripper fit residual {residual:.1f} px")
         if self.disagreeing_steps:
             flags.append(f"{self.disagreeing_steps} plan/motion disagreements")
@@ -211,7 +221,9 @@ def _percentiles(values: list[float]) -> dict[str, float] | None:
     }
 
 
-def run_stats(out: str | Path, episodes: list[EpisodeQuality] | None = None, residual_name: str | None = None) -> dict[str, Any]:
+def run_stats(
+    out: str | Path, episodes: list[EpisodeQuality] | None = None, residual_name: str | None = None
+) -> dict[str, Any]:
     """Dataset-level quality figures (what `stats --json` prints and the report shows)."""
     if episodes is None:
         episodes, residual_name = episode_quality(out)
@@ -235,8 +247,14 @@ def run_stats(out: str | Path, episodes: list[EpisodeQuality] | None = None, res
         "backends": summary.get("backends", {}),
         "reasoning": {
             "episodes_by_source": dict(Counter(e.source for e in episodes).most_common()),
-            "steps_by_source": dict(sum((Counter({e.source: e.n_steps}) for e in episodes), Counter()).most_common()),
-            "fallback_reasons": dict(Counter(fallback_kind(e.fallback_reason) for e in episodes if e.fallback_reason).most_common()),
+            "steps_by_source": dict(
+                sum((Counter({e.source: e.n_steps}) for e in episodes), Counter()).most_common()
+            ),
+            "fallback_reasons": dict(
+                Counter(
+                    fallback_kind(e.fallback_reason) for e in episodes if e.fallback_reason
+                ).most_common()
+            ),
         },
         "boxes": {
             "detector_ran": bool(detected),
@@ -248,7 +266,11 @@ def run_stats(out: str | Path, episodes: list[EpisodeQuality] | None = None, res
         "gripper": {
             "tracked_episodes": sum(e.gripper_tracked for e in episodes),
             "untracked_episodes": sum(not e.gripper_tracked for e in episodes),
-            "untracked_reasons": dict(Counter(e.gripper_reason for e in episodes if not e.gripper_tracked and e.gripper_reason).most_common()),
+            "untracked_reasons": dict(
+                Counter(
+                    e.gripper_reason for e in episodes if not e.gripper_tracked and e.gripper_reason
+                ).most_common()
+            ),
             "residual_column": residual_name,
             "residual_px": _percentiles(residuals),
             "residual_flag_fraction_of_width": RESIDUAL_FLAG_FRACTION,
@@ -286,14 +308,22 @@ def quality_rows(stats: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("boxes", "steps without boxes", _share(boxes["steps_without_boxes"], steps)))
         rows.append(("boxes", "boxes in all", str(boxes["boxes"])))
     if boxes["steps_not_detected"]:
-        rows.append(("boxes", "steps with no detector run", _share(boxes["steps_not_detected"], steps)))
+        rows.append(
+            ("boxes", "steps with no detector run", _share(boxes["steps_not_detected"], steps))
+        )
     gripper = stats["gripper"]
     rows.append(("gripper", "episodes tracked", _share(gripper["tracked_episodes"], episodes)))
     for reason, count in gripper["untracked_reasons"].items():
         rows.append(("gripper", f"not tracked: {reason}", str(count)))
     residual = gripper["residual_px"]
     if residual:
-        rows.append(("gripper", "fit residual median / p90 (px)", f"{residual['median']:.2f} / {residual['p90']:.2f}"))
+        rows.append(
+            (
+                "gripper",
+                "fit residual median / p90 (px)",
+                f"{residual['median']:.2f} / {residual['p90']:.2f}",
+            )
+        )
     else:
         rows.append(("gripper", "fit residual", "not measured in this run"))
     for kind, count in stats["primitives"]["steps_by_kind"].items():

@@ -23,7 +23,13 @@ import pyarrow.dataset as pads
 from ecot_annotate import __version__
 from ecot_annotate.inspect.episode_view import episode_view, thumbnail_uri
 from ecot_annotate.inspect.plots import primitive_plot, residual_plot
-from ecot_annotate.inspect.quality import EpisodeQuality, episode_quality, quality_rows, read_summary, run_stats
+from ecot_annotate.inspect.quality import (
+    EpisodeQuality,
+    episode_quality,
+    quality_rows,
+    read_summary,
+    run_stats,
+)
 from ecot_annotate.outputs import open_steps
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -54,7 +60,13 @@ _PAGE_COLUMNS = (
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def page_name(index: int) -> str:
@@ -66,7 +78,9 @@ def _episode_rows(out: str | Path, keys: set[str]) -> Iterator[tuple[str, list[d
     dataset = open_steps(out)
     columns = [c for c in _PAGE_COLUMNS if c in dataset.schema.names]
     pending: dict[str, list[dict[str, Any]]] = {}
-    for batch in dataset.to_batches(columns=columns, filter=pads.field("episode_key").isin(sorted(keys))):
+    for batch in dataset.to_batches(
+        columns=columns, filter=pads.field("episode_key").isin(sorted(keys))
+    ):
         for row in batch.to_pylist():
             rows = pending.setdefault(row["episode_key"], [])
             rows.append(row)
@@ -77,14 +91,22 @@ def _episode_rows(out: str | Path, keys: set[str]) -> Iterator[tuple[str, list[d
 
 def _plots(stats: dict[str, Any], episodes: list[EpisodeQuality], folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
-    plots = {"primitives": primitive_plot(stats["primitives"]["steps_by_primitive"], folder / "primitives.png")}
+    plots = {
+        "primitives": primitive_plot(
+            stats["primitives"]["steps_by_primitive"], folder / "primitives.png"
+        )
+    }
     residuals = [r for e in episodes for r in e.fit_residuals()]
     if residuals:
-        plots["residuals"] = residual_plot(residuals, stats["gripper"]["residual_px"], folder / "residuals.png")
+        plots["residuals"] = residual_plot(
+            residuals, stats["gripper"]["residual_px"], folder / "residuals.png"
+        )
     return {name: f"plots/{path.name}" for name, path in plots.items()}
 
 
-def build_report(out: str | Path, html_dir: str | Path, limit: int | None = None, progress: bool = False) -> Path:
+def build_report(
+    out: str | Path, html_dir: str | Path, limit: int | None = None, progress: bool = False
+) -> Path:
     """Write the report for run `out` into `html_dir`; return the index page's path."""
     html_dir = Path(html_dir)
     episodes, residual_name = episode_quality(out)
