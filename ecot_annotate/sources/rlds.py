@@ -171,6 +171,9 @@ class EpisodeDecoder:
         try:
             example = self._features.deserialize_example_np(raw, decoders=self._decoders)
         except Exception as exc:  # noqa: BLE001 - any decode failure is this record's fault
+            missing = missing_features(raw, self._features)
+            if missing:
+                raise EpisodeError("decode", f"record lacks the feature(s) {', '.join(missing)}") from exc
             raise EpisodeError("decode", f"record is not a valid example of this dataset: {type(exc).__name__}: {exc}") from exc
         index = None if shard.first_index is None else shard.first_index + pos
         steps = [_flatten(step) for step in example[STEPS]]
@@ -244,6 +247,17 @@ class EpisodeDecoder:
                 return img.size
         except Exception as exc:  # noqa: BLE001
             raise EpisodeError("decode", f"primary image cannot be read: {exc}") from exc
+
+
+def missing_features(raw: bytes, features) -> list[str]:
+    """Serialized feature names the dataset declares but this record does not carry."""
+    from tensorflow.core.example import example_pb2
+
+    try:
+        present = set(example_pb2.Example.FromString(raw).features.feature)
+    except Exception:  # noqa: BLE001 - not even a tf.train.Example: nothing to name
+        return []
+    return sorted(set(_flatten(features.get_serialized_info())) - present)
 
 
 def read_shard(shard: Shard) -> Iterator[tuple[int, bytes | None, str | None]]:
