@@ -68,7 +68,7 @@ def valid(request: dict) -> Reply:
 
 
 class ScriptedServer:
-    """`script(n, request, headers) -> Reply` decides the reply to the n-th request (from 0)."""
+    """`script(n, request, headers) -> Reply` decides the reply to the n-th request (from 0); header names are lower case."""
 
     def __init__(self, script: Callable[[int, dict, dict], Reply]):
         self.script, self.requests, self.lock = script, [], threading.Lock()
@@ -77,10 +77,11 @@ class ScriptedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 with outer.lock:
                     n = len(outer.requests)
-                    outer.requests.append({"body": body, "headers": dict(self.headers)})
-                status, payload, delay = outer.script(n, body, dict(self.headers))
+                    outer.requests.append({"body": body, "headers": headers})
+                status, payload, delay = outer.script(n, body, headers)
                 time.sleep(delay)
                 data = json.dumps(payload).encode()
                 try:
