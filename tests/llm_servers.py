@@ -40,10 +40,20 @@ def episode_data(request: dict) -> dict:
 def perfect_answer(request: dict) -> str:
     """One subtask over all steps, one move per run of identical primitives."""
     data = episode_data(request)
-    moves = [{"steps": [a, b], "move": name, "reason": f"The arm must {name} now."} for a, b, name in data["move_runs"]]
+    moves = [
+        {"steps": [a, b], "move": name, "reason": f"The arm must {name} now."}
+        for a, b, name in data["move_runs"]
+    ]
     answer = {
         "task": f"Do this: {data['instruction']}.",
-        "subtasks": [{"name": "do the task", "steps": [0, data["n_steps"] - 1], "reason": "It is the whole task.", "moves": moves}],
+        "subtasks": [
+            {
+                "name": "do the task",
+                "steps": [0, data["n_steps"] - 1],
+                "reason": "It is the whole task.",
+                "moves": moves,
+            }
+        ],
     }
     return json.dumps(answer)
 
@@ -54,8 +64,14 @@ def completion(text: str) -> dict:
         "object": "chat.completion",
         "created": 0,
         "model": "scripted",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": len(text) // 4, "total_tokens": 100 + len(text) // 4},
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+        ],
+        "usage": {
+            "prompt_tokens": 100,
+            "completion_tokens": len(text) // 4,
+            "total_tokens": 100 + len(text) // 4,
+        },
     }
 
 
@@ -128,9 +144,21 @@ def build_tiny_chat_model(folder: Path) -> Path:
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=1000, special_tokens=["<unk>", "<s>", "</s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator([load_prompts().system, '{"instruction":"put the cup in the sink","primitives":["move left","stop"]}'], trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>")
+    trainer = trainers.BpeTrainer(
+        vocab_size=1000,
+        special_tokens=["<unk>", "<s>", "</s>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tok.train_from_iterator(
+        [
+            load_prompts().system,
+            '{"instruction":"put the cup in the sink","primitives":["move left","stop"]}',
+        ],
+        trainer,
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+    )
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.save_pretrained(folder)
     torch.manual_seed(0)
@@ -161,14 +189,28 @@ class TransformersServer:
     def __enter__(self) -> TransformersServer:
         self.hub_cache.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "HF_HUB_CACHE": str(self.hub_cache), "HF_HUB_OFFLINE": "1"}
-        command = [str(Path(sys.executable).parent / "transformers"), "serve", str(self.model_dir), "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        command = [
+            str(Path(sys.executable).parent / "transformers"),
+            "serve",
+            str(self.model_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"transformers serve exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"transformers serve exited with {self.process.returncode}: {self.log.read_text()[-2000:]}"
+                )
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.port}/health", timeout=2
+                ) as response:
                     if response.status == 200:
                         return self
             except OSError:

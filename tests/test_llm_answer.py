@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from ecot_annotate.reasoners.llm_answer import AnswerError, parse_answer, read_answer, validate_answer
+from ecot_annotate.reasoners.llm_answer import (
+    AnswerError,
+    parse_answer,
+    read_answer,
+    validate_answer,
+)
 
 PRIMS = ["move left", "move left", "close gripper", "move up", "move up", "open gripper"]
 
@@ -20,8 +25,16 @@ def valid_answer() -> dict:
                 "steps": [0, 2],
                 "reason": "The cup must be held before it can be moved.",
                 "moves": [
-                    {"steps": [0, 1], "move": "move left", "reason": "The cup is to the left of the gripper."},
-                    {"steps": [2, 2], "move": "close gripper", "reason": "The gripper is around the cup."},
+                    {
+                        "steps": [0, 1],
+                        "move": "move left",
+                        "reason": "The cup is to the left of the gripper.",
+                    },
+                    {
+                        "steps": [2, 2],
+                        "move": "close gripper",
+                        "reason": "The gripper is around the cup.",
+                    },
                 ],
             },
             {
@@ -29,8 +42,16 @@ def valid_answer() -> dict:
                 "steps": [3, 5],
                 "reason": "The cup is held, so it can go to the sink.",
                 "moves": [
-                    {"steps": [3, 4], "move": "move up", "reason": "Lift the cup clear of the counter."},
-                    {"steps": [5, 5], "move": "open gripper", "reason": "The cup is over the sink."},
+                    {
+                        "steps": [3, 4],
+                        "move": "move up",
+                        "reason": "Lift the cup clear of the counter.",
+                    },
+                    {
+                        "steps": [5, 5],
+                        "move": "open gripper",
+                        "reason": "The cup is over the sink.",
+                    },
                 ],
             },
         ],
@@ -43,7 +64,10 @@ def test_valid_answer_assembles_every_step():
     assert [s.move for s in steps] == PRIMS
     assert steps[0].plan == "grasp the cup, put the cup in the sink"
     assert steps[3].plan == "put the cup in the sink"
-    assert steps[2].subtask == "grasp the cup" and steps[2].move_reason == "The gripper is around the cup."
+    assert (
+        steps[2].subtask == "grasp the cup"
+        and steps[2].move_reason == "The gripper is around the cup."
+    )
     assert {s.task for s in steps} == {"Pick up the cup and put it in the sink."}
 
 

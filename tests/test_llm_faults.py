@@ -15,16 +15,42 @@ from ecot_annotate.run import run
 
 
 def annotate(bridge_dir, out, base_url, episodes: int, **llm) -> dict:
-    settings = {"base_url": base_url, "model": "scripted", "timeout_s": 5.0, "max_retries": 2, "cache": False, **llm}
-    summary = run(AnnotateConfig(input=str(bridge_dir), out=str(out), limit=episodes, reasoner="llm", llm=LLMConfig(**settings)))
+    settings = {
+        "base_url": base_url,
+        "model": "scripted",
+        "timeout_s": 5.0,
+        "max_retries": 2,
+        "cache": False,
+        **llm,
+    }
+    summary = run(
+        AnnotateConfig(
+            input=str(bridge_dir),
+            out=str(out),
+            limit=episodes,
+            reasoner="llm",
+            llm=LLMConfig(**settings),
+        )
+    )
     assert summary["episodes_out"] == episodes and summary["episodes_quarantined"] == 0
     assert json.loads((out / "summary.json").read_text())["llm"] == summary["llm"]
     return summary["llm"]
 
 
 def rows(out) -> list[dict]:
-    columns = ["episode_key", "step", "reasoning_source", "reasoning_model", "fallback_reason", "prompt_hash", "move", "primitive"]
-    return pads.dataset(str(out / "parquet"), format="parquet").to_table(columns=columns).to_pylist()
+    columns = [
+        "episode_key",
+        "step",
+        "reasoning_source",
+        "reasoning_model",
+        "fallback_reason",
+        "prompt_hash",
+        "move",
+        "primitive",
+    ]
+    return (
+        pads.dataset(str(out / "parquet"), format="parquet").to_table(columns=columns).to_pylist()
+    )
 
 
 def by_episode(out) -> dict[str, dict]:
@@ -65,10 +91,28 @@ def test_faults_retries_fallbacks_and_cache(bridge_dir, tmp_path):
     script = PerEpisode(BEHAVIOURS)
     cache = str(tmp_path / "cache")
     with ScriptedServer(script) as server:
-        llm = annotate(bridge_dir, tmp_path / "a", server.base_url, 5, timeout_s=0.5, max_retries=1, cache=True, cache_dir=cache)
+        llm = annotate(
+            bridge_dir,
+            tmp_path / "a",
+            server.base_url,
+            5,
+            timeout_s=0.5,
+            max_retries=1,
+            cache=True,
+            cache_dir=cache,
+        )
         assert len(script.seen) == 5, "the five episodes must differ in their input"
         assert len(server.requests) == llm["requests"]
-        rerun = annotate(bridge_dir, tmp_path / "b", server.base_url, 5, timeout_s=0.5, max_retries=1, cache=True, cache_dir=cache)
+        rerun = annotate(
+            bridge_dir,
+            tmp_path / "b",
+            server.base_url,
+            5,
+            timeout_s=0.5,
+            max_retries=1,
+            cache=True,
+            cache_dir=cache,
+        )
     # 429 ep: 2 requests (1 retry); 500 ep: 2 (1 retry); timeout ep: 2 (1 retry); prose ep: 2 (repair); repaired ep: 2
     assert llm["requests"] == 10 and llm["retries"] == 3 and llm["repairs"] == 2
     assert llm["validated"] == 2 and llm["fallbacks"] == 3
@@ -82,10 +126,16 @@ def test_faults_retries_fallbacks_and_cache(bridge_dir, tmp_path):
         "server_error: HTTP 500 after 1 retries",
         "timeout: APITimeoutError after 1 retries",
     ]
-    assert sorted(r["reasoning_source"] for r in episodes.values()) == ["fallback"] * 3 + ["llm"] * 2
+    assert (
+        sorted(r["reasoning_source"] for r in episodes.values()) == ["fallback"] * 3 + ["llm"] * 2
+    )
     assert all(r["move"] == r["primitive"] for r in rows(tmp_path / "a"))
     # answers are cached (valid or not), failed requests are not: only the 500 and timeout episodes ask again
-    assert rerun["cache_hits"] == 5 and rerun["requests"] == 4 and rerun["fallbacks_by_reason"] == llm["fallbacks_by_reason"]
+    assert (
+        rerun["cache_hits"] == 5
+        and rerun["requests"] == 4
+        and rerun["fallbacks_by_reason"] == llm["fallbacks_by_reason"]
+    )
 
 
 def test_connection_refused_falls_back(bridge_dir, tmp_path):
@@ -93,8 +143,12 @@ def test_connection_refused_falls_back(bridge_dir, tmp_path):
     assert llm["fallbacks_by_reason"] == {"connection": 2}
     assert llm["requests"] == 4 and llm["retries"] == 2 and llm["validated"] == 0
     found = rows(tmp_path)
-    assert {r["reasoning_source"] for r in found} == {"fallback"} and {r["reasoning_model"] for r in found} == {"rules"}
-    assert all(r["fallback_reason"] == "connection: APIConnectionError after 1 retries" for r in found)
+    assert {r["reasoning_source"] for r in found} == {"fallback"} and {
+        r["reasoning_model"] for r in found
+    } == {"rules"}
+    assert all(
+        r["fallback_reason"] == "connection: APIConnectionError after 1 retries" for r in found
+    )
 
 
 def test_refused_structured_output_downgrades_to_json_mode(bridge_dir, tmp_path):
@@ -109,10 +163,19 @@ def test_refused_structured_output_downgrades_to_json_mode(bridge_dir, tmp_path)
     assert server.requests[0]["body"]["response_format"]["type"] == "json_schema"
     assert server.requests[-1]["body"]["response_format"] == {"type": "json_object"}
     found = rows(tmp_path)
-    assert {r["reasoning_source"] for r in found} == {"llm"} and {r["reasoning_model"] for r in found} == {"scripted"}
+    assert {r["reasoning_source"] for r in found} == {"llm"} and {
+        r["reasoning_model"] for r in found
+    } == {"scripted"}
     assert {r["fallback_reason"] for r in found} == {None} and all(r["prompt_hash"] for r in found)
 
 
 def test_missing_model_is_one_clear_error(bridge_dir, tmp_path):
     with pytest.raises(EcotError, match="--llm-model"):
-        run(AnnotateConfig(input=str(bridge_dir), out=str(tmp_path), reasoner="llm", llm=LLMConfig(base_url="http://127.0.0.1:1/v1")))
+        run(
+            AnnotateConfig(
+                input=str(bridge_dir),
+                out=str(tmp_path),
+                reasoner="llm",
+                llm=LLMConfig(base_url="http://127.0.0.1:1/v1"),
+            )
+        )

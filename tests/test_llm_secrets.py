@@ -28,17 +28,44 @@ def test_planted_key_never_leaks(bridge_dir, tmp_path, monkeypatch, caplog, capf
     )
     out, cache = tmp_path / "out", tmp_path / "cache"
     with ScriptedServer(script) as server:
-        args = ["annotate", str(bridge_dir), "--out", str(out), "--limit", "3", "--reasoner", "llm", "--llm-model", "scripted"]
-        args += ["--llm-base-url", server.base_url, "--llm-api-key-env", ENV, "--llm-cache-dir", str(cache)]
+        args = [
+            "annotate",
+            str(bridge_dir),
+            "--out",
+            str(out),
+            "--limit",
+            "3",
+            "--reasoner",
+            "llm",
+            "--llm-model",
+            "scripted",
+        ]
+        args += [
+            "--llm-base-url",
+            server.base_url,
+            "--llm-api-key-env",
+            ENV,
+            "--llm-cache-dir",
+            str(cache),
+        ]
         result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert {r["headers"].get("authorization") for r in server.requests} == {f"Bearer {key}"}, "the key must be sent"
+    assert {r["headers"].get("authorization") for r in server.requests} == {f"Bearer {key}"}, (
+        "the key must be sent"
+    )
     assert "1 validated, 2 fell back to rules (rejected 2)" in result.output
     captured = capfd.readouterr()
-    for name, text in (("cli output", result.output), ("logs", caplog.text), ("stdout", captured.out), ("stderr", captured.err)):
+    for name, text in (
+        ("cli output", result.output),
+        ("logs", caplog.text),
+        ("stdout", captured.out),
+        ("stderr", captured.err),
+    ):
         assert key not in text, f"key found in {name}"
     files = [p for folder in (out, cache) for p in folder.rglob("*") if p.is_file()]
     assert len(files) > 5
     leaked = [str(p) for p in files if key.encode() in p.read_bytes()]
     assert leaked == []
-    assert any(b"***" in p.read_bytes() for p in (out / "parquet").glob("*.parquet")), "the echoed key is redacted in fallback_reason"
+    assert any(b"***" in p.read_bytes() for p in (out / "parquet").glob("*.parquet")), (
+        "the echoed key is redacted in fallback_reason"
+    )

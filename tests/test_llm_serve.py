@@ -17,8 +17,24 @@ pytest.importorskip("uvicorn", reason="transformers[serving] is not installed")
 
 
 def annotate(bridge_dir, out, server, model_dir, cache) -> dict:
-    args = ["annotate", str(bridge_dir), "--out", str(out), "--reasoner", "llm", "--llm-model", str(model_dir)]
-    args += ["--llm-base-url", server.base_url, "--llm-max-tokens", "16", "--llm-cache-dir", str(cache)]
+    args = [
+        "annotate",
+        str(bridge_dir),
+        "--out",
+        str(out),
+        "--reasoner",
+        "llm",
+        "--llm-model",
+        str(model_dir),
+    ]
+    args += [
+        "--llm-base-url",
+        server.base_url,
+        "--llm-max-tokens",
+        "16",
+        "--llm-cache-dir",
+        str(cache),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return json.loads((out / "summary.json").read_text())
@@ -39,11 +55,17 @@ def test_transformers_serve_end_to_end(bridge_dir, tmp_path):
     assert llm["requests"] >= n and llm["prompt_tokens"] > 0 and llm["completion_tokens"] > 0
     assert llm["validated"] + llm["fallbacks"] == n
     table = pads.dataset(str(tmp_path / "a" / "parquet"), format="parquet").to_table()
-    for row in table.select(["episode_key", "reasoning_source", "reasoning_model", "fallback_reason", "prompt_hash"]).to_pylist():
+    for row in table.select(
+        ["episode_key", "reasoning_source", "reasoning_model", "fallback_reason", "prompt_hash"]
+    ).to_pylist():
         assert row["prompt_hash"]
         if row["reasoning_source"] == "llm":
             assert row["reasoning_model"] == str(model_dir) and row["fallback_reason"] is None
         else:
-            assert row["reasoning_source"] == "fallback" and row["reasoning_model"] == "rules" and row["fallback_reason"]
+            assert (
+                row["reasoning_source"] == "fallback"
+                and row["reasoning_model"] == "rules"
+                and row["fallback_reason"]
+            )
     assert second["llm"]["requests"] == 0 and second["llm"]["cache_hits"] == llm["requests"]
     assert second["llm"]["fallbacks_by_reason"] == llm["fallbacks_by_reason"]

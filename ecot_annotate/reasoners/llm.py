@@ -35,13 +35,19 @@ class LLMReasoner:
         self.config, self.count = llm_config, count
         self.prompts = load_prompts()
         self.client = ChatClient(llm_config, self.prompts.schema, count)
-        self.cache = AnswerCache(llm_config.cache_dir or default_cache_dir()) if llm_config.cache else None
+        self.cache = (
+            AnswerCache(llm_config.cache_dir or default_cache_dir()) if llm_config.cache else None
+        )
         self.rules = RuleReasoner()
 
     def _complete(self, messages: Messages) -> Completion:
         """From the cache when this exact request was answered before, else from the server."""
         key = cache_key(
-            prompt=self.prompts.hash, model=self.config.model, base_url=self.config.base_url, max_tokens=self.config.max_tokens, messages=messages
+            prompt=self.prompts.hash,
+            model=self.config.model,
+            base_url=self.config.base_url,
+            max_tokens=self.config.max_tokens,
+            messages=messages,
         )
         if self.cache is not None:
             hit = self.cache.get(key)
@@ -50,39 +56,72 @@ class LLMReasoner:
                 return Completion(hit["text"], hit.get("finish_reason"), 0, 0)
         completion = self.client.complete(messages)
         if self.cache is not None:
-            self.cache.put(key, {"text": completion.text, "finish_reason": completion.finish_reason})
+            self.cache.put(
+                key, {"text": completion.text, "finish_reason": completion.finish_reason}
+            )
         return completion
 
-    def _ask(self, messages: Messages, prims: list[str]) -> tuple[str, list[StepReasoning] | None, list[str]]:
+    def _ask(
+        self, messages: Messages, prims: list[str]
+    ) -> tuple[str, list[StepReasoning] | None, list[str]]:
         completion = self._complete(messages)
         steps, problems = read_answer(completion.text, prims)
         if steps is None and completion.finish_reason == "length":
-            problems = [f"the answer was cut off at the token limit ({self.config.max_tokens})", *problems]
+            problems = [
+                f"the answer was cut off at the token limit ({self.config.max_tokens})",
+                *problems,
+            ]
         return completion.text, steps, problems
 
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
         prims = annotation.primitives
         data = episode_input(episode, annotation)
-        messages: Messages = [{"role": "system", "content": self.prompts.system}, {"role": "user", "content": user_message(self.prompts, data)}]
+        messages: Messages = [
+            {"role": "system", "content": self.prompts.system},
+            {"role": "user", "content": user_message(self.prompts, data)},
+        ]
         try:
             text, steps, problems = self._ask(messages, prims)
             if steps is None:
                 self.count("llm_repairs", 1)
-                repair = [{"role": "assistant", "content": text}, {"role": "user", "content": repair_message(self.prompts, problems, len(prims))}]
+                repair = [
+                    {"role": "assistant", "content": text},
+                    {"role": "user", "content": repair_message(self.prompts, problems, len(prims))},
+                ]
                 _, steps, problems = self._ask(messages + repair, prims)
         except RequestFailed as exc:
             return self._fall_back(episode, annotation, exc.kind, f"{exc.kind}: {exc.detail}")
         if steps is None:
-            return self._fall_back(episode, annotation, "invalid_answer", "invalid_answer: after one repair: " + "; ".join(problems))
+            return self._fall_back(
+                episode,
+                annotation,
+                "invalid_answer",
+                "invalid_answer: after one repair: " + "; ".join(problems),
+            )
         annotation.reasoning = steps
-        annotation.provenance.update({"reasoning_source": "llm", "reasoning_model": str(self.config.model), "prompt_hash": self.prompts.hash})
+        annotation.provenance.update(
+            {
+                "reasoning_source": "llm",
+                "reasoning_model": str(self.config.model),
+                "prompt_hash": self.prompts.hash,
+            }
+        )
         annotation.provenance.pop("fallback_reason", None)
         self.count("llm_validated", 1)
         return annotation
 
-    def _fall_back(self, episode: Episode, annotation: Annotation, kind: str, reason: str) -> Annotation:
+    def _fall_back(
+        self, episode: Episode, annotation: Annotation, kind: str, reason: str
+    ) -> Annotation:
         annotation = self.rules.reason(episode, annotation)
-        annotation.provenance.update({"reasoning_source": "fallback", "reasoning_model": "rules", "fallback_reason": reason[:500], "prompt_hash": self.prompts.hash})
+        annotation.provenance.update(
+            {
+                "reasoning_source": "fallback",
+                "reasoning_model": "rules",
+                "fallback_reason": reason[:500],
+                "prompt_hash": self.prompts.hash,
+            }
+        )
         self.count("llm_fallbacks", 1)
         self.count(f"llm_fallback_{kind}", 1)
         return annotation

@@ -57,7 +57,9 @@ def parse_answer(text: str) -> dict[str, Any]:
         if isinstance(data, dict):
             return data
     if last_error is not None:
-        raise AnswerError(f"the answer is not complete JSON ({last_error.msg} at character {last_error.pos}); it may be truncated")
+        raise AnswerError(
+            f"the answer is not complete JSON ({last_error.msg} at character {last_error.pos}); it may be truncated"
+        )
     raise AnswerError("the answer holds no JSON object")
 
 
@@ -71,11 +73,17 @@ def _cover(ranges: list[tuple[int, int]], first: int, last: int, what: str) -> l
     expected = first
     for index, (start, end) in enumerate(ranges):
         if end < start:
-            problems.append(f"{what} {index} has steps [{start}, {end}]: the last step comes before the first")
+            problems.append(
+                f"{what} {index} has steps [{start}, {end}]: the last step comes before the first"
+            )
         elif start > expected:
-            problems.append(f"{what} {index} starts at step {start}: steps {expected} to {start - 1} are not covered")
+            problems.append(
+                f"{what} {index} starts at step {start}: steps {expected} to {start - 1} are not covered"
+            )
         elif start < expected:
-            problems.append(f"{what} {index} starts at step {start}: steps {start} to {min(end, expected - 1)} are covered twice")
+            problems.append(
+                f"{what} {index} starts at step {start}: steps {start} to {min(end, expected - 1)} are covered twice"
+            )
         expected = max(expected, end + 1)
     if expected <= last:
         problems.append(f"steps {expected} to {last} are not covered by any {what}")
@@ -95,19 +103,29 @@ def validate_answer(data: dict[str, Any], prims: list[str]) -> list[str]:
     """Every problem of a parsed answer for an episode with these primitives; [] when valid."""
     schema_errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if schema_errors:
-        return [f"{'/'.join(map(str, e.absolute_path)) or 'answer'}: {_message(e)}" for e in schema_errors][:MAX_PROBLEMS]
+        return [
+            f"{'/'.join(map(str, e.absolute_path)) or 'answer'}: {_message(e)}"
+            for e in schema_errors
+        ][:MAX_PROBLEMS]
     last = len(prims) - 1
     subtasks = data["subtasks"]
     problems = _cover([_range(s["steps"]) for s in subtasks], 0, last, "subtask")
     for i, sub in enumerate(subtasks):
         first, end = _range(sub["steps"])
-        problems += [f"in subtask {i}: {p}" for p in _cover([_range(m["steps"]) for m in sub["moves"]], first, end, "move")]
+        problems += [
+            f"in subtask {i}: {p}"
+            for p in _cover([_range(m["steps"]) for m in sub["moves"]], first, end, "move")
+        ]
         for move in sub["moves"]:
             start, stop = _range(move["steps"])
-            wrong = [t for t in range(start, min(stop, last) + 1) if prims[t] != move["move"].strip()]
+            wrong = [
+                t for t in range(start, min(stop, last) + 1) if prims[t] != move["move"].strip()
+            ]
             if wrong:
                 t = wrong[0]
-                problems.append(f"subtask {i} names the move '{move['move']}' for steps [{start}, {stop}] but the primitive at step {t} is '{prims[t]}'")
+                problems.append(
+                    f"subtask {i} names the move '{move['move']}' for steps [{start}, {stop}] but the primitive at step {t} is '{prims[t]}'"
+                )
     return problems[:MAX_PROBLEMS]
 
 
@@ -121,7 +139,16 @@ def assemble(data: dict[str, Any], prims: list[str]) -> list[StepReasoning]:
         for move in sub["moves"]:
             start, stop = _range(move["steps"])
             for t in range(start, stop + 1):
-                steps.append(StepReasoning(task, plan, names[index], clean_text(sub["reason"]), prims[t], clean_text(move["reason"])))
+                steps.append(
+                    StepReasoning(
+                        task,
+                        plan,
+                        names[index],
+                        clean_text(sub["reason"]),
+                        prims[t],
+                        clean_text(move["reason"]),
+                    )
+                )
     return steps
 
 

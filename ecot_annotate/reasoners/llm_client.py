@@ -54,7 +54,9 @@ def api_key(config: LLMConfig) -> str:
     if key:
         return key
     if config.base_url is None:
-        raise EcotError(f"--reasoner llm with OpenAI's API needs a key in ${config.api_key_env} (or pass --llm-base-url for a server that needs none)")
+        raise EcotError(
+            f"--reasoner llm with OpenAI's API needs a key in ${config.api_key_env} (or pass --llm-base-url for a server that needs none)"
+        )
     return NO_KEY
 
 
@@ -64,7 +66,9 @@ def check_llm_config(config: LLMConfig) -> None:
         raise EcotError("--reasoner llm needs --llm-model (the model name the server serves)")
     api_key(config)
     if config.concurrency < 1 or config.max_retries < 0 or config.timeout_s <= 0:
-        raise EcotError("--llm-concurrency must be >= 1, --llm-max-retries >= 0 and --llm-timeout > 0")
+        raise EcotError(
+            "--llm-concurrency must be >= 1, --llm-max-retries >= 0 and --llm-timeout > 0"
+        )
 
 
 def _slot(config: LLMConfig) -> threading.BoundedSemaphore:
@@ -105,7 +109,9 @@ class ChatClient:
     def __init__(self, config: LLMConfig, schema: dict[str, Any], count: Count = no_count):
         self.config, self.schema, self.count = config, schema, count
         self._key = api_key(config)
-        self.client = openai.OpenAI(api_key=self._key, base_url=config.base_url, timeout=config.timeout_s, max_retries=0)
+        self.client = openai.OpenAI(
+            api_key=self._key, base_url=config.base_url, timeout=config.timeout_s, max_retries=0
+        )
         self.mode = 0  # index into MODES: the most structured mode the server accepted so far
 
     def _redact(self, text: str) -> str:
@@ -114,14 +120,21 @@ class ChatClient:
     def _create(self, messages: list[dict[str, str]]):
         extra: dict[str, Any] = {}
         if MODES[self.mode] == "json_schema":
-            extra["response_format"] = {"type": "json_schema", "json_schema": {"name": "ecot_answer", "schema": self.schema}}
+            extra["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "ecot_answer", "schema": self.schema},
+            }
         elif MODES[self.mode] == "json_object":
             extra["response_format"] = {"type": "json_object"}
         with _slot(self.config):
             start = time.perf_counter()
             try:
                 return self.client.chat.completions.create(
-                    model=self.config.model, messages=messages, max_tokens=self.config.max_tokens, temperature=0, **extra
+                    model=self.config.model,
+                    messages=messages,
+                    max_tokens=self.config.max_tokens,
+                    temperature=0,
+                    **extra,
                 )
             finally:
                 self.count("llm_requests", 1)
@@ -137,17 +150,25 @@ class ChatClient:
                     self.mode += 1
                     self.count("llm_format_downgrades", 1)
                     continue
-                raise RequestFailed("rejected", self._redact(f"HTTP {exc.status_code}: {exc.message}")[:300]) from None
+                raise RequestFailed(
+                    "rejected", self._redact(f"HTTP {exc.status_code}: {exc.message}")[:300]
+                ) from None
             except openai.APIError as exc:
                 kind = _failure_kind(exc)
                 status = getattr(exc, "status_code", None)
                 what = f"HTTP {status}" if status else type(exc).__name__
                 if kind is None:
-                    raise RequestFailed("rejected", self._redact(f"{what}: {getattr(exc, 'message', '')}")[:300]) from None
+                    raise RequestFailed(
+                        "rejected", self._redact(f"{what}: {getattr(exc, 'message', '')}")[:300]
+                    ) from None
                 if retries >= self.config.max_retries:
                     raise RequestFailed(kind, f"{what} after {retries} retries") from None
                 wait = _retry_after(exc)
-                time.sleep(wait if wait is not None else min(BACKOFF_S * 2**retries, MAX_BACKOFF_S) * random.uniform(0.8, 1.2))
+                time.sleep(
+                    wait
+                    if wait is not None
+                    else min(BACKOFF_S * 2**retries, MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+                )
                 retries += 1
                 self.count("llm_retries", 1)
                 continue
@@ -161,4 +182,9 @@ class ChatClient:
         self.count("llm_completion_tokens", completion_tokens)
         choice = response.choices[0] if response.choices else None
         text = (choice.message.content or "") if choice is not None else ""
-        return Completion(text, choice.finish_reason if choice is not None else None, prompt_tokens, completion_tokens)
+        return Completion(
+            text,
+            choice.finish_reason if choice is not None else None,
+            prompt_tokens,
+            completion_tokens,
+        )

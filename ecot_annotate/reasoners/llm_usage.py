@@ -32,10 +32,14 @@ def no_count(name: str, value: int = 1) -> None:
 
 def llm_summary(counters: dict[str, int]) -> dict[str, object]:
     """The "llm" section of summary.json from the run's counters."""
-    summary: dict[str, object] = {name: counters.get(PREFIX + name, 0) for name in COUNTERS if name != "request_ms"}
+    summary: dict[str, object] = {
+        name: counters.get(PREFIX + name, 0) for name in COUNTERS if name != "request_ms"
+    }
     summary["request_seconds"] = round(counters.get(PREFIX + "request_ms", 0) / 1000, 3)
     summary["fallbacks_by_reason"] = {
-        name.removeprefix(FALLBACK_PREFIX): value for name, value in sorted(counters.items()) if name.startswith(FALLBACK_PREFIX) and value
+        name.removeprefix(FALLBACK_PREFIX): value
+        for name, value in sorted(counters.items())
+        if name.startswith(FALLBACK_PREFIX) and value
     }
     return summary
 

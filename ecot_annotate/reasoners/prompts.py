@@ -51,7 +51,11 @@ def load_prompts(name: str = PROMPT) -> PromptSet:
 
 def user_message(prompts: PromptSet, episode_input: dict[str, Any]) -> str:
     n_steps = int(episode_input["n_steps"])
-    return prompts.user.substitute(n_steps=n_steps, last_step=n_steps - 1, episode=json.dumps(episode_input, separators=(",", ":"))).strip()
+    return prompts.user.substitute(
+        n_steps=n_steps,
+        last_step=n_steps - 1,
+        episode=json.dumps(episode_input, separators=(",", ":")),
+    ).strip()
 
 
 def repair_message(prompts: PromptSet, problems: list[str], n_steps: int) -> str:

@@ -1,0 +1,157 @@
+"""Completion tokens per episode: our token-lean answer shape vs the original ECoT per-step shape.
+
+Both answers carry the same reasoning (the rule reasoner's text for the same episodes), so only
+the shape differs:
+
+- ECoT: what the original prompt asked for: a markdown overview (the task, the high-level
+  movements with their step intervals and justifications), then a Python dict with one string
+  per step, each repeating the task, plan, subtask and its reason in <task>...</move_reason>
+  tags, then FINISHED. The ratio is also printed for the per-step dict alone (a lower bound).
+- ours: schemas/llm_answer.json: the task once, subtasks with step ranges and reasons, one reason
+  per run of identical moves.
+
+Tokens are counted with one tokenizer for both: a byte-level BPE (the `tokenizers` library, the
+scheme GPT-2/Llama-3 class models use) trained here on the distinct sentences of both answers, so
+repetition cannot buy the baseline whole-phrase tokens. tiktoken is not used: it downloads its
+vocabularies. Characters are printed too, as a tokenizer-free check.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from benchmarks.data import BRIDGE
+
+TARGET = 5.0
+
+
+def episodes(folder: Path, profile: str) -> list:
+    from ecot_annotate.episode import Annotation
+    from ecot_annotate.profiles import load_profile
+    from ecot_annotate.reasoners.rules import RuleReasoner
+    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+    from ecot_annotate.stages.motion import primitives
+
+    dataset = open_rlds(str(folder))
+    decoder = EpisodeDecoder(dataset, load_profile(profile))
+    found = []
+    for shard in dataset.shards:
+        for pos, data, _ in read_shard(shard):
+            if data is None:
+                continue
+            episode = decoder.decode(data, shard, pos)
+            annotation = Annotation(
+                primitives=primitives(episode.xyz, episode.rotation, episode.gripper)
+            )
+            found.append(RuleReasoner().reason(episode, annotation).reasoning)
+    return found
+
+
+def ecot_overview(steps) -> str:
+    """The markdown overview the original prompt asked for before the per-step dict."""
+    lines = ["## Task", "", steps[0].task, "", "## High-level movements", ""]
+    starts = [t for t, s in enumerate(steps) if t == 0 or s.subtask != steps[t - 1].subtask]
+    for i, start in enumerate(starts):
+        end = (starts[i + 1] if i + 1 < len(starts) else len(steps)) - 1
+        lines.append(
+            f"{i + 1}. **{steps[start].subtask}** (steps {start}-{end}): {steps[start].subtask_reason}"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+def ecot_answer(steps) -> str:
+    """The per-step dict the original ECoT prompt asked for, after its overview."""
+    lines = ["```python", "{"]
+    for t, s in enumerate(steps):
+        lines.append(
+            f'    {t}: "<task>{s.task}</task><plan>{s.plan}</plan><subtask>{s.subtask}</subtask>'
+            f"<subtask_reason>{s.subtask_reason}</subtask_reason><move>{s.move}</move>"
+            f'<move_reason>{s.move_reason}</move_reason>",'
+        )
+    lines += ["}", "```", "FINISHED"]
+    return "\n".join(lines)
+
+
+def lean_answer(steps) -> str:
+    """The same reasoning in our answer shape (schemas/llm_answer.json), as a model would write it."""
+    subtasks: list[dict] = []
+    for t, s in enumerate(steps):
+        if not subtasks or subtasks[-1]["name"] != s.subtask:
+            subtasks.append(
+                {"name": s.subtask, "steps": [t, t], "reason": s.subtask_reason, "moves": []}
+            )
+        sub = subtasks[-1]
+        sub["steps"][1] = t
+        if sub["moves"] and sub["moves"][-1]["move"] == s.move:
+            sub["moves"][-1]["steps"][1] = t
+        else:
+            sub["moves"].append({"steps": [t, t], "move": s.move, "reason": s.move_reason})
+    return json.dumps({"task": steps[0].task, "subtasks": subtasks})
+
+
+def train_tokenizer(texts: list[str]):
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=2048, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    return tokenizer
+
+
+def distinct_lines(answers: list[str]) -> list[str]:
+    """Each sentence/line once: the tokenizer learns the vocabulary, not the repetition."""
+    pieces = set()
+    for answer in answers:
+        for line in answer.replace("<", "\n<").replace('", "', '"\n"').splitlines():
+            pieces.add(line)
+    return sorted(pieces)
+
+
+def measure(label: str, reasonings: list) -> float:
+    per_step = [ecot_answer(r) for r in reasonings]
+    ecot = [ecot_overview(r) + a for r, a in zip(reasonings, per_step, strict=True)]
+    ours = [lean_answer(r) for r in reasonings]
+    tokenizer = train_tokenizer(distinct_lines(ecot + ours))
+
+    def tokens(texts: list[str]) -> float:
+        return sum(len(tokenizer.encode(t).ids) for t in texts) / len(texts)
+
+    ecot_tokens, per_step_tokens, our_tokens = tokens(ecot), tokens(per_step), tokens(ours)
+    steps = sum(len(r) for r in reasonings) / len(reasonings)
+    ratio = ecot_tokens / our_tokens
+    chars = sum(map(len, ecot)) / sum(map(len, ours))
+    print(f"   {label}: {len(reasonings)} episodes, {steps:.0f} steps each on average")
+    print(
+        f"     ECoT answer (overview + per-step dict): {ecot_tokens:7.0f} completion tokens/episode"
+    )
+    print(f"     ECoT per-step dict alone              : {per_step_tokens:7.0f}")
+    print(f"     our lean answer                       : {our_tokens:7.0f}")
+    print(
+        f"     ratio: {ratio:.1f}x fewer tokens ({chars:.1f}x fewer characters); per-step dict alone {per_step_tokens / our_tokens:.1f}x; "
+        f"target >= {TARGET:.0f}x: {'met' if ratio >= TARGET else 'NOT met'}"
+    )
+    return ratio
+
+
+def main() -> None:
+    print(
+        "   tokenizer: byte-level BPE (tokenizers), 2048 tokens, trained on both shapes' distinct lines"
+    )
+    if (BRIDGE / "dataset_info.json").is_file():
+        measure("bridge_debug", episodes(BRIDGE, "bridge"))
+    from ecot_annotate.sample import write_sample
+
+    with tempfile.TemporaryDirectory() as folder:
+        measure(
+            "generated sample", episodes(write_sample(folder, episodes=8, seed=0), "ecot_sample")
+        )
+
+
+if __name__ == "__main__":
+    main()
