@@ -33,6 +33,13 @@ DISAGREEMENT_KINDS = (
     "close gripper outside a grasp subtask",
     "open gripper outside a release subtask",
 )
+KIND_NAMES = {
+    "move": "move",
+    "rotate": "rotate / tilt",
+    "close": "close gripper",
+    "open": "open gripper",
+    "stop": "stop",
+}
 _RMS = re.compile(r"rms ([0-9.]+) px")
 _COLUMNS = (
     "episode_key",
@@ -173,7 +180,7 @@ class EpisodeQuality:
         if self.fallback_reason:
             flags.append("fallback")
         if self.steps_without_boxes:
-            flags.append(f"{self.steps_without_boxes} steps without boxes")
+            flags.append(_count(self.steps_without_boxes, "step", "steps") + " without boxes")
         if perception and not self.gripper_tracked:
             flags.append("gripper not tracked")
         residual = self.residual
@@ -184,8 +191,16 @@ class EpisodeQuality:
         ):
             flags.append(f"gripper fit residual {residual:.1f} px")
         if self.disagreeing_steps:
-            flags.append(f"{self.disagreeing_steps} plan/motion disagreements")
+            flags.append(
+                _count(
+                    self.disagreeing_steps, "plan/motion disagreement", "plan/motion disagreements"
+                )
+            )
         return flags
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def read_summary(out: str | Path) -> dict[str, Any]:
@@ -327,7 +342,7 @@ def quality_rows(stats: dict[str, Any]) -> list[tuple[str, str, str]]:
     else:
         rows.append(("gripper", "fit residual", "not measured in this run"))
     for kind, count in stats["primitives"]["steps_by_kind"].items():
-        rows.append(("primitives", f"steps: {kind}", _share(count, steps)))
+        rows.append(("primitives", f"steps: {KIND_NAMES[kind]}", _share(count, steps)))
     disagreements = stats["disagreements"]
     rows.append(("plan/motion", "steps disagreeing", _share(disagreements["steps"], steps)))
     for kind, count in disagreements["by_kind"].items():

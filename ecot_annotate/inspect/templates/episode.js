@@ -68,7 +68,8 @@
       const dt = document.createElement("dt");
       dt.textContent = tag;
       const dd = document.createElement("dd");
-      dd.textContent = text;
+      dd.textContent = text || "(none)";
+      if (!text) dd.classList.add("muted");
       if (tag === "MOVE:") dd.classList.add(`kind-text-${step.kind}`);
       chain.append(dt, dd);
     }
