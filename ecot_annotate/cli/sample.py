@@ -16,4 +16,4 @@ def make_sample(out_dir: str, episodes: int, seed: int) -> None:
     from ecot_annotate.sample import write_sample
 
     path = write_sample(out_dir, episodes=episodes, seed=seed)
-    click.echo(f"wrote {episodes} episodes to {path} (annotate with --profile ecot_sample)")
+    click.echo(f"wrote {episodes} episodes to {path}")
