@@ -29,7 +29,7 @@ from ecot_annotate.config import AnnotateConfig
 @llm_options
 @perception_options
 @click.pass_context
-def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool, **llm: Any) -> None:
+def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool, **options: Any) -> None:
     """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
     from ecot_annotate.run import run
 
@@ -44,8 +44,8 @@ def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: i
         profile=profile,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         reasoner=reasoner,
-        llm=pop_llm_config(llm),
-        perception=pop_perception_config(llm),
+        llm=pop_llm_config(options),
+        perception=pop_perception_config(options),
         num_shards=num_shards,
         overwrite=overwrite,
         allow_quarantine=allow_quarantine,
