@@ -156,7 +156,7 @@ EXPECTED = {
     "gripper": {
         "tracked_episodes": 3,
         "untracked_episodes": 1,
-        "untracked_reasons": {"too few gripper detections (1 of 3 frames)": 1},
+        "untracked_reasons": {"too few gripper detections (N of N frames)": 1},
         "residual_column": RESIDUAL_COLUMN,
         "residual_px": {"n": 8, "median": 2.5, "p90": 13.0, "max": 20.0},
         "residual_flag_fraction_of_width": 0.03,

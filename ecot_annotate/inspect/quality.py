@@ -40,6 +40,7 @@ KIND_NAMES = {
     "open": "open gripper",
     "stop": "stop",
 }
+_DIGITS = re.compile(r"\d+")
 _RMS = re.compile(r"rms ([0-9.]+) px")
 _COLUMNS = (
     "episode_key",
@@ -87,6 +88,11 @@ def step_disagreements(primitive: str, move: str, subtask: str) -> list[str]:
 def fallback_kind(reason: str) -> str:
     """The kind of a fallback reason (`<kind>: <detail>`), so that reasons group into a few counts."""
     return reason.split(":", 1)[0].strip()
+
+
+def reason_kind(reason: str) -> str:
+    """A reason with its numbers replaced by N, so that "4 of 10 frames" and "6 of 10" count together."""
+    return _DIGITS.sub("N", reason)
 
 
 def residual_column(schema) -> str | None:
@@ -283,7 +289,9 @@ def run_stats(
             "untracked_episodes": sum(not e.gripper_tracked for e in episodes),
             "untracked_reasons": dict(
                 Counter(
-                    e.gripper_reason for e in episodes if not e.gripper_tracked and e.gripper_reason
+                    reason_kind(e.gripper_reason)
+                    for e in episodes
+                    if not e.gripper_tracked and e.gripper_reason
                 ).most_common()
             ),
             "residual_column": residual_name,
