@@ -19,7 +19,7 @@ from ecot_annotate.profiles import load_profile, resolve_profile_name
 from ecot_annotate.publish import clear_staging, new_staging, publish
 from ecot_annotate.sinks.ecot_json import merge_lines
 from ecot_annotate.sinks.rlds import source_version, write_metadata
-from ecot_annotate.sources.rlds import check_profile, open_rlds
+from ecot_annotate.sources.select import check_source_profile, open_source
 from ecot_annotate.stages.perception import check_perception
 
 PUBLISHED = {"parquet": "parquet", "ecot-json": "ecot", "rlds": "rlds", "lerobot": "lerobot"}  # format -> folder in OUT
@@ -129,10 +129,10 @@ def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
     unknown = [f for f in config.formats if f not in FORMATS]
     if unknown:
         raise InputError(f"unknown output format(s) {unknown}; choose from {', '.join(FORMATS)}")
-    dataset = open_rlds(config.input, config.split)
+    dataset = open_source(config)
     config = replace(config, profile=resolve_profile_name(config.profile, dataset.name))
     profile = load_profile(config.profile)
-    check_profile(dataset, profile)
+    check_source_profile(config, dataset, profile)
     if config.reasoner == "llm":
         from ecot_annotate.reasoners.llm_client import check_llm_config
 

@@ -153,18 +153,24 @@ def build(
     again and every fresh annotation is committed there before it is written.
     """
     total = dataset.num_episodes if config.limit is None else min(config.limit, dataset.num_episodes or config.limit)
-    read = (
-        pipeline
-        | "Shards" >> beam.Create(dataset.shards)
-        | "FanOutShards" >> beam.Reshuffle()
-        | "Read" >> beam.ParDo(ReadShardFn(config.limit)).with_outputs(QUARANTINE, main="records")
-    )
-    decoded = (
-        read.records
-        | "FanOutEpisodes" >> beam.Reshuffle()
-        | "Decode" >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
-    )
-    todo, resumed = _split_committed(decoded.episodes, resume_from)
+    if config.source == "lerobot":
+        from pipelines.lerobot_read import read_lerobot
+
+        decoded_episodes, read_quarantine = read_lerobot(pipeline, config, dataset)
+    else:
+        read = (
+            pipeline
+            | "Shards" >> beam.Create(dataset.shards)
+            | "FanOutShards" >> beam.Reshuffle()
+            | "Read" >> beam.ParDo(ReadShardFn(config.limit)).with_outputs(QUARANTINE, main="records")
+        )
+        decoded = (
+            read.records
+            | "FanOutEpisodes" >> beam.Reshuffle()
+            | "Decode" >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
+        )
+        decoded_episodes, read_quarantine = decoded.episodes, [read[QUARANTINE], decoded[QUARANTINE]]
+    todo, resumed = _split_committed(decoded_episodes, resume_from)
     perception_quarantine = []
     if config.perception.detector != "none":
         from pipelines.perception import Perceive
@@ -192,7 +198,7 @@ def build(
     if "lerobot" in config.formats:
         writer_quarantine.append(write_lerobot_parts(episodes, staging, load_profile(config.profile).image_key))
     _ = (
-        (read[QUARANTINE], decoded[QUARANTINE], *perception_quarantine, annotated[QUARANTINE], *writer_quarantine)
+        (*read_quarantine, *perception_quarantine, annotated[QUARANTINE], *writer_quarantine)
         | "AllQuarantine" >> beam.Flatten()
         | "QuarantineJson" >> beam.Map(lambda rec: json.dumps(rec, sort_keys=True))
         | "WriteQuarantine" >> beam.io.WriteToText(f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1)

@@ -16,6 +16,7 @@ from ecot_annotate.config import AnnotateConfig
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("input_path", metavar="INPUT")
 @click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
+@click.option("--source", type=click.Choice(["rlds", "lerobot"]), default="rlds", show_default=True, help="Input layout: an RLDS (TFDS) folder or a LeRobot dataset folder.")
 @click.option("--split", default="train", show_default=True)
 @click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
 @click.option("--profile", default="auto", show_default=True, help="Built-in profile name, a profile file (.toml/.json), or auto (by dataset name, else bridge).")
@@ -29,7 +30,7 @@ from ecot_annotate.config import AnnotateConfig
 @llm_options
 @perception_options
 @click.pass_context
-def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool, **options: Any) -> None:
+def annotate(ctx: click.Context, input_path: str, out: str, source: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool, **options: Any) -> None:
     """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
     from ecot_annotate.run import run
 
@@ -39,6 +40,7 @@ def annotate(ctx: click.Context, input_path: str, out: str, split: str, limit: i
     config = AnnotateConfig(
         input=input_path,
         out=out.rstrip("/"),
+        source=source,
         split=split,
         limit=limit,
         profile=profile,
