@@ -69,6 +69,10 @@ class AnnotateConfig:
         for key in ("out", "limit", "overwrite", "allow_quarantine", "beam_args", "num_shards", "formats"):
             data.pop(key)
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
+        if self.reasoner == "llm":
+            from ecot_annotate.reasoners.prompts import load_prompts
+
+            data["llm"]["prompt_hash"] = load_prompts().hash  # a new prompt is a new config
         data["perception"].pop("batch_size")
         data["perception"].pop("device")
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
