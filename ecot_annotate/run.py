@@ -120,8 +120,11 @@ def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
     return counters, stages
 
 
-def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
-    """Annotate `config.input` into `config.out`; return the summary (also written to summary.json)."""
+def run(config: AnnotateConfig, progress: bool = False, annotate_missing: bool = True) -> dict[str, Any]:
+    """Annotate `config.input` into `config.out`; return the summary (also written to summary.json).
+
+    With `annotate_missing=False` (export) only episodes committed in the manifest are written.
+    """
     import apache_beam as beam
 
     from pipelines.annotate import build
@@ -142,7 +145,7 @@ def run(config: AnnotateConfig, progress: bool = False) -> dict[str, Any]:
     staging = new_staging(config.out)
     start = time.perf_counter()
     pipeline = beam.Pipeline(options=pipeline_options(config))
-    build(pipeline, config, dataset, staging, progress=progress, resume_from=config.out)
+    build(pipeline, config, dataset, staging, progress=progress, resume_from=config.out, annotate_missing=annotate_missing)
     result = pipeline.run()
     result.wait_until_finish()
     counters, stages = _metrics(result)

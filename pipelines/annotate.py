@@ -136,6 +136,10 @@ def _split_committed(episodes, resume_from: str | None):
     return split[TODO], split.resumed
 
 
+def _not_committed(episode) -> dict[str, str]:
+    return quarantine_record(episode.key, "export", "the run holds no committed annotation for this episode", episode.key)
+
+
 def _commit(annotated, resumed, resume_from: str | None):
     """Commit fresh annotations to the manifest, then join them with the resumed ones."""
     if resume_from is None:
@@ -145,7 +149,13 @@ def _commit(annotated, resumed, resume_from: str | None):
 
 
 def build(
-    pipeline: beam.Pipeline, config: AnnotateConfig, dataset: RldsDataset, staging: str, progress: bool = False, resume_from: str | None = None
+    pipeline: beam.Pipeline,
+    config: AnnotateConfig,
+    dataset: RldsDataset,
+    staging: str,
+    progress: bool = False,
+    resume_from: str | None = None,
+    annotate_missing: bool = True,
 ) -> None:
     """Add the whole annotation graph to `pipeline`, writing under the `staging` folder.
 
@@ -172,6 +182,9 @@ def build(
         decoded_episodes, read_quarantine = decoded.episodes, [read[QUARANTINE], decoded[QUARANTINE]]
     todo, resumed = _split_committed(decoded_episodes, resume_from)
     perception_quarantine = []
+    if not annotate_missing:  # export: write only what the manifest holds
+        perception_quarantine.append(todo | "NotCommitted" >> beam.Map(_not_committed))
+        todo = pipeline | "NothingToAnnotate" >> beam.Create([])
     if config.perception.detector != "none":
         from pipelines.perception import Perceive
 

@@ -1,0 +1,32 @@
+"""`ecot-annotate export OUT --to FORMAT PATH`: a finished run in another format, without re-annotating."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ecot_annotate.cli import main
+from ecot_annotate.config import FORMATS
+
+
+@main.command()
+@click.argument("out")
+@click.argument("path")
+@click.option(
+    "--to", "to", type=click.Choice(FORMATS), required=True, help="Format to write under PATH."
+)
+def export(out: str, path: str, to: str) -> None:
+    """Write the annotations of run OUT as another format under PATH (the source must still be readable)."""
+    from ecot_annotate.export import export as run_export
+
+    summary = run_export(out, to, path, progress=sys.stderr.isatty())
+    click.echo(
+        f"exported {summary['episodes_out']} episodes ({summary['steps_out']} steps) as {to} -> {path}"
+    )
+    if summary["episodes_quarantined"]:
+        click.secho(
+            f"{summary['episodes_quarantined']} episode(s) not exported: see {path}/quarantine/",
+            fg="yellow",
+            err=True,
+        )
