@@ -31,7 +31,9 @@ NAMESPACE = "ecot"
 
 
 def _quarantine(key: str, stage: str, error: str) -> beam.pvalue.TaggedOutput:
-    return beam.pvalue.TaggedOutput(QUARANTINE, {"key": key, "stage": stage, "error": error, "source": key})
+    return beam.pvalue.TaggedOutput(
+        QUARANTINE, {"key": key, "stage": stage, "error": error, "source": key}
+    )
 
 
 class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver]):
@@ -44,7 +46,12 @@ class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver
     def load_model(self) -> FramePerceiver:
         return FramePerceiver(self.config)
 
-    def run_inference(self, batch: Sequence[FrameTask], model: FramePerceiver, inference_args: dict[str, Any] | None = None) -> Iterable[FrameResult]:
+    def run_inference(
+        self,
+        batch: Sequence[FrameTask],
+        model: FramePerceiver,
+        inference_args: dict[str, Any] | None = None,
+    ) -> Iterable[FrameResult]:
         return model(list(batch))
 
     def get_num_bytes(self, batch: Sequence[FrameTask]) -> int:
@@ -73,10 +80,16 @@ class FramesFn(beam.DoFn):
             yield episode.key, frame
 
 
-def failed_frames(failure: tuple[Sequence[tuple[str, FrameTask]], Exception]) -> Iterable[tuple[str, str]]:
+def failed_frames(
+    failure: tuple[Sequence[tuple[str, FrameTask]], Exception],
+) -> Iterable[tuple[str, str]]:
     """RunInference's dead letter (a whole batch and its exception) -> (episode key, reason) per frame."""
     batch, error = failure
-    reason = error[1] if isinstance(error, tuple) and len(error) > 1 else f"{type(error).__name__}: {error}"  # (type, repr, traceback)
+    reason = (
+        error[1]
+        if isinstance(error, tuple) and len(error) > 1
+        else f"{type(error).__name__}: {error}"
+    )  # (type, repr, traceback)
     for key, frame in batch:
         yield key, f"step {frame.step}: {reason}"
 
@@ -96,7 +109,9 @@ class AssembleFn(beam.DoFn):
             return
         episode = episodes[0]
         if failed:
-            yield _quarantine(key, "detect", f"inference failed on {len(failed)} frame(s): {failed[0]}")
+            yield _quarantine(
+                key, "detect", f"inference failed on {len(failed)} frame(s): {failed[0]}"
+            )
             return
         try:
             annotation = assemble(episode, list(grouped["results"]), self.config)
@@ -115,10 +130,27 @@ class Perceive(beam.PTransform):
         self.config = config
 
     def expand(self, episodes):
-        split = episodes | "Frames" >> beam.ParDo(FramesFn(self.config)).with_outputs(QUARANTINE, "episodes", main="frames")
-        inferred, dead = split.frames | "Detect" >> RunInference(KeyedModelHandler(PerceptionModelHandler(self.config))).with_exception_handling()
+        split = episodes | "Frames" >> beam.ParDo(FramesFn(self.config)).with_outputs(
+            QUARANTINE, "episodes", main="frames"
+        )
+        inferred, dead = (
+            split.frames
+            | "Detect"
+            >> RunInference(
+                KeyedModelHandler(PerceptionModelHandler(self.config))
+            ).with_exception_handling()
+        )
         failed = dead.failed_inferences | "FailedFrames" >> beam.FlatMap(failed_frames)
-        joined = {"episodes": split.episodes, "results": inferred, "failed": failed} | "ByEpisode" >> beam.CoGroupByKey()
-        assembled = joined | "Assemble" >> beam.ParDo(AssembleFn(self.config)).with_outputs(QUARANTINE, main="perceived")
-        quarantine = (split[QUARANTINE], assembled[QUARANTINE]) | "PerceptionQuarantine" >> beam.Flatten()
+        joined = {
+            "episodes": split.episodes,
+            "results": inferred,
+            "failed": failed,
+        } | "ByEpisode" >> beam.CoGroupByKey()
+        assembled = joined | "Assemble" >> beam.ParDo(AssembleFn(self.config)).with_outputs(
+            QUARANTINE, main="perceived"
+        )
+        quarantine = (
+            split[QUARANTINE],
+            assembled[QUARANTINE],
+        ) | "PerceptionQuarantine" >> beam.Flatten()
         return assembled.perceived, quarantine

@@ -14,7 +14,11 @@ def sample_episodes(sample_dir):
 
     dataset = open_rlds(str(sample_dir))
     decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
-    return [decoder.decode(data, shard, pos) for shard in dataset.shards for pos, data, _ in read_shard(shard)]
+    return [
+        decoder.decode(data, shard, pos)
+        for shard in dataset.shards
+        for pos, data, _ in read_shard(shard)
+    ]
 
 
 def corrupt(truth: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -31,7 +35,9 @@ def test_fit_recovers_the_true_track_despite_noise_and_outliers(sample_dir, meth
     errors = []
     for episode in sample_episodes(sample_dir):
         truth = episode.ground_truth["gripper_pixel"].astype(np.float64)
-        fit = fit_gripper_track(episode.xyz, corrupt(truth, rng, episode.image_size[0]), episode.image_size, method)
+        fit = fit_gripper_track(
+            episode.xyz, corrupt(truth, rng, episode.image_size[0]), episode.image_size, method
+        )
         assert fit.track is not None, fit.reason
         errors.append(np.linalg.norm(fit.track - truth, axis=1))
     median = float(np.median(np.concatenate(errors)))

@@ -11,7 +11,12 @@ from ecot_annotate.backends.segmenter import mask_point
 from ecot_annotate.config import PerceptionConfig
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, MissingWeightsError
-from ecot_annotate.stages.perception import FramePerceiver, FrameTask, check_perception, episode_frames
+from ecot_annotate.stages.perception import (
+    FramePerceiver,
+    FrameTask,
+    check_perception,
+    episode_frames,
+)
 from ecot_annotate.stages.vocabulary import caption_phrases, object_vocabulary
 
 
@@ -26,22 +31,37 @@ def models(tmp_path_factory) -> dict[str, str]:
 
 
 def frames(n: int, height: int = 48, width: int = 80) -> list[np.ndarray]:
-    return [np.random.default_rng(i).integers(0, 255, (height, width, 3), dtype=np.uint8) for i in range(n)]
+    return [
+        np.random.default_rng(i).integers(0, 255, (height, width, 3), dtype=np.uint8)
+        for i in range(n)
+    ]
 
 
 def test_vocabulary_comes_from_instruction_then_caption():
-    assert caption_phrases("A red block and a blue bowl on a wooden table, next to a robot gripper.") == ["red block", "blue bowl", "wooden table"]
-    assert object_vocabulary("put carrot on plate", "a carrot on a plate near a sink", exclude="robot gripper") == ["carrot", "plate", "sink"]
+    assert caption_phrases(
+        "A red block and a blue bowl on a wooden table, next to a robot gripper."
+    ) == ["red block", "blue bowl", "wooden table"]
+    assert object_vocabulary(
+        "put carrot on plate", "a carrot on a plate near a sink", exclude="robot gripper"
+    ) == ["carrot", "plate", "sink"]
     assert object_vocabulary("", None) == []
 
 
 def test_select_boxes_labels_thresholds_clips_and_drops_duplicates():
-    boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [0, 0, 10, 10], [50, 50, 90, 90], [5, 5, 6, 6]], dtype=float)
+    boxes = np.array(
+        [[0, 0, 10, 10], [1, 1, 10, 10], [0, 0, 10, 10], [50, 50, 90, 90], [5, 5, 6, 6]],
+        dtype=float,
+    )
     pmax = np.array([[0.9, 0.1], [0.8, 0.1], [0.1, 0.7], [0.6, 0.2], [0.2, 0.25]])
     pmean = pmax.copy()
     pmean[3, 0] = 0.1  # phrase support below the text threshold
-    kept = select_boxes(pmax, pmean, boxes, ["cup", "sink"], (64, 64), box_threshold=0.3, text_threshold=0.2)
-    assert [(b.label, round(b.score, 2)) for b in kept] == [("cup", 0.9), ("sink", 0.7)]  # the 0.8 cup overlaps the 0.9 one
+    kept = select_boxes(
+        pmax, pmean, boxes, ["cup", "sink"], (64, 64), box_threshold=0.3, text_threshold=0.2
+    )
+    assert [(b.label, round(b.score, 2)) for b in kept] == [
+        ("cup", 0.9),
+        ("sink", 0.7),
+    ]  # the 0.8 cup overlaps the 0.9 one
     clipped = select_boxes(pmax[3:4], pmax[3:4], boxes[3:4], ["cup", "sink"], (64, 64), 0.3, 0.2)
     assert clipped[0].box == (50.0, 50.0, 64.0, 64.0)
 
@@ -61,7 +81,9 @@ def test_detector_boxes_are_in_pixels_of_each_frame_with_its_own_labels(models, 
 
 
 def test_batched_and_single_frame_detection_agree(models):
-    detector = build_detector("grounding-dino", models["grounding-dino"], box_threshold=0.0, text_threshold=0.0)
+    detector = build_detector(
+        "grounding-dino", models["grounding-dino"], box_threshold=0.0, text_threshold=0.0
+    )
     images = frames(3, 64, 64)
     vocabulary = ["cup", "sink", "robot gripper"]
     batched = detector.detect(images, [vocabulary] * 3)
@@ -72,8 +94,17 @@ def test_batched_and_single_frame_detection_agree(models):
 
 
 def test_perceiver_separates_the_gripper_and_puts_its_point_on_the_sam_mask(models):
-    config = PerceptionConfig(detector="grounding-dino", detector_model=models["grounding-dino"], segmenter="sam", segmenter_model=models["sam"], box_threshold=0.0, text_threshold=0.0)
-    results = FramePerceiver(config)([FrameTask(t, image, ("cup", "sink")) for t, image in enumerate(frames(4, 64, 64))])
+    config = PerceptionConfig(
+        detector="grounding-dino",
+        detector_model=models["grounding-dino"],
+        segmenter="sam",
+        segmenter_model=models["sam"],
+        box_threshold=0.0,
+        text_threshold=0.0,
+    )
+    results = FramePerceiver(config)(
+        [FrameTask(t, image, ("cup", "sink")) for t, image in enumerate(frames(4, 64, 64))]
+    )
     assert [r.step for r in results] == [0, 1, 2, 3]
     for r in results:
         assert all(b.label in ("cup", "sink") for b in r.boxes)
@@ -105,7 +136,21 @@ def _episode(images: list[bytes], instruction: str, size=(64, 64)) -> Episode:
     n = len(images)
     zeros = np.zeros((n, 3), dtype=np.float32)
     flags = np.zeros(n, dtype=bool)
-    return Episode("k", "d", instruction, images, size, np.zeros((n, 7), np.float32), np.zeros((n, 7), np.float32), zeros, zeros, np.ones(n, np.float32), flags, flags, flags)
+    return Episode(
+        "k",
+        "d",
+        instruction,
+        images,
+        size,
+        np.zeros((n, 7), np.float32),
+        np.zeros((n, 7), np.float32),
+        zeros,
+        zeros,
+        np.ones(n, np.float32),
+        flags,
+        flags,
+        flags,
+    )
 
 
 def _jpeg(width: int, height: int) -> bytes:
@@ -120,7 +165,9 @@ def _jpeg(width: int, height: int) -> bytes:
 
 def test_episode_with_a_wrong_sized_frame_no_vocabulary_or_a_broken_frame_is_quarantined():
     config = PerceptionConfig(detector="owlv2")
-    with pytest.raises(EpisodeError, match="frame 1 is 32x32, the episode's camera is 64x64") as bad_size:
+    with pytest.raises(
+        EpisodeError, match="frame 1 is 32x32, the episode's camera is 64x64"
+    ) as bad_size:
         episode_frames(_episode([_jpeg(64, 64), _jpeg(32, 32)], "put cup in sink"), config)
     assert bad_size.value.stage == "frames"
     with pytest.raises(EpisodeError, match="name no object") as empty:
@@ -129,7 +176,11 @@ def test_episode_with_a_wrong_sized_frame_no_vocabulary_or_a_broken_frame_is_qua
     with pytest.raises(EpisodeError, match="frame 0 cannot be decoded"):
         episode_frames(_episode([b"not a jpeg"], "put cup in sink"), config)
     decoded = episode_frames(_episode([_jpeg(64, 64)] * 2, "put cup in sink"), config)
-    assert [f.vocabulary for f in decoded] == [("cup", "sink")] * 2 and decoded[0].image.shape == (64, 64, 3)
+    assert [f.vocabulary for f in decoded] == [("cup", "sink")] * 2 and decoded[0].image.shape == (
+        64,
+        64,
+        3,
+    )
 
 
 def test_a_model_folder_that_is_not_a_detector_is_refused_before_work(models, tmp_path):
@@ -138,7 +189,14 @@ def test_a_model_folder_that_is_not_a_detector_is_refused_before_work(models, tm
     with pytest.raises(InputError, match="no config.json"):
         check_perception(PerceptionConfig(detector="owlv2", detector_model=str(tmp_path)))
     with pytest.raises(InputError, match="not SAM|not a SAM"):
-        check_perception(PerceptionConfig(detector="owlv2", detector_model=models["owlv2"], segmenter="sam", segmenter_model=models["owlv2"]))
+        check_perception(
+            PerceptionConfig(
+                detector="owlv2",
+                detector_model=models["owlv2"],
+                segmenter="sam",
+                segmenter_model=models["owlv2"],
+            )
+        )
     with pytest.raises(InputError, match="needs a detector"):
         check_perception(PerceptionConfig(segmenter="sam"))
 
@@ -148,7 +206,11 @@ def test_missing_weights_stop_with_one_line_naming_model_place_and_flag(monkeypa
     with pytest.raises(MissingWeightsError) as missing:
         check_perception(PerceptionConfig(detector="grounding-dino"))
     message = str(missing.value)
-    assert "IDEA-Research/grounding-dino-tiny" in message and "Hugging Face cache" in message and "--detector-model PATH" in message
+    assert (
+        "IDEA-Research/grounding-dino-tiny" in message
+        and "Hugging Face cache" in message
+        and "--detector-model PATH" in message
+    )
     assert "\n" not in message
     with pytest.raises(MissingWeightsError, match="does not exist"):
         check_perception(PerceptionConfig(detector="owlv2", detector_model="/no/such/folder"))

@@ -15,7 +15,11 @@ SIZE = 64  # pixels the tiny image processors resize to
 
 
 def _bert_vocab() -> list[str]:
-    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ","] + list(_CHARS) + ["##" + c for c in _CHARS]
+    return (
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ","]
+        + list(_CHARS)
+        + ["##" + c for c in _CHARS]
+    )
 
 
 def grounding_dino(folder: Path) -> Path:
@@ -35,8 +39,21 @@ def grounding_dino(folder: Path) -> Path:
     (folder / "vocab.txt").write_text("\n".join(vocab))
     torch.manual_seed(0)
     config = GroundingDinoConfig(
-        backbone_config=SwinConfig(image_size=SIZE, embed_dim=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1], window_size=4, out_features=["stage2", "stage3", "stage4"]),
-        text_config=BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37),
+        backbone_config=SwinConfig(
+            image_size=SIZE,
+            embed_dim=16,
+            depths=[1, 1, 1, 1],
+            num_heads=[1, 1, 1, 1],
+            window_size=4,
+            out_features=["stage2", "stage3", "stage4"],
+        ),
+        text_config=BertConfig(
+            vocab_size=len(vocab),
+            hidden_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=37,
+        ),
         d_model=32,
         encoder_layers=1,
         decoder_layers=1,
@@ -51,13 +68,21 @@ def grounding_dino(folder: Path) -> Path:
     )
     GroundingDinoForObjectDetection(config).save_pretrained(folder)
     tokenizer = BertTokenizerFast(vocab=str(folder / "vocab.txt"))
-    GroundingDinoProcessor(GroundingDinoImageProcessor(size={"shortest_edge": SIZE, "longest_edge": SIZE}), tokenizer).save_pretrained(folder)
+    GroundingDinoProcessor(
+        GroundingDinoImageProcessor(size={"shortest_edge": SIZE, "longest_edge": SIZE}), tokenizer
+    ).save_pretrained(folder)
     return folder
 
 
 def owlv2(folder: Path) -> Path:
     import torch
-    from transformers import CLIPTokenizer, Owlv2Config, Owlv2ForObjectDetection, Owlv2ImageProcessor, Owlv2Processor
+    from transformers import (
+        CLIPTokenizer,
+        Owlv2Config,
+        Owlv2ForObjectDetection,
+        Owlv2ImageProcessor,
+        Owlv2Processor,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = {"<|endoftext|>": 0, "<|startoftext|>": 1}  # OWL masks queries whose first id is 0
@@ -67,27 +92,78 @@ def owlv2(folder: Path) -> Path:
     tokenizer = CLIPTokenizer(vocab=vocab, merges=[], model_max_length=24)
     torch.manual_seed(0)
     config = Owlv2Config(
-        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 24, "bos_token_id": 1, "eos_token_id": 0, "pad_token_id": 0},
-        vision_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": SIZE, "patch_size": 16},
+        text_config={
+            "vocab_size": len(vocab),
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "max_position_embeddings": 24,
+            "bos_token_id": 1,
+            "eos_token_id": 0,
+            "pad_token_id": 0,
+        },
+        vision_config={
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "image_size": SIZE,
+            "patch_size": 16,
+        },
         projection_dim=32,
     )
     Owlv2ForObjectDetection(config).save_pretrained(folder)
-    Owlv2Processor(Owlv2ImageProcessor(size={"height": SIZE, "width": SIZE}), tokenizer).save_pretrained(folder)
+    Owlv2Processor(
+        Owlv2ImageProcessor(size={"height": SIZE, "width": SIZE}), tokenizer
+    ).save_pretrained(folder)
     return folder
 
 
 def sam(folder: Path) -> Path:
     import torch
-    from transformers import SamConfig, SamImageProcessor, SamMaskDecoderConfig, SamModel, SamProcessor, SamPromptEncoderConfig, SamVisionConfig
+    from transformers import (
+        SamConfig,
+        SamImageProcessor,
+        SamMaskDecoderConfig,
+        SamModel,
+        SamProcessor,
+        SamPromptEncoderConfig,
+        SamVisionConfig,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     config = SamConfig(
-        vision_config=SamVisionConfig(hidden_size=32, output_channels=32, num_hidden_layers=1, num_attention_heads=2, image_size=SIZE, patch_size=8, mlp_dim=37, window_size=4, global_attn_indexes=[0], num_pos_feats=16),
-        prompt_encoder_config=SamPromptEncoderConfig(hidden_size=32, image_size=SIZE, patch_size=8, mask_input_channels=4),
-        mask_decoder_config=SamMaskDecoderConfig(hidden_size=32, mlp_dim=32, num_hidden_layers=1, num_attention_heads=2, iou_head_hidden_dim=16),
+        vision_config=SamVisionConfig(
+            hidden_size=32,
+            output_channels=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            image_size=SIZE,
+            patch_size=8,
+            mlp_dim=37,
+            window_size=4,
+            global_attn_indexes=[0],
+            num_pos_feats=16,
+        ),
+        prompt_encoder_config=SamPromptEncoderConfig(
+            hidden_size=32, image_size=SIZE, patch_size=8, mask_input_channels=4
+        ),
+        mask_decoder_config=SamMaskDecoderConfig(
+            hidden_size=32,
+            mlp_dim=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            iou_head_hidden_dim=16,
+        ),
     )
     SamModel(config).save_pretrained(folder)
-    processor = SamImageProcessor(size={"longest_edge": SIZE}, pad_size={"height": SIZE, "width": SIZE}, mask_size={"longest_edge": 16}, mask_pad_size={"height": 16, "width": 16})
+    processor = SamImageProcessor(
+        size={"longest_edge": SIZE},
+        pad_size={"height": SIZE, "width": SIZE},
+        mask_size={"longest_edge": 16},
+        mask_pad_size={"height": 16, "width": 16},
+    )
     SamProcessor(processor).save_pretrained(folder)
     return folder

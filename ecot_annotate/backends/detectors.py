@@ -24,17 +24,30 @@ def check_frames(images: list[np.ndarray], vocabularies: list[list[str]]) -> Non
     if len(images) != len(vocabularies):
         raise ValueError(f"{len(images)} frames but {len(vocabularies)} vocabularies")
     for i, (image, vocabulary) in enumerate(zip(images, vocabularies, strict=True)):
-        if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or min(image.shape[:2]) < 1:
+        if (
+            not isinstance(image, np.ndarray)
+            or image.ndim != 3
+            or image.shape[2] != 3
+            or image.dtype != np.uint8
+            or min(image.shape[:2]) < 1
+        ):
             shape = getattr(image, "shape", type(image).__name__)
-            raise ValueError(f"frame {i} must be an (H, W, 3) uint8 RGB array, got {shape} {getattr(image, 'dtype', '')}".rstrip())
+            raise ValueError(
+                f"frame {i} must be an (H, W, 3) uint8 RGB array, got {shape} {getattr(image, 'dtype', '')}".rstrip()
+            )
         if not [p for p in vocabulary if p.strip()]:
-            raise ValueError(f"frame {i} has an empty vocabulary: nothing to prompt the detector with")
+            raise ValueError(
+                f"frame {i} has an empty vocabulary: nothing to prompt the detector with"
+            )
 
 
 def corners(boxes: np.ndarray, width: float, height: float) -> np.ndarray:
     """Normalised (cx, cy, w, h) -> pixel (x0, y0, x1, y1)."""
     cx, cy, w, h = np.moveaxis(np.asarray(boxes, dtype=np.float64), -1, 0)
-    return np.stack([(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height], axis=-1)
+    return np.stack(
+        [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height],
+        axis=-1,
+    )
 
 
 def iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -71,7 +84,9 @@ def select_boxes(
         same = [j for j in chosen if best[j] == best[i]]
         if not same or iou(clipped[i], clipped[same]).max() <= nms_iou:
             chosen.append(int(i))
-    return [Box(phrases[best[i]], float(score[i]), tuple(float(v) for v in clipped[i])) for i in chosen]
+    return [
+        Box(phrases[best[i]], float(score[i]), tuple(float(v) for v in clipped[i])) for i in chosen
+    ]
 
 
 class ZeroShotDetector:
@@ -81,7 +96,9 @@ class ZeroShotDetector:
     default_model: str
     model_types: tuple[str, ...]  # config.json model_type values the backend can run
 
-    def __init__(self, model: str, box_threshold: float, text_threshold: float, device: str = "cpu"):
+    def __init__(
+        self, model: str, box_threshold: float, text_threshold: float, device: str = "cpu"
+    ):
         from transformers import AutoModelForZeroShotObjectDetection, AutoProcessor
 
         self.model_id, self.device = model, device
@@ -90,7 +107,9 @@ class ZeroShotDetector:
         self.model = AutoModelForZeroShotObjectDetection.from_pretrained(model).to(device).eval()
         model_type = self.model.config.model_type
         if model_type not in self.model_types:
-            raise InputError(f"{model} is a '{model_type}' model; the {self.name} detector runs {' or '.join(self.model_types)}")
+            raise InputError(
+                f"{model} is a '{model_type}' model; the {self.name} detector runs {' or '.join(self.model_types)}"
+            )
 
     def detect(self, images: list[np.ndarray], vocabularies: list[list[str]]) -> list[list[Box]]:
         """Boxes per frame in that frame's pixel coordinates, labelled with its vocabulary's phrases."""
@@ -101,11 +120,21 @@ class ZeroShotDetector:
         with torch.inference_mode():
             scored = self._score(images, phrases)
         return [
-            select_boxes(pmax, pmean, boxes, words, (image.shape[1], image.shape[0]), self.box_threshold, self.text_threshold)
+            select_boxes(
+                pmax,
+                pmean,
+                boxes,
+                words,
+                (image.shape[1], image.shape[0]),
+                self.box_threshold,
+                self.text_threshold,
+            )
             for (pmax, pmean, boxes), words, image in zip(scored, phrases, images, strict=True)
         ]
 
-    def _score(self, images: list[np.ndarray], phrases: list[list[str]]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _score(
+        self, images: list[np.ndarray], phrases: list[list[str]]
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per frame: (best token score per box and phrase, mean token score, pixel boxes)."""
         raise NotImplementedError
 
@@ -136,7 +165,9 @@ class GroundingDinoDetector(ZeroShotDetector):
 
     def _score(self, images, phrases):
         texts = [". ".join(words) + "." for words in phrases]
-        inputs = self.processor(images=images, text=texts, return_tensors="pt", padding=True).to(self.device)
+        inputs = self.processor(images=images, text=texts, return_tensors="pt", padding=True).to(
+            self.device
+        )
         outputs = self.model(**inputs)
         probs = outputs.logits.sigmoid().float().cpu().numpy()
         pred_boxes = outputs.pred_boxes.float().cpu().numpy()
@@ -189,6 +220,8 @@ class Owlv2Detector(ZeroShotDetector):
         return scored
 
 
-def build_detector(name: str, model: str | None, box_threshold: float, text_threshold: float, device: str = "cpu") -> ZeroShotDetector:
+def build_detector(
+    name: str, model: str | None, box_threshold: float, text_threshold: float, device: str = "cpu"
+) -> ZeroShotDetector:
     cls = detector_class(name)
     return cls(model or cls.default_model, box_threshold, text_threshold, device)

@@ -16,5 +16,7 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise InputError("--device cuda was asked for but torch sees no GPU (use --device auto or cpu)")
+        raise InputError(
+            "--device cuda was asked for but torch sees no GPU (use --device auto or cpu)"
+        )
     return device

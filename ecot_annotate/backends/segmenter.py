@@ -39,19 +39,27 @@ class SamSegmenter:
         self.processor = SamProcessor.from_pretrained(self.model_id)
         self.model = SamModel.from_pretrained(self.model_id).to(device).eval()
         if self.model.config.model_type not in SAM_MODEL_TYPES:
-            raise InputError(f"{self.model_id} is a '{self.model.config.model_type}' model, not SAM")
+            raise InputError(
+                f"{self.model_id} is a '{self.model.config.model_type}' model, not SAM"
+            )
 
-    def masks(self, images: list[np.ndarray], boxes: list[tuple[float, float, float, float]]) -> list[np.ndarray]:
+    def masks(
+        self, images: list[np.ndarray], boxes: list[tuple[float, float, float, float]]
+    ) -> list[np.ndarray]:
         """One (H, W) bool mask per frame, for the box given with it."""
         import torch
 
         if not images:
             return []
-        inputs = self.processor(images=images, input_boxes=[[list(b)] for b in boxes], return_tensors="pt").to(self.device)
+        inputs = self.processor(
+            images=images, input_boxes=[[list(b)] for b in boxes], return_tensors="pt"
+        ).to(self.device)
         with torch.inference_mode():
             outputs = self.model(**inputs, multimask_output=False)
         masks = self.processor.image_processor.post_process_masks(
-            outputs.pred_masks.float().cpu(), inputs["original_sizes"].cpu(), inputs["reshaped_input_sizes"].cpu()
+            outputs.pred_masks.float().cpu(),
+            inputs["original_sizes"].cpu(),
+            inputs["reshaped_input_sizes"].cpu(),
         )
         return [np.asarray(m[0, 0], dtype=bool) for m in masks]
 

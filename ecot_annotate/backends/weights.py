@@ -30,17 +30,25 @@ def config_path(model: str, flag: str) -> Path:
     folder = Path(model).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").is_file():
-            raise InputError(f"{folder} ({flag}) holds no config.json: it is not a transformers model folder")
+            raise InputError(
+                f"{folder} ({flag}) holds no config.json: it is not a transformers model folder"
+            )
         return folder / "config.json"
     if _looks_like_path(model):
-        raise MissingWeightsError(f"model folder '{model}' ({flag}) does not exist; pass {flag} PATH to a folder saved with save_pretrained()")
+        raise MissingWeightsError(
+            f"model folder '{model}' ({flag}) does not exist; pass {flag} PATH to a folder saved with save_pretrained()"
+        )
     from huggingface_hub import hf_hub_download
 
     try:
         return Path(hf_hub_download(model, "config.json"))
     except Exception as exc:  # noqa: BLE001 - offline, unknown id, no network: all mean "not here"
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
-        why = "downloads are off (HF_HUB_OFFLINE=1)" if offline else f"it could not be downloaded ({type(exc).__name__})"
+        why = (
+            "downloads are off (HF_HUB_OFFLINE=1)"
+            if offline
+            else f"it could not be downloaded ({type(exc).__name__})"
+        )
         raise MissingWeightsError(
             f"model '{model}' is not on this machine: not a local folder and not in the Hugging Face cache "
             f"{_cache_dir()}, and {why}; download it where there is network (`hf download {model}`) and copy "
@@ -56,5 +64,7 @@ def check_model(model: str, flag: str, model_types: tuple[str, ...], role: str) 
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"{path} ({flag}) cannot be read as a transformers config: {exc}") from exc
     if model_type not in model_types:
-        raise InputError(f"{model} ({flag}) is a '{model_type or 'unknown'}' model, not a {role} (expected model_type {' or '.join(model_types)})")
+        raise InputError(
+            f"{model} ({flag}) is a '{model_type or 'unknown'}' model, not a {role} (expected model_type {' or '.join(model_types)})"
+        )
     return model_type

@@ -12,16 +12,70 @@ from ecot_annotate.config import PerceptionConfig
 
 _DEFAULTS = PerceptionConfig()
 _OPTIONS = (
-    click.option("--detector", type=click.Choice(["none", "grounding-dino", "owlv2"]), default=_DEFAULTS.detector, show_default=True, help="Open-vocabulary detector for object boxes and the gripper."),
-    click.option("--detector-model", default=None, help="Hub id or local folder (default: IDEA-Research/grounding-dino-tiny, google/owlv2-base-patch16-ensemble)."),
-    click.option("--segmenter", type=click.Choice(["none", "sam"]), default=_DEFAULTS.segmenter, show_default=True, help="Mask the gripper inside its box for a steadier point."),
-    click.option("--segmenter-model", default=None, help="Hub id or local folder (default: facebook/sam-vit-base)."),
-    click.option("--box-threshold", type=float, default=_DEFAULTS.box_threshold, show_default=True, help="Minimum box score (ECoT: 0.3)."),
-    click.option("--text-threshold", type=float, default=_DEFAULTS.text_threshold, show_default=True, help="Minimum mean token score of a box's phrase (ECoT: 0.2)."),
-    click.option("--gripper-prompt", default=_DEFAULTS.gripper_prompt, show_default=True, help="What the detector is asked to find as the gripper."),
-    click.option("--gripper-fit", type=click.Choice(["ransac-projective", "affine"]), default=_DEFAULTS.gripper_fit, show_default=True, help="State xyz -> pixel model fitted per episode."),
-    click.option("--batch-size", type=int, default=_DEFAULTS.batch_size, show_default=True, help="Frames per model call, across episodes."),
-    click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=_DEFAULTS.device, show_default=True),
+    click.option(
+        "--detector",
+        type=click.Choice(["none", "grounding-dino", "owlv2"]),
+        default=_DEFAULTS.detector,
+        show_default=True,
+        help="Open-vocabulary detector for object boxes and the gripper.",
+    ),
+    click.option(
+        "--detector-model",
+        default=None,
+        help="Hub id or local folder (default: IDEA-Research/grounding-dino-tiny, google/owlv2-base-patch16-ensemble).",
+    ),
+    click.option(
+        "--segmenter",
+        type=click.Choice(["none", "sam"]),
+        default=_DEFAULTS.segmenter,
+        show_default=True,
+        help="Mask the gripper inside its box for a steadier point.",
+    ),
+    click.option(
+        "--segmenter-model",
+        default=None,
+        help="Hub id or local folder (default: facebook/sam-vit-base).",
+    ),
+    click.option(
+        "--box-threshold",
+        type=float,
+        default=_DEFAULTS.box_threshold,
+        show_default=True,
+        help="Minimum box score (ECoT: 0.3).",
+    ),
+    click.option(
+        "--text-threshold",
+        type=float,
+        default=_DEFAULTS.text_threshold,
+        show_default=True,
+        help="Minimum mean token score of a box's phrase (ECoT: 0.2).",
+    ),
+    click.option(
+        "--gripper-prompt",
+        default=_DEFAULTS.gripper_prompt,
+        show_default=True,
+        help="What the detector is asked to find as the gripper.",
+    ),
+    click.option(
+        "--gripper-fit",
+        type=click.Choice(["ransac-projective", "affine"]),
+        default=_DEFAULTS.gripper_fit,
+        show_default=True,
+        help="State xyz -> pixel model fitted per episode.",
+    ),
+    click.option(
+        "--batch-size",
+        type=int,
+        default=_DEFAULTS.batch_size,
+        show_default=True,
+        help="Frames per model call, across episodes.",
+    ),
+    click.option(
+        "--device",
+        type=click.Choice(["auto", "cpu", "cuda"]),
+        default=_DEFAULTS.device,
+        show_default=True,
+    ),
 )
 
 
@@ -33,5 +87,16 @@ def perception_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def pop_perception_config(options: dict[str, Any]) -> PerceptionConfig:
     """Build the PerceptionConfig from (and remove) the perception values among a command's keyword arguments."""
-    names = ("detector", "detector_model", "segmenter", "segmenter_model", "box_threshold", "text_threshold", "gripper_prompt", "gripper_fit", "batch_size", "device")
+    names = (
+        "detector",
+        "detector_model",
+        "segmenter",
+        "segmenter_model",
+        "box_threshold",
+        "text_threshold",
+        "gripper_prompt",
+        "gripper_fit",
+        "batch_size",
+        "device",
+    )
     return PerceptionConfig(**{name: options.pop(name) for name in names})

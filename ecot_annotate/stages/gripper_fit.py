@@ -100,13 +100,19 @@ def ransac(
         errors = np.linalg.norm(project(model, xyz) - uv, axis=1)
         inliers = errors < threshold_px
         error = float(np.minimum(errors, threshold_px).sum())  # MSAC: ties broken by closeness
-        if inliers.sum() > best_inliers.sum() or (inliers.sum() == best_inliers.sum() and error < best_error):
+        if inliers.sum() > best_inliers.sum() or (
+            inliers.sum() == best_inliers.sum() and error < best_error
+        ):
             best_inliers, best_error = inliers, error
             ratio = inliers.mean()
             if ratio >= 1.0:
                 break
             miss = 1.0 - ratio**sample_size
-            needed = int(np.ceil(np.log(1 - confidence) / np.log(miss))) if 0 < miss < 1 else max_iterations
+            needed = (
+                int(np.ceil(np.log(1 - confidence) / np.log(miss)))
+                if 0 < miss < 1
+                else max_iterations
+            )
     if best_inliers.sum() < sample_size:
         return fit(xyz, uv), best_inliers
     return fit(xyz[best_inliers], uv[best_inliers]), best_inliers
@@ -131,23 +137,41 @@ def fit_gripper_track(
     xyz = np.asarray(xyz, dtype=np.float64)
     detections = np.asarray(detections, dtype=np.float64)
     if xyz.ndim != 2 or xyz.shape[1] != 3 or detections.shape != (len(xyz), 2):
-        raise ValueError(f"need xyz (T, 3) and detections (T, 2); got {xyz.shape} and {detections.shape}")
+        raise ValueError(
+            f"need xyz (T, 3) and detections (T, 2); got {xyz.shape} and {detections.shape}"
+        )
     found = np.isfinite(detections).all(axis=1)
     inliers = np.zeros(len(xyz), dtype=bool)
     needed = MIN_POINTS[method]
     if found.sum() < needed:
-        return GripperFit(None, inliers, method, f"gripper found in {int(found.sum())} of {len(xyz)} frames; the {method} fit needs at least {needed}")
+        return GripperFit(
+            None,
+            inliers,
+            method,
+            f"gripper found in {int(found.sum())} of {len(xyz)} frames; the {method} fit needs at least {needed}",
+        )
     threshold = threshold_px if threshold_px is not None else default_threshold(image_size)
     points, pixels = xyz[found], detections[found]
-    camera, agree = ransac(points, pixels, affine_map, SAMPLE_SIZE, threshold, np.random.default_rng(seed))
-    for _ in range(_REFINE_ROUNDS if method == "ransac-projective" and agree.sum() >= needed else 0):
+    camera, agree = ransac(
+        points, pixels, affine_map, SAMPLE_SIZE, threshold, np.random.default_rng(seed)
+    )
+    for _ in range(
+        _REFINE_ROUNDS if method == "ransac-projective" and agree.sum() >= needed else 0
+    ):
         camera = refine_camera(camera, points[agree], pixels[agree])
         settled = np.linalg.norm(project(camera, points) - pixels, axis=1) < threshold
         if (settled == agree).all() or settled.sum() < needed:
             break
         agree = settled
     if agree.sum() < needed:
-        return GripperFit(None, inliers, method, f"only {int(agree.sum())} of {int(found.sum())} gripper detections agree with one camera (need {needed})")
+        return GripperFit(
+            None,
+            inliers,
+            method,
+            f"only {int(agree.sum())} of {int(found.sum())} gripper detections agree with one camera (need {needed})",
+        )
     inliers[np.flatnonzero(found)[agree]] = True
-    rms = float(np.sqrt(np.mean(np.sum((project(camera, points[agree]) - pixels[agree]) ** 2, axis=1))))
+    rms = float(
+        np.sqrt(np.mean(np.sum((project(camera, points[agree]) - pixels[agree]) ** 2, axis=1)))
+    )
     return GripperFit(project(camera, xyz), inliers, method, None, rms)

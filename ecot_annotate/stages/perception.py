@@ -46,7 +46,9 @@ def segmenter_model(config: PerceptionConfig) -> str:
     from ecot_annotate.backends.segmenter import SEGMENTERS
 
     if config.segmenter not in SEGMENTERS:
-        raise InputError(f"unknown segmenter '{config.segmenter}' (choose from none, {', '.join(SEGMENTERS)})")
+        raise InputError(
+            f"unknown segmenter '{config.segmenter}' (choose from none, {', '.join(SEGMENTERS)})"
+        )
     return config.segmenter_model or SEGMENTERS[config.segmenter]
 
 
@@ -58,18 +60,27 @@ def check_perception(config: PerceptionConfig) -> None:
     from ecot_annotate.backends.weights import check_model
 
     if config.captioner != "none":
-        raise InputError(f"--captioner {config.captioner}: scene captioning is not available in this version (use --captioner none)")
+        raise InputError(
+            f"--captioner {config.captioner}: scene captioning is not available in this version (use --captioner none)"
+        )
     if config.detector == "none":
         if config.segmenter != "none":
-            raise InputError("--segmenter needs a detector to find the gripper's box (set --detector)")
+            raise InputError(
+                "--segmenter needs a detector to find the gripper's box (set --detector)"
+            )
         return
-    for name, value in (("--box-threshold", config.box_threshold), ("--text-threshold", config.text_threshold)):
+    for name, value in (
+        ("--box-threshold", config.box_threshold),
+        ("--text-threshold", config.text_threshold),
+    ):
         if not 0.0 <= value < 1.0:
             raise InputError(f"{name} must be in [0, 1), got {value}")
     if config.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {config.batch_size}")
     if config.gripper_fit not in FIT_METHODS:
-        raise InputError(f"unknown gripper fit '{config.gripper_fit}' (choose from {', '.join(FIT_METHODS)})")
+        raise InputError(
+            f"unknown gripper fit '{config.gripper_fit}' (choose from {', '.join(FIT_METHODS)})"
+        )
     resolve_device(config.device)
     cls = detector_class(config.detector)
     check_model(detector_model(config), "--detector-model", cls.model_types, f"{cls.name} detector")
@@ -77,11 +88,17 @@ def check_perception(config: PerceptionConfig) -> None:
         check_model(segmenter_model(config), "--segmenter-model", SAM_MODEL_TYPES, "SAM segmenter")
 
 
-def episode_frames(episode: Episode, config: PerceptionConfig, caption: str | None = None) -> list[FrameTask]:
+def episode_frames(
+    episode: Episode, config: PerceptionConfig, caption: str | None = None
+) -> list[FrameTask]:
     """Every frame decoded once, checked against the episode's camera size; EpisodeError if unusable."""
-    vocabulary = tuple(object_vocabulary(episode.instruction, caption, exclude=config.gripper_prompt))
+    vocabulary = tuple(
+        object_vocabulary(episode.instruction, caption, exclude=config.gripper_prompt)
+    )
     if not vocabulary:
-        said = f"instruction {episode.instruction!r}" + (f" and caption {caption!r}" if caption else "")
+        said = f"instruction {episode.instruction!r}" + (
+            f" and caption {caption!r}" if caption else ""
+        )
         raise EpisodeError("vocabulary", f"the {said} name no object to prompt the detector with")
     width, height = episode.image_size
     frames = []
@@ -89,9 +106,14 @@ def episode_frames(episode: Episode, config: PerceptionConfig, caption: str | No
         try:
             image = decode_image(data)
         except Exception as exc:  # noqa: BLE001 - any undecodable frame is this episode's fault
-            raise EpisodeError("frames", f"frame {step} cannot be decoded: {type(exc).__name__}: {exc}") from exc
+            raise EpisodeError(
+                "frames", f"frame {step} cannot be decoded: {type(exc).__name__}: {exc}"
+            ) from exc
         if image.shape[:2] != (height, width):
-            raise EpisodeError("frames", f"frame {step} is {image.shape[1]}x{image.shape[0]}, the episode's camera is {width}x{height}")
+            raise EpisodeError(
+                "frames",
+                f"frame {step} is {image.shape[1]}x{image.shape[0]}, the episode's camera is {width}x{height}",
+            )
         frames.append(FrameTask(step, image, vocabulary))
     return frames
 
@@ -106,23 +128,42 @@ class FramePerceiver:
 
         device = resolve_device(config.device)
         self.prompt = config.gripper_prompt
-        self.detector = build_detector(config.detector, config.detector_model, config.box_threshold, config.text_threshold, device)
-        self.segmenter = None if config.segmenter == "none" else build_segmenter(config.segmenter, config.segmenter_model, device)
+        self.detector = build_detector(
+            config.detector,
+            config.detector_model,
+            config.box_threshold,
+            config.text_threshold,
+            device,
+        )
+        self.segmenter = (
+            None
+            if config.segmenter == "none"
+            else build_segmenter(config.segmenter, config.segmenter_model, device)
+        )
 
     def __call__(self, frames: list[FrameTask]) -> list[FrameResult]:
         from ecot_annotate.backends.segmenter import mask_point
 
-        found = self.detector.detect([f.image for f in frames], [[*f.vocabulary, self.prompt] for f in frames])
+        found = self.detector.detect(
+            [f.image for f in frames], [[*f.vocabulary, self.prompt] for f in frames]
+        )
         results = []
         for frame, boxes in zip(frames, found, strict=True):
             gripper = [b for b in boxes if b.label == self.prompt]
             objects = [b for b in boxes if b.label != self.prompt]
             best = gripper[0] if gripper else None
-            centre = None if best is None else ((best.box[0] + best.box[2]) / 2, (best.box[1] + best.box[3]) / 2)
+            centre = (
+                None
+                if best is None
+                else ((best.box[0] + best.box[2]) / 2, (best.box[1] + best.box[3]) / 2)
+            )
             results.append(FrameResult(frame.step, objects, best, centre))
         with_gripper = [i for i, r in enumerate(results) if r.gripper_box is not None]
         if self.segmenter is not None and with_gripper:
-            masks = self.segmenter.masks([frames[i].image for i in with_gripper], [results[i].gripper_box.box for i in with_gripper])
+            masks = self.segmenter.masks(
+                [frames[i].image for i in with_gripper],
+                [results[i].gripper_box.box for i in with_gripper],
+            )
             for i, mask in zip(with_gripper, masks, strict=True):
                 results[i].gripper_point = mask_point(mask, results[i].gripper_box.box)
         return results
@@ -136,16 +177,32 @@ def provenance(config: PerceptionConfig) -> dict[str, str]:
     return out
 
 
-def assemble(episode: Episode, results: list[FrameResult], config: PerceptionConfig, caption: str | None = None) -> Annotation:
+def assemble(
+    episode: Episode,
+    results: list[FrameResult],
+    config: PerceptionConfig,
+    caption: str | None = None,
+) -> Annotation:
     """One episode's Annotation with boxes for every step and a fitted gripper track (or the reason why not)."""
     by_step = {r.step: r for r in results}
     missing = [t for t in range(episode.n_steps) if t not in by_step]
     if missing:
-        raise EpisodeError("detect", f"no detector result for {len(missing)} of {episode.n_steps} steps (first: {missing[0]})")
+        raise EpisodeError(
+            "detect",
+            f"no detector result for {len(missing)} of {episode.n_steps} steps (first: {missing[0]})",
+        )
     ordered = [by_step[t] for t in range(episode.n_steps)]
-    points = np.array([r.gripper_point if r.gripper_point is not None else (np.nan, np.nan) for r in ordered], dtype=np.float64)
+    points = np.array(
+        [r.gripper_point if r.gripper_point is not None else (np.nan, np.nan) for r in ordered],
+        dtype=np.float64,
+    )
     fit = fit_gripper_track(episode.xyz, points, episode.image_size, config.gripper_fit)
-    annotation = Annotation(caption=caption, bboxes=[r.boxes for r in ordered], gripper=fit.track, gripper_reason=fit.reason)
+    annotation = Annotation(
+        caption=caption,
+        bboxes=[r.boxes for r in ordered],
+        gripper=fit.track,
+        gripper_reason=fit.reason,
+    )
     annotation.provenance.update(provenance(config))
     annotation.provenance["gripper_fit"] = fit.summary()
     return annotation

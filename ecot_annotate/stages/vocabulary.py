@@ -19,7 +19,31 @@ _BREAK = re.compile(
     r"inside|top|is|are|was|were|has|have|there|here|which|that|while|sits|sitting|lies|lying|placed|shows|showing|"
     r"contains|containing|holds|holding|appears|seen|image|picture|photo|scene)\b"
 )
-_DROP = {"a", "an", "the", "some", "its", "their", "this", "these", "those", "it", "several", "two", "three", "few", "other", "left", "right", "front", "back", "side", "robot", "arm", "gripper"}
+_DROP = {
+    "a",
+    "an",
+    "the",
+    "some",
+    "its",
+    "their",
+    "this",
+    "these",
+    "those",
+    "it",
+    "several",
+    "two",
+    "three",
+    "few",
+    "other",
+    "left",
+    "right",
+    "front",
+    "back",
+    "side",
+    "robot",
+    "arm",
+    "gripper",
+}
 
 
 def caption_phrases(caption: str) -> list[str]:

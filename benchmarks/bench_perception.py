@@ -1,0 +1,167 @@
+"""Perception: gripper-fit error against ground truth, and detector frames/s batched vs one at a time.
+
+The fit figure feeds the fitter the generated sample's true gripper pixels with Gaussian noise
+(sigma 2 px) and 30% gross outliers. The detector figure runs one randomly initialised Grounding
+DINO over the same frames twice, the way the original scripts did (one frame per call) and the
+way the pipeline does (`--batch-size` frames per call), and prints the ratio. On CPU the model is
+a reduced Swin/Grounding DINO; ECOT_BENCH_FULL=1 builds the full-size Grounding DINO-T config
+(for a GPU, with ECOT_BENCH_DEVICE=cuda).
+"""
+
+from __future__ import annotations
+
+import os
+import string
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+FRAMES = 16  # the one-at-a-time pass on 2 CPU cores bounds the run time
+BATCH = 8
+
+
+def fit_errors(root: Path) -> list:
+    from ecot_annotate.profiles import load_profile
+    from ecot_annotate.sample import write_sample
+    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+    from ecot_annotate.stages.gripper_fit import FIT_METHODS, fit_gripper_track
+
+    dataset = open_rlds(str(write_sample(root / "sample", episodes=8, seed=1)))
+    decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
+    episodes = [
+        decoder.decode(data, shard, pos)
+        for shard in dataset.shards
+        for pos, data, _ in read_shard(shard)
+    ]
+    for method in FIT_METHODS:
+        rng = np.random.default_rng(0)
+        errors, start = [], time.perf_counter()
+        for ep in episodes:
+            truth = ep.ground_truth["gripper_pixel"].astype(np.float64)
+            noisy = truth + rng.normal(0, 2.0, truth.shape)
+            outliers = rng.random(len(truth)) < 0.3
+            noisy[outliers] = rng.uniform(0, ep.image_size[0], (int(outliers.sum()), 2))
+            fit = fit_gripper_track(ep.xyz, noisy, ep.image_size, method)
+            errors.append(
+                np.linalg.norm(fit.track - truth, axis=1)
+                if fit.track is not None
+                else np.full(len(truth), np.inf)
+            )
+        err = np.concatenate(errors)
+        ms = 1000 * (time.perf_counter() - start) / len(episodes)
+        print(
+            f"   gripper fit {method:18s} median error {np.median(err):5.2f} px, 90th pct {np.percentile(err, 90):5.2f} px ({len(episodes)} episodes, {ms:.0f} ms/episode)"
+        )
+    return episodes
+
+
+def build_detector_folder(folder: Path, full: bool) -> Path:
+    import torch
+    from transformers import (
+        BertConfig,
+        BertTokenizerFast,
+        GroundingDinoConfig,
+        GroundingDinoForObjectDetection,
+        GroundingDinoImageProcessor,
+        GroundingDinoProcessor,
+        SwinConfig,
+    )
+
+    chars = string.ascii_lowercase + string.digits
+    vocab = (
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ","]
+        + list(chars)
+        + ["##" + c for c in chars]
+    )
+    folder.mkdir(parents=True)
+    (folder / "vocab.txt").write_text("\n".join(vocab))
+    torch.manual_seed(0)
+    if full:  # Grounding DINO-T: Swin-T backbone, 6+6 layers, 900 queries, BERT-base text encoder
+        config = GroundingDinoConfig(text_config=BertConfig(vocab_size=len(vocab)))
+        size = {"shortest_edge": 800, "longest_edge": 1333}
+    else:
+        backbone = SwinConfig(
+            image_size=256,
+            embed_dim=48,
+            depths=[2, 2, 2, 2],
+            num_heads=[2, 2, 4, 4],
+            window_size=8,
+            out_features=["stage2", "stage3", "stage4"],
+        )
+        text = BertConfig(
+            vocab_size=len(vocab),
+            hidden_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=256,
+        )
+        config = GroundingDinoConfig(
+            backbone_config=backbone,
+            text_config=text,
+            d_model=128,
+            encoder_layers=2,
+            decoder_layers=2,
+            encoder_ffn_dim=256,
+            decoder_ffn_dim=256,
+            encoder_attention_heads=4,
+            decoder_attention_heads=4,
+            num_queries=100,
+            decoder_bbox_embed_share=False,
+        )
+        size = {"shortest_edge": 256, "longest_edge": 256}
+    GroundingDinoForObjectDetection(config).save_pretrained(folder)
+    GroundingDinoProcessor(
+        GroundingDinoImageProcessor(size=size), BertTokenizerFast(vocab=str(folder / "vocab.txt"))
+    ).save_pretrained(folder)
+    return folder
+
+
+def detector_speed(root: Path, episodes) -> None:
+    import torch
+
+    from ecot_annotate.backends.detectors import build_detector
+    from ecot_annotate.backends.device import resolve_device
+    from ecot_annotate.episode import decode_image
+    from ecot_annotate.stages.vocabulary import object_vocabulary
+
+    full = os.environ.get("ECOT_BENCH_FULL") == "1"
+    device = resolve_device(os.environ.get("ECOT_BENCH_DEVICE", "auto"))
+    detector = build_detector(
+        "grounding-dino", str(build_detector_folder(root / "gdino", full)), 0.3, 0.2, device
+    )
+    frames = [decode_image(data) for ep in episodes for data in ep.images][:FRAMES]
+    vocabularies = [
+        [*object_vocabulary(ep.instruction), "robot gripper"] for ep in episodes for _ in ep.images
+    ][:FRAMES]
+    detector.detect(frames[:2], vocabularies[:2])  # warm-up
+
+    def rate(batch: int) -> float:
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for i in range(0, len(frames), batch):
+            detector.detect(frames[i : i + batch], vocabularies[i : i + batch])
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return len(frames) / (time.perf_counter() - start)
+
+    single, batched = rate(1), rate(BATCH)
+    name = "Grounding DINO-T (full size, random)" if full else "reduced Grounding DINO (random)"
+    print(
+        f"   detector {name} on {device}, {len(frames)} frames {frames[0].shape[1]}x{frames[0].shape[0]}, torch threads {torch.get_num_threads()}"
+    )
+    print(
+        f"   one frame per call: {single:6.2f} frames/s; batch of {BATCH}: {batched:6.2f} frames/s; ratio {batched / single:.2f}x"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        episodes = fit_errors(Path(tmp))
+        detector_speed(Path(tmp), episodes)
+
+
+if __name__ == "__main__":
+    main()
