@@ -89,6 +89,8 @@ class ActionTokenizer:
         unknown = sorted({int(t) for t in ids.reshape(-1)} - self._bin_of.keys())
         if unknown:
             raise ValueError(f"ids {unknown[:5]} are not action tokens of the {self.scheme} scheme")
-        bins = np.array([self._bin_of[int(t)] for t in ids.reshape(-1)], dtype=np.int64).reshape(ids.shape)
+        bins = np.array([self._bin_of[int(t)] for t in ids.reshape(-1)], dtype=np.int64).reshape(
+            ids.shape
+        )
         centres = CENTRES[np.clip(bins - 1, 0, len(CENTRES) - 1)]
         return self.stats.denormalise(centres)

@@ -19,12 +19,19 @@ def _rescale_list(match: re.Match, sx: float, sy: float) -> str:
     return str([int(round(v)) for v in scaled])
 
 
-def rescale_tags(tags: dict[str, str], image_size: tuple[int, int], model_size: tuple[int, int] | None) -> dict[str, str]:
+def rescale_tags(
+    tags: dict[str, str], image_size: tuple[int, int], model_size: tuple[int, int] | None
+) -> dict[str, str]:
     """Boxes and gripper pixels from the stored image's (width, height) to the model's input size."""
     if model_size is None or tuple(model_size) == tuple(image_size):
         return tags
     sx, sy = model_size[0] / image_size[0], model_size[1] / image_size[1]
-    return {tag: _NUMBER_LIST.sub(lambda m: _rescale_list(m, sx, sy), text) if tag in PIXEL_TAGS else text for tag, text in tags.items()}
+    return {
+        tag: _NUMBER_LIST.sub(lambda m: _rescale_list(m, sx, sy), text)
+        if tag in PIXEL_TAGS
+        else text
+        for tag, text in tags.items()
+    }
 
 
 def drop_tags(tags: dict[str, str], p: float, rng: np.random.Generator) -> dict[str, str]:

@@ -28,18 +28,26 @@ class Shards:
         names = set(self.dataset.schema.names)
         missing = [c for c in REQUIRED if c not in names]
         if missing:
-            raise InputError(f"{path}: the shards lack column(s) {', '.join(missing)} needed for training (schema: schemas/annotated_step.json)")
+            raise InputError(
+                f"{path}: the shards lack column(s) {', '.join(missing)} needed for training (schema: schemas/annotated_step.json)"
+            )
         self.has_chain_column = "chain" in names
 
     def episode_keys(self) -> list[str]:
-        return sorted(set(self.dataset.to_table(columns=["episode_key"]).column("episode_key").to_pylist()))
+        return sorted(
+            set(self.dataset.to_table(columns=["episode_key"]).column("episode_key").to_pylist())
+        )
 
     def _batches(self, columns: list[str], keys: list[str] | None, batch_rows: int = 256):
         filt = pads.field("episode_key").isin(keys) if keys is not None else None
         return self.dataset.to_batches(columns=columns, filter=filt, batch_size=batch_rows)
 
     def actions(self, keys: list[str] | None = None) -> np.ndarray:
-        parts = [np.asarray(b.column("action").to_pylist(), dtype=np.float32) for b in self._batches(["action"], keys) if b.num_rows]
+        parts = [
+            np.asarray(b.column("action").to_pylist(), dtype=np.float32)
+            for b in self._batches(["action"], keys)
+            if b.num_rows
+        ]
         if not parts:
             raise InputError(f"{self.path}: no steps to train on")
         return np.concatenate(parts)
@@ -48,7 +56,9 @@ class Shards:
         """True when any step carries a non-empty chain."""
         if not self.has_chain_column:
             return False
-        return any(any(c for c in b.column("chain").to_pylist()) for b in self._batches(["chain"], keys))
+        return any(
+            any(c for c in b.column("chain").to_pylist()) for b in self._batches(["chain"], keys)
+        )
 
     def rows(self, keys: list[str] | None = None) -> Iterator[dict]:
         """One pass over the steps of `keys` (all episodes when None), as dicts."""
@@ -60,11 +70,17 @@ class Shards:
 def split_episodes(keys: list[str], holdout: int) -> tuple[list[str], list[str]]:
     """The last `holdout` keys (sorted) are held out for evaluation; the rest train."""
     if holdout < 0 or holdout >= len(keys):
-        raise InputError(f"cannot hold out {holdout} of {len(keys)} episodes: at least one must remain for training")
-    return (keys[: len(keys) - holdout], keys[len(keys) - holdout :]) if holdout else (list(keys), [])
+        raise InputError(
+            f"cannot hold out {holdout} of {len(keys)} episodes: at least one must remain for training"
+        )
+    return (
+        (keys[: len(keys) - holdout], keys[len(keys) - holdout :]) if holdout else (list(keys), [])
+    )
 
 
-def shuffled_forever(shards: Shards, keys: list[str], buffer: int, rng: np.random.Generator) -> Iterator[dict]:
+def shuffled_forever(
+    shards: Shards, keys: list[str], buffer: int, rng: np.random.Generator
+) -> Iterator[dict]:
     """Endless epochs over the shards through a shuffle buffer (rows are streamed, not loaded)."""
     pool: list[dict] = []
     while True:

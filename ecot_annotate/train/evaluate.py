@@ -25,7 +25,9 @@ def eval_keys(shards: Shards, policy: Policy, include_train: bool) -> list[str]:
     trained = set(policy.spec.train_episodes)
     held = [k for k in keys if k not in trained]
     if not held:
-        raise EcotError("every episode in DATA was used for training; train with --holdout-episodes N, evaluate other data, or pass --include-train")
+        raise EcotError(
+            "every episode in DATA was used for training; train with --holdout-episodes N, evaluate other data, or pass --include-train"
+        )
     return held
 
 
@@ -44,14 +46,21 @@ def teacher_forced(policy: Policy, rows: list[dict], batch_size: int) -> ActionH
     action_ids = torch.as_tensor(policy.actions.token_ids)
     pad = policy.tokenizer.pad_token_id or policy.tokenizer.eos_token_id
     for start in range(0, len(rows), batch_size):
-        examples = [policy.encoder.encode(r["image"], r["instruction"], teacher_chain(r, policy), np.asarray(r["action"])) for r in rows[start : start + batch_size]]
+        examples = [
+            policy.encoder.encode(
+                r["image"], r["instruction"], teacher_chain(r, policy), np.asarray(r["action"])
+            )
+            for r in rows[start : start + batch_size]
+        ]
         batch = policy._to_device(collate(examples, pad))
         logits = policy.model(**batch).logits
         hits.add(action_hits(logits, batch["labels"], action_ids))
     return hits
 
 
-def generated(policy: Policy, rows: list[dict], max_reasoning_tokens: int, progress: bool) -> dict[str, Any]:
+def generated(
+    policy: Policy, rows: list[dict], max_reasoning_tokens: int, progress: bool
+) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
     errors, tag_hits, tag_counts, exact = [], {}, {}, 0
@@ -92,7 +101,11 @@ def evaluate(
     keys = eval_keys(shards, policy, include_train)
     rows = list(shards.rows(keys))
     hits = teacher_forced(policy, rows, batch_size)
-    sample = [rows[i] for i in np.linspace(0, len(rows) - 1, min(max_generate, len(rows))).astype(int)] if max_generate else []
+    sample = (
+        [rows[i] for i in np.linspace(0, len(rows) - 1, min(max_generate, len(rows))).astype(int)]
+        if max_generate
+        else []
+    )
     return {
         "checkpoint": str(ckpt),
         "data": str(data),

@@ -42,4 +42,6 @@ def action_hits(logits: torch.Tensor, labels: torch.Tensor, action_ids: torch.Te
     rows = is_action.any(dim=1)
     first = is_action.int().argmax(dim=1)  # index of the first action position per row
     first_correct = correct.gather(1, first[:, None]).squeeze(1) & rows
-    return ActionHits(int(correct.sum()), int(is_action.sum()), int(first_correct.sum()), int(rows.sum()))
+    return ActionHits(
+        int(correct.sum()), int(is_action.sum()), int(first_correct.sum()), int(rows.sum())
+    )

@@ -8,7 +8,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ecot_annotate.errors import EcotError, InputError, MissingWeightsError
-from ecot_annotate.train.action_tokens import N_BINS, ActionStats, ActionTokenizer, added_token_names
+from ecot_annotate.train.action_tokens import (
+    N_BINS,
+    ActionStats,
+    ActionTokenizer,
+    added_token_names,
+)
 
 POLICY_FILE = "ecot_policy.json"
 
@@ -38,7 +43,9 @@ class PolicySpec:
     def load(cls, folder: str | Path) -> PolicySpec:
         path = Path(folder, POLICY_FILE)
         if not path.is_file():
-            raise InputError(f"{folder} is not a checkpoint of `ecot-annotate train` (no {POLICY_FILE})")
+            raise InputError(
+                f"{folder} is not a checkpoint of `ecot-annotate train` (no {POLICY_FILE})"
+            )
         return cls(**json.loads(path.read_text()))
 
     def stats(self) -> ActionStats:
@@ -54,10 +61,14 @@ def resolve_model(name: str) -> str:
     path = Path(name).expanduser()
     if path.exists():
         if not path.is_dir():
-            raise InputError(f"--base-model {name} is a file; pass the model folder (with config.json) or a hub id")
+            raise InputError(
+                f"--base-model {name} is a file; pass the model folder (with config.json) or a hub id"
+            )
         return str(path)
     if _looks_like_path(name):
-        raise InputError(f"--base-model {name} does not exist; pass a local model folder or a hub id such as llava-hf/llava-1.5-7b-hf")
+        raise InputError(
+            f"--base-model {name} does not exist; pass a local model folder or a hub id such as llava-hf/llava-1.5-7b-hf"
+        )
     return name
 
 
@@ -86,8 +97,13 @@ def load_processor(name: str, trust_remote_code: bool = False):
     from transformers import AutoProcessor
 
     processor = _from_pretrained(AutoProcessor, name, trust_remote_code, "processor")
-    if getattr(processor, "image_processor", None) is None or getattr(processor, "tokenizer", None) is None:
-        raise EcotError(f"'{name}' has no image-text processor (got {type(processor).__name__}); the trainer needs an image-text-to-text model")
+    if (
+        getattr(processor, "image_processor", None) is None
+        or getattr(processor, "tokenizer", None) is None
+    ):
+        raise EcotError(
+            f"'{name}' has no image-text processor (got {type(processor).__name__}); the trainer needs an image-text-to-text model"
+        )
     if image_token_of(processor) is None and not trust_remote_code:
         raise EcotError(
             f"the processor of '{name}' has no image token in its tokenizer (image_token="
@@ -128,20 +144,27 @@ def add_action_tokens(scheme: str, model, processor) -> None:
     tail = set(range(tokenizer.vocab_size - N_BINS, tokenizer.vocab_size))
     clash = sorted(tail & set(tokenizer.all_special_ids))
     if tokenizer.vocab_size <= N_BINS or clash:
-        raise EcotError(f"the OpenVLA action scheme overwrites the last {N_BINS} ids of the vocabulary, but ids {clash} there are special tokens; use --action-tokens added")
+        raise EcotError(
+            f"the OpenVLA action scheme overwrites the last {N_BINS} ids of the vocabulary, but ids {clash} there are special tokens; use --action-tokens added"
+        )
 
 
 def apply_lora(model, rank: int, scheme: str):
     """LoRA on every linear layer; with added tokens the embeddings train in full too."""
     from peft import LoraConfig, get_peft_model
 
-    names = {n for n, m in model.named_modules() if m is model.get_input_embeddings() or m is model.get_output_embeddings()}
+    names = {
+        n
+        for n, m in model.named_modules()
+        if m is model.get_input_embeddings() or m is model.get_output_embeddings()
+    }
     config = LoraConfig(
         r=rank,
         lora_alpha=min(rank, 16),  # OpenVLA's setting
         lora_dropout=0.0,
         target_modules="all-linear",
         modules_to_save=sorted(n.rsplit(".", 1)[-1] for n in names) if scheme == "added" else None,
+        ensure_weight_tying=scheme == "added",  # tied input/output embeddings stay tied
     )
     return get_peft_model(model, config)
 

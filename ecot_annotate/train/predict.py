@@ -34,8 +34,16 @@ def pick_device(device: str = "auto") -> str:
 
 class Policy:
     def __init__(self, model, processor, spec: PolicySpec, actions: ActionTokenizer, device: str):
-        self.model, self.processor, self.spec, self.actions, self.device = model, processor, spec, actions, device
-        self.encoder = ExampleEncoder(processor, spec.prompt_style, spec.image_token, actions, model.config.model_type)
+        self.model, self.processor, self.spec, self.actions, self.device = (
+            model,
+            processor,
+            spec,
+            actions,
+            device,
+        )
+        self.encoder = ExampleEncoder(
+            processor, spec.prompt_style, spec.image_token, actions, model.config.model_type
+        )
         self.tokenizer = processor.tokenizer
 
     @classmethod
@@ -45,7 +53,10 @@ class Policy:
 
     def _to_device(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         dtype = self.model.dtype
-        return {k: v.to(self.device, dtype=dtype if v.is_floating_point() else v.dtype) for k, v in inputs.items()}
+        return {
+            k: v.to(self.device, dtype=dtype if v.is_floating_point() else v.dtype)
+            for k, v in inputs.items()
+        }
 
     def _with_answer(self, prompt: dict[str, torch.Tensor], text: str) -> dict[str, torch.Tensor]:
         ids = torch.tensor([self.encoder.text_ids(text)], dtype=torch.long)
@@ -65,7 +76,9 @@ class Policy:
             suppress_tokens=self.actions.token_ids.tolist(),
             pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
         )
-        text = self.tokenizer.decode(out[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+        text = self.tokenizer.decode(
+            out[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True
+        )
         return f"{prefill} {text.split(ACTION_TAG)[0].strip()}".strip()
 
     @torch.no_grad()
@@ -86,8 +99,12 @@ class Policy:
     def predict(self, image, instruction: str, max_reasoning_tokens: int = 512) -> Prediction:
         """`image`: encoded bytes or a PIL image. A checkpoint trained action-only skips the chain."""
         prompt = self.encoder.prompt(image, instruction)
-        reason = self.spec.reasoning and self.spec.reasoning_dropout < 1.0 and max_reasoning_tokens > 0
+        reason = (
+            self.spec.reasoning and self.spec.reasoning_dropout < 1.0 and max_reasoning_tokens > 0
+        )
         chain = self.generate_chain(prompt, max_reasoning_tokens) if reason else ""
         ids = self.generate_action(prompt, chain)
         tags = {t: v for t, v in split_chain(chain).items() if t != ACTION_TAG}
-        return Prediction(chain=chain, tags=tags, action=self.actions.decode(np.asarray(ids)), action_ids=ids)
+        return Prediction(
+            chain=chain, tags=tags, action=self.actions.decode(np.asarray(ids)), action_ids=ids
+        )

@@ -31,8 +31,15 @@ def prompt_text(style: str, instruction: str, processor, image_token: str | None
         return f"{image}{VICUNA_SYSTEM} USER: {question(instruction)} ASSISTANT: "
     if style == "chat-template":
         if not getattr(processor, "chat_template", None):
-            raise EcotError("the base model's processor has no chat template; pass --prompt-style openvla or ecot-vicuna")
-        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": question(instruction)}]}]
+            raise EcotError(
+                "the base model's processor has no chat template; pass --prompt-style openvla or ecot-vicuna"
+            )
+        messages = [
+            {
+                "role": "user",
+                "content": [{"type": "image"}, {"type": "text", "text": question(instruction)}],
+            }
+        ]
         return processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     raise EcotError(f"unknown prompt style {style!r}; choose from {', '.join(STYLES)}")
 

@@ -70,9 +70,13 @@ class TrainConfig:
 
     def check(self) -> None:
         if self.prompt_style not in STYLES:
-            raise InputError(f"unknown --prompt-style {self.prompt_style}; choose from {', '.join(STYLES)}")
+            raise InputError(
+                f"unknown --prompt-style {self.prompt_style}; choose from {', '.join(STYLES)}"
+            )
         if self.action_tokens not in SCHEMES:
-            raise InputError(f"unknown --action-tokens {self.action_tokens}; choose from {', '.join(SCHEMES)}")
+            raise InputError(
+                f"unknown --action-tokens {self.action_tokens}; choose from {', '.join(SCHEMES)}"
+            )
         if not 0.0 <= self.reasoning_dropout <= 1.0:
             raise InputError("--reasoning-dropout is a probability in [0, 1]")
         if self.max_steps < 1 or self.batch_size < 1 or self.grad_accum < 1:
@@ -82,8 +86,23 @@ class TrainConfig:
 class StepStream(torch.utils.data.IterableDataset):
     """Encoded training examples, streamed and shuffled from the shards, with reasoning dropout."""
 
-    def __init__(self, shards: Shards, keys: list[str], encoder: ExampleEncoder, spec: PolicySpec, buffer: int, seed: int):
-        self.shards, self.keys, self.encoder, self.spec, self.buffer, self.seed = shards, keys, encoder, spec, buffer, seed
+    def __init__(
+        self,
+        shards: Shards,
+        keys: list[str],
+        encoder: ExampleEncoder,
+        spec: PolicySpec,
+        buffer: int,
+        seed: int,
+    ):
+        self.shards, self.keys, self.encoder, self.spec, self.buffer, self.seed = (
+            shards,
+            keys,
+            encoder,
+            spec,
+            buffer,
+            seed,
+        )
 
     def __iter__(self):
         rng = np.random.default_rng(self.seed)
@@ -92,8 +111,12 @@ class StepStream(torch.utils.data.IterableDataset):
             chain = ""
             if self.spec.reasoning:
                 image_size = (row["image_width"], row["image_height"])
-                chain = training_chain(row.get("chain") or "", image_size, size, self.spec.reasoning_dropout, rng)
-            yield self.encoder.encode(row["image"], row["instruction"], chain, np.asarray(row["action"]))
+                chain = training_chain(
+                    row.get("chain") or "", image_size, size, self.spec.reasoning_dropout, rng
+                )
+            yield self.encoder.encode(
+                row["image"], row["instruction"], chain, np.asarray(row["action"])
+            )
 
 
 def _checkpoint_step(out: Path) -> int | None:
@@ -108,12 +131,16 @@ def _prepare_spec(config: TrainConfig, shards: Shards, processor, notes: list[st
         spec = PolicySpec.load(out)
         asked = (config.prompt_style, config.action_tokens, config.lora_rank)
         if (spec.prompt_style, spec.action_scheme, spec.lora_rank) != asked:
-            raise EcotError(f"{out} was trained with prompt style {spec.prompt_style}, actions {spec.action_scheme}, LoRA rank {spec.lora_rank}; resume with the same settings")
+            raise EcotError(
+                f"{out} was trained with prompt style {spec.prompt_style}, actions {spec.action_scheme}, LoRA rank {spec.lora_rank}; resume with the same settings"
+            )
         return spec
     train_keys, heldout = split_episodes(shards.episode_keys(), config.holdout_episodes)
     reasoning = shards.has_reasoning(train_keys)
     if not reasoning:
-        notes.append(f"{config.data} has no reasoning chains: training action-only (the answer is `ACTION:` and the action tokens)")
+        notes.append(
+            f"{config.data} has no reasoning chains: training action-only (the answer is `ACTION:` and the action tokens)"
+        )
     size = model_input_size(processor)
     return PolicySpec(
         base_model=config.base_model,
@@ -153,10 +180,16 @@ def train(config: TrainConfig) -> dict[str, Any]:
     out = Path(config.out)
     done = _checkpoint_step(out)
     if done is not None and not config.resume:
-        raise EcotError(f"{out} already holds a checkpoint at step {done}; pass --resume to continue it or choose another --out")
+        raise EcotError(
+            f"{out} already holds a checkpoint at step {done}; pass --resume to continue it or choose another --out"
+        )
     if config.resume and (done is None or not (out / STATE_DIR).is_dir()):
-        raise EcotError(f"--resume: {out} holds no resumable checkpoint ({TRAINER_STATE} and {STATE_DIR}/)")
-    accelerator = Accelerator(mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum)
+        raise EcotError(
+            f"--resume: {out} holds no resumable checkpoint ({TRAINER_STATE} and {STATE_DIR}/)"
+        )
+    accelerator = Accelerator(
+        mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum
+    )
     set_seed(config.seed)
     notes: list[str] = []
 
@@ -174,16 +207,28 @@ def train(config: TrainConfig) -> dict[str, Any]:
     if config.lora_rank:
         model = apply_lora(model, config.lora_rank, spec.action_scheme)
     actions = ActionTokenizer.for_tokenizer(spec.action_scheme, spec.stats(), processor.tokenizer)
-    encoder = ExampleEncoder(processor, spec.prompt_style, spec.image_token, actions, model.config.model_type)
-    pad_id = processor.tokenizer.pad_token_id if processor.tokenizer.pad_token_id is not None else processor.tokenizer.eos_token_id
+    encoder = ExampleEncoder(
+        processor, spec.prompt_style, spec.image_token, actions, model.config.model_type
+    )
+    pad_id = (
+        processor.tokenizer.pad_token_id
+        if processor.tokenizer.pad_token_id is not None
+        else processor.tokenizer.eos_token_id
+    )
     start_step = done or 0
-    stream = StepStream(shards, spec.train_episodes, encoder, spec, config.shuffle_buffer, config.seed + start_step)
-    loader = torch.utils.data.DataLoader(stream, batch_size=config.batch_size, collate_fn=lambda b: collate(b, pad_id))
+    stream = StepStream(
+        shards, spec.train_episodes, encoder, spec, config.shuffle_buffer, config.seed + start_step
+    )
+    loader = torch.utils.data.DataLoader(
+        stream, batch_size=config.batch_size, collate_fn=lambda b: collate(b, pad_id)
+    )
 
     # optimisation
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    total = config.max_steps * accelerator.num_processes  # the prepared scheduler steps once per process
+    total = (
+        config.max_steps * accelerator.num_processes
+    )  # the prepared scheduler steps once per process
     warmup = config.warmup_steps * accelerator.num_processes
     if config.schedule == "cosine":
         scheduler = get_cosine_schedule_with_warmup(optimizer, warmup, total)
@@ -199,18 +244,32 @@ def train(config: TrainConfig) -> dict[str, Any]:
             save_checkpoint(accelerator.unwrap_model(model), processor, spec, out)
         accelerator.save_state(str(out / STATE_DIR))
         if accelerator.is_main_process:
-            (out / TRAINER_STATE).write_text(json.dumps({"step": step, "config": asdict(config)}, indent=2))
+            (out / TRAINER_STATE).write_text(
+                json.dumps({"step": step, "config": asdict(config)}, indent=2)
+            )
 
     # loop
     out.mkdir(parents=True, exist_ok=True)
     writer = _metrics_writer(out) if accelerator.is_main_process else None
     metrics_file = (out / "metrics.jsonl").open("a") if accelerator.is_main_process else None
     action_ids = torch.as_tensor(actions.token_ids)
-    step, window_loss, window_batches, window_samples, window_hits = start_step, 0.0, 0, 0, ActionHits()
+    step, window_loss, window_batches, window_samples, window_hits = (
+        start_step,
+        0.0,
+        0,
+        0,
+        ActionHits(),
+    )
     first_loss = last_record = None
     started = window_start = time.perf_counter()
     samples_total = 0
-    bar = tqdm(total=config.max_steps, initial=step, desc="train", unit="step", disable=not (config.progress and accelerator.is_main_process))
+    bar = tqdm(
+        total=config.max_steps,
+        initial=step,
+        desc="train",
+        unit="step",
+        disable=not (config.progress and accelerator.is_main_process),
+    )
     batches = iter(loader)
     model.train()
     while step < config.max_steps:
@@ -245,7 +304,11 @@ def train(config: TrainConfig) -> dict[str, Any]:
             }
             first_loss = record["loss"] if first_loss is None else first_loss
             last_record = record
-            bar.set_postfix(loss=f"{record['loss']:.3f}", act=f"{record['action_accuracy']:.2f}", sps=f"{record['samples_per_s']:.1f}")
+            bar.set_postfix(
+                loss=f"{record['loss']:.3f}",
+                act=f"{record['action_accuracy']:.2f}",
+                sps=f"{record['samples_per_s']:.1f}",
+            )
             if metrics_file:
                 metrics_file.write(json.dumps(record) + "\n")
                 metrics_file.flush()
@@ -253,7 +316,13 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 for key, value in record.items():
                     if key != "step":
                         writer.add_scalar(f"train/{key}", value, step)
-            window_loss, window_batches, window_samples, window_hits, window_start = 0.0, 0, 0, ActionHits(), time.perf_counter()
+            window_loss, window_batches, window_samples, window_hits, window_start = (
+                0.0,
+                0,
+                0,
+                ActionHits(),
+                time.perf_counter(),
+            )
         if step % config.save_every == 0 or step == config.max_steps:
             save(step)
     bar.close()
@@ -262,7 +331,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
     if writer:
         writer.close()
     if step == start_step:
-        notes.append(f"{out} was already trained to step {step}; nothing to do (raise --max-steps to continue)")
+        notes.append(
+            f"{out} was already trained to step {step}; nothing to do (raise --max-steps to continue)"
+        )
     wall = time.perf_counter() - started
     return {
         "out": str(out),

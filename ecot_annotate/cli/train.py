@@ -1,0 +1,236 @@
+"""`ecot-annotate train | predict | evaluate`: fine-tune a reasoning VLA on our shards and use it."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ecot_annotate.cli import main
+
+
+@main.command()
+@click.argument("data")
+@click.option(
+    "--base-model", required=True, help="Hub id or local folder of an image-text-to-text model."
+)
+@click.option("--out", required=True, help="Checkpoint folder.")
+@click.option("--max-steps", type=int, default=1000, show_default=True, help="Optimizer steps.")
+@click.option(
+    "--batch-size", type=int, default=8, show_default=True, help="Per device and micro-batch."
+)
+@click.option(
+    "--grad-accum", type=int, default=1, show_default=True, help="Micro-batches per optimizer step."
+)
+@click.option("--lr", type=float, default=1e-4, show_default=True)
+@click.option("--warmup-steps", type=int, default=0, show_default=True)
+@click.option(
+    "--schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True
+)
+@click.option(
+    "--prompt-style",
+    type=click.Choice(["chat-template", "openvla", "ecot-vicuna"]),
+    default="chat-template",
+    show_default=True,
+)
+@click.option(
+    "--action-tokens",
+    type=click.Choice(["openvla", "added"]),
+    default="openvla",
+    show_default=True,
+    help="Overwrite the vocabulary's last 256 ids, or add 256 tokens.",
+)
+@click.option(
+    "--reasoning-dropout",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Probability of dropping each tagged field of the chain.",
+)
+@click.option(
+    "--lora-rank", type=int, default=0, show_default=True, help="LoRA rank (0: full fine-tuning)."
+)
+@click.option(
+    "--mixed-precision", type=click.Choice(["no", "fp16", "bf16"]), default="no", show_default=True
+)
+@click.option(
+    "--holdout-episodes",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Keep the last N episodes out of training, for `evaluate`.",
+)
+@click.option("--save-every", type=int, default=500, show_default=True)
+@click.option("--log-every", type=int, default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--trust-remote-code",
+    is_flag=True,
+    help="Allow the model's own code (OpenVLA-style checkpoints).",
+)
+@click.option(
+    "--resume", is_flag=True, help="Continue the checkpoint in --out with its optimizer state."
+)
+def train(
+    data: str,
+    base_model: str,
+    out: str,
+    max_steps: int,
+    batch_size: int,
+    grad_accum: int,
+    lr: float,
+    warmup_steps: int,
+    schedule: str,
+    prompt_style: str,
+    action_tokens: str,
+    reasoning_dropout: float,
+    lora_rank: int,
+    mixed_precision: str,
+    holdout_episodes: int,
+    save_every: int,
+    log_every: int,
+    seed: int,
+    trust_remote_code: bool,
+    resume: bool,
+) -> None:
+    """Fine-tune BASE_MODEL on annotated DATA (a run folder or its parquet/) into a reasoning VLA."""
+    from ecot_annotate.train.trainer import TrainConfig
+    from ecot_annotate.train.trainer import train as run_training
+
+    config = TrainConfig(
+        data=data,
+        base_model=base_model,
+        out=out,
+        max_steps=max_steps,
+        batch_size=batch_size,
+        grad_accum=grad_accum,
+        lr=lr,
+        warmup_steps=warmup_steps,
+        schedule=schedule,
+        prompt_style=prompt_style,
+        action_tokens=action_tokens,
+        reasoning_dropout=reasoning_dropout,
+        lora_rank=lora_rank,
+        mixed_precision=mixed_precision,
+        holdout_episodes=holdout_episodes,
+        save_every=save_every,
+        log_every=log_every,
+        seed=seed,
+        trust_remote_code=trust_remote_code,
+        resume=resume,
+        progress=sys.stderr.isatty(),
+    )
+    summary = run_training(config)
+    for note in summary["notes"]:
+        click.secho(f"note: {note}", fg="yellow", err=True)
+    last = summary["last"] or {}
+    click.echo(
+        f"trained to step {summary['steps']} ({summary['samples_per_s']:.1f} samples/s): loss {last.get('loss', float('nan')):.4f}, "
+        f"action-token accuracy {last.get('action_accuracy', 0):.3f} (first token {last.get('first_action_accuracy', 0):.3f}) -> {summary['out']}"
+    )
+
+
+@main.command()
+@click.argument("ckpt")
+@click.option(
+    "--image",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An image file (PNG/JPEG).",
+)
+@click.option("--instruction", required=True)
+@click.option(
+    "--max-reasoning-tokens",
+    type=int,
+    default=512,
+    show_default=True,
+    help="0 acts without a chain.",
+)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def predict(
+    ckpt: str, image: str, instruction: str, max_reasoning_tokens: int, device: str, as_json: bool
+) -> None:
+    """Generate the reasoning chain and the action for one image and instruction."""
+    from PIL import Image
+
+    from ecot_annotate.train.predict import Policy
+
+    with Image.open(image) as img:
+        pred = Policy.load(ckpt, device).predict(
+            img.convert("RGB"), instruction, max_reasoning_tokens
+        )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "chain": pred.chain,
+                    "tags": pred.tags,
+                    "action": pred.action.tolist(),
+                    "action_ids": pred.action_ids,
+                }
+            )
+        )
+        return
+    for tag, text in pred.tags.items():
+        click.echo(f"{tag} {text}")
+    click.echo(f"ACTION: {[round(float(v), 5) for v in pred.action]}")
+
+
+@main.command()
+@click.argument("ckpt")
+@click.argument("data")
+@click.option(
+    "--include-train", is_flag=True, help="Also score episodes the checkpoint trained on."
+)
+@click.option(
+    "--max-generate",
+    type=int,
+    default=32,
+    show_default=True,
+    help="Steps whose answer is generated (L1, chain match).",
+)
+@click.option("--max-reasoning-tokens", type=int, default=512, show_default=True)
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+def evaluate(
+    ckpt: str,
+    data: str,
+    include_train: bool,
+    max_generate: int,
+    max_reasoning_tokens: int,
+    batch_size: int,
+    device: str,
+    as_json: bool,
+) -> None:
+    """Action-token accuracy, action L1 and chain match of CKPT on held-out episodes of DATA."""
+    from ecot_annotate.train.evaluate import evaluate as run_evaluation
+
+    result = run_evaluation(
+        ckpt,
+        data,
+        include_train,
+        max_generate,
+        max_reasoning_tokens,
+        batch_size,
+        device,
+        progress=sys.stderr.isatty(),
+    )
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    gen = result["generated"]
+    click.echo(
+        f"{result['episodes']} episodes, {result['steps']} steps ({'including' if include_train else 'held out from'} training)"
+    )
+    click.echo(
+        f"action-token accuracy {result['action_token_accuracy']:.3f}, first action token {result['first_action_token_accuracy']:.3f} (chance {result['chance_accuracy']:.4f})"
+    )
+    if gen["samples"]:
+        click.echo(
+            f"generated on {gen['samples']} steps: action L1 {gen['action_l1']:.4f}, chain exact {gen['chain_exact']:.3f}"
+        )
+        for tag, rate in gen["tag_match"].items():
+            click.echo(f"  {tag} {rate:.3f}")
