@@ -26,6 +26,6 @@ def main() -> None:
     """Embodied Chain-of-Thought annotation for robot demonstrations (RLDS, LeRobot)."""
 
 
-from ecot_annotate.cli import annotate, export, report, sample, show, stats  # noqa: E402  (commands register on import)
+from ecot_annotate.cli import annotate, export, report, sample, show, stats, train  # noqa: E402  (commands register on import)
 
-__all__ = ["main", "annotate", "export", "report", "sample", "show", "stats"]
+__all__ = ["main", "annotate", "export", "report", "sample", "show", "stats", "train"]
