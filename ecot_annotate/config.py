@@ -73,6 +73,10 @@ class AnnotateConfig:
             from ecot_annotate.reasoners.prompts import load_prompts
 
             data["llm"]["prompt_hash"] = load_prompts().hash  # a new prompt is a new config
+        if self.perception.captioner != "none":
+            from ecot_annotate.backends.captioner import caption_prompt
+
+            data["perception"]["caption_prompt_hash"] = caption_prompt()[1]
         data["perception"].pop("batch_size")
         data["perception"].pop("device")
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

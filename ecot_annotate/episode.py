@@ -86,6 +86,8 @@ class Annotation:
     bboxes: list[list[Box]] | None = None  # per step; None when no detector ran
     gripper: np.ndarray | None = None  # (T, 2) pixels; None when not tracked
     gripper_reason: str | None = None  # why the gripper is not tracked, when it is not
+    gripper_fit_rms_px: float | None = None  # the fit's pixel error over its inlier detections
+    gripper_fit_inliers: int | None = None  # detections the fit agrees with
     provenance: dict[str, str] = field(default_factory=dict)
 
 

@@ -140,7 +140,7 @@ def run(config: AnnotateConfig, progress: bool = False, annotate_missing: bool =
         from ecot_annotate.reasoners.llm_client import check_llm_config
 
         check_llm_config(config.llm)
-    check_perception(config.perception)
+    check_perception(config.perception, config.llm)
     prepare_output(config)
     staging = new_staging(config.out)
     start = time.perf_counter()

@@ -185,6 +185,11 @@ def build(
     if not annotate_missing:  # export: write only what the manifest holds
         perception_quarantine.append(todo | "NotCommitted" >> beam.Map(_not_committed))
         todo = pipeline | "NothingToAnnotate" >> beam.Create([])
+    if config.perception.captioner != "none":
+        from pipelines.caption import Caption
+
+        todo, caption_failed = todo | "Caption" >> Caption(config.perception, config.llm)
+        perception_quarantine.append(caption_failed)
     if config.perception.detector != "none":
         from pipelines.perception import Perceive
 

@@ -3,7 +3,8 @@
 Episodes fan out into frames (decoded once), RunInference batches frames across episodes
 (`--batch-size`) through a model handler that loads the detector and segmenter once per worker and
 shares them between threads, and the results are grouped back by episode key, joined with the
-episode and assembled into a pre-filled Annotation for the per-episode stages. An episode with a
+episode and assembled into a pre-filled Annotation for the per-episode stages. Episodes may come
+in alone or with an Annotation from an earlier stage (the caption), which is kept. An episode with a
 bad frame, no vocabulary or a failed inference batch goes to quarantine with the reason.
 """
 
@@ -62,19 +63,20 @@ class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver
 
 
 class FramesFn(beam.DoFn):
-    """Episode -> its frames keyed by episode key, and the episode itself on the 'episodes' output."""
+    """Episode (or (episode, annotation)) -> its frames keyed by episode key, and the pair on 'episodes'."""
 
     def __init__(self, config: PerceptionConfig):
         self.config = config
         self.frames = Metrics.counter(NAMESPACE, "frames_perceived")
 
-    def process(self, episode):
+    def process(self, item):
+        episode, prior = item if isinstance(item, tuple) else (item, None)
         try:
-            frames = episode_frames(episode, self.config)
+            frames = episode_frames(episode, self.config, prior.caption if prior else None)
         except EpisodeError as exc:
             yield _quarantine(episode.key, exc.stage, exc.reason)
             return
-        yield beam.pvalue.TaggedOutput("episodes", (episode.key, episode))
+        yield beam.pvalue.TaggedOutput("episodes", (episode.key, (episode, prior)))
         self.frames.inc(len(frames))
         for frame in frames:
             yield episode.key, frame
@@ -107,23 +109,27 @@ class AssembleFn(beam.DoFn):
         episodes, failed = list(grouped["episodes"]), sorted(grouped["failed"])
         if not episodes:
             return
-        episode = episodes[0]
+        episode, prior = episodes[0]
         if failed:
             yield _quarantine(
                 key, "detect", f"inference failed on {len(failed)} frame(s): {failed[0]}"
             )
             return
         try:
-            annotation = assemble(episode, list(grouped["results"]), self.config)
+            annotation = assemble(
+                episode, list(grouped["results"]), self.config, prior.caption if prior else None
+            )
         except EpisodeError as exc:
             yield _quarantine(key, exc.stage, exc.reason)
             return
+        if prior is not None:
+            annotation.provenance.update(prior.provenance)
         (self.tracked if annotation.gripper is not None else self.untracked).inc()
         yield episode, annotation
 
 
 class Perceive(beam.PTransform):
-    """PCollection[Episode] -> (PCollection[(Episode, Annotation)], PCollection[quarantine record])."""
+    """PCollection[Episode | (Episode, Annotation)] -> (PCollection[(Episode, Annotation)], quarantine)."""
 
     def __init__(self, config: PerceptionConfig):
         super().__init__()

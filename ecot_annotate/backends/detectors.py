@@ -165,9 +165,16 @@ class GroundingDinoDetector(ZeroShotDetector):
 
     def _score(self, images, phrases):
         texts = [". ".join(words) + "." for words in phrases]
-        inputs = self.processor(images=images, text=texts, return_tensors="pt", padding=True).to(
-            self.device
-        )
+        # A long vocabulary (instruction and caption) is cut at the model's text length; the
+        # phrases past the cut get no score (see phrase_spans) rather than failing the batch.
+        inputs = self.processor(
+            images=images,
+            text=texts,
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.model.config.max_text_len,
+        ).to(self.device)
         outputs = self.model(**inputs)
         probs = outputs.logits.sigmoid().float().cpu().numpy()
         pred_boxes = outputs.pred_boxes.float().cpu().numpy()

@@ -1,4 +1,4 @@
-"""The perception options of `annotate` (detector, segmenter, thresholds, batching, device), as one
+"""The perception options of `annotate` (detector, segmenter, captioner, thresholds, batching, device), as one
 decorator, and the PerceptionConfig they build."""
 
 from __future__ import annotations
@@ -35,6 +35,19 @@ _OPTIONS = (
         "--segmenter-model",
         default=None,
         help="Hub id or local folder (default: facebook/sam-vit-base).",
+    ),
+    click.option(
+        "--captioner",
+        type=click.Choice(["none", "transformers", "openai"]),
+        default=_DEFAULTS.captioner,
+        show_default=True,
+        help="Caption each episode's first frame (feeds the object vocabulary and the LLM prompt): "
+        "an image-text-to-text model, or an OpenAI-compatible server that takes images (--llm-base-url, key in --llm-api-key-env).",
+    ),
+    click.option(
+        "--captioner-model",
+        default=None,
+        help="transformers: hub id or local folder (default: Qwen/Qwen2.5-VL-3B-Instruct); openai: the served model name (default: --llm-model).",
     ),
     click.option(
         "--box-threshold",
@@ -92,6 +105,8 @@ def pop_perception_config(options: dict[str, Any]) -> PerceptionConfig:
         "detector_model",
         "segmenter",
         "segmenter_model",
+        "captioner",
+        "captioner_model",
         "box_threshold",
         "text_threshold",
         "gripper_prompt",

@@ -95,14 +95,18 @@ def reason_kind(reason: str) -> str:
     return _DIGITS.sub("N", reason)
 
 
-def residual_column(schema) -> str | None:
-    """The gripper-fit residual column of this run, if the perception stage wrote one.
+def residual_column(dataset) -> str | None:
+    """The gripper-fit residual column of this run that holds values, if there is one.
 
-    A numeric column named for a residual (or a gripper rms/error), per step or repeated per
-    episode; else the `gripper_fit` provenance text, whose "rms X px" is read.
+    A numeric column named for a residual (or a gripper rms/error, like the perception stage's
+    `gripper_fit_rms_px`), per step or repeated per episode; else the `gripper_fit` provenance
+    text, whose "rms X px" is read. A column that is null throughout (no fit ran) does not count.
     """
     import pyarrow as pa
+    import pyarrow.dataset as ds
 
+    schema = dataset.schema
+    candidates = []
     for name in schema.names:
         kind = schema.field(name).type
         while pa.types.is_list(kind) or pa.types.is_large_list(kind):
@@ -111,8 +115,13 @@ def residual_column(schema) -> str | None:
             name.startswith("gripper") and ("rms" in name or "error" in name)
         )
         if named and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+            candidates.append(name)
+    if "gripper_fit" in schema.names:
+        candidates.append("gripper_fit")
+    for name in candidates:
+        if dataset.count_rows(filter=ds.field(name).is_valid()):
             return name
-    return "gripper_fit" if "gripper_fit" in schema.names else None
+    return None
 
 
 def _numbers(value: Any) -> list[float]:
@@ -218,7 +227,7 @@ def episode_quality(out: str | Path) -> tuple[list[EpisodeQuality], str | None]:
     """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual column used."""
     dataset = open_steps(out)
     names = dataset.schema.names
-    residual_name = residual_column(dataset.schema)
+    residual_name = residual_column(dataset)
     columns = [c for c in _COLUMNS if c in names] + ([residual_name] if residual_name else [])
     episodes: dict[str, EpisodeQuality] = {}
     for batch in dataset.to_batches(columns=columns):

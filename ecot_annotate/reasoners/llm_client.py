@@ -48,14 +48,14 @@ class Completion:
     completion_tokens: int
 
 
-def api_key(config: LLMConfig) -> str:
+def api_key(config: LLMConfig, user: str = "--reasoner llm") -> str:
     """The key from its environment variable; a placeholder for self-hosted servers without one."""
     key = os.environ.get(config.api_key_env, "").strip()
     if key:
         return key
     if config.base_url is None:
         raise EcotError(
-            f"--reasoner llm with OpenAI's API needs a key in ${config.api_key_env} (or pass --llm-base-url for a server that needs none)"
+            f"{user} with OpenAI's API needs a key in ${config.api_key_env} (or pass --llm-base-url for a server that needs none)"
         )
     return NO_KEY
 
@@ -104,20 +104,24 @@ def _retry_after(exc: Exception) -> float | None:
 
 
 class ChatClient:
-    """Chat completions for one worker; build it in the worker (it holds a live HTTP client)."""
+    """Chat completions for one worker; build it in the worker (it holds a live HTTP client).
 
-    def __init__(self, config: LLMConfig, schema: dict[str, Any], count: Count = no_count):
+    With a `schema` the answer is asked for as JSON in that schema; without one, as plain text.
+    """
+
+    def __init__(self, config: LLMConfig, schema: dict[str, Any] | None, count: Count = no_count):
         self.config, self.schema, self.count = config, schema, count
         self._key = api_key(config)
         self.client = openai.OpenAI(
             api_key=self._key, base_url=config.base_url, timeout=config.timeout_s, max_retries=0
         )
-        self.mode = 0  # index into MODES: the most structured mode the server accepted so far
+        # index into MODES: the most structured mode the server accepted so far
+        self.mode = 0 if schema is not None else MODES.index("text")
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if len(self._key) >= 4 else text
 
-    def _create(self, messages: list[dict[str, str]]):
+    def _create(self, messages: list[dict[str, Any]]):
         extra: dict[str, Any] = {}
         if MODES[self.mode] == "json_schema":
             extra["response_format"] = {
@@ -140,7 +144,7 @@ class ChatClient:
                 self.count("llm_requests", 1)
                 self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
 
-    def complete(self, messages: list[dict[str, str]]) -> Completion:
+    def complete(self, messages: list[dict[str, Any]]) -> Completion:
         retries = 0
         while True:
             try:

@@ -4,7 +4,7 @@ The source record is deserialized with image decoding skipped and serialized aga
 source's FeaturesDict plus our features, so every original feature (JPEG bytes included) is kept
 as it was. Added per step under `ecot`: the six reasoning fields, the assembled chain, the
 primitive, the boxes and the gripper position; per episode under `ecot_provenance`: where the
-annotation came from. Metadata is written with TFDS's own writer, so `tfds.builder_from_directory`
+annotation came from, and how well the gripper track fits its detections. Metadata is written with TFDS's own writer, so `tfds.builder_from_directory`
 reads the folder like any RLDS dataset.
 """
 
@@ -67,6 +67,13 @@ def _added_episode_features():
             **fields,
             "image_width": tfds.features.Scalar(dtype=np.int32),
             "image_height": tfds.features.Scalar(dtype=np.int32),
+            "gripper_fit_rms_px": tfds.features.Scalar(
+                dtype=np.float32,
+                doc="pixel error of the gripper fit over its inlier detections; NaN when not fitted",
+            ),
+            "gripper_fit_inliers": tfds.features.Scalar(
+                dtype=np.int32, doc="detections the gripper fit agrees with; 0 when not fitted"
+            ),
         }
     )
 
@@ -118,6 +125,10 @@ def _episode_values(annotated: AnnotatedEpisode) -> dict:
         gripper_reason=ann.gripper_reason or "",
         image_width=np.int32(ep.image_size[0]),
         image_height=np.int32(ep.image_size[1]),
+        gripper_fit_rms_px=np.float32(
+            np.nan if ann.gripper_fit_rms_px is None else ann.gripper_fit_rms_px
+        ),
+        gripper_fit_inliers=np.int32(ann.gripper_fit_inliers or 0),
     )
     return values
 

@@ -17,6 +17,7 @@ from ecot_annotate.reasoners.rules import RuleReasoner
 from ecot_annotate.stages.motion import primitives
 
 StageTimer = Callable[[str, float], None]
+NO_DETECTOR = "not tracked: no detector configured (--detector none)"
 
 
 def _no_timer(stage: str, seconds: float) -> None:
@@ -65,6 +66,8 @@ class EpisodeAnnotator:
     def __call__(self, episode: Episode, annotation: Annotation | None = None) -> AnnotatedEpisode:
         annotation = annotation or Annotation()
         annotation.provenance["config_hash"] = self.config_hash
+        if self.config.perception.detector == "none" and annotation.gripper is None:
+            annotation.gripper_reason = annotation.gripper_reason or NO_DETECTOR
         for name, stage in (("motion", motion_stage), ("reasoning", self._reason)):
             start = time.perf_counter()
             try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecot_annotate.config import PerceptionConfig
+from ecot_annotate.config import LLMConfig, PerceptionConfig
 from ecot_annotate.episode import Annotation, Box, Episode, decode_image
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.stages.gripper_fit import FIT_METHODS, fit_gripper_track
@@ -52,17 +52,20 @@ def segmenter_model(config: PerceptionConfig) -> str:
     return config.segmenter_model or SEGMENTERS[config.segmenter]
 
 
-def check_perception(config: PerceptionConfig) -> None:
-    """Reject impossible settings and missing models before any work starts."""
+def check_perception(config: PerceptionConfig, llm: LLMConfig | None = None) -> None:
+    """Reject impossible settings and missing models before any work starts.
+
+    `llm` gives the OpenAI-compatible server (base URL, key variable) of `--captioner openai`.
+    """
+    from ecot_annotate.backends.captioner import check_captioner
     from ecot_annotate.backends.detectors import detector_class
     from ecot_annotate.backends.device import resolve_device
     from ecot_annotate.backends.segmenter import SAM_MODEL_TYPES
     from ecot_annotate.backends.weights import check_model
 
     if config.captioner != "none":
-        raise InputError(
-            f"--captioner {config.captioner}: scene captioning is not available in this version (use --captioner none)"
-        )
+        resolve_device(config.device)
+        check_captioner(config, llm or LLMConfig())
     if config.detector == "none":
         if config.segmenter != "none":
             raise InputError(
@@ -144,8 +147,9 @@ class FramePerceiver:
     def __call__(self, frames: list[FrameTask]) -> list[FrameResult]:
         from ecot_annotate.backends.segmenter import mask_point
 
+        # The gripper's prompt first, so that a vocabulary cut at the model's text length keeps it.
         found = self.detector.detect(
-            [f.image for f in frames], [[*f.vocabulary, self.prompt] for f in frames]
+            [f.image for f in frames], [[self.prompt, *f.vocabulary] for f in frames]
         )
         results = []
         for frame, boxes in zip(frames, found, strict=True):
@@ -202,6 +206,8 @@ def assemble(
         bboxes=[r.boxes for r in ordered],
         gripper=fit.track,
         gripper_reason=fit.reason,
+        gripper_fit_rms_px=fit.rms_px,
+        gripper_fit_inliers=None if fit.track is None else int(fit.inliers.sum()),
     )
     annotation.provenance.update(provenance(config))
     annotation.provenance["gripper_fit"] = fit.summary()
