@@ -35,6 +35,7 @@ def check_every_step(out, summary) -> None:
                 "bboxes",
                 "gripper_position",
                 "gripper_reason",
+                "gripper_fit_rms_px",
                 "detector",
             ]
         )
@@ -44,6 +45,7 @@ def check_every_step(out, summary) -> None:
     for row in rows:
         assert row["bboxes"] is not None and row["detector"]
         assert (row["gripper_position"] is None) != (row["gripper_reason"] is None)
+        assert (row["gripper_position"] is None) == (row["gripper_fit_rms_px"] is None)
     entries = json.loads((out / "ecot" / "reasonings.json").read_text())
     for episodes in entries.values():
         for entry in episodes.values():

@@ -12,6 +12,7 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import REASONING_FIELDS
 from ecot_annotate.errors import EcotError
 from ecot_annotate.run import run
+from ecot_annotate.stages.annotate_episode import NO_DETECTOR
 from ecot_annotate.stages.motion import MotionConfig
 from tests.conftest import write_rlds
 
@@ -50,6 +51,7 @@ def test_bridge_gives_250_rows_and_25_entries_keyed_by_the_dataset(bridge_run):
     fp, per = next(iter(entries.items()))
     entry = next(iter(per.values()))
     assert entry["features"]["gripper_position"] is None and entry["features"]["bboxes"] is None
+    assert set(table.column("gripper_reason").to_pylist()) == {NO_DETECTOR}  # every step says why
     assert len(entry["features"]["move_primitive"]) == entry["metadata"]["n_steps"] == 10
     assert len(entry["features"]["state_3d"][0]) == 3
 

@@ -7,6 +7,7 @@ import pytest
 
 from ecot_annotate.episode import REASONING_FIELDS
 from ecot_annotate.sinks.rlds import EPISODE_KEY, STEP_KEY
+from ecot_annotate.stages.annotate_episode import NO_DETECTOR
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
@@ -62,6 +63,8 @@ def test_rlds_output_reads_back_with_tfds(bridge_dir, rlds_run):
         for name, value in _flat(original["episode_metadata"]).items():
             assert np.array_equal(value, _flat(episode["episode_metadata"])[name]), (key, name)
         assert episode[EPISODE_KEY]["episode_key"].decode() == key
+        assert episode[EPISODE_KEY]["gripper_reason"].decode() == NO_DETECTOR
+        assert np.isnan(episode[EPISODE_KEY]["gripper_fit_rms_px"])
         assert len(episode["steps"]) == len(original["steps"])
         for t, (src_step, out_step) in enumerate(
             zip(original["steps"], episode["steps"], strict=True)
