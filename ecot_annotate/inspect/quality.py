@@ -346,7 +346,7 @@ def quality_rows(stats: dict[str, Any]) -> list[tuple[str, str, str]]:
     gripper = stats["gripper"]
     rows.append(("gripper", "episodes tracked", _share(gripper["tracked_episodes"], episodes)))
     for reason, count in gripper["untracked_reasons"].items():
-        rows.append(("gripper", f"not tracked: {reason}", str(count)))
+        rows.append(("gripper", f"not tracked: {reason.removeprefix('not tracked: ')}", str(count)))
     residual = gripper["residual_px"]
     if residual:
         rows.append(

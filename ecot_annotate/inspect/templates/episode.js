@@ -58,7 +58,7 @@
     const parts = [];
     if (step.boxes === null) parts.push("no boxes: no detector ran on this episode");
     else if (step.boxes.length === 0) parts.push("no objects detected in this frame");
-    if (step.gripper === null) parts.push(`gripper not tracked${data.gripper_reason ? ": " + data.gripper_reason : ""}`);
+    if (step.gripper === null) parts.push(`gripper not tracked${data.gripper_reason ? ": " + data.gripper_reason.replace(/^not tracked: /, "") : ""}`);
     note.textContent = parts.join(" · ");
   }
 
