@@ -44,7 +44,6 @@ def teacher_chain(row: dict, policy: Policy) -> str:
 def teacher_forced(policy: Policy, rows: list[dict], batch_size: int) -> ActionHits:
     hits = ActionHits()
     action_ids = torch.as_tensor(policy.actions.token_ids)
-    pad = policy.tokenizer.pad_token_id or policy.tokenizer.eos_token_id
     for start in range(0, len(rows), batch_size):
         examples = [
             policy.encoder.encode(
@@ -52,7 +51,7 @@ def teacher_forced(policy: Policy, rows: list[dict], batch_size: int) -> ActionH
             )
             for r in rows[start : start + batch_size]
         ]
-        batch = policy._to_device(collate(examples, pad))
+        batch = policy._to_device(collate(examples, policy.pad_id))
         logits = policy.model(**batch).logits
         hits.add(action_hits(logits, batch["labels"], action_ids))
     return hits

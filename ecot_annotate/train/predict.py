@@ -45,6 +45,7 @@ class Policy:
             processor, spec.prompt_style, spec.image_token, actions, model.config.model_type
         )
         self.tokenizer = processor.tokenizer
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
 
     @classmethod
     def load(cls, ckpt: str | Path, device: str = "auto") -> Policy:
@@ -74,7 +75,7 @@ class Policy:
             stop_strings=[ACTION_TAG],
             tokenizer=self.tokenizer,
             suppress_tokens=self.actions.token_ids.tolist(),
-            pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            pad_token_id=self.pad_id,
         )
         text = self.tokenizer.decode(
             out[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True
@@ -92,7 +93,7 @@ class Policy:
             min_new_tokens=self.actions.stats.dim,
             do_sample=False,
             prefix_allowed_tokens_fn=lambda _batch, _ids: allowed,
-            pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            pad_token_id=self.pad_id,
         )
         return out[0, inputs["input_ids"].shape[1] :].tolist()
 
