@@ -51,16 +51,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        small = write_sample(root / "small", episodes=EPISODES, seed=0, shards=2)
-        large = write_sample(root / "large", episodes=EPISODES * SCALE, seed=0, shards=2 * SCALE)
+        sizes = (EPISODES, EPISODES * SCALE, EPISODES * SCALE * 3)
+        inputs = {n: write_sample(root / f"in-{n}", episodes=n, seed=0, shards=max(2, n // 3)) for n in sizes}
         for formats in ("parquet,ecot-json", "parquet,ecot-json,lerobot"):
-            base, base_s = peak_rss_mb(small, root / f"out-small-{formats}", formats)
-            grown, grown_s = peak_rss_mb(large, root / f"out-large-{formats}", formats)
             print(f"   formats {formats}")
-            print(f"     {EPISODES:>3} episodes: peak {base:7.1f} MB  ({base_s:5.1f}s)  (baseline)")
-            print(
-                f"     {EPISODES * SCALE:>3} episodes: peak {grown:7.1f} MB  ({grown_s:5.1f}s)  ratio {grown / base:.2f}x for {SCALE}x the episodes"
-            )
+            peaks = {}
+            for n in sizes:
+                peaks[n], seconds = peak_rss_mb(inputs[n], root / f"out-{n}-{formats}", formats)
+                ratio = "(baseline)" if n == EPISODES else f"ratio {peaks[n] / peaks[EPISODES]:.2f}x for {n // EPISODES}x the episodes"
+                print(f"     {n:>3} episodes: peak {peaks[n]:7.1f} MB  ({seconds:5.1f}s)  {ratio}")
+            big, mid = sizes[2], sizes[1]
+            print(f"     streaming check: {big} vs {mid} episodes {peaks[big] / peaks[mid]:.2f}x (buffers are full by {mid})")
 
 
 if __name__ == "__main__":

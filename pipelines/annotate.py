@@ -14,17 +14,20 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.schema import load_schema
 from ecot_annotate.sinks.ecot_json import entry_line
 from ecot_annotate.sinks.parquet import step_rows
-from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, Shard, read_shard
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, Shard, index_shard
+from ecot_annotate.sources.tfrecord_file import RecordRef, read_record_at
 from pipelines.formats import write_lerobot_parts, write_rlds
 from pipelines.resume import TODO, CommitFn, ResumeFn
 
 QUARANTINE = "quarantine"
 NAMESPACE = "ecot"
+PARQUET_ROW_GROUP_BYTES = 4 * 1024 * 1024  # bounds memory; Beam's 64 MiB default holds ~60 episodes of images
 
 
 def quarantine_record(key: str, stage: str, error: str, source: str) -> dict[str, str]:
@@ -32,22 +35,23 @@ def quarantine_record(key: str, stage: str, error: str, source: str) -> dict[str
 
 
 class ReadShardFn(beam.DoFn):
-    """Every record of a shard with its position; unreadable records go to quarantine."""
+    """Index a shard's records (headers only): references, not data, cross the fan-out, so no
+    runner ever holds the dataset in memory. A broken header goes to quarantine."""
 
     def __init__(self, limit: int | None):
         self.limit = limit
         self.records = Metrics.counter(NAMESPACE, "episodes_in")
 
     def process(self, shard: Shard):
-        for pos, data, error in read_shard(shard):
-            if self.limit is not None and (shard.first_index or 0) + pos >= self.limit:
+        for ref in index_shard(shard):
+            if self.limit is not None and (shard.first_index or 0) + ref.position >= self.limit:
                 return
             self.records.inc()
-            where = f"{shard.path}:{pos}"
-            if data is None:
-                yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, "read", error or "unreadable", where))
+            if isinstance(ref, RecordRef):
+                yield shard, ref
             else:
-                yield shard, pos, data
+                where = f"{shard.path}:{ref.position}"
+                yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, "read", ref.error or "unreadable", where))
 
 
 class DecodeFn(beam.DoFn):
@@ -60,11 +64,30 @@ class DecodeFn(beam.DoFn):
 
     def setup(self):
         self.decoder = EpisodeDecoder(self.dataset, self.profile)
+        self.handle, self.handle_path = None, None
 
-    def process(self, item: tuple[Shard, int, bytes]):
-        shard, pos, data = item
+    def _read(self, shard: Shard, ref: RecordRef) -> tuple[bytes | None, str | None]:
+        if self.handle_path != shard.path:  # records of one shard mostly arrive together
+            self.teardown()
+            from apache_beam.io.filesystems import FileSystems
+
+            self.handle, self.handle_path = FileSystems.open(shard.path), shard.path
+        return read_record_at(self.handle, ref)
+
+    def teardown(self):
+        if getattr(self, "handle", None) is not None:
+            self.handle.close()
+            self.handle, self.handle_path = None, None
+
+    def process(self, item: tuple[Shard, RecordRef]):
+        shard, ref = item
+        pos = ref.position
         where = f"{shard.path}:{pos}"
         start = time.perf_counter()
+        data, error = self._read(shard, ref)
+        if data is None:
+            yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, "read", error or "unreadable", where))
+            return
         try:
             episode = self.decoder.decode(data, shard, pos)
         except EpisodeError as exc:
@@ -78,14 +101,19 @@ class DecodeFn(beam.DoFn):
 class AnnotateFn(beam.DoFn):
     """Per-episode stages (motion, reasoning, validation); failures go to quarantine."""
 
-    def __init__(self, config: AnnotateConfig, total: int | None, progress: bool):
+    def __init__(self, config: AnnotateConfig, total: int | None, progress: bool, resume_from: str | None = None):
         self.config, self.total, self.progress = config, total, progress
+        self.resume_from = resume_from  # resume and commit here, sparing the runner a Flatten of both
         self.episodes_out = Metrics.counter(NAMESPACE, "episodes_out")
         self.steps_out = Metrics.counter(NAMESPACE, "steps_out")
 
     def setup(self):
         from ecot_annotate.stages.annotate_episode import EpisodeAnnotator
 
+        if self.resume_from is not None:
+            self.resume, self.commit = ResumeFn(self.resume_from), CommitFn(self.resume_from)
+            self.resume.setup()
+            self.commit.setup()
         self.timers: dict[str, Any] = {}
         self.counters: dict[str, Any] = {}
         self.annotator = EpisodeAnnotator(self.config, timer=self._time, counter=self._count)
@@ -107,6 +135,11 @@ class AnnotateFn(beam.DoFn):
 
     def process(self, item):
         episode, prefilled = item if isinstance(item, tuple) else (item, None)  # perception pre-fills
+        if self.resume_from is not None:
+            resumed = list(self.resume.process(episode))
+            if isinstance(resumed[0], AnnotatedEpisode):
+                yield resumed[0]
+                return
         try:
             annotated = self.annotator(episode, prefilled)
         except EpisodeError as exc:
@@ -117,7 +150,10 @@ class AnnotateFn(beam.DoFn):
                 self.bar.update(1)
         self.episodes_out.inc()
         self.steps_out.inc(episode.n_steps)
-        yield annotated
+        if self.resume_from is not None:
+            yield from self.commit.process(annotated)
+        else:
+            yield annotated
 
     def teardown(self):
         if getattr(self, "bar", None) is not None:
@@ -180,7 +216,9 @@ def build(
             | "Decode" >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
         )
         decoded_episodes, read_quarantine = decoded.episodes, [read[QUARANTINE], decoded[QUARANTINE]]
-    todo, resumed = _split_committed(decoded_episodes, resume_from)
+    staged = config.perception.captioner != "none" or config.perception.detector != "none" or not annotate_missing
+    inline_resume = None if staged else resume_from  # resume inside Annotate when nothing runs before it
+    todo, resumed = _split_committed(decoded_episodes, None if inline_resume else resume_from)
     perception_quarantine = []
     if not annotate_missing:  # export: write only what the manifest holds
         perception_quarantine.append(todo | "NotCommitted" >> beam.Map(_not_committed))
@@ -195,15 +233,21 @@ def build(
 
         todo, perception_failed = todo | "Perceive" >> Perceive(config.perception)
         perception_quarantine.append(perception_failed)
-    annotated = todo | "Annotate" >> beam.ParDo(AnnotateFn(config, total, progress)).with_outputs(QUARANTINE, main="annotated")
-    episodes = _commit(annotated.annotated, resumed, resume_from)
+    annotated = todo | "Annotate" >> beam.ParDo(AnnotateFn(config, total, progress, inline_resume)).with_outputs(QUARANTINE, main="annotated")
+    episodes = _commit(annotated.annotated, resumed, None if inline_resume else resume_from)
     writer_quarantine = []
     if "parquet" in config.formats:
         _ = (
             episodes
             | "StepRows" >> beam.FlatMap(step_rows)
             | "WriteParquet"
-            >> beam.io.WriteToParquet(f"{staging}/parquet/steps", load_schema(), num_shards=_shards(config), file_name_suffix=".parquet")
+            >> beam.io.WriteToParquet(
+                f"{staging}/parquet/steps",
+                load_schema(),
+                num_shards=_shards(config),
+                file_name_suffix=".parquet",
+                row_group_buffer_size=PARQUET_ROW_GROUP_BYTES,
+            )
         )
     if "ecot-json" in config.formats:
         _ = (

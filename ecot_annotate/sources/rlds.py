@@ -260,6 +260,15 @@ def missing_features(raw: bytes, features) -> list[str]:
     return sorted(set(_flatten(features.get_serialized_info())) - present)
 
 
+def index_shard(shard: Shard):
+    """RecordRefs of a shard's records (headers only), or a Record with the error that ends it."""
+    from ecot_annotate.sources.tfrecord_file import scan_records
+
+    size = _fs().match([shard.path])[0].metadata_list[0].size_in_bytes
+    with _fs().open(shard.path) as handle:
+        yield from scan_records(handle, size)
+
+
 def read_shard(shard: Shard) -> Iterator[tuple[int, bytes | None, str | None]]:
     """(position, record bytes or None, error) for every record of one shard."""
     from ecot_annotate.sources.tfrecord_file import read_records

@@ -29,31 +29,76 @@ class Record:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class RecordRef:
+    """Where a record sits in its file: small enough to shuffle between workers instead of data."""
+
+    position: int
+    offset: int  # of the record's header
+    length: int  # of its data
+
+
+def _header(handle: BinaryIO) -> tuple[int | None, str | None]:
+    """(data length, None) of the next record, (None, None) at the end, or (None, error)."""
+    header = handle.read(12)
+    if not header:
+        return None, None
+    if len(header) < 12:
+        return None, "truncated record header at end of file"
+    (length,) = struct.unpack("<Q", header[:8])
+    if _masked_crc(header[:8]) != struct.unpack("<I", header[8:])[0]:
+        return None, "corrupt record length; rest of the file is unreadable"
+    return length, None
+
+
+def _body(handle: BinaryIO, length: int) -> tuple[bytes | None, str | None]:
+    data = handle.read(length)
+    footer = handle.read(4)
+    if len(data) < length or len(footer) < 4:
+        return None, "truncated record at end of file"
+    if _masked_crc(data) != struct.unpack("<I", footer)[0]:
+        return None, "record data fails its CRC check (corrupt bytes)"
+    return data, None
+
+
 def read_records(handle: BinaryIO) -> Iterator[Record]:
     """Yield every record; a record whose data CRC fails is yielded with an error, not raised."""
     position = 0
     while True:
-        header = handle.read(12)
-        if not header:
+        length, error = _header(handle)
+        if length is None:
+            if error:
+                yield Record(position, None, error)
             return
-        if len(header) < 12:
-            yield Record(position, None, "truncated record header at end of file")
+        data, error = _body(handle, length)
+        yield Record(position, data, error)
+        if error and data is None and error.startswith("truncated"):
             return
-        (length,) = struct.unpack("<Q", header[:8])
-        (length_crc,) = struct.unpack("<I", header[8:])
-        if _masked_crc(header[:8]) != length_crc:
-            yield Record(position, None, "corrupt record length; rest of the file is unreadable")
+        position += 1
+
+
+def scan_records(handle: BinaryIO, size: int) -> Iterator[RecordRef | Record]:
+    """Index a file by reading only record headers; a broken header ends the scan with a Record error."""
+    position = offset = 0
+    while True:
+        handle.seek(offset)
+        length, error = _header(handle)
+        if length is None:
+            if error:
+                yield Record(position, None, error)
             return
-        data = handle.read(length)
-        footer = handle.read(4)
-        if len(data) < length or len(footer) < 4:
+        if offset + 16 + length > size:
             yield Record(position, None, "truncated record at end of file")
             return
-        if _masked_crc(data) != struct.unpack("<I", footer)[0]:
-            yield Record(position, None, "record data fails its CRC check (corrupt bytes)")
-        else:
-            yield Record(position, data)
+        yield RecordRef(position, offset, length)
+        offset += 16 + length
         position += 1
+
+
+def read_record_at(handle: BinaryIO, ref: RecordRef) -> tuple[bytes | None, str | None]:
+    """(data, None) of one indexed record, or (None, why it cannot be used)."""
+    handle.seek(ref.offset + 12)
+    return _body(handle, ref.length)
 
 
 def write_record(handle: BinaryIO, data: bytes) -> None:
