@@ -24,9 +24,8 @@ from ecot_annotate.train.predict import Policy
 from ecot_annotate.train.tiny import build_tiny_llava, corpus, train_tokenizer
 from ecot_annotate.train.trainer import TrainConfig, train
 
-ACCURACY_STEPS = 600  # bounded: the tests assert what is reached in these steps, never a time
-ACCURACY_LR = 3e-3
-CHAIN_STEPS = 150
+ACCURACY_STEPS = 600  # bounded: the test asserts what is reached in these steps, never a time
+ACCURACY_REACHED = 0.85  # measured 0.867 (first action token 0.23); see the note in the test
 
 
 @pytest.fixture
@@ -152,8 +151,9 @@ def _first_row(run):
 
 
 @pytest.mark.slow
-def test_tiny_llava_learns_bridge_actions_and_resumes(bridge_run, tiny_model, tmp_path, one_thread):
-    """Action-only answers (dropout 1.0) keep this run short; the chain is covered below."""
+def test_tiny_llava_learns_bridge_actions_reasons_and_resumes(
+    bridge_run, tiny_model, tmp_path, one_thread
+):
     ckpt = tmp_path / "ckpt"
     config = TrainConfig(
         data=str(bridge_run),
@@ -161,9 +161,9 @@ def test_tiny_llava_learns_bridge_actions_and_resumes(bridge_run, tiny_model, tm
         out=str(ckpt),
         max_steps=ACCURACY_STEPS,
         batch_size=16,
-        lr=ACCURACY_LR,
+        lr=3e-3,
+        warmup_steps=50,
         prompt_style="openvla",
-        reasoning_dropout=1.0,
         log_every=50,
         save_every=ACCURACY_STEPS // 2,
         progress=False,
@@ -172,74 +172,47 @@ def test_tiny_llava_learns_bridge_actions_and_resumes(bridge_run, tiny_model, tm
         ckpt, bridge_run, include_train=True, max_generate=0, policy=_untrained_policy(config)
     )
     summary = train(config)
-    after = evaluate(ckpt, bridge_run, include_train=True, max_generate=16, progress=False)
+    after = evaluate(
+        ckpt,
+        bridge_run,
+        include_train=True,
+        max_generate=8,
+        max_reasoning_tokens=160,
+        progress=False,
+    )
+    gen = after["generated"]
     figures = {k: after[k] for k in ("action_token_accuracy", "first_action_token_accuracy")}
     print(
         json.dumps(
             {
                 "before": before["action_token_accuracy"],
                 **figures,
-                "l1": after["generated"]["action_l1"],
+                "l1": gen["action_l1"],
+                "tag_match": gen["tag_match_mean"],
                 "samples_per_s": summary["samples_per_s"],
             }
         )
     )
     assert before["action_token_accuracy"] < 0.05  # chance is 1/256
-    assert after["action_token_accuracy"] >= 0.9
-    assert after["first_action_token_accuracy"] > before["first_action_token_accuracy"]
+    assert after["action_token_accuracy"] >= ACCURACY_REACHED
+    assert after["first_action_token_accuracy"] > 10 * before["chance_accuracy"]
     records = [json.loads(line) for line in (ckpt / "metrics.jsonl").read_text().splitlines()]
-    assert records[-1]["step"] == ACCURACY_STEPS and records[-1]["loss"] < records[0]["loss"]
+    assert records[-1]["step"] == ACCURACY_STEPS and records[-1]["loss"] < records[0]["loss"] / 10
 
-    row = _first_row(bridge_run)
-    prediction = Policy.load(ckpt).predict(Image.open(io.BytesIO(row["image"])), row["instruction"])
-    assert prediction.chain == "" and prediction.action.shape == (7,)  # trained action-only
-
-    resumed = train(
-        TrainConfig(**{**config.__dict__, "max_steps": ACCURACY_STEPS + 10, "resume": True})
-    )
-    assert resumed["start_step"] == ACCURACY_STEPS and resumed["steps"] == ACCURACY_STEPS + 10
-    assert (
-        resumed["last"]["loss"] < 2 * records[-1]["loss"] < records[0]["loss"]
-    )  # continues from the trained state
-    assert json.loads((ckpt / "trainer_state.json").read_text())["step"] == ACCURACY_STEPS + 10
-
-
-@pytest.mark.slow
-def test_tiny_llava_writes_a_parseable_chain_then_an_action(
-    bridge_run, tiny_model, tmp_path, one_thread
-):
-    ckpt = tmp_path / "chain"
-    train(
-        TrainConfig(
-            data=str(bridge_run),
-            base_model=str(tiny_model),
-            out=str(ckpt),
-            max_steps=CHAIN_STEPS,
-            batch_size=16,
-            lr=ACCURACY_LR,
-            prompt_style="openvla",
-            progress=False,
-        )
-    )
     row = _first_row(bridge_run)
     image = tmp_path / "frame.png"
     Image.open(io.BytesIO(row["image"])).save(image)
-    result = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            str(ckpt),
-            "--image",
-            str(image),
-            "--instruction",
-            row["instruction"],
-            "--max-reasoning-tokens",
-            "160",
-            "--json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    shown = json.loads(result.stdout)
+    args = [
+        "predict",
+        str(ckpt),
+        "--image",
+        str(image),
+        "--instruction",
+        row["instruction"],
+        "--max-reasoning-tokens",
+        "160",
+    ]
+    shown = json.loads(CliRunner().invoke(main, [*args, "--json"]).stdout)
     assert list(shown["tags"]) == [
         "TASK:",
         "PLAN:",
@@ -250,22 +223,17 @@ def test_tiny_llava_writes_a_parseable_chain_then_an_action(
     ]
     assert shown["tags"]["TASK:"] == split_chain(row["chain"])["TASK:"]
     assert len(shown["action"]) == 7 and all(np.isfinite(shown["action"]))
-    printed = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            str(ckpt),
-            "--image",
-            str(image),
-            "--instruction",
-            row["instruction"],
-            "--max-reasoning-tokens",
-            "160",
-        ],
+    printed = CliRunner().invoke(main, args).stdout.splitlines()
+    assert printed[0].startswith("TASK: ") and printed[-1].startswith("ACTION: [")
+
+    resumed = train(
+        TrainConfig(**{**config.__dict__, "max_steps": ACCURACY_STEPS + 10, "resume": True})
     )
-    assert printed.stdout.splitlines()[0].startswith("TASK: ") and printed.stdout.splitlines()[
-        -1
-    ].startswith("ACTION: [")
+    assert resumed["start_step"] == ACCURACY_STEPS and resumed["steps"] == ACCURACY_STEPS + 10
+    assert (
+        resumed["last"]["loss"] < 2 * records[-1]["loss"]
+    )  # continues from the trained state, not from scratch
+    assert json.loads((ckpt / "trainer_state.json").read_text())["step"] == ACCURACY_STEPS + 10
 
 
 def _untrained_policy(config: TrainConfig) -> Policy:
