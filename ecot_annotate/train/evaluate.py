@@ -51,7 +51,7 @@ def teacher_forced(policy: Policy, rows: list[dict], batch_size: int) -> ActionH
             )
             for r in rows[start : start + batch_size]
         ]
-        batch = policy._to_device(collate(examples, policy.pad_id))
+        batch = policy.to_device(collate(examples, policy.pad_id))
         logits = policy.model(**batch).logits
         hits.add(action_hits(logits, batch["labels"], action_ids))
     return hits

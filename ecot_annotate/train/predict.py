@@ -45,14 +45,18 @@ class Policy:
             processor, spec.prompt_style, spec.image_token, actions, model.config.model_type
         )
         self.tokenizer = processor.tokenizer
-        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
+        self.pad_id = (
+            self.tokenizer.pad_token_id
+            if self.tokenizer.pad_token_id is not None
+            else self.tokenizer.eos_token_id
+        )
 
     @classmethod
     def load(cls, ckpt: str | Path, device: str = "auto") -> Policy:
         device = pick_device(device)
         return cls(*load_policy(ckpt, device), device=device)
 
-    def _to_device(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def to_device(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         dtype = self.model.dtype
         return {
             k: v.to(self.device, dtype=dtype if v.is_floating_point() else v.dtype)
@@ -67,7 +71,7 @@ class Policy:
     def generate_chain(self, prompt: dict[str, torch.Tensor], max_tokens: int) -> str:
         """Greedy chain text up to `ACTION:` (the ECoT-Vicuna style starts it with `TASK:`)."""
         prefill = inference_prefill(self.spec.prompt_style)
-        inputs = self._to_device(self._with_answer(prompt, prefill))
+        inputs = self.to_device(self._with_answer(prompt, prefill))
         out = self.model.generate(
             **inputs,
             max_new_tokens=max_tokens,
@@ -85,7 +89,7 @@ class Policy:
     @torch.no_grad()
     def generate_action(self, prompt: dict[str, torch.Tensor], chain: str) -> list[int]:
         """One action's tokens after `chain ACTION:`, choosing among action tokens only."""
-        inputs = self._to_device(self._with_answer(prompt, answer_text(chain)))
+        inputs = self.to_device(self._with_answer(prompt, answer_text(chain)))
         allowed = self.actions.token_ids.tolist()
         out = self.model.generate(
             **inputs,
