@@ -21,10 +21,12 @@ $(STAMP): setup.cfg setup.py
 
 demo: install
 	$(CLI) make-sample demo/sample --episodes 8
-	$(CLI) annotate demo/sample/ecot_sample/1.0.0 --out demo/out --overwrite
+	$(CLI) annotate demo/sample/ecot_sample/1.0.0 --out demo/out --format parquet,ecot-json,rlds --overwrite
 	$(CLI) show demo/out --episode 0 --step 0
 	$(CLI) show demo/out --episode 0 --step 12
-	@echo "Outputs: demo/out (parquet/, ecot/reasonings.json, rlds/, summary.json)"
+	$(CLI) stats demo/out
+	$(CLI) report demo/out --html demo/report
+	@echo "Outputs: demo/out (parquet/, ecot/reasonings.json, rlds/, quarantine/, summary.json); report: demo/report/index.html"
 
 # The report's browser tests drive Debian's chromium; they skip (saying how to get it) when it is absent.
 browser:

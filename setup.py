@@ -7,7 +7,12 @@ from setuptools import find_packages, setup
 DATA = {"ecot_annotate._data.schemas": "schemas", "ecot_annotate._data.prompts": "prompts"}
 
 setup(
-    packages=find_packages(include=["ecot_annotate", "ecot_annotate.*", "pipelines", "pipelines.*"]) + list(DATA),
+    packages=find_packages(include=["ecot_annotate", "ecot_annotate.*", "pipelines", "pipelines.*"])
+    + list(DATA),
     package_dir=DATA,
-    package_data={"ecot_annotate.profiles": ["*.toml"], "ecot_annotate.inspect": ["templates/*"], **{name: ["*.json", "*.txt"] for name in DATA}},
+    package_data={
+        "ecot_annotate.profiles": ["*.toml"],
+        "ecot_annotate.inspect": ["templates/*"],
+        **{name: ["*.json", "*.txt"] for name in DATA},
+    },
 )

@@ -52,16 +52,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         sizes = (EPISODES, EPISODES * SCALE, EPISODES * SCALE * 3)
-        inputs = {n: write_sample(root / f"in-{n}", episodes=n, seed=0, shards=max(2, n // 3)) for n in sizes}
+        inputs = {
+            n: write_sample(root / f"in-{n}", episodes=n, seed=0, shards=max(2, n // 3))
+            for n in sizes
+        }
         for formats in ("parquet,ecot-json", "parquet,ecot-json,lerobot"):
             print(f"   formats {formats}")
             peaks = {}
             for n in sizes:
                 peaks[n], seconds = peak_rss_mb(inputs[n], root / f"out-{n}-{formats}", formats)
-                ratio = "(baseline)" if n == EPISODES else f"ratio {peaks[n] / peaks[EPISODES]:.2f}x for {n // EPISODES}x the episodes"
+                ratio = (
+                    "(baseline)"
+                    if n == EPISODES
+                    else f"ratio {peaks[n] / peaks[EPISODES]:.2f}x for {n // EPISODES}x the episodes"
+                )
                 print(f"     {n:>3} episodes: peak {peaks[n]:7.1f} MB  ({seconds:5.1f}s)  {ratio}")
             big, mid = sizes[2], sizes[1]
-            print(f"     streaming check: {big} vs {mid} episodes {peaks[big] / peaks[mid]:.2f}x (buffers are full by {mid})")
+            print(
+                f"     streaming check: {big} vs {mid} episodes {peaks[big] / peaks[mid]:.2f}x (buffers are full by {mid})"
+            )
 
 
 if __name__ == "__main__":

@@ -38,11 +38,21 @@ def best_rate(fn, *args, repeats: int = 3) -> float:
 def measure(path, label: str) -> None:
     print(f"   input: {label}")
     base = best_rate(tfds_read, path)
-    print(f"   bare tfds read+decode                               : {base:8.1f} steps/s (baseline)")
-    runners = (("in-process DirectRunner", ()), ("DirectRunner multi_processing x2", ("--direct_running_mode=multi_processing", "--direct_num_workers=2")))
+    print(
+        f"   bare tfds read+decode                               : {base:8.1f} steps/s (baseline)"
+    )
+    runners = (
+        ("in-process DirectRunner", ()),
+        (
+            "DirectRunner multi_processing x2",
+            ("--direct_running_mode=multi_processing", "--direct_num_workers=2"),
+        ),
+    )
     for name, args in runners:
         rate = best_rate(pipeline, path, args, repeats=2)
-        print(f"   offline pipeline, {name:<33}: {rate:8.1f} steps/s  ratio {rate / base:.2f}x of bare read")
+        print(
+            f"   offline pipeline, {name:<33}: {rate:8.1f} steps/s  ratio {rate / base:.2f}x of bare read"
+        )
 
 
 def main() -> None:
@@ -50,7 +60,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         from ecot_annotate.sample import write_sample
 
-        measure(write_sample(folder, episodes=40, seed=1, shards=4), "generated sample (40 episodes, ~2000 steps, 256x256)")
+        measure(
+            write_sample(folder, episodes=40, seed=1, shards=4),
+            "generated sample (40 episodes, ~2000 steps, 256x256)",
+        )
 
 
 if __name__ == "__main__":

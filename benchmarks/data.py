@@ -5,7 +5,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-BRIDGE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bridge_debug" / "bridge_dataset" / "1.0.0"
+BRIDGE = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "bridge_debug"
+    / "bridge_dataset"
+    / "1.0.0"
+)
 
 
 def bench_dataset(episodes: int = 25) -> tuple[Path, str]:
@@ -15,4 +22,6 @@ def bench_dataset(episodes: int = 25) -> tuple[Path, str]:
     from ecot_annotate.sample import write_sample
 
     folder = Path(tempfile.mkdtemp(prefix="ecot-bench-"))
-    return write_sample(folder, episodes=episodes, seed=0), f"generated sample ({episodes} episodes, 256x256)"
+    return write_sample(
+        folder, episodes=episodes, seed=0
+    ), f"generated sample ({episodes} episodes, 256x256)"

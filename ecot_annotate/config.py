@@ -66,7 +66,15 @@ class AnnotateConfig:
     def content_hash(self) -> str:
         """Hash of what decides an episode's content (not where it is written or how it is run)."""
         data = asdict(self)
-        for key in ("out", "limit", "overwrite", "allow_quarantine", "beam_args", "num_shards", "formats"):
+        for key in (
+            "out",
+            "limit",
+            "overwrite",
+            "allow_quarantine",
+            "beam_args",
+            "num_shards",
+            "formats",
+        ):
             data.pop(key)
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
         if self.reasoner == "llm":

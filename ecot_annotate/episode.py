@@ -36,7 +36,9 @@ class Episode:
     file_path: str | None = None
     episode_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    ground_truth: dict[str, np.ndarray] | None = None  # generated sample only: camera, gripper px, boxes
+    ground_truth: dict[str, np.ndarray] | None = (
+        None  # generated sample only: camera, gripper px, boxes
+    )
     record: bytes | None = None  # the serialized source record, for writers that copy it through
 
     @property

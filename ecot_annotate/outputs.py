@@ -15,7 +15,9 @@ def parquet_dir(run_or_parquet: str | Path) -> Path:
     path = Path(run_or_parquet)
     candidate = path / "parquet" if (path / "parquet").is_dir() else path
     if not any(candidate.glob("*.parquet")):
-        raise InputError(f"{path} holds no annotation output (no parquet/*.parquet); run `ecot-annotate annotate` first")
+        raise InputError(
+            f"{path} holds no annotation output (no parquet/*.parquet); run `ecot-annotate annotate` first"
+        )
     return candidate
 
 
@@ -38,10 +40,14 @@ def resolve_episode(run_or_parquet: str | Path, episode: str) -> str:
         if -len(keys) <= index < len(keys):
             return keys[index]
         raise InputError(f"episode index {index} is out of range: the run has {len(keys)} episodes")
-    raise InputError(f"no episode '{episode}' in the run ({len(keys)} episodes; pass a key or an index)")
+    raise InputError(
+        f"no episode '{episode}' in the run ({len(keys)} episodes; pass a key or an index)"
+    )
 
 
-def episode_table(run_or_parquet: str | Path, key: str, columns: list[str] | None = None) -> pa.Table:
+def episode_table(
+    run_or_parquet: str | Path, key: str, columns: list[str] | None = None
+) -> pa.Table:
     dataset = open_steps(run_or_parquet)
     table = dataset.to_table(columns=columns, filter=pads.field("episode_key") == key)
     return table.sort_by("step")

@@ -22,7 +22,12 @@ from ecot_annotate.sinks.rlds import source_version, write_metadata
 from ecot_annotate.sources.select import check_source_profile, open_source
 from ecot_annotate.stages.perception import check_perception
 
-PUBLISHED = {"parquet": "parquet", "ecot-json": "ecot", "rlds": "rlds", "lerobot": "lerobot"}  # format -> folder in OUT
+PUBLISHED = {
+    "parquet": "parquet",
+    "ecot-json": "ecot",
+    "rlds": "rlds",
+    "lerobot": "lerobot",
+}  # format -> folder in OUT
 
 
 def _fs():
@@ -69,7 +74,14 @@ def prepare_output(config: AnnotateConfig) -> None:
                 f"now {config.content_hash()}); choose another --out or pass --overwrite"
             )
         manifest.clear()
-        for pattern in ("parquet/*", "ecot/*", "rlds/**", "lerobot/**", "quarantine/*", "summary.json"):
+        for pattern in (
+            "parquet/*",
+            "ecot/*",
+            "rlds/**",
+            "lerobot/**",
+            "quarantine/*",
+            "summary.json",
+        ):
             _delete(f"{config.out}/{pattern}")
     manifest.start(config.content_hash(), asdict(config))
 
@@ -84,7 +96,9 @@ def finish_formats(config: AnnotateConfig, dataset: Any, staging: str) -> int:
     if "rlds" in config.formats:
         from pipelines.formats import rlds_folder
 
-        write_metadata(rlds_folder(staging, dataset), dataset.features_json, source_version(dataset.root))
+        write_metadata(
+            rlds_folder(staging, dataset), dataset.features_json, source_version(dataset.root)
+        )
     if "lerobot" in config.formats:
         from ecot_annotate.sinks.lerobot import finish_lerobot
 
@@ -107,7 +121,9 @@ def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
     query = result.metrics().query(MetricsFilter().with_namespace("ecot"))
     counters: dict[str, int] = {}
     for c in query["counters"]:
-        counters[c.key.metric.name] = counters.get(c.key.metric.name, 0) + int(c.committed or c.attempted or 0)
+        counters[c.key.metric.name] = counters.get(c.key.metric.name, 0) + int(
+            c.committed or c.attempted or 0
+        )
     stages: dict[str, dict[str, float]] = {}
     for d in query["distributions"]:
         value = d.committed or d.attempted
@@ -120,7 +136,9 @@ def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
     return counters, stages
 
 
-def run(config: AnnotateConfig, progress: bool = False, annotate_missing: bool = True) -> dict[str, Any]:
+def run(
+    config: AnnotateConfig, progress: bool = False, annotate_missing: bool = True
+) -> dict[str, Any]:
     """Annotate `config.input` into `config.out`; return the summary (also written to summary.json).
 
     With `annotate_missing=False` (export) only episodes committed in the manifest are written.
@@ -145,12 +163,22 @@ def run(config: AnnotateConfig, progress: bool = False, annotate_missing: bool =
     staging = new_staging(config.out)
     start = time.perf_counter()
     pipeline = beam.Pipeline(options=pipeline_options(config))
-    build(pipeline, config, dataset, staging, progress=progress, resume_from=config.out, annotate_missing=annotate_missing)
+    build(
+        pipeline,
+        config,
+        dataset,
+        staging,
+        progress=progress,
+        resume_from=config.out,
+        annotate_missing=annotate_missing,
+    )
     result = pipeline.run()
     result.wait_until_finish()
     counters, stages = _metrics(result)
     written = finish_formats(config, dataset, staging)
-    quarantined = [json.loads(line) for line in _read_lines(f"{staging}/quarantine/*.jsonl") if line.strip()]
+    quarantined = [
+        json.loads(line) for line in _read_lines(f"{staging}/quarantine/*.jsonl") if line.strip()
+    ]
     publish(staging, config.out, [*(PUBLISHED[f] for f in config.formats), "quarantine"])
     summary = {
         "tool_version": __version__,
@@ -181,6 +209,8 @@ def run(config: AnnotateConfig, progress: bool = False, annotate_missing: bool =
         from ecot_annotate.reasoners.llm_usage import llm_summary
 
         summary["llm"] = {"model": config.llm.model, **llm_summary(counters)}
-    atomic_write(f"{config.out}/summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
+    atomic_write(
+        f"{config.out}/summary.json", json.dumps(summary, indent=2, sort_keys=True).encode()
+    )
     clear_staging(config.out)
     return summary

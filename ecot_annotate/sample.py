@@ -56,7 +56,9 @@ def _segment(start: np.ndarray, end: np.ndarray, speed: float) -> list[np.ndarra
     return [start + (end - start) * (i / steps) for i in range(1, steps + 1)]
 
 
-def script_trajectory(pick: np.ndarray, place: np.ndarray, start: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def script_trajectory(
+    pick: np.ndarray, place: np.ndarray, start: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Positions (T, 3) and gripper openings (T,) of one pick-and-place."""
     speed = rng.uniform(0.018, 0.026)
     hover, grasp_z, place_z = 0.14, 0.025, 0.06
@@ -86,17 +88,32 @@ def script_trajectory(pick: np.ndarray, place: np.ndarray, start: np.ndarray, rn
 
 
 def _object_corners(center: np.ndarray, radius: float, height: float) -> np.ndarray:
-    offsets = np.array([[dx, dy, dz] for dx in (-radius, radius) for dy in (-radius, radius) for dz in (0.0, height)])
+    offsets = np.array(
+        [
+            [dx, dy, dz]
+            for dx in (-radius, radius)
+            for dy in (-radius, radius)
+            for dz in (0.0, height)
+        ]
+    )
     return center + offsets
 
 
-def _render(camera: Camera, objects: list[tuple[str, tuple, str, float, np.ndarray]], gripper_xyz: np.ndarray, opening: float, rng: np.random.Generator) -> tuple[bytes, np.ndarray, np.ndarray]:
+def _render(
+    camera: Camera,
+    objects: list[tuple[str, tuple, str, float, np.ndarray]],
+    gripper_xyz: np.ndarray,
+    opening: float,
+    rng: np.random.Generator,
+) -> tuple[bytes, np.ndarray, np.ndarray]:
     """Draw one frame; return JPEG bytes, the gripper's pixel, and each object's box."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), (205, 190, 160))
     draw = ImageDraw.Draw(image)
-    table = camera.project(np.array([[0.05, -0.35, 0], [0.05, 0.35, 0], [0.6, 0.35, 0], [0.6, -0.35, 0]]))
+    table = camera.project(
+        np.array([[0.05, -0.35, 0], [0.05, 0.35, 0], [0.6, 0.35, 0], [0.6, -0.35, 0]])
+    )
     draw.polygon([tuple(p) for p in table], fill=(170, 140, 100))
     boxes = []
     for _name, color, shape, radius, center in objects:
@@ -117,11 +134,21 @@ def _render(camera: Camera, objects: list[tuple[str, tuple, str, float, np.ndarr
     for side in (-1, 1):
         finger_top = wrist + [side * spread, 0]
         finger_tip = tip + [side * spread, 0]
-        draw.line([tuple(finger_top), tuple(finger_tip)], fill=(35, 35, 40), width=max(2, int(scale * 0.5)))
-    draw.line([tuple(wrist + [-spread, 0]), tuple(wrist + [spread, 0])], fill=(35, 35, 40), width=max(2, int(scale * 0.5)))
+        draw.line(
+            [tuple(finger_top), tuple(finger_tip)],
+            fill=(35, 35, 40),
+            width=max(2, int(scale * 0.5)),
+        )
+    draw.line(
+        [tuple(wrist + [-spread, 0]), tuple(wrist + [spread, 0])],
+        fill=(35, 35, 40),
+        width=max(2, int(scale * 0.5)),
+    )
     pixels = np.asarray(image).astype(np.int16) + rng.integers(-6, 7, (IMAGE_SIZE, IMAGE_SIZE, 3))
     buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(
+        buffer, format="JPEG", quality=90
+    )
     return buffer.getvalue(), tip, np.array(boxes, dtype=np.float32)
 
 
@@ -133,8 +160,14 @@ def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects
     distractors = [o for o in OBJECTS if o[0] not in (picked[0], target_name)]
     chosen = [picked, next(o for o in OBJECTS if o[0] == target_name)]
     chosen += [distractors[i] for i in rng.choice(len(distractors), n_objects - 2, replace=False)]
-    spots = [np.array([rng.uniform(0.22, 0.42), y, 0.0]) for y in rng.permutation(np.linspace(-0.18, 0.18, n_objects))]
-    objects = [(name, color, shape, radius, spot) for (name, color, shape, radius), spot in zip(chosen, spots, strict=True)]
+    spots = [
+        np.array([rng.uniform(0.22, 0.42), y, 0.0])
+        for y in rng.permutation(np.linspace(-0.18, 0.18, n_objects))
+    ]
+    objects = [
+        (name, color, shape, radius, spot)
+        for (name, color, shape, radius), spot in zip(chosen, spots, strict=True)
+    ]
     start = np.array([0.25, rng.uniform(-0.05, 0.05), 0.2])
     positions, openings = script_trajectory(objects[0][4], objects[1][4], start, rng)
     yaw = np.cumsum(rng.normal(0, 0.01, len(positions)))
@@ -149,7 +182,9 @@ def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects
         jpeg, tip, boxes = _render(camera, objects, xyz, opening, rng)
         state = np.array([*xyz, 0.0, 0.0, yaw[t], opening], dtype=np.float32)
         nxt = t + 1 if t + 1 < len(positions) else t
-        action = np.array([*(positions[nxt] - xyz), 0.0, 0.0, yaw[nxt] - yaw[t], openings[nxt]], dtype=np.float32)
+        action = np.array(
+            [*(positions[nxt] - xyz), 0.0, 0.0, yaw[nxt] - yaw[t], openings[nxt]], dtype=np.float32
+        )
         steps.append(
             {
                 "observation": {"image_0": jpeg, "state": state},
@@ -166,8 +201,14 @@ def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects
         )
     return {
         "steps": steps,
-        "episode_metadata": {"file_path": f"ecot_sample/scene_{index:05d}.npy", "episode_id": np.int32(index)},
-        "ground_truth": {"camera_matrix": camera.matrix.astype(np.float32), "object_names": [o[0] for o in objects]},
+        "episode_metadata": {
+            "file_path": f"ecot_sample/scene_{index:05d}.npy",
+            "episode_id": np.int32(index),
+        },
+        "ground_truth": {
+            "camera_matrix": camera.matrix.astype(np.float32),
+            "object_names": [o[0] for o in objects],
+        },
     }
 
 
@@ -183,11 +224,24 @@ def sample_features(n_objects: int = 3):
                 {
                     "observation": f.FeaturesDict(
                         {
-                            "image_0": f.Image(shape=size, dtype=np.uint8, encoding_format="jpeg", doc="Main camera RGB observation."),
-                            "state": f.Tensor(shape=(7,), dtype=np.float32, doc="[x, y, z, roll, pitch, yaw, gripper]"),
+                            "image_0": f.Image(
+                                shape=size,
+                                dtype=np.uint8,
+                                encoding_format="jpeg",
+                                doc="Main camera RGB observation.",
+                            ),
+                            "state": f.Tensor(
+                                shape=(7,),
+                                dtype=np.float32,
+                                doc="[x, y, z, roll, pitch, yaw, gripper]",
+                            ),
                         }
                     ),
-                    "action": f.Tensor(shape=(7,), dtype=np.float32, doc="[dx, dy, dz, droll, dpitch, dyaw, gripper]"),
+                    "action": f.Tensor(
+                        shape=(7,),
+                        dtype=np.float32,
+                        doc="[dx, dy, dz, droll, dpitch, dyaw, gripper]",
+                    ),
                     "language_instruction": f.Text(),
                     "language_embedding": f.Tensor(shape=(512,), dtype=np.float32),
                     "is_first": f.Scalar(dtype=np.bool_),
@@ -197,16 +251,26 @@ def sample_features(n_objects: int = 3):
                     "discount": f.Scalar(dtype=np.float32),
                     "ground_truth": f.FeaturesDict(
                         {
-                            "gripper_pixel": f.Tensor(shape=(2,), dtype=np.float32, doc="True pixel of the gripper tip."),
-                            "object_boxes": f.Tensor(shape=(n_objects, 4), dtype=np.float32, doc="True box of each object."),
+                            "gripper_pixel": f.Tensor(
+                                shape=(2,), dtype=np.float32, doc="True pixel of the gripper tip."
+                            ),
+                            "object_boxes": f.Tensor(
+                                shape=(n_objects, 4),
+                                dtype=np.float32,
+                                doc="True box of each object.",
+                            ),
                         }
                     ),
                 }
             ),
-            "episode_metadata": f.FeaturesDict({"file_path": f.Text(), "episode_id": f.Scalar(dtype=np.int32)}),
+            "episode_metadata": f.FeaturesDict(
+                {"file_path": f.Text(), "episode_id": f.Scalar(dtype=np.int32)}
+            ),
             "ground_truth": f.FeaturesDict(
                 {
-                    "camera_matrix": f.Tensor(shape=(3, 4), dtype=np.float32, doc="3x4 projection of world xyz to pixels."),
+                    "camera_matrix": f.Tensor(
+                        shape=(3, 4), dtype=np.float32, doc="3x4 projection of world xyz to pixels."
+                    ),
                     "object_names": f.Tensor(shape=(n_objects,), dtype=tf.string),
                 }
             ),
@@ -231,6 +295,14 @@ def write_sample(out_dir: str | Path, episodes: int = 8, seed: int = 0, shards: 
         path = root / f"{DATASET_NAME}-train.tfrecord-{shard:05d}-of-{shards:05d}"
         with open(path, "wb") as handle:
             for index in indices:
-                write_record(handle, features.serialize_example(make_episode(int(index), rng, camera)))
-    tfds.folder_dataset.write_metadata(data_dir=str(root), features=features, split_infos=None, check_data=False, description="ecot-annotate generated tabletop sample with ground truth.")
+                write_record(
+                    handle, features.serialize_example(make_episode(int(index), rng, camera))
+                )
+    tfds.folder_dataset.write_metadata(
+        data_dir=str(root),
+        features=features,
+        split_infos=None,
+        check_data=False,
+        description="ecot-annotate generated tabletop sample with ground truth.",
+    )
     return root

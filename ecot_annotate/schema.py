@@ -24,5 +24,8 @@ def arrow_type(spec) -> pa.DataType:
 @cache
 def load_schema(name: str = "annotated_step") -> pa.Schema:
     spec = json.loads(resource_path("schemas", f"{name}.json").read_text())
-    fields = [pa.field(f["name"], arrow_type(f["type"]), nullable=f.get("nullable", True)) for f in spec["fields"]]
+    fields = [
+        pa.field(f["name"], arrow_type(f["type"]), nullable=f.get("nullable", True))
+        for f in spec["fields"]
+    ]
     return pa.schema(fields, metadata={"ecot_annotate_schema": f"{name}/v{spec['version']}"})

@@ -27,7 +27,9 @@ from pipelines.resume import TODO, CommitFn, ResumeFn
 
 QUARANTINE = "quarantine"
 NAMESPACE = "ecot"
-PARQUET_ROW_GROUP_BYTES = 4 * 1024 * 1024  # bounds memory; Beam's 64 MiB default holds ~60 episodes of images
+PARQUET_ROW_GROUP_BYTES = (
+    4 * 1024 * 1024
+)  # bounds memory; Beam's 64 MiB default holds ~60 episodes of images
 
 
 def quarantine_record(key: str, stage: str, error: str, source: str) -> dict[str, str]:
@@ -51,7 +53,9 @@ class ReadShardFn(beam.DoFn):
                 yield shard, ref
             else:
                 where = f"{shard.path}:{ref.position}"
-                yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, "read", ref.error or "unreadable", where))
+                yield beam.pvalue.TaggedOutput(
+                    QUARANTINE, quarantine_record(where, "read", ref.error or "unreadable", where)
+                )
 
 
 class DecodeFn(beam.DoFn):
@@ -86,12 +90,16 @@ class DecodeFn(beam.DoFn):
         start = time.perf_counter()
         data, error = self._read(shard, ref)
         if data is None:
-            yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, "read", error or "unreadable", where))
+            yield beam.pvalue.TaggedOutput(
+                QUARANTINE, quarantine_record(where, "read", error or "unreadable", where)
+            )
             return
         try:
             episode = self.decoder.decode(data, shard, pos)
         except EpisodeError as exc:
-            yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(where, exc.stage, exc.reason, where))
+            yield beam.pvalue.TaggedOutput(
+                QUARANTINE, quarantine_record(where, exc.stage, exc.reason, where)
+            )
             return
         self.us.update(int(1e6 * (time.perf_counter() - start)))
         self.steps_in.inc(episode.n_steps)
@@ -101,9 +109,17 @@ class DecodeFn(beam.DoFn):
 class AnnotateFn(beam.DoFn):
     """Per-episode stages (motion, reasoning, validation); failures go to quarantine."""
 
-    def __init__(self, config: AnnotateConfig, total: int | None, progress: bool, resume_from: str | None = None):
+    def __init__(
+        self,
+        config: AnnotateConfig,
+        total: int | None,
+        progress: bool,
+        resume_from: str | None = None,
+    ):
         self.config, self.total, self.progress = config, total, progress
-        self.resume_from = resume_from  # resume and commit here, sparing the runner a Flatten of both
+        self.resume_from = (
+            resume_from  # resume and commit here, sparing the runner a Flatten of both
+        )
         self.episodes_out = Metrics.counter(NAMESPACE, "episodes_out")
         self.steps_out = Metrics.counter(NAMESPACE, "steps_out")
 
@@ -134,7 +150,9 @@ class AnnotateFn(beam.DoFn):
         self.counters[name].inc(value)
 
     def process(self, item):
-        episode, prefilled = item if isinstance(item, tuple) else (item, None)  # perception pre-fills
+        episode, prefilled = (
+            item if isinstance(item, tuple) else (item, None)
+        )  # perception pre-fills
         if self.resume_from is not None:
             resumed = list(self.resume.process(episode))
             if isinstance(resumed[0], AnnotatedEpisode):
@@ -143,7 +161,9 @@ class AnnotateFn(beam.DoFn):
         try:
             annotated = self.annotator(episode, prefilled)
         except EpisodeError as exc:
-            yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(episode.key, exc.stage, exc.reason, episode.key))
+            yield beam.pvalue.TaggedOutput(
+                QUARANTINE, quarantine_record(episode.key, exc.stage, exc.reason, episode.key)
+            )
             return
         finally:
             if self.bar is not None:
@@ -168,12 +188,16 @@ def _split_committed(episodes, resume_from: str | None):
     """(episodes to annotate, episodes already committed in `resume_from`'s manifest, annotated)."""
     if resume_from is None:
         return episodes, None
-    split = episodes | "SkipCommitted" >> beam.ParDo(ResumeFn(resume_from)).with_outputs(TODO, main="resumed")
+    split = episodes | "SkipCommitted" >> beam.ParDo(ResumeFn(resume_from)).with_outputs(
+        TODO, main="resumed"
+    )
     return split[TODO], split.resumed
 
 
 def _not_committed(episode) -> dict[str, str]:
-    return quarantine_record(episode.key, "export", "the run holds no committed annotation for this episode", episode.key)
+    return quarantine_record(
+        episode.key, "export", "the run holds no committed annotation for this episode", episode.key
+    )
 
 
 def _commit(annotated, resumed, resume_from: str | None):
@@ -198,7 +222,11 @@ def build(
     With `resume_from` (an output folder), episodes committed in its manifest are not annotated
     again and every fresh annotation is committed there before it is written.
     """
-    total = dataset.num_episodes if config.limit is None else min(config.limit, dataset.num_episodes or config.limit)
+    total = (
+        dataset.num_episodes
+        if config.limit is None
+        else min(config.limit, dataset.num_episodes or config.limit)
+    )
     if config.source == "lerobot":
         from pipelines.lerobot_read import read_lerobot
 
@@ -208,16 +236,27 @@ def build(
             pipeline
             | "Shards" >> beam.Create(dataset.shards)
             | "FanOutShards" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(ReadShardFn(config.limit)).with_outputs(QUARANTINE, main="records")
+            | "Read"
+            >> beam.ParDo(ReadShardFn(config.limit)).with_outputs(QUARANTINE, main="records")
         )
         decoded = (
             read.records
             | "FanOutEpisodes" >> beam.Reshuffle()
-            | "Decode" >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
+            | "Decode"
+            >> beam.ParDo(DecodeFn(dataset, config)).with_outputs(QUARANTINE, main="episodes")
         )
-        decoded_episodes, read_quarantine = decoded.episodes, [read[QUARANTINE], decoded[QUARANTINE]]
-    staged = config.perception.captioner != "none" or config.perception.detector != "none" or not annotate_missing
-    inline_resume = None if staged else resume_from  # resume inside Annotate when nothing runs before it
+        decoded_episodes, read_quarantine = (
+            decoded.episodes,
+            [read[QUARANTINE], decoded[QUARANTINE]],
+        )
+    staged = (
+        config.perception.captioner != "none"
+        or config.perception.detector != "none"
+        or not annotate_missing
+    )
+    inline_resume = (
+        None if staged else resume_from
+    )  # resume inside Annotate when nothing runs before it
     todo, resumed = _split_committed(decoded_episodes, None if inline_resume else resume_from)
     perception_quarantine = []
     if not annotate_missing:  # export: write only what the manifest holds
@@ -233,7 +272,9 @@ def build(
 
         todo, perception_failed = todo | "Perceive" >> Perceive(config.perception)
         perception_quarantine.append(perception_failed)
-    annotated = todo | "Annotate" >> beam.ParDo(AnnotateFn(config, total, progress, inline_resume)).with_outputs(QUARANTINE, main="annotated")
+    annotated = todo | "Annotate" >> beam.ParDo(
+        AnnotateFn(config, total, progress, inline_resume)
+    ).with_outputs(QUARANTINE, main="annotated")
     episodes = _commit(annotated.annotated, resumed, None if inline_resume else resume_from)
     writer_quarantine = []
     if "parquet" in config.formats:
@@ -253,15 +294,25 @@ def build(
         _ = (
             episodes
             | "EcotLines" >> beam.Map(entry_line)
-            | "WriteEcotParts" >> beam.io.WriteToText(f"{staging}/ecot/parts/entries", file_name_suffix=".jsonl", num_shards=_shards(config))
+            | "WriteEcotParts"
+            >> beam.io.WriteToText(
+                f"{staging}/ecot/parts/entries",
+                file_name_suffix=".jsonl",
+                num_shards=_shards(config),
+            )
         )
     if "rlds" in config.formats:
         writer_quarantine.append(write_rlds(episodes, dataset, staging, _shards(config)))
     if "lerobot" in config.formats:
-        writer_quarantine.append(write_lerobot_parts(episodes, staging, load_profile(config.profile).image_key))
+        writer_quarantine.append(
+            write_lerobot_parts(episodes, staging, load_profile(config.profile).image_key)
+        )
     _ = (
         (*read_quarantine, *perception_quarantine, annotated[QUARANTINE], *writer_quarantine)
         | "AllQuarantine" >> beam.Flatten()
         | "QuarantineJson" >> beam.Map(lambda rec: json.dumps(rec, sort_keys=True))
-        | "WriteQuarantine" >> beam.io.WriteToText(f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1)
+        | "WriteQuarantine"
+        >> beam.io.WriteToText(
+            f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1
+        )
     )

@@ -65,7 +65,9 @@ def write_rlds(folder: Path, episodes: list[dict], name: str = "ecot_sample") ->
     with open(root / f"{name}-train.tfrecord-00000-of-00001", "wb") as handle:
         for episode in episodes:
             write_record(handle, features.serialize_example(episode))
-    tfds.folder_dataset.write_metadata(data_dir=str(root), features=features, split_infos=None, check_data=False)
+    tfds.folder_dataset.write_metadata(
+        data_dir=str(root), features=features, split_infos=None, check_data=False
+    )
     return root
 
 

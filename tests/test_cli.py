@@ -15,7 +15,14 @@ def test_annotate_and_show(bridge_dir, tmp_path):
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
     assert "step 2/9" in lines[0]
-    assert [line.split(":")[0].strip() for line in lines[2:]] == ["TASK", "PLAN", "SUBTASK REASONING", "SUBTASK", "MOVE REASONING", "MOVE"]
+    assert [line.split(":")[0].strip() for line in lines[2:]] == [
+        "TASK",
+        "PLAN",
+        "SUBTASK REASONING",
+        "SUBTASK",
+        "MOVE REASONING",
+        "MOVE",
+    ]
 
 
 def test_errors_are_one_line_not_tracebacks(bridge_dir, tmp_path):
@@ -24,7 +31,9 @@ def test_errors_are_one_line_not_tracebacks(bridge_dir, tmp_path):
     assert result.exit_code == 2
     assert "error: " in result.output and "not a TFDS dataset folder" in result.output
     assert "Traceback" not in result.output
-    result = runner.invoke(main, ["annotate", str(bridge_dir), "--out", str(tmp_path / "o"), "--profile", "nonesuch"])
+    result = runner.invoke(
+        main, ["annotate", str(bridge_dir), "--out", str(tmp_path / "o"), "--profile", "nonesuch"]
+    )
     assert result.exit_code == 2 and "neither a file nor a built-in profile" in result.output
     result = runner.invoke(main, ["show", str(tmp_path)])
     assert result.exit_code == 2 and "no annotation output" in result.output
@@ -39,5 +48,7 @@ def test_quarantine_sets_the_exit_code(tmp_path, make_episodes):
     runner = CliRunner()
     result = runner.invoke(main, ["annotate", str(root), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "1 episode(s) quarantined" in result.output
-    result = runner.invoke(main, ["annotate", str(root), "--out", str(tmp_path / "o"), "--allow-quarantine"])
+    result = runner.invoke(
+        main, ["annotate", str(root), "--out", str(tmp_path / "o"), "--allow-quarantine"]
+    )
     assert result.exit_code == 0

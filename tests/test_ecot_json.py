@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from ecot_annotate.chain import TAGS
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.episode import Annotation, AnnotatedEpisode, Box
+from ecot_annotate.episode import AnnotatedEpisode, Annotation, Box
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.sinks.ecot_json import episode_entry
 from ecot_annotate.sinks.parquet import step_rows
@@ -33,7 +33,12 @@ def trainer_lookup(data: dict) -> dict[str, str]:
                     ("PLAN:", reasoning["plan"]),
                 ]
                 if features["bboxes"] is not None:
-                    parts.append(("VISIBLE OBJECTS:", ", ".join(f"{name} {box}" for _, name, box in features["bboxes"][t])))
+                    parts.append(
+                        (
+                            "VISIBLE OBJECTS:",
+                            ", ".join(f"{name} {box}" for _, name, box in features["bboxes"][t]),
+                        )
+                    )
                 parts += [
                     ("SUBTASK REASONING:", reasoning["subtask_reason"]),
                     ("SUBTASK:", reasoning["subtask"]),
@@ -46,7 +51,9 @@ def trainer_lookup(data: dict) -> dict[str, str]:
                     parts.append(("GRIPPER POSITION:", str([v for xy in future for v in xy])))
                 for _, text in parts:
                     assert "@" not in text
-                chains[f"{file_path}_{episode_id}_{step}"] = " ".join(f"{tag} {text}" for tag, text in parts)
+                chains[f"{file_path}_{episode_id}_{step}"] = " ".join(
+                    f"{tag} {text}" for tag, text in parts
+                )
     return chains
 
 
@@ -90,4 +97,14 @@ def test_no_at_sign_reaches_any_text_field(sample_dir):
 
 
 def test_chain_tags_in_ecot_order():
-    assert TAGS == ("TASK:", "PLAN:", "VISIBLE OBJECTS:", "SUBTASK REASONING:", "SUBTASK:", "MOVE REASONING:", "MOVE:", "GRIPPER POSITION:", "ACTION:")
+    assert TAGS == (
+        "TASK:",
+        "PLAN:",
+        "VISIBLE OBJECTS:",
+        "SUBTASK REASONING:",
+        "SUBTASK:",
+        "MOVE REASONING:",
+        "MOVE:",
+        "GRIPPER POSITION:",
+        "ACTION:",
+    )

@@ -40,7 +40,10 @@ def test_small_motion_is_stop_and_dominant_axis_wins():
     assert classify(_delta(dx=0.02, dy=-0.01), MotionConfig()) == "stop"
     # A large move is rescaled: the minor axis no longer passes the threshold.
     assert classify(_delta(dx=0.3, dy=0.05), MotionConfig()) == "move forward"
-    assert classify(_delta(dx=0.3, dy=0.05), MotionConfig(cap_translation=False)) == "move forward left"
+    assert (
+        classify(_delta(dx=0.3, dy=0.05), MotionConfig(cap_translation=False))
+        == "move forward left"
+    )
 
 
 def test_three_axes_need_the_cap_off():
@@ -70,7 +73,10 @@ def test_trajectory_one_name_per_step_and_last_repeats():
     assert names[0] == "move down"
     assert "close gripper" in names[10]
     assert names[-1] == names[-2]
-    assert gripper_events(names)[0] == (names.index(next(n for n in names if "close gripper" in n)), "close")
+    assert gripper_events(names)[0] == (
+        names.index(next(n for n in names if "close gripper" in n)),
+        "close",
+    )
 
 
 def test_angles_wrap_around_pi():

@@ -18,7 +18,9 @@ from tests.conftest import write_rlds
 
 
 def _table(out: Path):
-    return pq.read_table(str(out / "parquet")).sort_by([("episode_key", "ascending"), ("step", "ascending")])
+    return pq.read_table(str(out / "parquet")).sort_by(
+        [("episode_key", "ascending"), ("step", "ascending")]
+    )
 
 
 def _json(out: Path) -> dict:
@@ -38,14 +40,24 @@ def _check_run(out: Path, episodes: int, steps: int) -> None:
     entries = _json(out)
     assert sum(len(v) for v in entries.values()) == episodes
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["episodes_in"] == summary["episodes_out"] + summary["episodes_quarantined"] == episodes
+    assert (
+        summary["episodes_in"]
+        == summary["episodes_out"] + summary["episodes_quarantined"]
+        == episodes
+    )
     assert summary["steps_out"] == steps
 
 
 def test_bridge_gives_250_rows_and_25_entries_keyed_by_the_dataset(bridge_run):
     _check_run(bridge_run, 25, 250)
     table = _table(bridge_run)
-    keys = set(zip(table.column("file_path").to_pylist(), table.column("episode_id").to_pylist(), strict=True))
+    keys = set(
+        zip(
+            table.column("file_path").to_pylist(),
+            table.column("episode_id").to_pylist(),
+            strict=True,
+        )
+    )
     entries = _json(bridge_run)
     assert {(fp, eid) for fp, per in entries.items() for eid in per} == keys
     fp, per = next(iter(entries.items()))
@@ -61,7 +73,9 @@ def test_generated_sample_end_to_end(sample_run):
     _check_run(sample_run, 6, table.num_rows)
     assert table.num_rows > 6 * 40
     subtasks = set(table.column("subtask").to_pylist())
-    assert any(s.startswith("Grasp the ") for s in subtasks) and any(s.startswith("Carry the ") for s in subtasks)
+    assert any(s.startswith("Grasp the ") for s in subtasks) and any(
+        s.startswith("Carry the ") for s in subtasks
+    )
 
 
 def test_same_input_twice_gives_identical_output(bridge_dir, bridge_run, tmp_path):
@@ -74,7 +88,14 @@ def test_same_input_twice_gives_identical_output(bridge_dir, bridge_run, tmp_pat
 
 def test_multi_processing_runner_gives_the_same(bridge_dir, bridge_run, tmp_path):
     out = tmp_path / "mp"
-    run(AnnotateConfig(input=str(bridge_dir), out=str(out), limit=6, beam_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2")))
+    run(
+        AnnotateConfig(
+            input=str(bridge_dir),
+            out=str(out),
+            limit=6,
+            beam_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2"),
+        )
+    )
     got = _table(out)
     assert got.num_rows == 60
     full = _table(bridge_run)
@@ -89,8 +110,16 @@ def test_bad_episodes_are_quarantined_not_fatal(tmp_path, make_episodes):
     root = write_rlds(tmp_path / "data", [good, empty, nan])
     out = tmp_path / "out"
     summary = run(AnnotateConfig(input=str(root), out=str(out)))
-    assert (summary["episodes_in"], summary["episodes_out"], summary["episodes_quarantined"]) == (3, 1, 2)
-    lines = [json.loads(x) for f in (out / "quarantine").glob("*.jsonl") for x in f.read_text().splitlines()]
+    assert (summary["episodes_in"], summary["episodes_out"], summary["episodes_quarantined"]) == (
+        3,
+        1,
+        2,
+    )
+    lines = [
+        json.loads(x)
+        for f in (out / "quarantine").glob("*.jsonl")
+        for x in f.read_text().splitlines()
+    ]
     reasons = sorted(q["error"] for q in lines)
     assert any("zero steps" in r for r in reasons) and any("non-finite" in r for r in reasons)
     assert all(q["stage"] and q["key"] for q in lines)
@@ -100,4 +129,8 @@ def test_rerun_with_other_settings_refuses_to_mix(bridge_dir, tmp_path):
     out = tmp_path / "o"
     run(AnnotateConfig(input=str(bridge_dir), out=str(out), limit=2))
     with pytest.raises(EcotError, match="other settings"):
-        run(AnnotateConfig(input=str(bridge_dir), out=str(out), limit=2, motion=MotionConfig(window=3)))
+        run(
+            AnnotateConfig(
+                input=str(bridge_dir), out=str(out), limit=2, motion=MotionConfig(window=3)
+            )
+        )

@@ -12,7 +12,11 @@ from tests.conftest import write_rlds
 def _episodes(path, profile="bridge"):
     dataset = open_rlds(str(path))
     decoder = EpisodeDecoder(dataset, load_profile(profile))
-    return [decoder.decode(raw, shard, pos) for shard in dataset.shards for pos, raw, _ in read_shard(shard)]
+    return [
+        decoder.decode(raw, shard, pos)
+        for shard in dataset.shards
+        for pos, raw, _ in read_shard(shard)
+    ]
 
 
 def test_bridge_episodes_keyed_like_ecot(bridge_dir):
@@ -54,7 +58,11 @@ def test_profile_key_that_does_not_exist(bridge_dir, tmp_path):
     with pytest.raises(ProfileKeyError) as info:
         check_profile(open_rlds(str(bridge_dir)), load_profile(str(path)))
     message = str(info.value)
-    assert "observation/wrist_image" in message and "'mine'" in message and "observation/image_0" in message
+    assert (
+        "observation/wrist_image" in message
+        and "'mine'" in message
+        and "observation/image_0" in message
+    )
 
 
 def test_profile_file_with_unknown_field(tmp_path):

@@ -16,21 +16,69 @@ from ecot_annotate.config import AnnotateConfig
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("input_path", metavar="INPUT")
 @click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
-@click.option("--source", type=click.Choice(["rlds", "lerobot"]), default="rlds", show_default=True, help="Input layout: an RLDS (TFDS) folder or a LeRobot dataset folder.")
+@click.option(
+    "--source",
+    type=click.Choice(["rlds", "lerobot"]),
+    default="rlds",
+    show_default=True,
+    help="Input layout: an RLDS (TFDS) folder or a LeRobot dataset folder.",
+)
 @click.option("--split", default="train", show_default=True)
 @click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
-@click.option("--profile", default="auto", show_default=True, help="Built-in profile name, a profile file (.toml/.json), or auto (by dataset name, else bridge).")
-@click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help="Comma-separated: parquet, ecot-json, rlds, lerobot.")
+@click.option(
+    "--profile",
+    default="auto",
+    show_default=True,
+    help="Built-in profile name, a profile file (.toml/.json), or auto (by dataset name, else bridge).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="parquet,ecot-json",
+    show_default=True,
+    help="Comma-separated: parquet, ecot-json, rlds, lerobot.",
+)
 @click.option("--reasoner", type=click.Choice(["rules", "llm"]), default="rules", show_default=True)
-@click.option("--runner", default="DirectRunner", show_default=True, help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).")
-@click.option("--direct-running-mode", type=click.Choice(["in_memory", "multi_threading", "multi_processing"]), default=None)
-@click.option("--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides).")
-@click.option("--overwrite", is_flag=True, help="Replace an output folder made with other settings.")
-@click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when some episodes were quarantined.")
+@click.option(
+    "--runner",
+    default="DirectRunner",
+    show_default=True,
+    help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).",
+)
+@click.option(
+    "--direct-running-mode",
+    type=click.Choice(["in_memory", "multi_threading", "multi_processing"]),
+    default=None,
+)
+@click.option(
+    "--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides)."
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Replace an output folder made with other settings."
+)
+@click.option(
+    "--allow-quarantine", is_flag=True, help="Exit 0 even when some episodes were quarantined."
+)
 @llm_options
 @perception_options
 @click.pass_context
-def annotate(ctx: click.Context, input_path: str, out: str, source: str, split: str, limit: int | None, profile: str, formats: str, reasoner: str, runner: str, direct_running_mode: str | None, num_shards: int, overwrite: bool, allow_quarantine: bool, **options: Any) -> None:
+def annotate(
+    ctx: click.Context,
+    input_path: str,
+    out: str,
+    source: str,
+    split: str,
+    limit: int | None,
+    profile: str,
+    formats: str,
+    reasoner: str,
+    runner: str,
+    direct_running_mode: str | None,
+    num_shards: int,
+    overwrite: bool,
+    allow_quarantine: bool,
+    **options: Any,
+) -> None:
     """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
     from ecot_annotate.run import run
 
@@ -63,7 +111,11 @@ def annotate(ctx: click.Context, input_path: str, out: str, source: str, split: 
 
         click.echo(describe(summary["llm"]))
     if summary["episodes_quarantined"]:
-        click.secho(f"{summary['episodes_quarantined']} episode(s) quarantined: see {config.out}/quarantine/", fg="yellow", err=True)
+        click.secho(
+            f"{summary['episodes_quarantined']} episode(s) quarantined: see {config.out}/quarantine/",
+            fg="yellow",
+            err=True,
+        )
         for reason in summary["quarantine_reasons"][:5]:
             click.echo(f"  - {reason}", err=True)
         if not allow_quarantine:

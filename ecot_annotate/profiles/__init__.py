@@ -8,9 +8,10 @@ file with ``--profile path/to/profile.toml`` (or ``.json``).
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+import tomllib
 
 from ecot_annotate.errors import InputError
 

@@ -47,7 +47,11 @@ def split_phases(prims: list[str], has_object: bool = True) -> list[Phase]:
         bounds.append(("carry", close_end, n))
     else:
         open_end = _run_end(prims, open_, "open gripper")
-        bounds += [("carry", close_end, open_), ("release", open_, open_end), ("retreat", open_end, n)]
+        bounds += [
+            ("carry", close_end, open_),
+            ("release", open_, open_end),
+            ("retreat", open_end, n),
+        ]
     return [Phase(kind, start, end) for kind, start, end in bounds if end > start]
 
 
@@ -60,7 +64,11 @@ def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
     if kind == "grasp":
         return f"grasp {obj}"
     if kind == "carry":
-        if parsed.verb in {"put", "place", "move", "pick", "take", "bring", "transfer", "carry", ""} or not parsed.verb:
+        if (
+            parsed.verb
+            in {"put", "place", "move", "pick", "take", "bring", "transfer", "carry", ""}
+            or not parsed.verb
+        ):
             return f"carry {obj}{target}" if target else f"lift {obj}"
         return f"{parsed.verb} {obj}{target}"
     if kind == "release":

@@ -68,8 +68,19 @@ class RuleReasoner:
             plan = ", ".join(subtasks[index:])
             subtask_reason = _WHY_SUBTASK[phase.kind].format(**words)
             for t in phase.steps():
-                move_reason = _move_reason(prims[t], phase.kind, {**words, "subtask": subtasks[index]})
-                steps.append(StepReasoning(task, _sentence(plan), _sentence(subtasks[index]), subtask_reason, prims[t], move_reason))
+                move_reason = _move_reason(
+                    prims[t], phase.kind, {**words, "subtask": subtasks[index]}
+                )
+                steps.append(
+                    StepReasoning(
+                        task,
+                        _sentence(plan),
+                        _sentence(subtasks[index]),
+                        subtask_reason,
+                        prims[t],
+                        move_reason,
+                    )
+                )
         annotation.reasoning = steps
         annotation.provenance.update({"reasoning_source": "rules", "reasoning_model": "rules"})
         return annotation

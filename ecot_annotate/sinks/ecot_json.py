@@ -26,13 +26,24 @@ def episode_entry(annotated: AnnotatedEpisode) -> dict[str, Any]:
     ep, ann = annotated.episode, annotated.annotation
     file_path, episode_id = ecot_ids(annotated)
     return {
-        "reasoning": {str(t): {k: clean_text(v) for k, v in r.as_dict().items()} for t, r in enumerate(ann.reasoning)},
+        "reasoning": {
+            str(t): {k: clean_text(v) for k, v in r.as_dict().items()}
+            for t, r in enumerate(ann.reasoning)
+        },
         "features": {
             "move_primitive": [clean_text(p) for p in ann.primitives],
-            "gripper_position": None if ann.gripper is None else [[int(round(x)), int(round(y))] for x, y in ann.gripper],
+            "gripper_position": None
+            if ann.gripper is None
+            else [[int(round(x)), int(round(y))] for x, y in ann.gripper],
             "bboxes": None
             if ann.bboxes is None
-            else [[[round(float(b.score), 4), clean_text(b.label), [int(round(v)) for v in b.box]] for b in boxes] for boxes in ann.bboxes],
+            else [
+                [
+                    [round(float(b.score), 4), clean_text(b.label), [int(round(v)) for v in b.box]]
+                    for b in boxes
+                ]
+                for boxes in ann.bboxes
+            ],
             "state_3d": [[float(v) for v in xyz] for xyz in ep.xyz],
             "image_size": list(ep.image_size),
         },

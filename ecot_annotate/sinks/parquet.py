@@ -42,8 +42,17 @@ def step_rows(annotated: AnnotatedEpisode) -> list[dict[str, Any]]:
                 "caption": clean_text(ann.caption) if ann.caption else None,
                 "bboxes": None
                 if ann.bboxes is None
-                else [{"label": clean_text(b.label), "score": float(b.score), "box": [float(v) for v in b.box]} for b in ann.bboxes[t]],
-                "gripper_position": None if ann.gripper is None else [float(v) for v in ann.gripper[t]],
+                else [
+                    {
+                        "label": clean_text(b.label),
+                        "score": float(b.score),
+                        "box": [float(v) for v in b.box],
+                    }
+                    for b in ann.bboxes[t]
+                ],
+                "gripper_position": None
+                if ann.gripper is None
+                else [float(v) for v in ann.gripper[t]],
                 "gripper_reason": ann.gripper_reason,
                 "gripper_fit_rms_px": ann.gripper_fit_rms_px,
                 "gripper_fit_inliers": ann.gripper_fit_inliers,

@@ -137,7 +137,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()] if value.dtype.kind in "SO" else value.tolist()
+        return (
+            [_jsonable(v) for v in value.tolist()] if value.dtype.kind in "SO" else value.tolist()
+        )
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -156,9 +158,13 @@ class EpisodeDecoder:
             self._features = self.dataset.features()
             self._decoders = _image_decoders(self._features)
 
-    def episode_key(self, metadata: dict[str, Any], index: int | None, shard: Shard, pos: int) -> tuple[str, str | None, str | None]:
+    def episode_key(
+        self, metadata: dict[str, Any], index: int | None, shard: Shard, pos: int
+    ) -> tuple[str, str | None, str | None]:
         file_path = metadata.get(self.profile.file_path_key) if self.profile.file_path_key else None
-        episode_id = metadata.get(self.profile.episode_id_key) if self.profile.episode_id_key else None
+        episode_id = (
+            metadata.get(self.profile.episode_id_key) if self.profile.episode_id_key else None
+        )
         if file_path is not None and episode_id is not None and _text(file_path):
             fp, eid = _text(file_path), str(_jsonable(episode_id))
             return f"{fp}_{eid}", fp, eid
@@ -173,8 +179,13 @@ class EpisodeDecoder:
         except Exception as exc:  # noqa: BLE001 - any decode failure is this record's fault
             missing = missing_features(raw, self._features)
             if missing:
-                raise EpisodeError("decode", f"record lacks the feature(s) {', '.join(missing)}") from exc
-            raise EpisodeError("decode", f"record is not a valid example of this dataset: {type(exc).__name__}: {exc}") from exc
+                raise EpisodeError(
+                    "decode", f"record lacks the feature(s) {', '.join(missing)}"
+                ) from exc
+            raise EpisodeError(
+                "decode",
+                f"record is not a valid example of this dataset: {type(exc).__name__}: {exc}",
+            ) from exc
         index = None if shard.first_index is None else shard.first_index + pos
         steps = [_flatten(step) for step in example[STEPS]]
         episode_level = _flatten({k: v for k, v in example.items() if k != STEPS})
@@ -198,11 +209,19 @@ class EpisodeDecoder:
         for name, arr in (("state", state), ("action", action)):
             bad = np.argwhere(~np.isfinite(arr))
             if len(bad):
-                raise EpisodeError("decode", f"episode {key}: {name} has a non-finite value (NaN/inf) at step {int(bad[0][0])}")
+                raise EpisodeError(
+                    "decode",
+                    f"episode {key}: {name} has a non-finite value (NaN/inf) at step {int(bad[0][0])}",
+                )
         needed = max(max(p.xyz_indices), max(p.rotation_indices), p.gripper_index) + 1
         if state.ndim != 2 or state.shape[1] < needed:
-            raise EpisodeError("decode", f"episode {key}: state has shape {state.shape}, profile '{p.name}' needs {needed} values per step")
-        gripper = state[:, p.gripper_index] if p.gripper_open_is_high else -state[:, p.gripper_index]
+            raise EpisodeError(
+                "decode",
+                f"episode {key}: state has shape {state.shape}, profile '{p.name}' needs {needed} values per step",
+            )
+        gripper = (
+            state[:, p.gripper_index] if p.gripper_open_is_high else -state[:, p.gripper_index]
+        )
         image_size = self._image_size(images[0])
 
         def flags(name: str) -> np.ndarray:
@@ -211,8 +230,16 @@ class EpisodeDecoder:
         ground_truth = None
         if p.ground_truth_key:
             prefix = p.ground_truth_key + "/"
-            gt_steps = {k[len(prefix):]: np.asarray([s[k] for s in steps]) for k in steps[0] if k.startswith(prefix)}
-            gt_episode = {k[len(prefix):]: np.asarray(v) for k, v in episode_level.items() if k.startswith(prefix)}
+            gt_steps = {
+                k[len(prefix) :]: np.asarray([s[k] for s in steps])
+                for k in steps[0]
+                if k.startswith(prefix)
+            }
+            gt_episode = {
+                k[len(prefix) :]: np.asarray(v)
+                for k, v in episode_level.items()
+                if k.startswith(prefix)
+            }
             ground_truth = {**gt_steps, **gt_episode} or None
         metadata = {k: _jsonable(v) for k, v in episode_level.items()}
         return Episode(

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.episode import Annotation, AnnotatedEpisode, Episode
+from ecot_annotate.episode import AnnotatedEpisode, Annotation, Episode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.reasoners.llm_usage import Count, no_count
 from ecot_annotate.reasoners.rules import RuleReasoner
@@ -25,7 +25,9 @@ def _no_timer(stage: str, seconds: float) -> None:
 
 
 def motion_stage(episode: Episode, annotation: Annotation, config: AnnotateConfig) -> Annotation:
-    annotation.primitives = primitives(episode.xyz, episode.rotation, episode.gripper, config.motion)
+    annotation.primitives = primitives(
+        episode.xyz, episode.rotation, episode.gripper, config.motion
+    )
     return annotation
 
 
@@ -47,7 +49,10 @@ def check_complete(annotated: AnnotatedEpisode) -> None:
     """Every step has all six fields before anything is written."""
     ep, ann = annotated.episode, annotated.annotation
     if len(ann.reasoning) != ep.n_steps or len(ann.primitives) != ep.n_steps:
-        raise EpisodeError("validate", f"{len(ann.reasoning)} reasoning steps and {len(ann.primitives)} primitives for {ep.n_steps} steps")
+        raise EpisodeError(
+            "validate",
+            f"{len(ann.reasoning)} reasoning steps and {len(ann.primitives)} primitives for {ep.n_steps} steps",
+        )
     for t, step in enumerate(ann.reasoning):
         empty = [k for k, v in step.as_dict().items() if not v.strip()]
         if empty:
@@ -57,7 +62,9 @@ def check_complete(annotated: AnnotatedEpisode) -> None:
 class EpisodeAnnotator:
     """Motion -> reasoning -> validation for one episode; built once per worker."""
 
-    def __init__(self, config: AnnotateConfig, timer: StageTimer = _no_timer, counter: Count = no_count):
+    def __init__(
+        self, config: AnnotateConfig, timer: StageTimer = _no_timer, counter: Count = no_count
+    ):
         self.config = config
         self.timer = timer
         self.reasoner = build_reasoner(config, counter)
@@ -81,5 +88,7 @@ class EpisodeAnnotator:
         check_complete(annotated)
         return annotated
 
-    def _reason(self, episode: Episode, annotation: Annotation, config: AnnotateConfig) -> Annotation:
+    def _reason(
+        self, episode: Episode, annotation: Annotation, config: AnnotateConfig
+    ) -> Annotation:
         return self.reasoner.reason(episode, annotation)

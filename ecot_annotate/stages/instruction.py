@@ -11,12 +11,52 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_TARGET_PREPS = ("into", "onto", "on top of", "on", "in", "inside", "to", "towards", "toward", "under", "next to", "near", "at")
+_TARGET_PREPS = (
+    "into",
+    "onto",
+    "on top of",
+    "on",
+    "in",
+    "inside",
+    "to",
+    "towards",
+    "toward",
+    "under",
+    "next to",
+    "near",
+    "at",
+)
 _SOURCE_PREPS = ("from", "off", "out of")
 _CLAUSE = ("which", "that", "while")  # after these, places describe the object, not a goal
 _JOIN = ("and then", "then", "and")  # joins a second action; its places still count
-_FILLER = {"the", "a", "an", "some", "its", "it's", "of", "it", "side", "up", "down", "upright", "over", "away", "back", "left", "right", "front"}
-_SPLIT = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(_TARGET_PREPS + _SOURCE_PREPS + _CLAUSE + _JOIN, key=len, reverse=True)) + r")\b")
+_FILLER = {
+    "the",
+    "a",
+    "an",
+    "some",
+    "its",
+    "it's",
+    "of",
+    "it",
+    "side",
+    "up",
+    "down",
+    "upright",
+    "over",
+    "away",
+    "back",
+    "left",
+    "right",
+    "front",
+}
+_SPLIT = re.compile(
+    r"\b("
+    + "|".join(
+        re.escape(p)
+        for p in sorted(_TARGET_PREPS + _SOURCE_PREPS + _CLAUSE + _JOIN, key=len, reverse=True)
+    )
+    + r")\b"
+)
 
 
 @dataclass

@@ -19,7 +19,9 @@ _TRANSLATION = (("forward", "backward"), ("left", "right"), ("up", "down"))
 class MotionConfig:
     window: int = 4  # states in the look-ahead window (ECoT: 4)
     translation_threshold: float = 0.03  # metres per axis over the window
-    rotation_threshold: float = 0.3  # radians over the window (ECoT scales rotation by 1/10 against 0.03)
+    rotation_threshold: float = (
+        0.3  # radians over the window (ECoT scales rotation by 1/10 against 0.03)
+    )
     gripper_threshold: float = 0.03  # change of the normalised gripper opening over the window
     cap_translation: bool = True  # ECoT: a large move is rescaled so only its dominant axes count
 
@@ -36,7 +38,9 @@ def classify(delta: np.ndarray, config: MotionConfig) -> str:
     if config.cap_translation and total > cap:
         move[:3] *= cap / total
     axes = [_sign(v, config.translation_threshold) for v in move[:3]]
-    words = [names[0] if s > 0 else names[1] for s, names in zip(axes, _TRANSLATION, strict=True) if s]
+    words = [
+        names[0] if s > 0 else names[1] for s, names in zip(axes, _TRANSLATION, strict=True) if s
+    ]
     parts = ["move " + " ".join(words)] if words else []
     tilt = _sign(move[3], config.rotation_threshold) or _sign(move[4], config.rotation_threshold)
     if tilt:
@@ -50,7 +54,12 @@ def classify(delta: np.ndarray, config: MotionConfig) -> str:
     return ", ".join(parts) if parts else STOP
 
 
-def primitives(xyz: np.ndarray, rotation: np.ndarray, gripper: np.ndarray, config: MotionConfig = MotionConfig()) -> list[str]:
+def primitives(
+    xyz: np.ndarray,
+    rotation: np.ndarray,
+    gripper: np.ndarray,
+    config: MotionConfig = MotionConfig(),
+) -> list[str]:
     """One primitive per step; the last step repeats the one before it (it has no future)."""
     state = np.concatenate([xyz, rotation, np.asarray(gripper)[:, None]], axis=1).astype(np.float64)
     n = len(state)
