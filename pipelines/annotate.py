@@ -27,9 +27,9 @@ from pipelines.resume import TODO, CommitFn, ResumeFn
 
 QUARANTINE = "quarantine"
 NAMESPACE = "ecot"
-PARQUET_ROW_GROUP_BYTES = (
-    4 * 1024 * 1024
-)  # bounds memory; Beam's 64 MiB default holds ~60 episodes of images
+# Bounds the Parquet writer's memory; Beam's defaults (64 MiB, 1000 rows) hold ~60 episodes.
+PARQUET_ROW_GROUP_BYTES = 1024 * 1024
+PARQUET_BATCH_ROWS = 50  # rows held as Python objects before Arrow takes them
 
 
 def quarantine_record(key: str, stage: str, error: str, source: str) -> dict[str, str]:
@@ -288,6 +288,7 @@ def build(
                 num_shards=_shards(config),
                 file_name_suffix=".parquet",
                 row_group_buffer_size=PARQUET_ROW_GROUP_BYTES,
+                record_batch_size=PARQUET_BATCH_ROWS,
             )
         )
     if "ecot-json" in config.formats:
