@@ -16,6 +16,7 @@ from apache_beam.metrics import Metrics
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
+from ecot_annotate.manifest import Manifest
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.schema import load_schema
 from ecot_annotate.sinks.ecot_json import entry_line
@@ -23,7 +24,7 @@ from ecot_annotate.sinks.parquet import step_rows
 from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, Shard, index_shard
 from ecot_annotate.sources.tfrecord_file import RecordRef, read_record_at
 from pipelines.formats import write_lerobot_parts, write_rlds
-from pipelines.resume import TODO, CommitFn, ResumeFn
+from pipelines.resume import TODO, CommitFn, ResumeFn, committed_annotation
 
 QUARANTINE = "quarantine"
 NAMESPACE = "ecot"
@@ -60,8 +61,6 @@ class ReadShardFn(beam.DoFn):
 
 class DecodeFn(beam.DoFn):
     def __init__(self, dataset: RldsDataset, config: AnnotateConfig):
-        from ecot_annotate.profiles import load_profile
-
         self.dataset, self.profile = dataset, load_profile(config.profile)
         self.steps_in = Metrics.counter(NAMESPACE, "steps_in")
         self.us = Metrics.distribution(NAMESPACE, "us_decode")
@@ -117,19 +116,15 @@ class AnnotateFn(beam.DoFn):
         resume_from: str | None = None,
     ):
         self.config, self.total, self.progress = config, total, progress
-        self.resume_from = (
-            resume_from  # resume and commit here, sparing the runner a Flatten of both
-        )
+        self.resume_from = resume_from  # resume and commit here, sparing the runner a Flatten
+        self.episodes_resumed = Metrics.counter(NAMESPACE, "episodes_resumed")
         self.episodes_out = Metrics.counter(NAMESPACE, "episodes_out")
         self.steps_out = Metrics.counter(NAMESPACE, "steps_out")
 
     def setup(self):
         from ecot_annotate.stages.annotate_episode import EpisodeAnnotator
 
-        if self.resume_from is not None:
-            self.resume, self.commit = ResumeFn(self.resume_from), CommitFn(self.resume_from)
-            self.resume.setup()
-            self.commit.setup()
+        self.manifest = Manifest(self.resume_from) if self.resume_from is not None else None
         self.timers: dict[str, Any] = {}
         self.counters: dict[str, Any] = {}
         self.annotator = EpisodeAnnotator(self.config, timer=self._time, counter=self._count)
@@ -153,27 +148,27 @@ class AnnotateFn(beam.DoFn):
         episode, prefilled = (
             item if isinstance(item, tuple) else (item, None)
         )  # perception pre-fills
-        if self.resume_from is not None:
-            resumed = list(self.resume.process(episode))
-            if isinstance(resumed[0], AnnotatedEpisode):
-                yield resumed[0]
+        if self.bar is not None:
+            self.bar.update(1)
+        committed = (
+            None if self.manifest is None else committed_annotation(self.manifest, episode.key)
+        )
+        if committed is not None:
+            self.episodes_resumed.inc()
+            annotated = AnnotatedEpisode(episode, committed)
+        else:
+            try:
+                annotated = self.annotator(episode, prefilled)
+            except EpisodeError as exc:
+                yield beam.pvalue.TaggedOutput(
+                    QUARANTINE, quarantine_record(episode.key, exc.stage, exc.reason, episode.key)
+                )
                 return
-        try:
-            annotated = self.annotator(episode, prefilled)
-        except EpisodeError as exc:
-            yield beam.pvalue.TaggedOutput(
-                QUARANTINE, quarantine_record(episode.key, exc.stage, exc.reason, episode.key)
-            )
-            return
-        finally:
-            if self.bar is not None:
-                self.bar.update(1)
+            if self.manifest is not None:
+                self.manifest.commit(episode.key, annotated.annotation)
         self.episodes_out.inc()
         self.steps_out.inc(episode.n_steps)
-        if self.resume_from is not None:
-            yield from self.commit.process(annotated)
-        else:
-            yield annotated
+        yield annotated
 
     def teardown(self):
         if getattr(self, "bar", None) is not None:

@@ -10,11 +10,19 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from ecot_annotate.episode import AnnotatedEpisode, Episode
+from ecot_annotate.episode import AnnotatedEpisode, Annotation, Episode
 from ecot_annotate.manifest import Manifest
 
 NAMESPACE = "ecot"
 TODO = "todo"
+
+
+def committed_annotation(manifest: Manifest, key: str) -> Annotation | None:
+    """The annotation committed for `key`; None when there is none or it is of another format."""
+    try:
+        return manifest.load(key)
+    except ValueError:
+        return None
 
 
 class ResumeFn(beam.DoFn):
@@ -30,10 +38,7 @@ class ResumeFn(beam.DoFn):
         self.manifest = Manifest(self.out)
 
     def process(self, episode: Episode):
-        try:
-            annotation = self.manifest.load(episode.key)
-        except ValueError:  # a committed file from another format version: annotate again
-            annotation = None
+        annotation = committed_annotation(self.manifest, episode.key)
         if annotation is None:
             yield beam.pvalue.TaggedOutput(TODO, episode)
             return
