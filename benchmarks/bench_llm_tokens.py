@@ -29,10 +29,10 @@ TARGET = 5.0
 
 def episodes(folder: Path, profile: str) -> list:
     from ecot_annotate.episode import Annotation
+    from ecot_annotate.geometry.motion import primitives
     from ecot_annotate.profiles import load_profile
     from ecot_annotate.reasoners.rules import RuleReasoner
     from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
-    from ecot_annotate.stages.motion import primitives
 
     dataset = open_rlds(str(folder))
     decoder = EpisodeDecoder(dataset, load_profile(profile))
@@ -145,7 +145,7 @@ def main() -> None:
     )
     if (BRIDGE / "dataset_info.json").is_file():
         measure("bridge_debug", episodes(BRIDGE, "bridge"))
-    from ecot_annotate.sample import write_sample
+    from ecot_annotate.sample.generate import write_sample
 
     with tempfile.TemporaryDirectory() as folder:
         measure(

@@ -47,7 +47,7 @@ def peak_rss_mb(input_dir: Path, out: Path, formats: str) -> tuple[float, float]
 
 
 def main() -> None:
-    from ecot_annotate.sample import write_sample
+    from ecot_annotate.sample.generate import write_sample
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -23,10 +23,10 @@ BATCH = 8
 
 
 def fit_errors(root: Path) -> list:
+    from ecot_annotate.geometry.gripper_fit import FIT_METHODS, fit_gripper_track
     from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sample import write_sample
+    from ecot_annotate.sample.generate import write_sample
     from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
-    from ecot_annotate.stages.gripper_fit import FIT_METHODS, fit_gripper_track
 
     dataset = open_rlds(str(write_sample(root / "sample", episodes=8, seed=1)))
     decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
@@ -124,7 +124,7 @@ def detector_speed(root: Path, episodes) -> None:
     from ecot_annotate.backends.detectors import build_detector
     from ecot_annotate.backends.device import resolve_device
     from ecot_annotate.episode import decode_image
-    from ecot_annotate.stages.vocabulary import object_vocabulary
+    from ecot_annotate.text.vocabulary import object_vocabulary
 
     full = os.environ.get("ECOT_BENCH_FULL") == "1"
     device = resolve_device(os.environ.get("ECOT_BENCH_DEVICE", "auto"))

@@ -20,7 +20,7 @@ def tfds_read(path) -> int:
 
 def pipeline(path, runner_args: tuple[str, ...]) -> int:
     from ecot_annotate.config import AnnotateConfig
-    from ecot_annotate.run import run
+    from pipelines.run import run
 
     with tempfile.TemporaryDirectory() as out:
         return run(AnnotateConfig(input=str(path), out=out, beam_args=runner_args))["steps_out"]
@@ -58,7 +58,7 @@ def measure(path, label: str) -> None:
 def main() -> None:
     measure(*bench_dataset())
     with tempfile.TemporaryDirectory() as folder:
-        from ecot_annotate.sample import write_sample
+        from ecot_annotate.sample.generate import write_sample
 
         measure(
             write_sample(folder, episodes=40, seed=1, shards=4),

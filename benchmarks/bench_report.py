@@ -23,7 +23,7 @@ def scaled_run(folder: Path) -> tuple[Path, int, int]:
 
     from benchmarks.data import bench_dataset
     from ecot_annotate.config import AnnotateConfig
-    from ecot_annotate.run import run
+    from pipelines.run import run
 
     source, _ = bench_dataset()
     base = folder / "base"
@@ -52,14 +52,14 @@ def timed(fn, *args) -> float:
 
 
 def read_everything(out: Path) -> int:
-    from ecot_annotate.outputs import open_steps
+    from ecot_annotate.store.run_output import open_steps
 
     return len(open_steps(out).to_table().to_pylist())
 
 
 def pages_by_lookup(out: Path, limit: int) -> int:
     from ecot_annotate.inspect.episode_view import episode_view
-    from ecot_annotate.outputs import episode_keys, episode_table
+    from ecot_annotate.store.run_output import episode_keys, episode_table
 
     for index, key in enumerate(episode_keys(out)[:limit]):
         episode_view(episode_table(out, key).to_pylist(), index)

@@ -20,7 +20,7 @@ BATCH, STEPS = 16, 40
 
 def _annotated_run(tmp: Path) -> Path:
     from ecot_annotate.config import AnnotateConfig
-    from ecot_annotate.run import run
+    from pipelines.run import run
 
     bridge = (
         Path(__file__).resolve().parents[1].parent / "shared/data/bridge_debug/bridge_dataset/1.0.0"
@@ -28,7 +28,7 @@ def _annotated_run(tmp: Path) -> Path:
     if (bridge / "dataset_info.json").is_file():
         run(AnnotateConfig(input=str(bridge), out=str(tmp / "run")))
     else:
-        from ecot_annotate.sample import write_sample
+        from ecot_annotate.sample.generate import write_sample
 
         run(
             AnnotateConfig(
@@ -82,8 +82,8 @@ def main() -> None:
 
 def _measure() -> None:
     from ecot_annotate.train.model import load_model
-    from ecot_annotate.train.tiny import build_tiny_llava, corpus
     from ecot_annotate.train.trainer import TrainConfig, train
+    from tests.support.tiny_llava import build_tiny_llava, corpus
 
     print(f"   device: cpu (torch {torch.__version__}, 1 thread); no GPU lent to this task")
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -19,7 +19,7 @@ def bench_dataset(episodes: int = 25) -> tuple[Path, str]:
     """(TFDS version folder, label) of the input the benchmarks measure."""
     if (BRIDGE / "dataset_info.json").is_file():
         return BRIDGE, "bridge_debug (25 real Bridge episodes, 250 steps, 64x64)"
-    from ecot_annotate.sample import write_sample
+    from ecot_annotate.sample.generate import write_sample
 
     folder = Path(tempfile.mkdtemp(prefix="ecot-bench-"))
     return write_sample(

@@ -11,9 +11,18 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from ecot_annotate.stages.motion import MotionConfig
+from ecot_annotate.prompt_texts import caption_prompt, load_prompts
 
-FORMATS = ("parquet", "ecot-json", "rlds", "lerobot")
+
+@dataclass(frozen=True)
+class MotionConfig:
+    window: int = 4  # states in the look-ahead window (ECoT: 4)
+    translation_threshold: float = 0.03  # metres per axis over the window
+    rotation_threshold: float = (
+        0.3  # radians over the window (ECoT scales rotation by 1/10 against 0.03)
+    )
+    gripper_threshold: float = 0.03  # change of the normalised gripper opening over the window
+    cap_translation: bool = True  # ECoT: a large move is rescaled so only its dominant axes count
 
 
 @dataclass(frozen=True)
@@ -78,12 +87,8 @@ class AnnotateConfig:
             data.pop(key)
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
         if self.reasoner == "llm":
-            from ecot_annotate.reasoners.prompts import load_prompts
-
             data["llm"]["prompt_hash"] = load_prompts().hash  # a new prompt is a new config
         if self.perception.captioner != "none":
-            from ecot_annotate.backends.captioner import caption_prompt
-
             data["perception"]["caption_prompt_hash"] = caption_prompt()[1]
         data["perception"].pop("batch_size")
         data["perception"].pop("device")

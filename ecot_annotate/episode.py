@@ -95,5 +95,8 @@ class Annotation:
 
 @dataclass
 class AnnotatedEpisode:
+    """What flows between stages: an episode and its annotation so far."""
+
     episode: Episode
     annotation: Annotation
+    committed: bool = False  # loaded from the run's manifest: finished, stages leave it as it is

@@ -20,12 +20,22 @@ class ProfileKeyError(InputError):
         )
 
 
+def quarantine_record(
+    key: str, stage: str, error: str, source: str | None = None
+) -> dict[str, str]:
+    """One line of the quarantine output: which episode, which stage, why, and where it was read."""
+    return {"key": key, "stage": stage, "error": error, "source": source or key}
+
+
 class EpisodeError(EcotError):
     """One episode cannot be annotated; it goes to quarantine with this reason."""
 
     def __init__(self, stage: str, reason: str):
         self.stage, self.reason = stage, reason
         super().__init__(f"{stage}: {reason}")
+
+    def record(self, key: str, source: str | None = None) -> dict[str, str]:
+        return quarantine_record(key, self.stage, self.reason, source)
 
 
 class MissingWeightsError(EcotError):

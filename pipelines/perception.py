@@ -3,9 +3,9 @@
 Episodes fan out into frames (decoded once), RunInference batches frames across episodes
 (`--batch-size`) through a model handler that loads the detector and segmenter once per worker and
 shares them between threads, and the results are grouped back by episode key, joined with the
-episode and assembled into a pre-filled Annotation for the per-episode stages. Episodes may come
-in alone or with an Annotation from an earlier stage (the caption), which is kept. An episode with a
-bad frame, no vocabulary or a failed inference batch goes to quarantine with the reason.
+episode and assembled into its Annotation (which may already hold a caption). Episodes committed
+by an earlier run pass through without frames. An episode with a bad frame, no vocabulary or a
+failed inference batch goes to quarantine with the reason.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunInference
 
 from ecot_annotate.config import PerceptionConfig
-from ecot_annotate.errors import EpisodeError
+from ecot_annotate.episode import AnnotatedEpisode
+from ecot_annotate.errors import EpisodeError, quarantine_record
 from ecot_annotate.stages.perception import (
     FramePerceiver,
     FrameResult,
@@ -26,15 +27,7 @@ from ecot_annotate.stages.perception import (
     assemble,
     episode_frames,
 )
-
-QUARANTINE = "quarantine"
-NAMESPACE = "ecot"
-
-
-def _quarantine(key: str, stage: str, error: str) -> beam.pvalue.TaggedOutput:
-    return beam.pvalue.TaggedOutput(
-        QUARANTINE, {"key": key, "stage": stage, "error": error, "source": key}
-    )
+from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
 
 
 class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver]):
@@ -63,20 +56,23 @@ class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver
 
 
 class FramesFn(beam.DoFn):
-    """Episode (or (episode, annotation)) -> its frames keyed by episode key, and the pair on 'episodes'."""
+    """AnnotatedEpisode -> its frames keyed by episode key, and itself on 'episodes'."""
 
     def __init__(self, config: PerceptionConfig):
         self.config = config
         self.frames = Metrics.counter(NAMESPACE, "frames_perceived")
 
-    def process(self, item):
-        episode, prior = item if isinstance(item, tuple) else (item, None)
-        try:
-            frames = episode_frames(episode, self.config, prior.caption if prior else None)
-        except EpisodeError as exc:
-            yield _quarantine(episode.key, exc.stage, exc.reason)
+    def process(self, item: AnnotatedEpisode):
+        episode = item.episode
+        if item.committed:
+            yield beam.pvalue.TaggedOutput("episodes", (episode.key, item))
             return
-        yield beam.pvalue.TaggedOutput("episodes", (episode.key, (episode, prior)))
+        try:
+            frames = episode_frames(episode, self.config, item.annotation.caption)
+        except EpisodeError as exc:
+            yield to_quarantine(exc.record(episode.key))
+            return
+        yield beam.pvalue.TaggedOutput("episodes", (episode.key, item))
         self.frames.inc(len(frames))
         for frame in frames:
             yield episode.key, frame
@@ -97,7 +93,7 @@ def failed_frames(
 
 
 class AssembleFn(beam.DoFn):
-    """(key, {episode, results, failed}) -> (episode, pre-filled Annotation); failures to quarantine."""
+    """(key, {episodes, results, failed}) -> AnnotatedEpisode with perception; failures to quarantine."""
 
     def __init__(self, config: PerceptionConfig):
         self.config = config
@@ -109,27 +105,27 @@ class AssembleFn(beam.DoFn):
         episodes, failed = list(grouped["episodes"]), sorted(grouped["failed"])
         if not episodes:
             return
-        episode, prior = episodes[0]
+        item = episodes[0]
+        if item.committed:
+            yield item
+            return
         if failed:
-            yield _quarantine(
-                key, "detect", f"inference failed on {len(failed)} frame(s): {failed[0]}"
-            )
+            reason = f"inference failed on {len(failed)} frame(s): {failed[0]}"
+            yield to_quarantine(quarantine_record(key, "detect", reason))
             return
         try:
             annotation = assemble(
-                episode, list(grouped["results"]), self.config, prior.caption if prior else None
+                item.episode, list(grouped["results"]), self.config, item.annotation
             )
         except EpisodeError as exc:
-            yield _quarantine(key, exc.stage, exc.reason)
+            yield to_quarantine(exc.record(key))
             return
-        if prior is not None:
-            annotation.provenance.update(prior.provenance)
         (self.tracked if annotation.gripper is not None else self.untracked).inc()
-        yield episode, annotation
+        yield AnnotatedEpisode(item.episode, annotation)
 
 
 class Perceive(beam.PTransform):
-    """PCollection[Episode | (Episode, Annotation)] -> (PCollection[(Episode, Annotation)], quarantine)."""
+    """PCollection[AnnotatedEpisode] -> (PCollection[AnnotatedEpisode], quarantine)."""
 
     def __init__(self, config: PerceptionConfig):
         super().__init__()

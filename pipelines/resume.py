@@ -1,8 +1,8 @@
-"""Resume and commit: the two DoFns that make a run restartable without losing or redoing work.
+"""Resume and commit: what makes a run restartable without losing or redoing work.
 
-`ResumeFn` sends an episode whose annotation is already committed straight to the writers (with
-that annotation) and the rest on to be annotated; `CommitFn` commits each freshly annotated episode
-to the manifest (atomically) before anything else is written from it.
+`ResumeFn` pairs each episode with its committed annotation when the run's manifest holds one
+(the stages then leave it alone) or with an empty one; `CommitFn` commits each fresh annotation
+to the manifest (atomically) before anything is written from it, and counts what goes out.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from ecot_annotate.episode import AnnotatedEpisode, Annotation, Episode
-from ecot_annotate.manifest import Manifest
-
-NAMESPACE = "ecot"
-TODO = "todo"
+from ecot_annotate.errors import quarantine_record
+from ecot_annotate.store.manifest import Manifest
+from pipelines.quarantine import NAMESPACE, to_quarantine
 
 
 def committed_annotation(manifest: Manifest, key: str) -> Annotation | None:
@@ -26,37 +25,55 @@ def committed_annotation(manifest: Manifest, key: str) -> Annotation | None:
 
 
 class ResumeFn(beam.DoFn):
-    """Main output: committed episodes with their annotation; TODO output: episodes to annotate."""
+    """Episode -> AnnotatedEpisode; with `committed_only` (export), the rest go to quarantine."""
 
-    def __init__(self, out: str):
-        self.out = out
+    def __init__(self, out: str, committed_only: bool = False):
+        self.out, self.committed_only = out, committed_only
         self.resumed = Metrics.counter(NAMESPACE, "episodes_resumed")
-        self.episodes_out = Metrics.counter(NAMESPACE, "episodes_out")
-        self.steps_out = Metrics.counter(NAMESPACE, "steps_out")
 
     def setup(self):
         self.manifest = Manifest(self.out)
 
     def process(self, episode: Episode):
         annotation = committed_annotation(self.manifest, episode.key)
-        if annotation is None:
-            yield beam.pvalue.TaggedOutput(TODO, episode)
-            return
-        self.resumed.inc()
-        self.episodes_out.inc()
-        self.steps_out.inc(episode.n_steps)
-        yield AnnotatedEpisode(episode, annotation)
+        if annotation is not None:
+            self.resumed.inc()
+            yield AnnotatedEpisode(episode, annotation, committed=True)
+        elif self.committed_only:
+            yield to_quarantine(
+                quarantine_record(
+                    episode.key, "export", "the run holds no committed annotation for this episode"
+                )
+            )
+        else:
+            yield AnnotatedEpisode(episode, Annotation())
 
 
 class CommitFn(beam.DoFn):
-    """Commit the annotation, then pass the episode on to the writers."""
+    """Commit fresh annotations, then pass every episode on to the writers."""
 
-    def __init__(self, out: str):
-        self.out = out
+    def __init__(self, out: str, total: int | None, progress: bool):
+        self.out, self.total, self.progress = out, total, progress
+        self.episodes_out = Metrics.counter(NAMESPACE, "episodes_out")
+        self.steps_out = Metrics.counter(NAMESPACE, "steps_out")
 
     def setup(self):
         self.manifest = Manifest(self.out)
+        self.bar = None
+        if self.progress:
+            from tqdm import tqdm
 
-    def process(self, annotated: AnnotatedEpisode):
-        self.manifest.commit(annotated.episode.key, annotated.annotation)
-        yield annotated
+            self.bar = tqdm(total=self.total, unit="episode", desc="annotate", leave=False)
+
+    def process(self, item: AnnotatedEpisode):
+        if not item.committed:
+            self.manifest.commit(item.episode.key, item.annotation)
+        if self.bar is not None:
+            self.bar.update(1)
+        self.episodes_out.inc()
+        self.steps_out.inc(item.episode.n_steps)
+        yield item
+
+    def teardown(self):
+        if getattr(self, "bar", None) is not None:
+            self.bar.close()

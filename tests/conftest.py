@@ -11,8 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-REPO = Path(__file__).resolve().parents[1]
-BRIDGE = REPO.parent / "shared" / "data" / "bridge_debug" / "bridge_dataset" / "1.0.0"
+import ecot_annotate  # noqa: F401  (first: it orders the LLVM-bundling imports, see llvm_order)
+from tests.support.datasets import BRIDGE
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,7 @@ def bridge_dir() -> Path:
 def bridge_run(bridge_dir, tmp_path_factory) -> Path:
     """An offline (rules) annotation run over the Bridge sample: OUT folder."""
     from ecot_annotate.config import AnnotateConfig
-    from ecot_annotate.run import run
+    from pipelines.run import run
 
     out = tmp_path_factory.mktemp("bridge_run")
     run(AnnotateConfig(input=str(bridge_dir), out=str(out)))
@@ -37,7 +37,7 @@ def bridge_run(bridge_dir, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory) -> Path:
     """A small generated RLDS sample in the Bridge layout with ground truth (6 episodes)."""
-    from ecot_annotate.sample import write_sample
+    from ecot_annotate.sample.generate import write_sample
 
     return write_sample(tmp_path_factory.mktemp("sample"), episodes=6, seed=0)
 
@@ -45,30 +45,11 @@ def sample_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_run(sample_dir, tmp_path_factory) -> Path:
     from ecot_annotate.config import AnnotateConfig
-    from ecot_annotate.run import run
+    from pipelines.run import run
 
     out = tmp_path_factory.mktemp("sample_run")
     run(AnnotateConfig(input=str(sample_dir), out=str(out), profile="ecot_sample"))
     return out
-
-
-def write_rlds(folder: Path, episodes: list[dict], name: str = "ecot_sample") -> Path:
-    """Write example dicts (as `ecot_annotate.sample.make_episode` returns them) as a TFDS folder."""
-    import tensorflow_datasets as tfds
-
-    from ecot_annotate.sample import sample_features
-    from ecot_annotate.sources.tfrecord_file import write_record
-
-    root = Path(folder) / name / "1.0.0"
-    root.mkdir(parents=True, exist_ok=True)
-    features = sample_features()
-    with open(root / f"{name}-train.tfrecord-00000-of-00001", "wb") as handle:
-        for episode in episodes:
-            write_record(handle, features.serialize_example(episode))
-    tfds.folder_dataset.write_metadata(
-        data_dir=str(root), features=features, split_infos=None, check_data=False
-    )
-    return root
 
 
 @pytest.fixture
@@ -76,7 +57,7 @@ def make_episodes():
     """`make_episodes(n, seed)` -> example dicts of generated episodes, to edit into bad input."""
     import numpy as np
 
-    from ecot_annotate.sample import Camera, make_episode
+    from ecot_annotate.sample.generate import Camera, make_episode
 
     def build(n: int = 3, seed: int = 0) -> list[dict]:
         rng = np.random.default_rng(seed)

@@ -10,19 +10,17 @@ server that takes images, through the LLM reasoner's client (same base URL, key 
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
 from typing import Protocol
 
 from ecot_annotate.config import LLMConfig, PerceptionConfig
-from ecot_annotate.errors import EcotError, EpisodeError, InputError
-from ecot_annotate.resources import resource_path
+from ecot_annotate.errors import EcotError, EpisodeError
+from ecot_annotate.prompt_texts import caption_prompt
+from ecot_annotate.registry import Registry
 
-CAPTIONERS = ("transformers", "openai")
 DEFAULT_MODEL = "Qwen/Qwen2.5-VL-3B-Instruct"  # the transformers backend's default
-PROMPT_FILE = "caption_v1.txt"
 MAX_TOKENS = 64  # one sentence; a longer caption would crowd the detector's prompt
 
 
@@ -30,13 +28,6 @@ class Captioner(Protocol):
     def caption(self, image: bytes) -> str:
         """The caption of one encoded (JPEG/PNG) frame."""
         ...
-
-
-@cache
-def caption_prompt() -> tuple[str, str]:
-    """(prompt text, first 16 hex digits of its sha256) from prompts/."""
-    text = resource_path("prompts", PROMPT_FILE).read_text().strip()
-    return text, hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def image_text_to_text_types() -> tuple[str, ...]:
@@ -48,6 +39,7 @@ def image_text_to_text_types() -> tuple[str, ...]:
 
 def captioner_model(config: PerceptionConfig, llm: LLMConfig) -> str:
     """The model that captions: --captioner-model, else the backend's default (openai: --llm-model)."""
+    CAPTIONERS.get(config.captioner)
     if config.captioner == "transformers":
         return config.captioner_model or DEFAULT_MODEL
     if config.captioner == "openai":
@@ -56,15 +48,13 @@ def captioner_model(config: PerceptionConfig, llm: LLMConfig) -> str:
                 "--captioner openai needs --captioner-model (or --llm-model): the model name the server serves"
             )
         return config.captioner_model or str(llm.model)
-    raise InputError(
-        f"unknown captioner '{config.captioner}' (choose from none, {', '.join(CAPTIONERS)})"
-    )
+    return str(config.captioner_model)
 
 
 def check_captioner(config: PerceptionConfig, llm: LLMConfig) -> None:
     """Fail before any work when the captioner cannot run: no model here, no model name, no key."""
+    from ecot_annotate.backends.llm_client import api_key
     from ecot_annotate.backends.weights import check_model
-    from ecot_annotate.reasoners.llm_client import api_key
 
     if config.captioner == "none":
         return
@@ -139,12 +129,12 @@ class OpenAICaptioner:
     name = "openai"
 
     def __init__(self, llm: LLMConfig, model: str):
-        from ecot_annotate.reasoners.llm_client import ChatClient
+        from ecot_annotate.backends.llm_client import ChatClient
 
         self.client = ChatClient(replace(llm, model=model, max_tokens=MAX_TOKENS), schema=None)
 
     def caption(self, image: bytes) -> str:
-        from ecot_annotate.reasoners.llm_client import RequestFailed
+        from ecot_annotate.backends.llm_client import RequestFailed
 
         prompt, _ = caption_prompt()
         content = [
@@ -157,10 +147,22 @@ class OpenAICaptioner:
             raise EpisodeError("caption", f"{exc.kind}: {exc.detail}") from None
 
 
-def build_captioner(config: PerceptionConfig, llm: LLMConfig) -> Captioner:
+CAPTIONERS: Registry[Callable[[PerceptionConfig, LLMConfig, str], Captioner]] = Registry(
+    "captioner"
+)
+
+
+@CAPTIONERS.register("transformers")
+def _transformers(config: PerceptionConfig, llm: LLMConfig, model: str) -> Captioner:
     from ecot_annotate.backends.device import resolve_device
 
-    model = captioner_model(config, llm)
-    if config.captioner == "transformers":
-        return TransformersCaptioner(model, resolve_device(config.device))
+    return TransformersCaptioner(model, resolve_device(config.device))
+
+
+@CAPTIONERS.register("openai")
+def _openai(config: PerceptionConfig, llm: LLMConfig, model: str) -> Captioner:
     return OpenAICaptioner(llm, model)
+
+
+def build_captioner(config: PerceptionConfig, llm: LLMConfig) -> Captioner:
+    return CAPTIONERS.get(config.captioner)(config, llm, captioner_model(config, llm))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ecot_annotate.errors import InputError
+from ecot_annotate.registry import Registry
 
-SEGMENTERS = {"sam": "facebook/sam-vit-base"}  # name -> default model
-SAM_MODEL_TYPES = ("sam",)
+SEGMENTERS: Registry[type] = Registry("segmenter")
 
 
 def mask_point(mask: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float]:
@@ -27,18 +27,21 @@ def mask_point(mask: np.ndarray, box: tuple[float, float, float, float]) -> tupl
     return float(xs[nearest]), float(ys[nearest])
 
 
+@SEGMENTERS.register("sam")
 class SamSegmenter:
     """SAM through transformers' SamModel/SamProcessor, one box prompt per frame, batched."""
 
     name = "sam"
+    default_model = "facebook/sam-vit-base"
+    model_types = ("sam",)
 
     def __init__(self, model: str | None = None, device: str = "cpu"):
         from transformers import SamModel, SamProcessor
 
-        self.model_id, self.device = model or SEGMENTERS["sam"], device
+        self.model_id, self.device = model or self.default_model, device
         self.processor = SamProcessor.from_pretrained(self.model_id)
         self.model = SamModel.from_pretrained(self.model_id).to(device).eval()
-        if self.model.config.model_type not in SAM_MODEL_TYPES:
+        if self.model.config.model_type not in self.model_types:
             raise InputError(
                 f"{self.model_id} is a '{self.model.config.model_type}' model, not SAM"
             )
@@ -65,6 +68,4 @@ class SamSegmenter:
 
 
 def build_segmenter(name: str, model: str | None, device: str = "cpu") -> SamSegmenter:
-    if name not in SEGMENTERS:
-        raise InputError(f"unknown segmenter '{name}' (choose from none, {', '.join(SEGMENTERS)})")
-    return SamSegmenter(model, device)
+    return SEGMENTERS.get(name)(model, device)

@@ -7,10 +7,13 @@ from typing import Any
 
 import click
 
-from ecot_annotate.cli import main
+from ecot_annotate.cli.group import main
 from ecot_annotate.cli.llm_options import llm_options, pop_llm_config
 from ecot_annotate.cli.perception_options import perception_options, pop_perception_config
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.reasoners import REASONERS
+from ecot_annotate.sources import SOURCES
+from pipelines.formats import FORMATS
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -18,7 +21,7 @@ from ecot_annotate.config import AnnotateConfig
 @click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
 @click.option(
     "--source",
-    type=click.Choice(["rlds", "lerobot"]),
+    type=click.Choice(SOURCES.names()),
     default="rlds",
     show_default=True,
     help="Input layout: an RLDS (TFDS) folder or a LeRobot dataset folder.",
@@ -36,9 +39,15 @@ from ecot_annotate.config import AnnotateConfig
     "formats",
     default="parquet,ecot-json",
     show_default=True,
-    help="Comma-separated: parquet, ecot-json, rlds, lerobot.",
+    help=f"Comma-separated: {', '.join(FORMATS.names())}.",
 )
-@click.option("--reasoner", type=click.Choice(["rules", "llm"]), default="rules", show_default=True)
+@click.option(
+    "--reasoner",
+    type=click.Choice(REASONERS.names()),
+    default="rules",
+    show_default=True,
+    help="Who writes the reasoning: rule-based (offline) or an LLM.",
+)
 @click.option(
     "--runner",
     default="DirectRunner",
@@ -80,7 +89,7 @@ def annotate(
     **options: Any,
 ) -> None:
     """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
-    from ecot_annotate.run import run
+    from pipelines.run import run
 
     beam_args = [f"--runner={runner}", *ctx.args]
     if direct_running_mode:

@@ -6,19 +6,23 @@ import sys
 
 import click
 
-from ecot_annotate.cli import main
-from ecot_annotate.config import FORMATS
+from ecot_annotate.cli.group import main
+from pipelines.formats import FORMATS
 
 
 @main.command()
 @click.argument("out")
 @click.argument("path")
 @click.option(
-    "--to", "to", type=click.Choice(FORMATS), required=True, help="Format to write under PATH."
+    "--to",
+    "to",
+    type=click.Choice(FORMATS.names()),
+    required=True,
+    help="Format to write under PATH.",
 )
 def export(out: str, path: str, to: str) -> None:
     """Write the annotations of run OUT as another format under PATH (the source must still be readable)."""
-    from ecot_annotate.export import export as run_export
+    from pipelines.export import export as run_export
 
     summary = run_export(out, to, path, progress=sys.stderr.isatty())
     click.echo(

@@ -8,13 +8,16 @@ from typing import Any
 
 import click
 
+from ecot_annotate.backends.captioner import CAPTIONERS
+from ecot_annotate.backends.detectors import DETECTORS
+from ecot_annotate.backends.segmenter import SEGMENTERS
 from ecot_annotate.config import PerceptionConfig
 
 _DEFAULTS = PerceptionConfig()
 _OPTIONS = (
     click.option(
         "--detector",
-        type=click.Choice(["none", "grounding-dino", "owlv2"]),
+        type=click.Choice(["none", *DETECTORS.names()]),
         default=_DEFAULTS.detector,
         show_default=True,
         help="Open-vocabulary detector for object boxes and the gripper.",
@@ -26,7 +29,7 @@ _OPTIONS = (
     ),
     click.option(
         "--segmenter",
-        type=click.Choice(["none", "sam"]),
+        type=click.Choice(["none", *SEGMENTERS.names()]),
         default=_DEFAULTS.segmenter,
         show_default=True,
         help="Mask the gripper inside its box for a steadier point.",
@@ -38,7 +41,7 @@ _OPTIONS = (
     ),
     click.option(
         "--captioner",
-        type=click.Choice(["none", "transformers", "openai"]),
+        type=click.Choice(["none", *CAPTIONERS.names()]),
         default=_DEFAULTS.captioner,
         show_default=True,
         help="Caption each episode's first frame (feeds the object vocabulary and the LLM prompt): "

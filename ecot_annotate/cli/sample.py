@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ecot_annotate.cli import main
+from ecot_annotate.cli.group import main
 
 
 @main.command("make-sample")
@@ -13,7 +13,7 @@ from ecot_annotate.cli import main
 @click.option("--seed", type=int, default=0, show_default=True)
 def make_sample(out_dir: str, episodes: int, seed: int) -> None:
     """Write a small RLDS dataset (Bridge layout, 256x256, with ground truth) of tabletop scenes."""
-    from ecot_annotate.sample import write_sample
+    from ecot_annotate.sample.generate import write_sample
 
     path = write_sample(out_dir, episodes=episodes, seed=seed)
     click.echo(f"wrote {episodes} episodes to {path}")

@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from ecot_annotate.chain import split_chain
-from ecot_annotate.cli import main
+from ecot_annotate.cli.group import main
 from ecot_annotate.errors import InputError
-from ecot_annotate.outputs import episode_table, resolve_episode
+from ecot_annotate.store.run_output import episode_table, resolve_episode
+from ecot_annotate.text.chain import split_chain
 
 _COLUMNS = [
     "step",

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ecot_annotate.cli import main
+from ecot_annotate.cli.group import main
 
 
 @main.command()

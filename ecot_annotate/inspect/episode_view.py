@@ -9,8 +9,8 @@ import base64
 import io
 from typing import Any
 
-from ecot_annotate.chain import GRIPPER_LOOKAHEAD, split_chain
 from ecot_annotate.inspect.quality import primitive_kind, step_disagreements
+from ecot_annotate.text.chain import GRIPPER_LOOKAHEAD, split_chain
 
 THUMB_SIZE = 96  # px, the longer side of an index thumbnail
 

@@ -1,3 +1,4 @@
+# Long file: every per-run quality statistic in one pass over the rows; split it and the pass is read twice.
 """Quality figures of a finished run: what to look at before training on it.
 
 Reads the Parquet steps (never the images) batch by batch, so it scales to large runs, and the
@@ -22,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ecot_annotate.chain import clean_text
-from ecot_annotate.outputs import open_steps
+from ecot_annotate.store.run_output import open_steps
+from ecot_annotate.text.chain import clean_text
 
 RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
 GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")

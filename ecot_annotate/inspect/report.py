@@ -30,7 +30,7 @@ from ecot_annotate.inspect.quality import (
     read_summary,
     run_stats,
 )
-from ecot_annotate.outputs import open_steps
+from ecot_annotate.store.run_output import open_steps
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ASSETS = ("report.css", "episode.js", "index.js")

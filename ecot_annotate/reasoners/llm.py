@@ -13,14 +13,15 @@ Both carry `prompt_hash`. An LLM run never mixes the two inside one episode.
 
 from __future__ import annotations
 
+from ecot_annotate.backends.llm_client import ChatClient, Completion, RequestFailed
 from ecot_annotate.config import LLMConfig
 from ecot_annotate.episode import Annotation, Episode, StepReasoning
+from ecot_annotate.prompt_texts import load_prompts
 from ecot_annotate.reasoners.llm_answer import read_answer
 from ecot_annotate.reasoners.llm_cache import AnswerCache, cache_key, default_cache_dir
-from ecot_annotate.reasoners.llm_client import ChatClient, Completion, RequestFailed
 from ecot_annotate.reasoners.llm_input import episode_input
+from ecot_annotate.reasoners.llm_prompt import repair_message, user_message
 from ecot_annotate.reasoners.llm_usage import Count, no_count
-from ecot_annotate.reasoners.prompts import load_prompts, repair_message, user_message
 from ecot_annotate.reasoners.rules import RuleReasoner
 
 Messages = list[dict[str, str]]

@@ -16,9 +16,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from ecot_annotate.chain import clean_text
 from ecot_annotate.episode import StepReasoning
-from ecot_annotate.reasoners.prompts import load_prompts
+from ecot_annotate.prompt_texts import load_prompts
+from ecot_annotate.text.chain import clean_text
 
 MAX_PROBLEMS = 8  # enough for the model to fix its answer, short enough for provenance
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)

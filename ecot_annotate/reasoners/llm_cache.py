@@ -15,6 +15,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ecot_annotate import fs
+
 ENV = "ECOT_ANNOTATE_CACHE"
 
 
@@ -34,9 +36,6 @@ def cache_key(**parts: Any) -> str:
 
 class AnswerCache:
     def __init__(self, folder: str):
-        from apache_beam.io.filesystems import FileSystems
-
-        self.fs = FileSystems
         self.folder = folder.rstrip("/")
 
     def _path(self, key: str) -> str:
@@ -45,10 +44,9 @@ class AnswerCache:
     def get(self, key: str) -> dict[str, Any] | None:
         path = self._path(key)
         try:
-            if not self.fs.exists(path):
+            if not fs.exists(path):
                 return None
-            with self.fs.open(path) as handle:
-                return json.loads(handle.read())
+            return json.loads(fs.read_text(path))
         except (OSError, ValueError):
             return None
 
@@ -57,6 +55,6 @@ class AnswerCache:
         if "://" not in path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         temporary = f"{path}.tmp-{uuid.uuid4().hex}"
-        with self.fs.create(temporary) as handle:
+        with fs.create(temporary) as handle:
             handle.write(json.dumps(value).encode())
-        self.fs.rename([temporary], [path])
+        fs.rename([temporary], [path])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecot_annotate.chain import clean_text
 from ecot_annotate.episode import Annotation, Box, Episode
+from ecot_annotate.text.chain import clean_text
 
 
 def move_runs(prims: list[str]) -> list[tuple[int, int, str]]:

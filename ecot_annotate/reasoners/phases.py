@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecot_annotate.stages.instruction import ParsedInstruction
-from ecot_annotate.stages.motion import gripper_events
+from ecot_annotate.geometry.motion import gripper_events
+from ecot_annotate.text.instruction import ParsedInstruction
 
 
 @dataclass

@@ -7,9 +7,9 @@ reasoner falls back to it, per episode, when an answer cannot be validated.
 from __future__ import annotations
 
 from ecot_annotate.episode import Annotation, Episode, StepReasoning
+from ecot_annotate.geometry.motion import STOP
 from ecot_annotate.reasoners.phases import describe_phase, split_phases
-from ecot_annotate.stages.instruction import parse_instruction
-from ecot_annotate.stages.motion import STOP
+from ecot_annotate.text.instruction import parse_instruction
 
 _WHY_SUBTASK = {
     "reach": "The {obj} has to be in the gripper before it can be moved, so the gripper first goes to it.",

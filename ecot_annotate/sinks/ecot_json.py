@@ -10,8 +10,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from ecot_annotate.chain import clean_text
 from ecot_annotate.episode import AnnotatedEpisode
+from ecot_annotate.text.chain import clean_text
 
 
 def ecot_ids(annotated: AnnotatedEpisode) -> tuple[str, str]:

@@ -1,3 +1,4 @@
+# Long file: LeRobot's column layout, per-episode parts and the final layout must change together.
 """LeRobot output: the annotated episodes as a LeRobot v3.0 dataset, reasoning in its language columns.
 
 ECoT fields go where LeRobot's tools look for language (ECOT_FORMAT.md section 4): plan, subtask
@@ -13,19 +14,17 @@ the number of episodes).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ecot_annotate.chain import clean_text, gripper_window, step_chain
+from ecot_annotate import fs
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.lerobot_layout import (
+from ecot_annotate.layouts.lerobot import (
     CHUNKS_SIZE,
     CODEBASE_VERSION,
     DATA_PATH,
@@ -40,7 +39,8 @@ from ecot_annotate.lerobot_layout import (
     tasks_table,
     validate,
 )
-from ecot_annotate.sources.rlds import safe_name
+from ecot_annotate.store.names import episode_file_stem
+from ecot_annotate.text.chain import clean_text, gripper_window, step_chain
 
 PARTS = "lerobot_parts"
 DEFAULT_FPS = 5.0  # Bridge's control rate; RLDS records carry no frame rate
@@ -157,15 +157,13 @@ def episode_table(annotated: AnnotatedEpisode, image_key: str) -> pa.Table:
 
 
 def write_episode_part(annotated: AnnotatedEpisode, folder: str, image_key: str) -> None:
-    from apache_beam.io.filesystems import FileSystems
-
     key = annotated.episode.key
     try:
         table = episode_table(annotated, image_key)
     except (ValueError, pa.ArrowException) as exc:
         raise EpisodeError("write-lerobot", f"{type(exc).__name__}: {exc}") from exc
-    name = f"{safe_name(key)[-100:]}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.parquet"
-    with FileSystems.create(f"{folder}/{name}") as handle:
+    name = f"{episode_file_stem(key)}.parquet"
+    with fs.create(f"{folder}/{name}") as handle:
         pq.write_table(table, handle)
 
 
@@ -217,15 +215,16 @@ def _features(
     }
 
 
-def _parts(staging: str) -> list[tuple[str, Path]]:
+def _parts(staging: str) -> list[tuple[str, str]]:
     parts = []
-    for path in Path(staging, PARTS).glob("*.parquet"):
-        meta = pq.read_schema(path).metadata
+    for path in fs.match(f"{staging}/{PARTS}/*.parquet"):
+        with fs.open_read(path) as handle:
+            meta = pq.read_schema(handle).metadata
         parts.append((meta[b"ecot.episode_key"].decode(), path))
     return sorted(parts)
 
 
-def finish_lerobot(staging: str, config=None, dataset=None) -> Path | None:
+def finish_lerobot(staging: str) -> Path | None:
     """Lay the episode parts out as `staging/lerobot/` (v3.0), one data file per episode; validate it."""
     root = Path(staging) / "lerobot"
     parts = _parts(staging)
@@ -235,7 +234,8 @@ def finish_lerobot(staging: str, config=None, dataset=None) -> Path | None:
     stats = {"observation.state": _Stats(), "action": _Stats()}
     rows, total, info_bits = [], 0, None
     for episode_index, (key, path) in enumerate(parts):
-        table = pq.read_table(path)
+        with fs.open_read(path) as handle:
+            table = pq.read_table(handle)
         meta = {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
         task_index = tasks.setdefault(meta["ecot.task"], len(tasks))
         n = table.num_rows
@@ -308,6 +308,6 @@ def finish_lerobot(staging: str, config=None, dataset=None) -> Path | None:
         "features": _features(schema, camera, width, height, *dims),
     }
     (root / INFO).write_text(json.dumps(info, indent=2))
-    shutil.rmtree(Path(staging) / PARTS, ignore_errors=True)
+    fs.delete_matching(f"{staging}/{PARTS}/*")
     validate(root)
     return root

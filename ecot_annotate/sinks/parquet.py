@@ -7,9 +7,9 @@ from typing import Any
 import pyarrow as pa
 
 from ecot_annotate import __version__
-from ecot_annotate.chain import clean_text, step_chain
 from ecot_annotate.episode import AnnotatedEpisode
-from ecot_annotate.schema import load_schema
+from ecot_annotate.sinks.schema import load_schema
+from ecot_annotate.text.chain import clean_text, step_chain
 
 
 def step_rows(annotated: AnnotatedEpisode) -> list[dict[str, Any]]:

@@ -14,11 +14,11 @@ import json
 
 import numpy as np
 
-from ecot_annotate import __version__
-from ecot_annotate.chain import clean_text, step_chain
+from ecot_annotate import __version__, fs
 from ecot_annotate.episode import REASONING_FIELDS, AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.sources.rlds import STEPS, _image_decoders
+from ecot_annotate.text.chain import clean_text, step_chain
 
 STEP_KEY = "ecot"
 EPISODE_KEY = "ecot_provenance"
@@ -173,10 +173,9 @@ class RldsEpisodeWriter:
 
 def source_version(root: str) -> str:
     """The version of the source dataset (from its dataset_info.json), for our output folder."""
-    from apache_beam.io.filesystems import FileSystems
-
-    with FileSystems.open(f"{root.rstrip('/')}/dataset_info.json") as handle:
-        return json.loads(handle.read()).get("version") or "1.0.0"
+    return (
+        json.loads(fs.read_text(f"{root.rstrip('/')}/dataset_info.json")).get("version") or "1.0.0"
+    )
 
 
 def shard_prefix(folder: str, name: str, split: str) -> str:

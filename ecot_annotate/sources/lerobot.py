@@ -1,3 +1,4 @@
+# Long file: the v2.1 and v3.0 readers share key resolution and video decoding.
 """LeRobot source: episodes of a LeRobot dataset folder (v3.0, or v2.1), frames from its MP4 videos.
 
 Frame rows come from Parquet through pyarrow; camera frames are decoded from the videos with PyAV
@@ -19,7 +20,7 @@ import pyarrow.parquet as pq
 
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
-from ecot_annotate.lerobot_layout import read_tasks
+from ecot_annotate.layouts.lerobot import read_tasks
 from ecot_annotate.profiles import DatasetProfile
 
 

@@ -8,13 +8,13 @@ test, in DirectRunner and on a cluster worker (paths may be gs:// or s3://).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ecot_annotate import fs
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
 from ecot_annotate.profiles import DatasetProfile
@@ -46,15 +46,8 @@ class RldsDataset:
         return tfds.features.FeatureConnector.from_json(json.loads(self.features_json))
 
 
-def _fs():
-    from apache_beam.io.filesystems import FileSystems
-
-    return FileSystems
-
-
 def open_rlds(root: str, split: str = "train") -> RldsDataset:
     """Open a TFDS folder (the one holding dataset_info.json) or raise a clear InputError."""
-    fs = _fs()
     root = root.rstrip("/")
     info_path, features_path = f"{root}/dataset_info.json", f"{root}/features.json"
     if not fs.exists(info_path) or not fs.exists(features_path):
@@ -62,17 +55,15 @@ def open_rlds(root: str, split: str = "train") -> RldsDataset:
             f"{root} is not a TFDS dataset folder: it needs dataset_info.json and features.json "
             f"(point at the version folder, e.g. .../bridge_dataset/1.0.0)"
         )
-    with fs.open(info_path) as handle:
-        info = json.loads(handle.read())
-    with fs.open(features_path) as handle:
-        features_json = handle.read().decode()
+    info = json.loads(fs.read_text(info_path))
+    features_json = fs.read_text(features_path)
     name = info.get("name", root.split("/")[-2] if "/" in root else root)
     splits = {s["name"]: s for s in info.get("splits", [])}
     if split not in splits:
         raise InputError(f"{root} has no split '{split}'; splits: {sorted(splits) or '(none)'}")
     lengths = [int(n) for n in splits[split].get("shardLengths", [])]
     pattern = f"{root}/{name}-{split}.tfrecord-*"
-    paths = sorted(m.path for m in fs.match([pattern])[0].metadata_list)
+    paths = fs.match(pattern)
     if not paths:
         raise InputError(f"{root}: no shards match {pattern}")
     offsets: list[int | None] = [None] * len(paths)
@@ -291,8 +282,8 @@ def index_shard(shard: Shard):
     """RecordRefs of a shard's records (headers only), or a Record with the error that ends it."""
     from ecot_annotate.sources.tfrecord_file import scan_records
 
-    size = _fs().match([shard.path])[0].metadata_list[0].size_in_bytes
-    with _fs().open(shard.path) as handle:
+    size = fs.size(shard.path)
+    with fs.open_read(shard.path) as handle:
         yield from scan_records(handle, size)
 
 
@@ -300,14 +291,6 @@ def read_shard(shard: Shard) -> Iterator[tuple[int, bytes | None, str | None]]:
     """(position, record bytes or None, error) for every record of one shard."""
     from ecot_annotate.sources.tfrecord_file import read_records
 
-    with _fs().open(shard.path) as handle:
+    with fs.open_read(shard.path) as handle:
         for record in read_records(handle):
             yield record.position, record.data, record.error
-
-
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def safe_name(key: str) -> str:
-    """A file-name-safe form of an episode key (for quarantine files and the like)."""
-    return _SAFE.sub("_", key)[-150:]

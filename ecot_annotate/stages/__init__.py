@@ -1,1 +1,65 @@
-"""Stages: small functions or classes over the Episode model, each testable without Beam."""
+"""Per-episode stages, each `(Episode, Annotation) -> Annotation`, registered by name on import.
+
+`plan` says which stages a config runs and in what order; the frame-batched perception (detector
+and segmenter across episodes) runs between the two groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.reasoners.llm_usage import Count, no_count
+from ecot_annotate.stages import caption, motion, reasoning, validate
+from ecot_annotate.stages.base import STAGES, Stage, run_stage
+
+__all__ = [
+    "STAGES",
+    "Stage",
+    "StagePlan",
+    "annotate",
+    "build_stages",
+    "plan",
+    "run_stage",
+    "caption",
+    "motion",
+    "reasoning",
+    "validate",
+]
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    before_perception: tuple[str, ...]
+    perception: bool
+    after_perception: tuple[str, ...]
+
+
+def plan(config: AnnotateConfig) -> StagePlan:
+    return StagePlan(
+        before_perception=("caption",) if config.perception.captioner != "none" else (),
+        perception=config.perception.detector != "none",
+        after_perception=("motion", "reasoning", "validate"),
+    )
+
+
+def build_stages(
+    names: tuple[str, ...], config: AnnotateConfig, count: Count = no_count
+) -> list[Stage]:
+    """The named stages, built and set up (models loaded) in order."""
+    stages = [STAGES.get(name)(config, count) for name in names]
+    for stage in stages:
+        stage.setup()
+    return stages
+
+
+def annotate(
+    config: AnnotateConfig, episode: Episode, annotation: Annotation | None = None
+) -> Annotation:
+    """Every per-episode stage of `config` on one episode, without Beam (perception excluded)."""
+    steps = plan(config)
+    annotation = annotation or Annotation()
+    for stage in build_stages(steps.before_perception + steps.after_perception, config):
+        annotation = run_stage(stage, episode, annotation)
+    return annotation

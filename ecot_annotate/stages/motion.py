@@ -1,89 +1,26 @@
-"""Motion primitives from proprioception, with ECoT's semantics.
-
-For each step, the end-effector's change over a short look-ahead window of states is thresholded
-per axis and named: +x/-x forward/backward, +y/-y left/right, +z/-z up/down, roll or pitch tilt
-up/down, yaw rotate counterclockwise/clockwise, gripper open/close. No motion gives ``stop``.
-"""
+"""Stage: motion primitives from the end-effector's state (ECoT's thresholds, geometry.motion)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
-STOP = "stop"
-_TRANSLATION = (("forward", "backward"), ("left", "right"), ("up", "down"))
-
-
-@dataclass(frozen=True)
-class MotionConfig:
-    window: int = 4  # states in the look-ahead window (ECoT: 4)
-    translation_threshold: float = 0.03  # metres per axis over the window
-    rotation_threshold: float = (
-        0.3  # radians over the window (ECoT scales rotation by 1/10 against 0.03)
-    )
-    gripper_threshold: float = 0.03  # change of the normalised gripper opening over the window
-    cap_translation: bool = True  # ECoT: a large move is rescaled so only its dominant axes count
+from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.geometry.motion import primitives
+from ecot_annotate.reasoners.llm_usage import Count
+from ecot_annotate.stages.base import STAGES
 
 
-def _sign(value: float, threshold: float) -> int:
-    return 1 if value > threshold else -1 if value < -threshold else 0
+@STAGES.register("motion")
+class MotionStage:
+    name = "motion"
 
+    def __init__(self, config: AnnotateConfig, count: Count):
+        self.config = config.motion
 
-def classify(delta: np.ndarray, config: MotionConfig) -> str:
-    """Name one window's change: delta = [dx, dy, dz, droll, dpitch, dyaw, dgripper]."""
-    move = np.asarray(delta, dtype=np.float64).copy()
-    cap = 3 * config.translation_threshold
-    total = float(np.abs(move[:3]).sum())
-    if config.cap_translation and total > cap:
-        move[:3] *= cap / total
-    axes = [_sign(v, config.translation_threshold) for v in move[:3]]
-    words = [
-        names[0] if s > 0 else names[1] for s, names in zip(axes, _TRANSLATION, strict=True) if s
-    ]
-    parts = ["move " + " ".join(words)] if words else []
-    tilt = _sign(move[3], config.rotation_threshold) or _sign(move[4], config.rotation_threshold)
-    if tilt:
-        parts.append("tilt up" if tilt > 0 else "tilt down")
-    yaw = _sign(move[5], config.rotation_threshold)
-    if yaw:
-        parts.append("rotate counterclockwise" if yaw > 0 else "rotate clockwise")
-    grip = _sign(move[6], config.gripper_threshold)
-    if grip:
-        parts.append("open gripper" if grip > 0 else "close gripper")
-    return ", ".join(parts) if parts else STOP
+    def setup(self) -> None:
+        return None
 
-
-def primitives(
-    xyz: np.ndarray,
-    rotation: np.ndarray,
-    gripper: np.ndarray,
-    config: MotionConfig = MotionConfig(),
-) -> list[str]:
-    """One primitive per step; the last step repeats the one before it (it has no future)."""
-    state = np.concatenate([xyz, rotation, np.asarray(gripper)[:, None]], axis=1).astype(np.float64)
-    n = len(state)
-    if n == 0:
-        return []
-    if n == 1:
-        return [STOP]
-    names = []
-    for t in range(n - 1):
-        window = state[t : t + config.window]
-        delta = window[-1] - window[0]
-        delta[3:6] = (delta[3:6] + np.pi) % (2 * np.pi) - np.pi  # angles wrap
-        names.append(classify(delta, config))
-    names.append(names[-1])
-    return names
-
-
-def gripper_events(prims: list[str]) -> list[tuple[int, str]]:
-    """Steps where a run of 'close gripper' or 'open gripper' begins: (step, 'close'|'open')."""
-    events: list[tuple[int, str]] = []
-    previous = None
-    for t, name in enumerate(prims):
-        kind = "close" if "close gripper" in name else "open" if "open gripper" in name else None
-        if kind and kind != previous:
-            events.append((t, kind))
-        previous = kind
-    return events
+    def run(self, episode: Episode, annotation: Annotation) -> Annotation:
+        annotation.primitives = primitives(
+            episode.xyz, episode.rotation, episode.gripper, self.config
+        )
+        return annotation

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecot_annotate.config import LLMConfig, PerceptionConfig
+from ecot_annotate.config import PerceptionConfig
 from ecot_annotate.episode import Annotation, Box, Episode, decode_image
-from ecot_annotate.errors import EpisodeError, InputError
-from ecot_annotate.stages.gripper_fit import FIT_METHODS, fit_gripper_track
-from ecot_annotate.stages.vocabulary import object_vocabulary
+from ecot_annotate.errors import EpisodeError
+from ecot_annotate.geometry.gripper_fit import fit_gripper_track
+from ecot_annotate.text.vocabulary import object_vocabulary
 
 
 @dataclass
@@ -45,50 +45,7 @@ def detector_model(config: PerceptionConfig) -> str:
 def segmenter_model(config: PerceptionConfig) -> str:
     from ecot_annotate.backends.segmenter import SEGMENTERS
 
-    if config.segmenter not in SEGMENTERS:
-        raise InputError(
-            f"unknown segmenter '{config.segmenter}' (choose from none, {', '.join(SEGMENTERS)})"
-        )
-    return config.segmenter_model or SEGMENTERS[config.segmenter]
-
-
-def check_perception(config: PerceptionConfig, llm: LLMConfig | None = None) -> None:
-    """Reject impossible settings and missing models before any work starts.
-
-    `llm` gives the OpenAI-compatible server (base URL, key variable) of `--captioner openai`.
-    """
-    from ecot_annotate.backends.captioner import check_captioner
-    from ecot_annotate.backends.detectors import detector_class
-    from ecot_annotate.backends.device import resolve_device
-    from ecot_annotate.backends.segmenter import SAM_MODEL_TYPES
-    from ecot_annotate.backends.weights import check_model
-
-    if config.captioner != "none":
-        resolve_device(config.device)
-        check_captioner(config, llm or LLMConfig())
-    if config.detector == "none":
-        if config.segmenter != "none":
-            raise InputError(
-                "--segmenter needs a detector to find the gripper's box (set --detector)"
-            )
-        return
-    for name, value in (
-        ("--box-threshold", config.box_threshold),
-        ("--text-threshold", config.text_threshold),
-    ):
-        if not 0.0 <= value < 1.0:
-            raise InputError(f"{name} must be in [0, 1), got {value}")
-    if config.batch_size < 1:
-        raise InputError(f"--batch-size must be at least 1, got {config.batch_size}")
-    if config.gripper_fit not in FIT_METHODS:
-        raise InputError(
-            f"unknown gripper fit '{config.gripper_fit}' (choose from {', '.join(FIT_METHODS)})"
-        )
-    resolve_device(config.device)
-    cls = detector_class(config.detector)
-    check_model(detector_model(config), "--detector-model", cls.model_types, f"{cls.name} detector")
-    if config.segmenter != "none":
-        check_model(segmenter_model(config), "--segmenter-model", SAM_MODEL_TYPES, "SAM segmenter")
+    return config.segmenter_model or SEGMENTERS.get(config.segmenter).default_model
 
 
 def episode_frames(
@@ -185,9 +142,9 @@ def assemble(
     episode: Episode,
     results: list[FrameResult],
     config: PerceptionConfig,
-    caption: str | None = None,
+    annotation: Annotation,
 ) -> Annotation:
-    """One episode's Annotation with boxes for every step and a fitted gripper track (or the reason why not)."""
+    """`annotation` with boxes for every step and a fitted gripper track (or the reason why not)."""
     by_step = {r.step: r for r in results}
     missing = [t for t in range(episode.n_steps) if t not in by_step]
     if missing:
@@ -201,14 +158,11 @@ def assemble(
         dtype=np.float64,
     )
     fit = fit_gripper_track(episode.xyz, points, episode.image_size, config.gripper_fit)
-    annotation = Annotation(
-        caption=caption,
-        bboxes=[r.boxes for r in ordered],
-        gripper=fit.track,
-        gripper_reason=fit.reason,
-        gripper_fit_rms_px=fit.rms_px,
-        gripper_fit_inliers=None if fit.track is None else int(fit.inliers.sum()),
-    )
+    annotation.bboxes = [r.boxes for r in ordered]
+    annotation.gripper = fit.track
+    annotation.gripper_reason = fit.reason
+    annotation.gripper_fit_rms_px = fit.rms_px
+    annotation.gripper_fit_inliers = None if fit.track is None else int(fit.inliers.sum())
     annotation.provenance.update(provenance(config))
     annotation.provenance["gripper_fit"] = fit.summary()
     return annotation

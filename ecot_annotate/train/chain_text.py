@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from ecot_annotate.chain import join_tags, split_chain
+from ecot_annotate.text.chain import join_tags, split_chain
 
 _NUMBER_LIST = re.compile(r"\[([-\d.,\s]+)\]")
 PIXEL_TAGS = ("VISIBLE OBJECTS:", "GRIPPER POSITION:")

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow.dataset as pads
 
 from ecot_annotate.errors import InputError
-from ecot_annotate.outputs import open_steps
+from ecot_annotate.store.run_output import open_steps
 
 REQUIRED = ("episode_key", "step", "instruction", "image", "image_width", "image_height", "action")
 ROW_COLUMNS = (*REQUIRED, "chain")

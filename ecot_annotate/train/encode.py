@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from ecot_annotate.train.action_tokens import ActionTokenizer
-from ecot_annotate.train.prompts import adds_special_tokens, answer_text, prompt_text
+from ecot_annotate.train.prompt_styles import adds_special_tokens, answer_text, prompt_text
 
 IGNORE = -100  # label of positions without loss (the prompt, the padding)
 

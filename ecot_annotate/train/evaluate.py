@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ecot_annotate.chain import split_chain
 from ecot_annotate.errors import EcotError
+from ecot_annotate.text.chain import split_chain
 from ecot_annotate.train.chain_text import training_chain
 from ecot_annotate.train.data import Shards
 from ecot_annotate.train.encode import collate

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ecot_annotate.chain import split_chain
+from ecot_annotate.text.chain import split_chain
 from ecot_annotate.train.action_tokens import ActionTokenizer
 from ecot_annotate.train.encode import ExampleEncoder, append_ids
 from ecot_annotate.train.model import PolicySpec, load_policy
-from ecot_annotate.train.prompts import ACTION_TAG, answer_text, inference_prefill
+from ecot_annotate.train.prompt_styles import ACTION_TAG, answer_text, inference_prefill
 
 
 @dataclass

@@ -1,3 +1,4 @@
+# Long file: the training loop reads top to bottom in one file, as nanoGPT's train.py does.
 """The training loop, top to bottom: config, data, model, loop, log, checkpoint.
 
 `train(config)` is the library entry point (the CLI only builds a TrainConfig). It runs under
@@ -34,7 +35,7 @@ from ecot_annotate.train.model import (
     resolve_model,
     save_checkpoint,
 )
-from ecot_annotate.train.prompts import STYLES
+from ecot_annotate.train.prompt_styles import STYLES
 
 log = logging.getLogger(__name__)
 STATE_DIR = "state"  # optimizer, scheduler, RNG and weights for --resume

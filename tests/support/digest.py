@@ -46,7 +46,9 @@ def rlds_digest(out: Path) -> str:
         for data in tf.data.TFRecordDataset(str(path)).as_numpy_iterator():
             example = tf.train.Example.FromString(data)
             features = example.features.feature
-            parts = [(k, features[k].SerializeToString(deterministic=True)) for k in sorted(features)]
+            parts = [
+                (k, features[k].SerializeToString(deterministic=True)) for k in sorted(features)
+            ]
             records.append(hashlib.sha256(repr(parts).encode()).hexdigest())
     digest = hashlib.sha256()
     for name in ("features.json",):

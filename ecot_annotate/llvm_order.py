@@ -1,0 +1,15 @@
+"""Load triton before TensorFlow when both are installed.
+
+TensorFlow and triton (which torch loads whenever it is installed, e.g. through transformers) each
+bundle LLVM; when triton's copy loads second, LLVM aborts the whole process ("Option ... registered
+more than once"). Loaded in the other order they coexist, so the package loads triton first.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+
+def load_triton_first() -> None:
+    if importlib.util.find_spec("triton") is not None:
+        import triton  # noqa: F401

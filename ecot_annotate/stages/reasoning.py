@@ -1,0 +1,23 @@
+"""Stage: the six ECoT text fields of every step, from the reasoner named in the config."""
+
+from __future__ import annotations
+
+from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.reasoners import REASONERS
+from ecot_annotate.reasoners.llm_usage import Count
+from ecot_annotate.stages.base import STAGES
+
+
+@STAGES.register("reasoning")
+class ReasoningStage:
+    name = "reasoning"
+
+    def __init__(self, config: AnnotateConfig, count: Count):
+        self.config, self.count = config, count
+
+    def setup(self) -> None:
+        self.reasoner = REASONERS.get(self.config.reasoner)(self.config.llm, self.count)
+
+    def run(self, episode: Episode, annotation: Annotation) -> Annotation:
+        return self.reasoner.reason(episode, annotation)

@@ -1,0 +1,1 @@
+"""Instruction text: parsing into verb/object/places, detector vocabularies, and the ECoT chain text."""

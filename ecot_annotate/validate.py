@@ -1,0 +1,129 @@
+"""Check a run's config against its dataset before any work, and report every problem at once.
+
+A long run should not die an hour in on a setting that was wrong from the start, and a user with
+three mistakes should not need three tries to learn of them. Each check yields the problems it
+finds; `problems` runs them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from ecot_annotate.config import AnnotateConfig, LLMConfig, PerceptionConfig
+from ecot_annotate.errors import EcotError, InputError
+from ecot_annotate.geometry.gripper_fit import FIT_METHODS
+from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.sources.base import Source
+
+
+class ConfigProblems(EcotError):
+    """Several problems with one run's settings, one per line."""
+
+    def __init__(self, problems: list[EcotError]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _collect(check: Callable[[], Any]) -> Iterator[EcotError]:
+    try:
+        check()
+    except EcotError as exc:
+        yield exc
+
+
+def check_outputs(
+    config: AnnotateConfig, source: Source, formats: Mapping[str, bool]
+) -> Iterator[EcotError]:
+    """`formats` maps every known output format to whether it copies the source's records."""
+    unknown = [f for f in config.formats if f not in formats]
+    if unknown:
+        yield InputError(
+            f"unknown output format(s) {unknown}; choose from {', '.join(sorted(formats))}"
+        )
+    copying = [f for f in config.formats if formats.get(f) and not source.copies_records]
+    for name in copying:
+        yield InputError(
+            f"--format {name} copies the source's RLDS records, so it needs an RLDS input "
+            f"(not --source {source.name})"
+        )
+    if "lerobot" in config.formats and "://" in config.out:
+        yield InputError("--format lerobot writes a local folder; choose a local --out")
+
+
+def check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[EcotError]:
+    """Impossible perception settings and missing models."""
+    from ecot_annotate.backends.device import resolve_device
+
+    if config.captioner != "none" or config.detector != "none":
+        yield from _collect(lambda: resolve_device(config.device))
+    if config.captioner != "none":
+        from ecot_annotate.backends.captioner import check_captioner
+
+        yield from _collect(lambda: check_captioner(config, llm))
+    if config.detector == "none":
+        if config.segmenter != "none":
+            yield InputError(
+                "--segmenter needs a detector to find the gripper's box (set --detector)"
+            )
+        return
+    for name, value in (
+        ("--box-threshold", config.box_threshold),
+        ("--text-threshold", config.text_threshold),
+    ):
+        if not 0.0 <= value < 1.0:
+            yield InputError(f"{name} must be in [0, 1), got {value}")
+    if config.batch_size < 1:
+        yield InputError(f"--batch-size must be at least 1, got {config.batch_size}")
+    if config.gripper_fit not in FIT_METHODS:
+        yield InputError(
+            f"unknown gripper fit '{config.gripper_fit}' (choose from {', '.join(FIT_METHODS)})"
+        )
+    yield from _collect(lambda: _check_models(config))
+
+
+def _check_models(config: PerceptionConfig) -> None:
+    from ecot_annotate.backends.detectors import detector_class
+    from ecot_annotate.backends.segmenter import SEGMENTERS
+    from ecot_annotate.backends.weights import check_model
+    from ecot_annotate.stages.perception import detector_model, segmenter_model
+
+    cls = detector_class(config.detector)
+    check_model(detector_model(config), "--detector-model", cls.model_types, f"{cls.name} detector")
+    if config.segmenter != "none":
+        sam = SEGMENTERS.get(config.segmenter)
+        check_model(segmenter_model(config), "--segmenter-model", sam.model_types, "SAM segmenter")
+
+
+def check_reasoner(config: AnnotateConfig) -> Iterator[EcotError]:
+    from ecot_annotate.reasoners import REASONERS
+
+    yield from _collect(lambda: REASONERS.get(config.reasoner))
+    if config.reasoner == "llm":
+        from ecot_annotate.backends.llm_client import check_llm_config
+
+        yield from _collect(lambda: check_llm_config(config.llm))
+
+
+def problems(
+    config: AnnotateConfig,
+    source: Source,
+    dataset: Any,
+    profile: DatasetProfile,
+    formats: Mapping[str, bool],
+) -> list[EcotError]:
+    """Everything wrong with running `config` on `dataset`; empty when the run can start."""
+    return [
+        *check_outputs(config, source, formats),
+        *_collect(lambda: source.check(dataset, profile)),
+        *check_reasoner(config),
+        *check_perception(config.perception, config.llm),
+    ]
+
+
+def raise_problems(found: list[EcotError]) -> None:
+    """One problem raises as itself; several raise together, one per line."""
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise ConfigProblems(found)

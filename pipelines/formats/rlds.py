@@ -1,0 +1,59 @@
+"""Augmented RLDS: the source's records with ECoT features added, sharded by WriteToTFRecord."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from ecot_annotate.episode import AnnotatedEpisode
+from ecot_annotate.errors import EpisodeError
+from ecot_annotate.sinks import rlds as rlds_sink
+from pipelines.formats.base import FORMATS, WriteContext
+from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
+
+
+class SerializeRldsFn(beam.DoFn):
+    def __init__(self, features_json: str):
+        self.features_json = features_json
+        self.failed = Metrics.counter(NAMESPACE, "episodes_write_failed")
+
+    def setup(self):
+        self.writer = rlds_sink.RldsEpisodeWriter(self.features_json)
+
+    def process(self, annotated: AnnotatedEpisode):
+        try:
+            yield self.writer.serialize(annotated)
+        except EpisodeError as exc:
+            self.failed.inc()
+            yield to_quarantine(exc.record(annotated.episode.key))
+
+
+def rlds_folder(ctx: WriteContext) -> str:
+    version = rlds_sink.source_version(ctx.dataset.root)
+    return f"{ctx.staging}/rlds/{ctx.dataset.name}/{version}"
+
+
+class RldsFormat:
+    name = "rlds"
+    folder = "rlds"
+    copies_records = True
+
+    def write(self, episodes, ctx: WriteContext):
+        serialized = episodes | "SerializeRlds" >> beam.ParDo(
+            SerializeRldsFn(ctx.dataset.features_json)
+        ).with_outputs(QUARANTINE, main="records")
+        _ = serialized.records | "WriteRlds" >> beam.io.WriteToTFRecord(
+            rlds_sink.shard_prefix(rlds_folder(ctx), ctx.dataset.name, ctx.dataset.split),
+            shard_name_template=rlds_sink.SHARD_TEMPLATE,
+            num_shards=ctx.config.num_shards,
+        )
+        return serialized[QUARANTINE]
+
+    def finish(self, ctx: WriteContext) -> dict[str, int]:
+        rlds_sink.write_metadata(
+            rlds_folder(ctx), ctx.dataset.features_json, rlds_sink.source_version(ctx.dataset.root)
+        )
+        return {}
+
+
+FORMATS.register("rlds")(RldsFormat())

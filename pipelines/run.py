@@ -1,0 +1,149 @@
+"""Run an annotation job from a config: check inputs, run the Beam pipeline, finish the outputs.
+
+`run(config)` is the entry point; the CLI only builds the config. Paths may be local or
+gs:// / s3:// (through Beam's file systems).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, replace
+from typing import Any
+
+from ecot_annotate import __version__, fs
+from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.errors import EcotError
+from ecot_annotate.profiles import load_profile, resolve_profile_name
+from ecot_annotate.sources import SOURCES
+from ecot_annotate.store.manifest import Manifest, atomic_write
+from ecot_annotate.validate import problems, raise_problems
+from pipelines.formats import FORMATS, WriteContext
+from pipelines.publish import clear_staging, new_staging, publish
+
+
+def previous_summary(out: str) -> dict | None:
+    path = f"{out}/summary.json"
+    if not fs.exists(path):
+        return None
+    return json.loads(fs.read_text(path))
+
+
+def prepare_output(config: AnnotateConfig) -> None:
+    """Refuse to mix outputs of different settings; with --overwrite, start the folder afresh.
+
+    Episodes committed by an earlier run with the same settings stay: this run resumes from them.
+    """
+    manifest = Manifest(config.out)
+    previous_hash = (manifest.run_info() or previous_summary(config.out) or {}).get("config_hash")
+    if previous_hash and previous_hash != config.content_hash():
+        if not config.overwrite:
+            raise EcotError(
+                f"{config.out} holds a run made with other settings (config {previous_hash}, "
+                f"now {config.content_hash()}); choose another --out or pass --overwrite"
+            )
+        manifest.clear()
+        for name in FORMATS.names():
+            fs.delete_matching(f"{config.out}/{FORMATS.get(name).folder}/**")
+        fs.delete_matching(f"{config.out}/quarantine/*")
+        fs.delete_matching(f"{config.out}/summary.json")
+    manifest.start(config.content_hash(), asdict(config))
+
+
+def pipeline_options(config: AnnotateConfig):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    args = list(config.beam_args)
+    if not any(a.startswith("--runner") for a in args):
+        args.append("--runner=DirectRunner")
+    return PipelineOptions(args)
+
+
+def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
+    from apache_beam.metrics.metric import MetricsFilter
+
+    query = result.metrics().query(MetricsFilter().with_namespace("ecot"))
+    counters: dict[str, int] = {}
+    for c in query["counters"]:
+        counters[c.key.metric.name] = counters.get(c.key.metric.name, 0) + int(
+            c.committed or c.attempted or 0
+        )
+    stages: dict[str, dict[str, float]] = {}
+    for d in query["distributions"]:
+        value = d.committed or d.attempted
+        if value is None or not value.count:
+            continue
+        stage = d.key.metric.name.removeprefix("us_")
+        entry = stages.setdefault(stage, {"count": 0, "total_s": 0.0})
+        entry["count"] += value.count
+        entry["total_s"] += value.sum / 1e6
+    return counters, stages
+
+
+def run(
+    config: AnnotateConfig, progress: bool = False, annotate_missing: bool = True
+) -> dict[str, Any]:
+    """Annotate `config.input` into `config.out`; return the summary (also written to summary.json).
+
+    With `annotate_missing=False` (export) only episodes committed in the manifest are written.
+    """
+    import apache_beam as beam
+
+    from pipelines.annotate import build
+
+    source = SOURCES.get(config.source)
+    dataset = source.open(config.input, config.split)
+    config = replace(config, profile=resolve_profile_name(config.profile, dataset.name))
+    profile = load_profile(config.profile)
+    formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
+    raise_problems(problems(config, source, dataset, profile, formats))
+    prepare_output(config)
+    staging = new_staging(config.out)
+    start = time.perf_counter()
+    pipeline = beam.Pipeline(options=pipeline_options(config))
+    build(pipeline, config, dataset, profile, staging, progress, annotate_missing)
+    result = pipeline.run()
+    result.wait_until_finish()
+    counters, stages = _metrics(result)
+    ctx = WriteContext(config, dataset, profile, staging)
+    finished: dict[str, int] = {}
+    for name in config.formats:
+        finished.update(FORMATS.get(name).finish(ctx))
+    quarantined = [
+        json.loads(line) for line in fs.read_lines(f"{staging}/quarantine/*.jsonl") if line.strip()
+    ]
+    publish(staging, config.out, [*(FORMATS.get(f).folder for f in config.formats), "quarantine"])
+    summary = {
+        "tool_version": __version__,
+        "config_hash": config.content_hash(),
+        "input": config.input,
+        "dataset": dataset.name,
+        "split": config.split,
+        "profile": profile.name,
+        "formats": list(config.formats),
+        "backends": {
+            "reasoner": config.reasoner,
+            "detector": config.perception.detector,
+            "segmenter": config.perception.segmenter,
+            "captioner": config.perception.captioner,
+        },
+        "episodes_in": counters.get("episodes_in", 0),
+        "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
+        "episodes_resumed": counters.get("episodes_resumed", 0),
+        "episodes_quarantined": len(quarantined),
+        "steps_in": counters.get("steps_in", 0),
+        "steps_out": counters.get("steps_out", 0),
+        "ecot_json_entries": finished.get("ecot_json_entries", 0),
+        "quarantine_reasons": sorted({f"{q['stage']}: {q['error']}" for q in quarantined})[:50],
+        "stage_seconds": stages,
+        "wall_seconds": round(time.perf_counter() - start, 3),
+    }
+    if config.reasoner == "llm":
+        from ecot_annotate.reasoners.llm_usage import llm_summary
+
+        summary["llm"] = {"model": config.llm.model, **llm_summary(counters)}
+    atomic_write(
+        f"{config.out}/summary.json", json.dumps(summary, indent=2, sort_keys=True).encode()
+    )
+    clear_staging(config.out)
+    return summary

@@ -1,0 +1,41 @@
+"""`export`: a finished run in another format, from its committed annotations, without annotating again."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from ecot_annotate.layouts.lerobot import validate
+
+
+def test_export_writes_the_same_annotations_without_annotating(bridge_dir, tmp_path):
+    from ecot_annotate.cli import main
+    from ecot_annotate.config import AnnotateConfig
+    from pipelines.run import run
+
+    out = tmp_path / "run"
+    run(AnnotateConfig(input=str(bridge_dir), out=str(out), limit=5, formats=("ecot-json",)))
+    removed = sorted((out / "manifest" / "episodes").glob("*.json"))[0]
+    removed.unlink()  # one episode has no committed annotation: export must not annotate it
+
+    ecot = tmp_path / "as-json"
+    result = CliRunner().invoke(main, ["export", str(out), "--to", "ecot-json", str(ecot)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((ecot / "summary.json").read_text())
+    assert summary["episodes_resumed"] == summary["episodes_out"] == 4
+    assert summary["episodes_quarantined"] == 1 and summary["quarantine_reasons"][0].startswith(
+        "export:"
+    )
+    original = json.loads((out / "ecot" / "reasonings.json").read_text())
+    exported = json.loads((ecot / "ecot" / "reasonings.json").read_text())
+    flat = {(fp, eid): e for fp, eps in original.items() for eid, e in eps.items()}
+    assert len(flat) == 5
+    for fp, eps in exported.items():
+        for eid, entry in eps.items():
+            assert entry == flat[(fp, eid)]
+
+    lerobot = tmp_path / "as-lerobot"
+    result = CliRunner().invoke(main, ["export", str(out), "--to", "lerobot", str(lerobot)])
+    assert result.exit_code == 0, result.output
+    assert validate(lerobot / "lerobot")["total_episodes"] == 4

@@ -1,0 +1,102 @@
+"""The offline reasoner: phases at gripper events, complete plain sentences, deterministic."""
+
+import re
+
+import numpy as np
+
+from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.reasoners.phases import split_phases
+from ecot_annotate.reasoners.rules import RuleReasoner
+from ecot_annotate.text.instruction import parse_instruction
+
+PICK_PLACE = (
+    ["move down"] * 3
+    + ["close gripper"] * 2
+    + ["move up"] * 2
+    + ["move left"] * 3
+    + ["open gripper"] * 2
+    + ["move up"] * 2
+)
+
+
+def _episode(instruction: str, n: int) -> Episode:
+    zeros = np.zeros((n, 3), np.float32)
+    return Episode(
+        "k",
+        "d",
+        instruction,
+        [b""] * n,
+        (256, 256),
+        np.zeros((n, 7), np.float32),
+        np.zeros((n, 7), np.float32),
+        zeros,
+        zeros,
+        np.ones(n),
+        np.zeros(n, bool),
+        np.zeros(n, bool),
+        np.zeros(n, bool),
+    )
+
+
+def test_phases_split_at_gripper_events():
+    phases = split_phases(PICK_PLACE)
+    assert [(p.kind, p.start, p.end) for p in phases] == [
+        ("reach", 0, 3),
+        ("grasp", 3, 5),
+        ("carry", 5, 10),
+        ("release", 10, 12),
+        ("retreat", 12, 14),
+    ]
+    assert [p.kind for p in split_phases(["stop"] * 4)] == ["reach"]
+    assert [p.kind for p in split_phases(["stop"] * 4, has_object=False)] == ["act"]
+
+
+def test_chain_per_step_is_complete_and_plain():
+    annotation = RuleReasoner().reason(
+        _episode("put the carrot on the plate", len(PICK_PLACE)),
+        Annotation(primitives=list(PICK_PLACE)),
+    )
+    steps = annotation.reasoning
+    assert len(steps) == len(PICK_PLACE)
+    assert steps[0].task == "Put the carrot on the plate."
+    assert (
+        steps[0].plan
+        == "Move to the carrot, grasp the carrot, carry the carrot to the plate, release the carrot over the plate, move the gripper away."
+    )
+    assert steps[6].subtask == "Carry the carrot to the plate." and steps[6].plan.startswith(
+        "Carry the carrot"
+    )
+    assert steps[3].move == "close gripper" and "carrot" in steps[3].move_reason
+    assert steps[-1].subtask == "Move the gripper away."
+    for step in steps:
+        for text in step.as_dict().values():
+            assert text and not re.search(r"[{}]|\\bNone\\b", text)
+    assert annotation.provenance["reasoning_source"] == "rules"
+
+
+def test_deterministic():
+    def make():
+        return (
+            RuleReasoner()
+            .reason(
+                _episode("flip pot upright which is in sink", 5),
+                Annotation(primitives=["tilt down"] * 5),
+            )
+            .reasoning
+        )
+
+    assert make() == make()
+    assert make()[0].subtask == "Move to the pot."
+
+
+def test_instruction_parts():
+    parsed = parse_instruction("put cup from counter or drying rack into sink")
+    assert (parsed.verb, parsed.obj, parsed.source, parsed.target) == (
+        "put",
+        "cup",
+        "counter or drying rack",
+        "sink",
+    )
+    assert parsed.phrases == ["cup", "counter", "drying rack", "sink"]
+    assert parse_instruction("flip pot upright which is in sink").target == ""
+    assert parse_instruction("").phrases == []

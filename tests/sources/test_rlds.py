@@ -1,0 +1,87 @@
+"""RLDS source: keys, profiles, and clear errors for bad input."""
+
+import numpy as np
+import pytest
+
+from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
+from ecot_annotate.profiles import load_profile
+from ecot_annotate.sources.rlds import EpisodeDecoder, check_profile, open_rlds, read_shard
+from tests.support.datasets import write_rlds
+
+
+def _episodes(path, profile="bridge"):
+    dataset = open_rlds(str(path))
+    decoder = EpisodeDecoder(dataset, load_profile(profile))
+    return [
+        decoder.decode(raw, shard, pos)
+        for shard in dataset.shards
+        for pos, raw, _ in read_shard(shard)
+    ]
+
+
+def test_bridge_episodes_keyed_like_ecot(bridge_dir):
+    episodes = _episodes(bridge_dir)
+    assert len(episodes) == 25
+    ep = episodes[0]
+    assert ep.key == f"{ep.file_path}_{ep.episode_id}"
+    assert ep.file_path.endswith("out.npy") and ep.episode_id.isdigit()
+    assert ep.n_steps == 10 and ep.state.shape == (10, 7) and ep.action.shape == (10, 7)
+    assert ep.images[0][:2] == b"\xff\xd8"  # JPEG bytes kept as stored, not decoded
+    assert ep.image_size == (64, 64)
+    assert np.array_equal(ep.xyz, ep.state[:, :3])
+    assert ep.instruction and ep.is_first[0]  # (the sample was cut to 10 steps: no is_last)
+    assert len({e.key for e in episodes}) == 25
+
+
+def test_key_falls_back_to_dataset_split_index(tmp_path, make_episodes):
+    episodes = make_episodes(2)
+    for ep in episodes:
+        ep["episode_metadata"]["file_path"] = ""
+    root = write_rlds(tmp_path, episodes)
+    keys = [e.key for e in _episodes(root, "ecot_sample")]
+    assert keys == ["ecot_sample/train/0", "ecot_sample/train/1"]
+
+
+def test_not_a_tfds_folder(tmp_path):
+    with pytest.raises(InputError, match="not a TFDS dataset folder"):
+        open_rlds(str(tmp_path))
+
+
+def test_missing_split(bridge_dir):
+    with pytest.raises(InputError, match="no split 'test'"):
+        open_rlds(str(bridge_dir), "test")
+
+
+def test_profile_key_that_does_not_exist(bridge_dir, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\nimage_key = "observation/wrist_image"\n')
+    with pytest.raises(ProfileKeyError) as info:
+        check_profile(open_rlds(str(bridge_dir)), load_profile(str(path)))
+    message = str(info.value)
+    assert (
+        "observation/wrist_image" in message
+        and "'mine'" in message
+        and "observation/image_0" in message
+    )
+
+
+def test_profile_file_with_unknown_field(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"name": "bad", "camera": "x"}')
+    with pytest.raises(InputError, match="unknown keys"):
+        load_profile(str(path))
+
+
+def test_zero_steps_and_nan_state_are_episode_errors(tmp_path, make_episodes):
+    good, empty, nan = make_episodes(3)
+    empty["steps"] = []
+    nan["steps"][4]["observation"]["state"] = np.full(7, np.nan, np.float32)
+    root = write_rlds(tmp_path, [good, empty, nan])
+    dataset = open_rlds(str(root))
+    decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
+    records = list(read_shard(dataset.shards[0]))
+    assert decoder.decode(records[0][1], dataset.shards[0], 0).n_steps > 0
+    with pytest.raises(EpisodeError, match="zero steps"):
+        decoder.decode(records[1][1], dataset.shards[0], 1)
+    with pytest.raises(EpisodeError, match="non-finite value.*step 4"):
+        decoder.decode(records[2][1], dataset.shards[0], 2)

@@ -1,0 +1,27 @@
+"""Where the shared Bridge sample is, and a writer of small RLDS folders from example dicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BRIDGE = REPO.parent / "shared" / "data" / "bridge_debug" / "bridge_dataset" / "1.0.0"
+
+
+def write_rlds(folder: Path, episodes: list[dict], name: str = "ecot_sample") -> Path:
+    """Write example dicts (as `ecot_annotate.sample.generate.make_episode` returns them) as a TFDS folder."""
+    import tensorflow_datasets as tfds
+
+    from ecot_annotate.sample.generate import sample_features
+    from ecot_annotate.sources.tfrecord_file import write_record
+
+    root = Path(folder) / name / "1.0.0"
+    root.mkdir(parents=True, exist_ok=True)
+    features = sample_features()
+    with open(root / f"{name}-train.tfrecord-00000-of-00001", "wb") as handle:
+        for episode in episodes:
+            write_record(handle, features.serialize_example(episode))
+    tfds.folder_dataset.write_metadata(
+        data_dir=str(root), features=features, split_infos=None, check_data=False
+    )
+    return root

@@ -1,0 +1,228 @@
+"""OpenAI-compatible servers on loopback for the LLM tests.
+
+- `ScriptedServer`: a stdlib HTTP server the test scripts request by request (429, 500, a slow
+  answer, a refused response_format) to exercise the client's retries and fallbacks; its "valid"
+  reply is the answer a perfect model would give, computed from the episode data in the prompt.
+- `TransformersServer`: the real `transformers serve` over a tiny random Llama chat model that
+  `build_tiny_chat_model` builds and saves to a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+Reply = tuple[int, dict, float]  # status, JSON body, seconds to wait before answering
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def episode_data(request: dict) -> dict:
+    """The episode JSON our prompt embeds in its last user message."""
+    user = [m["content"] for m in request["messages"] if m["role"] == "user"][0]
+    return json.loads(re.search(r"```json\n(.*?)\n```", user, re.DOTALL).group(1))
+
+
+def perfect_answer(request: dict) -> str:
+    """One subtask over all steps, one move per run of identical primitives."""
+    data = episode_data(request)
+    moves = [
+        {"steps": [a, b], "move": name, "reason": f"The arm must {name} now."}
+        for a, b, name in data["move_runs"]
+    ]
+    answer = {
+        "task": f"Do this: {data['instruction']}.",
+        "subtasks": [
+            {
+                "name": "do the task",
+                "steps": [0, data["n_steps"] - 1],
+                "reason": "It is the whole task.",
+                "moves": moves,
+            }
+        ],
+    }
+    return json.dumps(answer)
+
+
+def completion(text: str) -> dict:
+    return {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "scripted",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+        ],
+        "usage": {
+            "prompt_tokens": 100,
+            "completion_tokens": len(text) // 4,
+            "total_tokens": 100 + len(text) // 4,
+        },
+    }
+
+
+def error(status: int, message: str = "scripted error") -> Reply:
+    return status, {"error": {"message": message, "type": "scripted", "code": status}}, 0.0
+
+
+def valid(request: dict) -> Reply:
+    return 200, completion(perfect_answer(request)), 0.0
+
+
+class ScriptedServer:
+    """`script(n, request, headers) -> Reply` decides the reply to the n-th request (from 0); header names are lower case."""
+
+    def __init__(self, script: Callable[[int, dict, dict], Reply]):
+        self.script, self.requests, self.lock = script, [], threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with outer.lock:
+                    n = len(outer.requests)
+                    outer.requests.append({"body": body, "headers": headers})
+                status, payload, delay = outer.script(n, body, headers)
+                time.sleep(delay)
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    if status == 429:
+                        self.send_header("Retry-After", "0")
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (timeout tests)
+
+            def log_message(self, *args):
+                return None
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> ScriptedServer:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<s>{{ m['role'] }}: {{ m['content'] }}</s>{% endfor %}"
+    "{% if add_generation_prompt %}<s>assistant: {% endif %}"
+)
+
+
+def build_tiny_chat_model(folder: Path) -> Path:
+    """A random one-layer Llama with a byte-level BPE tokenizer trained here, and a chat template."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    from ecot_annotate.prompt_texts import load_prompts
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=1000,
+        special_tokens=["<unk>", "<s>", "</s>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tok.train_from_iterator(
+        [
+            load_prompts().system,
+            '{"instruction":"put the cup in the sink","primitives":["move left","stop"]}',
+        ],
+        trainer,
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+    )
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+class TransformersServer:
+    """`transformers serve MODEL_DIR` on a free loopback port; stopped (and waited for) on exit."""
+
+    def __init__(self, model_dir: Path, hub_cache: Path, log: Path):
+        self.model_dir, self.hub_cache, self.log = model_dir, hub_cache, log
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> TransformersServer:
+        self.hub_cache.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "HF_HUB_CACHE": str(self.hub_cache), "HF_HUB_OFFLINE": "1"}
+        command = [
+            str(Path(sys.executable).parent / "transformers"),
+            "serve",
+            str(self.model_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"transformers serve exited with {self.process.returncode}: {self.log.read_text()[-2000:]}"
+                )
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.port}/health", timeout=2
+                ) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        self.__exit__()
+        raise RuntimeError(f"transformers serve did not come up: {self.log.read_text()[-2000:]}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
