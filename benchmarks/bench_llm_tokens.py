@@ -18,7 +18,6 @@ vocabularies. Characters are printed too, as a tokenizer-free check.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -76,19 +75,9 @@ def ecot_answer(steps) -> str:
 
 def lean_answer(steps) -> str:
     """The same reasoning in our answer shape (schemas/llm_answer.json), as a model would write it."""
-    subtasks: list[dict] = []
-    for t, s in enumerate(steps):
-        if not subtasks or subtasks[-1]["name"] != s.subtask:
-            subtasks.append(
-                {"name": s.subtask, "steps": [t, t], "reason": s.subtask_reason, "moves": []}
-            )
-        sub = subtasks[-1]
-        sub["steps"][1] = t
-        if sub["moves"] and sub["moves"][-1]["move"] == s.move:
-            sub["moves"][-1]["steps"][1] = t
-        else:
-            sub["moves"].append({"steps": [t, t], "move": s.move, "reason": s.move_reason})
-    return json.dumps({"task": steps[0].task, "subtasks": subtasks})
+    from ecot_annotate.reasoners.answer_text import answer_text
+
+    return answer_text(steps)
 
 
 def train_tokenizer(texts: list[str]):

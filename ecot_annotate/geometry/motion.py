@@ -68,13 +68,28 @@ def primitives(
     return names
 
 
-def gripper_events(prims: list[str]) -> list[tuple[int, str]]:
-    """Steps where a run of 'close gripper' or 'open gripper' begins: (step, 'close'|'open')."""
+def event_lead(window: int) -> int:
+    """Steps from the first primitive that names a gripper change to the step the change starts.
+
+    A primitive looks `window` states ahead, so a change that starts at step c (state c+1 differs
+    from state c) is first named at step c + 2 - window.
+    """
+    return max(0, window - 2)
+
+
+def gripper_events(prims: list[str], lead: int = 0) -> list[tuple[int, str]]:
+    """Steps where the gripper starts to close or open: (step, 'close'|'open').
+
+    A run of 'close gripper' / 'open gripper' primitives starts `lead` steps (see `event_lead`)
+    before the gripper moves; the event is placed that far into the run, never past its end.
+    """
     events: list[tuple[int, str]] = []
-    previous = None
-    for t, name in enumerate(prims):
+    previous, start = None, 0
+    for t, name in enumerate([*prims, ""]):
         kind = "close" if "close gripper" in name else "open" if "open gripper" in name else None
-        if kind and kind != previous:
-            events.append((t, kind))
+        if kind != previous:
+            if previous:
+                events.append((min(start + lead, t - 1), previous))
+            start = t
         previous = kind
     return events

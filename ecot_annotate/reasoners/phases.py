@@ -29,14 +29,16 @@ def _run_end(prims: list[str], start: int, word: str) -> int:
     return end
 
 
-def split_phases(prims: list[str], has_object: bool = True) -> list[Phase]:
+def split_phases(prims: list[str], has_object: bool = True, lead: int = 0) -> list[Phase]:
     """Approach / grasp / carry / release / retreat, dropping the ones with no steps.
 
     With no grasp in the episode the whole episode is one phase: reaching the object when the
-    instruction names one, else acting as the instruction says.
+    instruction names one, else acting as the instruction says. `lead` moves the grasp and
+    release starts from the first primitive that names the gripper change to where the gripper
+    starts to move (`geometry.motion.event_lead`).
     """
     n = len(prims)
-    events = gripper_events(prims)
+    events = gripper_events(prims, lead)
     close = next((t for t, kind in events if kind == "close"), None)
     if close is None:
         return [Phase("reach" if has_object else "act", 0, n)] if n else []

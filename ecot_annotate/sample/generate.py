@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ecot_annotate.sample.truth import BRIDGE_HZ, Variant, label_features, true_primitives
+
 IMAGE_SIZE = 256
 DATASET_NAME = "ecot_sample"
 VERSION = "1.0.0"
@@ -57,35 +59,57 @@ def _segment(start: np.ndarray, end: np.ndarray, speed: float) -> list[np.ndarra
     return [start + (end - start) * (i / steps) for i in range(1, steps + 1)]
 
 
+@dataclass
+class Script:
+    """One scripted pick-and-place: what the robot did, before and after sensor noise."""
+
+    positions: np.ndarray  # (T, 3) metres, with sensor noise
+    clean: np.ndarray  # (T, 3) metres, as scripted
+    openings: np.ndarray  # (T,) gripper opening, 1 open .. 0 closed
+    phases: list[str]  # per step: the phase of the motion from this step to the next
+
+
 def script_trajectory(
-    pick: np.ndarray, place: np.ndarray, start: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (T, 3) and gripper openings (T,) of one pick-and-place."""
-    speed = rng.uniform(0.018, 0.026)
+    pick: np.ndarray,
+    place: np.ndarray,
+    start: np.ndarray,
+    rng: np.random.Generator,
+    rate: int = 1,
+) -> Script:
+    """One pick-and-place at `rate` times Bridge's 5 Hz (the same path, `rate` times the steps)."""
+    speed = rng.uniform(0.018, 0.026) / rate
     hover, grasp_z, place_z = 0.14, 0.025, 0.06
     path: list[np.ndarray] = [start]
     grip: list[float] = [1.0]
+    segment: list[str] = []  # the phase that brought the robot to each point after the start
 
-    def go(target: np.ndarray, opening: float) -> None:
+    def go(target: np.ndarray, opening: float, phase: str) -> None:
         for p in _segment(path[-1], target, speed):
             path.append(p)
             grip.append(opening)
+            segment.append(phase)
 
-    def hold(opening: float, n: int = 3) -> None:
-        for i in range(1, n + 1):
+    def hold(opening: float, phase: str) -> None:
+        # The gripper's profile over 3 steps at 5 Hz, sampled `rate` times as often.
+        knots = [grip[-1]]
+        for i in range(1, 4):
+            knots.append(knots[-1] + (opening - knots[-1]) * i / 3 if i < 3 else opening)
+        for i in range(1, 3 * rate + 1):
             path.append(path[-1].copy())
-            grip.append(grip[-1] + (opening - grip[-1]) * i / n if i < n else opening)
+            grip.append(float(np.interp(i / rate, range(4), knots)))
+            segment.append(phase)
 
-    go(np.array([pick[0], pick[1], hover]), 1.0)
-    go(np.array([pick[0], pick[1], grasp_z]), 1.0)
-    hold(0.0)
-    go(np.array([pick[0], pick[1], hover]), 0.0)
-    go(np.array([place[0], place[1], hover]), 0.0)
-    go(np.array([place[0], place[1], place_z]), 0.0)
-    hold(1.0)
-    go(np.array([place[0], place[1], hover + 0.04]), 1.0)
-    positions = np.array(path) + rng.normal(0, 0.0008, (len(path), 3))
-    return positions, np.array(grip)
+    go(np.array([pick[0], pick[1], hover]), 1.0, "approach")
+    go(np.array([pick[0], pick[1], grasp_z]), 1.0, "approach")
+    hold(0.0, "grasp")
+    go(np.array([pick[0], pick[1], hover]), 0.0, "carry")
+    go(np.array([place[0], place[1], hover]), 0.0, "carry")
+    go(np.array([place[0], place[1], place_z]), 0.0, "carry")
+    hold(1.0, "release")
+    go(np.array([place[0], place[1], hover + 0.04]), 1.0, "retreat")
+    clean = np.array(path)
+    positions = clean + rng.normal(0, 0.0008, (len(path), 3))
+    return Script(positions, clean, np.array(grip), [*segment, segment[-1]])
 
 
 def _object_corners(center: np.ndarray, radius: float, height: float) -> np.ndarray:
@@ -153,8 +177,15 @@ def _render(
     return buffer.getvalue(), tip, np.array(boxes, dtype=np.float32)
 
 
-def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects: int = 3) -> dict:
+def make_episode(
+    index: int,
+    rng: np.random.Generator,
+    camera: Camera,
+    n_objects: int = 3,
+    variant: Variant | None = None,
+) -> dict:
     """One episode as the nested example dict that the TFDS features serialize."""
+    variant = variant or Variant()
     target_name = TARGETS[index % len(TARGETS)]
     others = [o for o in OBJECTS if o[0] not in TARGETS]
     picked = others[rng.integers(len(others))]
@@ -170,8 +201,11 @@ def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects
         for (name, color, shape, radius), spot in zip(chosen, spots, strict=True)
     ]
     start = np.array([0.25, rng.uniform(-0.05, 0.05), 0.2])
-    positions, openings = script_trajectory(objects[0][4], objects[1][4], start, rng)
-    yaw = np.cumsum(rng.normal(0, 0.01, len(positions)))
+    script = script_trajectory(objects[0][4], objects[1][4], start, rng, variant.rate)
+    positions, openings = script.positions, script.openings
+    yaw = np.cumsum(rng.normal(0, 0.01 / np.sqrt(variant.rate), len(positions)))
+    scale = variant.position_scale
+    primitives = true_primitives(script, variant) if variant.labels else None
     steps = []
     held = False
     for t, (xyz, opening) in enumerate(zip(positions, openings, strict=True)):
@@ -181,11 +215,15 @@ def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects
         if held:
             objects[0] = (*objects[0][:4], np.array([xyz[0], xyz[1], max(0.0, xyz[2] - 0.02)]))
         jpeg, tip, boxes = _render(camera, objects, xyz, opening, rng)
-        state = np.array([*xyz, 0.0, 0.0, yaw[t], opening], dtype=np.float32)
+        state = np.array([*(xyz * scale), 0.0, 0.0, yaw[t], opening], dtype=np.float32)
         nxt = t + 1 if t + 1 < len(positions) else t
         action = np.array(
-            [*(positions[nxt] - xyz), 0.0, 0.0, yaw[nxt] - yaw[t], openings[nxt]], dtype=np.float32
+            [*((positions[nxt] - xyz) * scale), 0.0, 0.0, yaw[nxt] - yaw[t], openings[nxt]],
+            dtype=np.float32,
         )
+        truth = {"gripper_pixel": tip.astype(np.float32), "object_boxes": boxes}
+        if primitives is not None:
+            truth.update(phase=script.phases[t], primitive=primitives[t])
         steps.append(
             {
                 "observation": {"image_0": jpeg, "state": state},
@@ -197,8 +235,16 @@ def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects
                 "is_terminal": t == len(positions) - 1,
                 "reward": float(t == len(positions) - 1),
                 "discount": 1.0,
-                "ground_truth": {"gripper_pixel": tip.astype(np.float32), "object_boxes": boxes},
+                "ground_truth": truth,
             }
+        )
+    episode_truth = {
+        "camera_matrix": (camera.matrix @ np.diag([1 / scale] * 3 + [1.0])).astype(np.float32),
+        "object_names": [o[0] for o in objects],
+    }
+    if variant.labels:
+        episode_truth.update(
+            control_hz=np.float32(BRIDGE_HZ * variant.rate), position_scale=np.float32(scale)
         )
     return {
         "steps": steps,
@@ -206,19 +252,18 @@ def make_episode(index: int, rng: np.random.Generator, camera: Camera, n_objects
             "file_path": f"ecot_sample/scene_{index:05d}.npy",
             "episode_id": np.int32(index),
         },
-        "ground_truth": {
-            "camera_matrix": camera.matrix.astype(np.float32),
-            "object_names": [o[0] for o in objects],
-        },
+        "ground_truth": episode_truth,
     }
 
 
-def sample_features(n_objects: int = 3):
+def sample_features(n_objects: int = 3, labels: bool = False):
+    """The TFDS features of the sample; `labels` adds the true phase and primitive per step."""
     import tensorflow as tf
     import tensorflow_datasets as tfds
 
     f = tfds.features
     size = (IMAGE_SIZE, IMAGE_SIZE, 3)
+    step_labels, episode_labels = label_features()
     return f.FeaturesDict(
         {
             "steps": f.Dataset(
@@ -260,6 +305,7 @@ def sample_features(n_objects: int = 3):
                                 dtype=np.float32,
                                 doc="True box of each object.",
                             ),
+                            **(step_labels if labels else {}),
                         }
                     ),
                 }
@@ -273,21 +319,29 @@ def sample_features(n_objects: int = 3):
                         shape=(3, 4), dtype=np.float32, doc="3x4 projection of world xyz to pixels."
                     ),
                     "object_names": f.Tensor(shape=(n_objects,), dtype=tf.string),
+                    **(episode_labels if labels else {}),
                 }
             ),
         }
     )
 
 
-def write_sample(out_dir: str | Path, episodes: int = 8, seed: int = 0, shards: int = 2) -> Path:
+def write_sample(
+    out_dir: str | Path,
+    episodes: int = 8,
+    seed: int = 0,
+    shards: int = 2,
+    variant: Variant | None = None,
+) -> Path:
     """Write the sample as a TFDS folder; return its version folder (what `annotate` reads)."""
+    variant = variant or Variant()
     import tensorflow_datasets as tfds
 
     from ecot_annotate.sources.tfrecord_file import write_record
 
     root = Path(out_dir) / DATASET_NAME / VERSION
     root.mkdir(parents=True, exist_ok=True)
-    features = sample_features()
+    features = sample_features(labels=variant.labels)
     rng = np.random.default_rng(seed)
     camera = Camera.look_at(np.array([0.75, 0.0, 0.45]), np.array([0.3, 0.0, 0.02]))
     shards = max(1, min(shards, episodes))
@@ -297,7 +351,10 @@ def write_sample(out_dir: str | Path, episodes: int = 8, seed: int = 0, shards: 
         with open(path, "wb") as handle:
             for index in indices:
                 write_record(
-                    handle, features.serialize_example(make_episode(int(index), rng, camera))
+                    handle,
+                    features.serialize_example(
+                        make_episode(int(index), rng, camera, variant=variant)
+                    ),
                 )
     tfds.folder_dataset.write_metadata(
         data_dir=str(root),

@@ -1,0 +1,133 @@
+"""Motion thresholds from the data: ECoT's rule, moved into each dataset's units and control rate.
+
+ECoT names a step's motion from the state 4 steps ahead with 0.03 m / 0.3 rad / 0.03 thresholds,
+tuned on Bridge at 5 Hz with state in metres and radians. The same numbers on a robot that records
+at 50 Hz, or keeps its state in millimetres, say "stop" almost everywhere or never. Here:
+
+- the look-ahead window is a fixed time span, 0.8 s (ECoT's 4 steps at 5 Hz), turned into steps
+  with the dataset's control rate;
+- each group of axes gets its unit from the dataset's own displacement statistics over that
+  window, compared with the same statistics of the Bridge sample: translation is metres times the
+  power of ten nearest to the ratio (m, dm, cm, mm), rotation radians or degrees, whichever is
+  nearer, and the gripper its observed opening range (snapped to 1, 100 or 255 when close).
+
+Units are snapped rather than scaled continuously so that a robot that simply moves faster or
+slower than Bridge keeps ECoT's physical thresholds; on Bridge-like data (metres, radians, 5 Hz)
+the result is exactly ECoT's configuration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from ecot_annotate.config import MotionConfig
+
+WINDOW_SECONDS = 0.8  # ECoT: 4 steps at Bridge's 5 Hz
+BRIDGE_HZ = 5.0
+# The 90th percentile, over all 0.8 s windows of the 25-episode Bridge sample in ../shared, of the
+# end-effector's translation (metres) and of its largest rotation component (radians) across the
+# window: the scale the ECoT thresholds were tuned at.
+BRIDGE_TRANSLATION_P90 = 0.0398
+BRIDGE_ROTATION_P90 = 0.2655
+ROTATION_UNITS = {"radians": 1.0, "degrees": 180.0 / math.pi}
+GRIPPER_SCALES = (1.0, 100.0, 255.0)
+GRIPPER_SNAP_DECADES = 0.3  # a range within a factor of 2 of a usual full scale is that scale
+
+
+@dataclass(frozen=True)
+class MotionCalibration:
+    """What auto thresholds decided, and from what: stored in the run summary and config hash."""
+
+    control_hz: float
+    rate_source: str  # option | profile | dataset | assumed
+    window: int
+    translation_unit: float  # state units per metre
+    rotation_unit: str  # radians | degrees
+    gripper_range: float  # the gripper's full opening in state units
+    episodes: int  # episodes the statistics came from
+    statistics: dict[str, float] = field(default_factory=dict)
+
+    def apply(self, base: MotionConfig | None = None) -> MotionConfig:
+        """ECoT's thresholds (as given in `base`, in metres/radians/unit range) in this data's units."""
+        base = base or MotionConfig()
+        return replace(
+            base,
+            window=self.window,
+            translation_threshold=base.translation_threshold * self.translation_unit,
+            rotation_threshold=base.rotation_threshold * ROTATION_UNITS[self.rotation_unit],
+            gripper_threshold=base.gripper_threshold * self.gripper_range,
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def window_steps(control_hz: float) -> int:
+    """Steps in ECoT's 0.8 s look-ahead at this rate (at least 2: a window needs two states)."""
+    return max(2, round(WINDOW_SECONDS * control_hz))
+
+
+def _window_deltas(values: np.ndarray, window: int) -> np.ndarray:
+    return values[window - 1 :] - values[: len(values) - window + 1]
+
+
+def _nearest_in_log(value: float, candidates: dict[str, float]) -> str:
+    return min(candidates, key=lambda name: abs(math.log10(value / candidates[name])))
+
+
+def calibrate(
+    motions: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    control_hz: float | None,
+    rate_source: str,
+) -> MotionCalibration:
+    """Calibrate from (xyz, rotation, gripper) arrays of a sample of episodes.
+
+    `control_hz` None means the rate is unknown: Bridge's 5 Hz is assumed and said so.
+    """
+    if control_hz is None or control_hz <= 0:
+        control_hz, rate_source = BRIDGE_HZ, "assumed"
+    window = window_steps(control_hz)
+    translation, rotation, grippers = [], [], []
+    episodes = 0
+    for xyz, rot, gripper in motions:
+        episodes += 1
+        if len(xyz) < window:
+            continue
+        translation.append(np.linalg.norm(_window_deltas(np.asarray(xyz, float), window), axis=1))
+        turn = _window_deltas(np.asarray(rot, float), window)
+        rotation.append(np.abs((turn + np.pi) % (2 * np.pi) - np.pi).max(axis=1))
+        grippers.append(np.asarray(gripper, float))
+    stats: dict[str, float] = {}
+    translation_unit, rotation_unit, gripper_range = 1.0, "radians", 1.0
+    if translation:
+        moved = float(np.percentile(np.concatenate(translation), 90))
+        stats["translation_p90"] = moved
+        if moved > 0:
+            translation_unit = 10.0 ** round(math.log10(moved / BRIDGE_TRANSLATION_P90))
+    if rotation:
+        turned = float(np.percentile(np.concatenate(rotation), 90))
+        stats["rotation_p90"] = turned
+        if turned > 0:
+            rotation_unit = _nearest_in_log(turned / BRIDGE_ROTATION_P90, ROTATION_UNITS)
+    if grippers:
+        low, high = np.percentile(np.concatenate(grippers), [1, 99])
+        stats["gripper_p1"], stats["gripper_p99"] = float(low), float(high)
+        span = float(high - low)
+        if span > 0:
+            nearest = min(GRIPPER_SCALES, key=lambda s: abs(math.log10(span / s)))
+            snapped = abs(math.log10(span / nearest)) <= GRIPPER_SNAP_DECADES
+            gripper_range = nearest if snapped else span
+    return MotionCalibration(
+        control_hz=float(control_hz),
+        rate_source=rate_source,
+        window=window,
+        translation_unit=translation_unit,
+        rotation_unit=rotation_unit,
+        gripper_range=gripper_range,
+        episodes=episodes,
+        statistics={k: round(v, 6) for k, v in stats.items()},
+    )

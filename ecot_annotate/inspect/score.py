@@ -1,0 +1,183 @@
+"""Label quality against ground truth: the figures `ecot-annotate score` prints and stores.
+
+Subtask boundaries are scored the WGO-Bench way: a boundary is a step where the subtask changes,
+a predicted boundary counts when it lies within +-1 step of a true one (each true boundary is
+matched at most once), and precision, recall and F1 are pooled over all episodes. Primitives are
+scored per step (exact name, and a confusion table of their kinds); the gripper by its pixel
+distance to the true gripper; boxes per object by the IoU of the best predicted box; tracks by how
+often an object keeps the id it has most.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ecot_annotate.geometry.tracks import iou
+from ecot_annotate.inspect.quality import primitive_kind, step_disagreements
+
+KINDS = ("move", "rotate", "close", "open", "stop")
+BOX_HIT_IOU = 0.5
+
+
+def boundaries(labels: Sequence[str]) -> list[int]:
+    """Steps where the label differs from the step before."""
+    return [t for t in range(1, len(labels)) if labels[t] != labels[t - 1]]
+
+
+def matched_boundaries(predicted: Sequence[int], true: Sequence[int], tolerance: int = 1) -> int:
+    """Predicted boundaries within `tolerance` steps of a true one, each true one used once."""
+    free = sorted(true)
+    hits = 0
+    for step in sorted(predicted):
+        near = [b for b in free if abs(b - step) <= tolerance]
+        if near:
+            free.remove(min(near, key=lambda b: (abs(b - step), b)))
+            hits += 1
+    return hits
+
+
+@dataclass
+class EpisodeTruth:
+    """What is known to be right about one episode; a field is None where it is not known."""
+
+    key: str
+    subtasks: list[str] | None = None  # per step: a phase name or a human subtask label
+    primitives: list[str] | None = None
+    gripper: np.ndarray | None = None  # (T, 2) pixels
+    boxes: np.ndarray | None = None  # (T, N, 4) pixels, one row per named object
+    names: list[str] | None = None
+    image_width: int | None = None
+
+
+@dataclass
+class EpisodePrediction:
+    """What the run wrote for one episode (read from its Parquet steps)."""
+
+    key: str
+    subtasks: list[str]
+    primitives: list[str]
+    moves: list[str]
+    gripper: np.ndarray | None  # (T, 2) or None when not tracked
+    boxes: list[list[dict]] | None  # per step: {label, score, box, track (optional)}
+    image_width: int
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+@dataclass
+class Scorer:
+    """Accumulates figures over episodes; `figures()` gives the JSON-ready result."""
+
+    tolerance: int = 1
+    episodes: int = 0
+    boundary: Counter = field(default_factory=Counter)
+    primitive: Counter = field(default_factory=Counter)
+    confusion: dict[str, Counter] = field(default_factory=lambda: {k: Counter() for k in KINDS})
+    gripper_errors: list[float] = field(default_factory=list)
+    box_ious: dict[str, list[float]] = field(default_factory=dict)
+    track_steps: Counter = field(default_factory=Counter)
+    agreement: Counter = field(default_factory=Counter)
+
+    def add(self, truth: EpisodeTruth, pred: EpisodePrediction) -> None:
+        self.episodes += 1
+        n = len(pred.primitives)
+        for prim, move, subtask in zip(pred.primitives, pred.moves, pred.subtasks, strict=True):
+            self.agreement[
+                "agree" if not step_disagreements(prim, move, subtask) else "differ"
+            ] += 1
+        if truth.subtasks is not None:
+            true_b = boundaries(truth.subtasks[:n])
+            pred_b = boundaries(pred.subtasks[: len(truth.subtasks)])
+            self.boundary["true"] += len(true_b)
+            self.boundary["predicted"] += len(pred_b)
+            self.boundary["matched"] += matched_boundaries(pred_b, true_b, self.tolerance)
+        if truth.primitives is not None:
+            for got, want in zip(pred.primitives, truth.primitives, strict=False):
+                self.primitive["steps"] += 1
+                self.primitive["exact"] += got == want
+                self.confusion[primitive_kind(want)][primitive_kind(got)] += 1
+        scale = pred.image_width / truth.image_width if truth.image_width else 1.0
+        if truth.gripper is not None and pred.gripper is not None:
+            errors = np.linalg.norm(pred.gripper - truth.gripper[:n] * scale, axis=1)
+            self.gripper_errors.extend(float(e) for e in errors if np.isfinite(e))
+        if truth.boxes is not None and truth.names is not None and pred.boxes is not None:
+            self._add_boxes(truth, pred, scale)
+
+    def _add_boxes(self, truth: EpisodeTruth, pred: EpisodePrediction, scale: float) -> None:
+        frames = pred.boxes or []
+        tracked = any("track" in box and box["track"] is not None for f in frames for box in f)
+        for index, name in enumerate(truth.names or []):
+            ids: list[int] = []
+            visible = 0
+            for t, found in enumerate(frames):
+                want = truth.boxes[t, index] * scale
+                if want[2] <= 0 or want[3] <= 0 or min(want[0], want[1]) >= pred.image_width:
+                    continue  # outside the image: not visible
+                visible += 1
+                best, best_track = 0.0, None
+                for box in found:
+                    overlap = iou(np.asarray(box["box"], dtype=float), want)
+                    if overlap > best:
+                        best, best_track = overlap, box.get("track")
+                self.box_ious.setdefault(name, []).append(best)
+                if best >= BOX_HIT_IOU and best_track is not None:
+                    ids.append(int(best_track))
+            if tracked:
+                self.track_steps["visible"] += visible
+                self.track_steps["same_id"] += Counter(ids).most_common(1)[0][1] if ids else 0
+
+    def figures(self) -> dict:
+        out: dict = {"episodes": self.episodes, "boundary_tolerance_steps": self.tolerance}
+        if self.boundary:
+            tp = self.boundary["matched"]
+            precision = _ratio(tp, self.boundary["predicted"])
+            recall = _ratio(tp, self.boundary["true"])
+            f1 = (
+                round(2 * precision * recall / (precision + recall), 4)
+                if precision and recall
+                else 0.0
+            )
+            out["boundaries"] = {
+                **self.boundary,
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+            }
+        if self.primitive:
+            out["primitives"] = {
+                "steps": self.primitive["steps"],
+                "accuracy": _ratio(self.primitive["exact"], self.primitive["steps"]),
+                "confusion": {want: dict(got) for want, got in self.confusion.items() if got},
+            }
+        if self.gripper_errors:
+            errors = np.asarray(self.gripper_errors)
+            out["gripper_px"] = {
+                "steps": len(errors),
+                "median": round(float(np.median(errors)), 2),
+                "p90": round(float(np.percentile(errors, 90)), 2),
+            }
+        if self.box_ious:
+            out["boxes"] = {
+                name: {
+                    "steps": len(values),
+                    "mean_iou": round(float(np.mean(values)), 4),
+                    "recall": _ratio(sum(v >= BOX_HIT_IOU for v in values), len(values)),
+                }
+                for name, values in sorted(self.box_ious.items())
+            }
+        if self.track_steps:
+            out["tracks"] = {
+                **self.track_steps,
+                "id_constancy": _ratio(self.track_steps["same_id"], self.track_steps["visible"]),
+            }
+        if self.agreement:
+            out["plan_motion_agreement"] = _ratio(
+                self.agreement["agree"], self.agreement["agree"] + self.agreement["differ"]
+            )
+        return out

@@ -1,0 +1,174 @@
+"""Score a finished run: its Parquet steps against the dataset's ground truth or human labels.
+
+Ground truth comes from the dataset the run read (the profile's `ground_truth_key`, as in the
+generated sample: per step the true phase, primitive, gripper pixel and object boxes). Human
+labels come from a JSONL file of `{"episode": KEY, "step": N, "subtask": TEXT}` lines: each line
+says which subtask runs from that step on, so one line per segment is enough (one per step works
+too). Only the episodes that have truth or labels are scored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow.dataset as pads
+
+from ecot_annotate.episode import Episode
+from ecot_annotate.errors import InputError
+from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
+from ecot_annotate.store.run_output import open_steps
+
+_COLUMNS = (
+    "episode_key",
+    "step",
+    "subtask",
+    "primitive",
+    "move",
+    "bboxes",
+    "gripper_position",
+    "image_width",
+)
+
+
+def _texts(values: np.ndarray) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
+
+
+def truth_from_episode(episode: Episode) -> EpisodeTruth | None:
+    """The ground truth an episode carries (the generated sample's), or None."""
+    gt = episode.ground_truth
+    if not gt:
+        return None
+    return EpisodeTruth(
+        key=episode.key,
+        subtasks=_texts(gt["phase"]) if "phase" in gt else None,
+        primitives=_texts(gt["primitive"]) if "primitive" in gt else None,
+        gripper=gt["gripper_pixel"].astype(float) if "gripper_pixel" in gt else None,
+        boxes=gt["object_boxes"].astype(float) if "object_boxes" in gt else None,
+        names=_texts(gt["object_names"]) if "object_names" in gt else None,
+        image_width=episode.image_size[0],
+    )
+
+
+def read_labels(path: str | Path) -> dict[str, list[tuple[int, str]]]:
+    """Human subtask labels per episode key, as (first step, subtask) sorted by step."""
+    labels: dict[str, list[tuple[int, str]]] = {}
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            key, step, subtask = str(row["episode"]), int(row["step"]), str(row["subtask"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"{path}:{number}: expected {{'episode': KEY, 'step': N, 'subtask': TEXT}}: {exc}"
+            ) from exc
+        labels.setdefault(key, []).append((step, subtask))
+    return {key: sorted(rows) for key, rows in labels.items()}
+
+
+def labelled_subtasks(rows: list[tuple[int, str]], n_steps: int) -> list[str]:
+    """Per step, the subtask of the last label at or before it ('' before the first label)."""
+    out, current, pending = [], "", list(rows)
+    for t in range(n_steps):
+        while pending and pending[0][0] <= t:
+            current = pending.pop(0)[1]
+        out.append(current)
+    return out
+
+
+def predictions(run: str | Path, keys: set[str] | None = None) -> Iterator[EpisodePrediction]:
+    """The run's episodes as written, in key order (only `keys` when given)."""
+    dataset = open_steps(run)
+    columns = [c for c in _COLUMNS if c in dataset.schema.names]
+    filter_ = pads.field("episode_key").isin(sorted(keys)) if keys is not None else None
+    table = dataset.to_table(columns=columns, filter=filter_).sort_by(
+        [("episode_key", "ascending"), ("step", "ascending")]
+    )
+    rows = table.to_pydict()
+    start = 0
+    n = table.num_rows
+    while start < n:
+        key = rows["episode_key"][start]
+        end = start
+        while end < n and rows["episode_key"][end] == key:
+            end += 1
+        part = slice(start, end)
+        gripper = rows["gripper_position"][part]
+        boxes = rows["bboxes"][part] if "bboxes" in rows else [None]
+        yield EpisodePrediction(
+            key=key,
+            subtasks=rows["subtask"][part],
+            primitives=rows["primitive"][part],
+            moves=rows["move"][part],
+            gripper=None
+            if any(g is None for g in gripper)
+            else np.asarray([g[:2] for g in gripper], dtype=float),
+            boxes=None if any(b is None for b in boxes) else boxes,
+            image_width=int(rows["image_width"][start]),
+        )
+        start = end
+
+
+def score_predictions(
+    preds: Iterator[EpisodePrediction],
+    truths: dict[str, EpisodeTruth],
+    labels: dict[str, list[tuple[int, str]]] | None = None,
+) -> dict:
+    """Pool the figures over every predicted episode that has truth or labels."""
+    scorer = Scorer()
+    for pred in preds:
+        truth = truths.get(pred.key)
+        if labels is not None:
+            if pred.key not in labels:
+                continue
+            truth = EpisodeTruth(
+                key=pred.key, subtasks=labelled_subtasks(labels[pred.key], len(pred.subtasks))
+            )
+        if truth is not None:
+            scorer.add(truth, pred)
+    return scorer.figures()
+
+
+def dataset_truths(input_path: str, profile: str, split: str = "train") -> dict[str, EpisodeTruth]:
+    """Ground truth of every readable episode of an RLDS dataset whose profile names it."""
+    from ecot_annotate.profiles import load_profile
+    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+
+    loaded = load_profile(profile)
+    if not loaded.ground_truth_key:
+        return {}
+    dataset = open_rlds(input_path, split)
+    decoder = EpisodeDecoder(dataset, loaded)
+    truths: dict[str, EpisodeTruth] = {}
+    for shard in dataset.shards:
+        for pos, raw, error in read_shard(shard):
+            if raw is None or error:
+                continue  # the run quarantined it; nothing to score
+            truth = truth_from_episode(decoder.decode(raw, shard, pos))
+            if truth is not None:
+                truths[truth.key] = truth
+    return truths
+
+
+def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
+    """Figures of a finished run against human labels, else the ground truth of its dataset."""
+    if labels_path is not None:
+        labels = read_labels(labels_path)
+        figures = score_predictions(predictions(run, set(labels)), {}, labels)
+        return {"against": f"human labels ({Path(labels_path).name})", **figures}
+    summary_path = Path(run) / "summary.json"
+    if not summary_path.is_file():
+        raise InputError(f"{run} has no summary.json: cannot tell which dataset it annotated")
+    summary = json.loads(summary_path.read_text())
+    truths = dataset_truths(summary["input"], summary["profile"], summary.get("split", "train"))
+    if not truths:
+        raise InputError(
+            f"the dataset {summary['input']} carries no ground truth "
+            f"(profile '{summary['profile']}'): pass human labels as a JSONL file"
+        )
+    figures = score_predictions(predictions(run, set(truths)), truths)
+    return {"against": "dataset ground truth", **figures}
