@@ -205,7 +205,7 @@ def make_episode(
     positions, openings = script.positions, script.openings
     yaw = np.cumsum(rng.normal(0, 0.01 / np.sqrt(variant.rate), len(positions)))
     scale = variant.position_scale
-    primitives = true_primitives(script, variant) if variant.labels else None
+    primitives = true_primitives(script.clean, script.openings, variant) if variant.labels else None
     steps = []
     held = False
     for t, (xyz, opening) in enumerate(zip(positions, openings, strict=True)):

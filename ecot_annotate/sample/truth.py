@@ -8,15 +8,10 @@ ECoT's thresholds expressed in the variant's units: what a correct labeller woul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ecot_annotate.config import MotionConfig
 from ecot_annotate.geometry.motion import primitives
-
-if TYPE_CHECKING:
-    from ecot_annotate.sample.generate import Script
 
 BRIDGE_HZ = 5.0
 PHASES = ("approach", "grasp", "carry", "release", "retreat")
@@ -56,13 +51,15 @@ def true_motion_config(variant: Variant) -> MotionConfig:
     )
 
 
-def true_primitives(script: Script, variant: Variant) -> list[str]:
-    """The primitive of every step, from the scripted path before noise (no rotation is scripted)."""
-    n = len(script.clean)
+def true_primitives(clean: np.ndarray, openings: np.ndarray, variant: Variant) -> list[str]:
+    """The primitive of every step, from the scripted path before noise (no rotation is scripted).
+
+    `clean` is the path in metres, `openings` the gripper's opening per step.
+    """
     return primitives(
-        script.clean * variant.position_scale,
-        np.zeros((n, 3)),
-        script.openings,
+        clean * variant.position_scale,
+        np.zeros((len(clean), 3)),
+        openings,
         true_motion_config(variant),
     )
 
