@@ -8,6 +8,7 @@ ECoT's thresholds expressed in the variant's units: what a correct labeller woul
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from ecot_annotate.config import MotionConfig
