@@ -25,17 +25,9 @@ _WRAPPER = (
 
 def peak_rss_mb(input_dir: Path, out: Path, formats: str) -> tuple[float, float]:
     """(peak resident MB, seconds) of one annotate run in its own process."""
-    cli = [
-        sys.executable,
-        "-c",
-        "from ecot_annotate.cli import main; main()",
-        "annotate",
-        str(input_dir),
-        "--out",
-        str(out),
-        "--format",
-        formats,
-    ]
+    command = "from ecot_annotate.cli import main; main()"
+    cli = [sys.executable, "-c", command, "annotate", str(input_dir), "--out", str(out)]
+    cli += ["--format", formats]
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *cli], capture_output=True, text=True, check=True

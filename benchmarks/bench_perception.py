@@ -11,7 +11,6 @@ a reduced Swin/Grounding DINO; ECOT_BENCH_FULL=1 builds the full-size Grounding 
 from __future__ import annotations
 
 import os
-import string
 import tempfile
 import time
 from pathlib import Path
@@ -58,64 +57,10 @@ def fit_errors(root: Path) -> list:
 
 
 def build_detector_folder(folder: Path, full: bool) -> Path:
-    import torch
-    from transformers import (
-        BertConfig,
-        BertTokenizerFast,
-        GroundingDinoConfig,
-        GroundingDinoForObjectDetection,
-        GroundingDinoImageProcessor,
-        GroundingDinoProcessor,
-        SwinConfig,
-    )
+    """Grounding DINO with random weights: reduced (256 px, 2 layers) or Grounding DINO-T's own size."""
+    from tests.support.tiny_models import grounding_dino
 
-    chars = string.ascii_lowercase + string.digits
-    vocab = (
-        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ","]
-        + list(chars)
-        + ["##" + c for c in chars]
-    )
-    folder.mkdir(parents=True)
-    (folder / "vocab.txt").write_text("\n".join(vocab))
-    torch.manual_seed(0)
-    if full:  # Grounding DINO-T: Swin-T backbone, 6+6 layers, 900 queries, BERT-base text encoder
-        config = GroundingDinoConfig(text_config=BertConfig(vocab_size=len(vocab)))
-        size = {"shortest_edge": 800, "longest_edge": 1333}
-    else:
-        backbone = SwinConfig(
-            image_size=256,
-            embed_dim=48,
-            depths=[2, 2, 2, 2],
-            num_heads=[2, 2, 4, 4],
-            window_size=8,
-            out_features=["stage2", "stage3", "stage4"],
-        )
-        text = BertConfig(
-            vocab_size=len(vocab),
-            hidden_size=128,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            intermediate_size=256,
-        )
-        config = GroundingDinoConfig(
-            backbone_config=backbone,
-            text_config=text,
-            d_model=128,
-            encoder_layers=2,
-            decoder_layers=2,
-            encoder_ffn_dim=256,
-            decoder_ffn_dim=256,
-            encoder_attention_heads=4,
-            decoder_attention_heads=4,
-            num_queries=100,
-            decoder_bbox_embed_share=False,
-        )
-        size = {"shortest_edge": 256, "longest_edge": 256}
-    GroundingDinoForObjectDetection(config).save_pretrained(folder)
-    GroundingDinoProcessor(
-        GroundingDinoImageProcessor(size=size), BertTokenizerFast(vocab=str(folder / "vocab.txt"))
-    ).save_pretrained(folder)
-    return folder
+    return grounding_dino(folder, size=256, width=128, layers=2, full=full)
 
 
 def detector_speed(root: Path, episodes) -> None:

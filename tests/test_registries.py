@@ -17,17 +17,13 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import InputError
 from ecot_annotate.registry import Registry
 from ecot_annotate.stages.base import STAGES
-from pipelines.formats import FORMATS, WriteContext
+from pipelines.formats import FORMATS, OutputFormat, WriteContext
 from pipelines.run import run
 from tests.support import tiny_models
 
 
-class EpisodeIndexFormat:
+class EpisodeIndexFormat(OutputFormat):
     """An example format: one JSON line per episode with its key and step count."""
-
-    name = "episode-index"
-    folder = "episode_index"
-    copies_records = False
 
     def write(self, episodes, ctx: WriteContext):
         _ = (
@@ -41,7 +37,7 @@ class EpisodeIndexFormat:
         return {"episode_index_files": len(fs.match(f"{ctx.staging}/episode_index/*"))}
 
 
-FORMATS.register("episode-index")(EpisodeIndexFormat())
+FORMATS.register("episode-index")(EpisodeIndexFormat("episode-index", "episode_index"))
 
 
 @STAGES.register("count-words")

@@ -8,7 +8,7 @@ finished format after the pipeline (`finish`). Adding a format is one module tha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import apache_beam as beam
 
@@ -25,14 +25,19 @@ class WriteContext:
     staging: str  # this run's staging folder; `folder` under it is published into OUT
 
 
-class OutputFormat(Protocol):
-    name: str
-    folder: str  # where it lands in OUT
-    copies_records: bool  # needs a source whose records it can copy (augmented RLDS)
+class OutputFormat:
+    """Subclasses add `write`, and `finish` when parts must be turned into the finished format."""
 
-    def write(self, episodes: beam.PCollection, ctx: WriteContext) -> beam.PCollection | None: ...
+    def __init__(self, name: str, folder: str, copies_records: bool = False):
+        self.name = name
+        self.folder = folder  # where it lands in OUT
+        self.copies_records = copies_records  # needs a source whose records it can copy
 
-    def finish(self, ctx: WriteContext) -> dict[str, int]: ...
+    def write(self, episodes: beam.PCollection, ctx: WriteContext) -> beam.PCollection | None:
+        raise NotImplementedError
+
+    def finish(self, ctx: WriteContext) -> dict[str, int]:
+        return {}
 
 
 FORMATS: Registry[OutputFormat] = Registry("output format")

@@ -6,14 +6,10 @@ import apache_beam as beam
 
 from ecot_annotate import fs
 from ecot_annotate.sinks.ecot_json import entry_line, merge_lines
-from pipelines.formats.base import FORMATS, WriteContext
+from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
 
 
-class EcotJsonFormat:
-    name = "ecot-json"
-    folder = "ecot"
-    copies_records = False
-
+class EcotJsonFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
         _ = (
             episodes
@@ -33,4 +29,4 @@ class EcotJsonFormat:
         return {"ecot_json_entries": written}
 
 
-FORMATS.register("ecot-json")(EcotJsonFormat())
+FORMATS.register("ecot-json")(EcotJsonFormat("ecot-json", "ecot"))

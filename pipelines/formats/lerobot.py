@@ -8,7 +8,7 @@ from apache_beam.metrics import Metrics
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.sinks.lerobot import PARTS, finish_lerobot, write_episode_part
-from pipelines.formats.base import FORMATS, WriteContext
+from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
 from pipelines.quarantine import NAMESPACE, to_quarantine
 
 
@@ -25,11 +25,7 @@ class WriteLeRobotPartFn(beam.DoFn):
             yield to_quarantine(exc.record(annotated.episode.key))
 
 
-class LeRobotFormat:
-    name = "lerobot"
-    folder = "lerobot"
-    copies_records = False
-
+class LeRobotFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
         folder = f"{ctx.staging}/{PARTS}"
         return episodes | "WriteLeRobotParts" >> beam.ParDo(
@@ -41,4 +37,4 @@ class LeRobotFormat:
         return {}
 
 
-FORMATS.register("lerobot")(LeRobotFormat())
+FORMATS.register("lerobot")(LeRobotFormat("lerobot", "lerobot"))

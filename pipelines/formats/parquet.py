@@ -6,18 +6,14 @@ import apache_beam as beam
 
 from ecot_annotate.sinks.parquet import step_rows
 from ecot_annotate.sinks.schema import load_schema
-from pipelines.formats.base import FORMATS, WriteContext
+from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
 
 # Bounds the Parquet writer's memory; Beam's defaults (64 MiB, 1000 rows) hold ~60 episodes.
 ROW_GROUP_BYTES = 1024 * 1024
 BATCH_ROWS = 50  # rows held as Python objects before Arrow takes them
 
 
-class ParquetFormat:
-    name = "parquet"
-    folder = "parquet"
-    copies_records = False
-
+class ParquetFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
         _ = (
             episodes
@@ -33,8 +29,5 @@ class ParquetFormat:
             )
         )
 
-    def finish(self, ctx: WriteContext) -> dict[str, int]:
-        return {}
 
-
-FORMATS.register("parquet")(ParquetFormat())
+FORMATS.register("parquet")(ParquetFormat("parquet", "parquet"))

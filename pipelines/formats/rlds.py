@@ -8,7 +8,7 @@ from apache_beam.metrics import Metrics
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.sinks import rlds as rlds_sink
-from pipelines.formats.base import FORMATS, WriteContext
+from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
 from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
 
 
@@ -33,11 +33,7 @@ def rlds_folder(ctx: WriteContext) -> str:
     return f"{ctx.staging}/rlds/{ctx.dataset.name}/{version}"
 
 
-class RldsFormat:
-    name = "rlds"
-    folder = "rlds"
-    copies_records = True
-
+class RldsFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
         serialized = episodes | "SerializeRlds" >> beam.ParDo(
             SerializeRldsFn(ctx.dataset.features_json)
@@ -56,4 +52,4 @@ class RldsFormat:
         return {}
 
 
-FORMATS.register("rlds")(RldsFormat())
+FORMATS.register("rlds")(RldsFormat("rlds", "rlds", copies_records=True))

@@ -6,19 +6,7 @@ import numpy as np
 import pytest
 
 from ecot_annotate.geometry.gripper_fit import fit_gripper_track
-
-
-def sample_episodes(sample_dir):
-    from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
-
-    dataset = open_rlds(str(sample_dir))
-    decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
-    return [
-        decoder.decode(data, shard, pos)
-        for shard in dataset.shards
-        for pos, data, _ in read_shard(shard)
-    ]
+from tests.support.datasets import decode_all
 
 
 def corrupt(truth: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -33,7 +21,7 @@ def corrupt(truth: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarra
 def test_fit_recovers_the_true_track_despite_noise_and_outliers(sample_dir, method):
     rng = np.random.default_rng(0)
     errors = []
-    for episode in sample_episodes(sample_dir):
+    for episode in decode_all(sample_dir, "ecot_sample"):
         truth = episode.ground_truth["gripper_pixel"].astype(np.float64)
         fit = fit_gripper_track(
             episode.xyz, corrupt(truth, rng, episode.image_size[0]), episode.image_size, method
@@ -45,7 +33,7 @@ def test_fit_recovers_the_true_track_despite_noise_and_outliers(sample_dir, meth
 
 
 def test_fit_fills_steps_without_a_detection(sample_dir):
-    episode = sample_episodes(sample_dir)[0]
+    episode = decode_all(sample_dir, "ecot_sample")[0]
     truth = episode.ground_truth["gripper_pixel"].astype(np.float64)
     seen = truth.copy()
     seen[::3] = np.nan

@@ -28,10 +28,8 @@ def _cli(input_dir: Path, out: Path, formats: str = FORMATS) -> list[str]:
         code,
         "annotate",
         str(input_dir),
-        "--out",
-        str(out),
-        "--format",
-        formats,
+        f"--out={out}",
+        f"--format={formats}",
     ]
 
 

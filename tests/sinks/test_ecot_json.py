@@ -97,14 +97,5 @@ def test_no_at_sign_reaches_any_text_field(sample_dir):
 
 
 def test_chain_tags_in_ecot_order():
-    assert TAGS == (
-        "TASK:",
-        "PLAN:",
-        "VISIBLE OBJECTS:",
-        "SUBTASK REASONING:",
-        "SUBTASK:",
-        "MOVE REASONING:",
-        "MOVE:",
-        "GRIPPER POSITION:",
-        "ACTION:",
-    )
+    expected = "TASK: PLAN: VISIBLE OBJECTS: SUBTASK REASONING: SUBTASK: MOVE REASONING: MOVE: GRIPPER POSITION: ACTION:"
+    assert " ".join(TAGS) == expected

@@ -12,23 +12,11 @@ import pytest
 
 from ecot_annotate.episode import decode_image
 from ecot_annotate.layouts.lerobot import tasks_table, validate
+from tests.support.datasets import decode_all
 
 av = pytest.importorskip("av")
 FPS = 10
 CAMERA = "observation.images.image_0"
-
-
-def _sample_episodes(sample_dir: Path):
-    from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
-
-    dataset = open_rlds(str(sample_dir))
-    decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
-    return [
-        decoder.decode(data, shard, pos)
-        for shard in dataset.shards
-        for pos, data, _ in read_shard(shard)
-    ]
 
 
 def write_lerobot_v3(root: Path, episodes) -> None:
@@ -128,7 +116,7 @@ def write_lerobot_v3(root: Path, episodes) -> None:
 
 @pytest.fixture(scope="module")
 def lerobot_input(sample_dir, tmp_path_factory):
-    episodes = _sample_episodes(sample_dir)
+    episodes = decode_all(sample_dir, "ecot_sample")
     root = tmp_path_factory.mktemp("lerobot_in") / "ecot_sample_lerobot"
     write_lerobot_v3(root, episodes)
     return root, episodes

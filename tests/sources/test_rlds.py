@@ -6,21 +6,11 @@ import pytest
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.sources.rlds import EpisodeDecoder, check_profile, open_rlds, read_shard
-from tests.support.datasets import write_rlds
-
-
-def _episodes(path, profile="bridge"):
-    dataset = open_rlds(str(path))
-    decoder = EpisodeDecoder(dataset, load_profile(profile))
-    return [
-        decoder.decode(raw, shard, pos)
-        for shard in dataset.shards
-        for pos, raw, _ in read_shard(shard)
-    ]
+from tests.support.datasets import decode_all, write_rlds
 
 
 def test_bridge_episodes_keyed_like_ecot(bridge_dir):
-    episodes = _episodes(bridge_dir)
+    episodes = decode_all(bridge_dir, "bridge")
     assert len(episodes) == 25
     ep = episodes[0]
     assert ep.key == f"{ep.file_path}_{ep.episode_id}"
@@ -38,7 +28,7 @@ def test_key_falls_back_to_dataset_split_index(tmp_path, make_episodes):
     for ep in episodes:
         ep["episode_metadata"]["file_path"] = ""
     root = write_rlds(tmp_path, episodes)
-    keys = [e.key for e in _episodes(root, "ecot_sample")]
+    keys = [e.key for e in decode_all(root, "ecot_sample")]
     assert keys == ["ecot_sample/train/0", "ecot_sample/train/1"]
 
 

@@ -25,3 +25,17 @@ def write_rlds(folder: Path, episodes: list[dict], name: str = "ecot_sample") ->
         data_dir=str(root), features=features, split_infos=None, check_data=False
     )
     return root
+
+
+def decode_all(folder: Path, profile: str) -> list:
+    """Every episode of an RLDS folder, decoded through the production decoder."""
+    from ecot_annotate.profiles import load_profile
+    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+
+    dataset = open_rlds(str(folder))
+    decoder = EpisodeDecoder(dataset, load_profile(profile))
+    return [
+        decoder.decode(data, shard, pos)
+        for shard in dataset.shards
+        for pos, data, _ in read_shard(shard)
+    ]

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests.support.tiny_models import tiny_layers
+
 Reply = tuple[int, dict, float]  # status, JSON body, seconds to wait before answering
 
 
@@ -164,10 +166,7 @@ def build_tiny_chat_model(folder: Path) -> Path:
     torch.manual_seed(0)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
+        **tiny_layers(),
         num_key_value_heads=2,
         max_position_embeddings=4096,
         bos_token_id=1,

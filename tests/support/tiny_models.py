@@ -22,7 +22,20 @@ def _bert_vocab() -> list[str]:
     )
 
 
-def grounding_dino(folder: Path) -> Path:
+def tiny_layers(width: int = 32, layers: int = 1) -> dict[str, int]:
+    """The size of every tiny transformer here: width, feed-forward width, layers, heads."""
+    return {
+        "hidden_size": width,
+        "intermediate_size": width + 5,
+        "num_hidden_layers": layers,
+        "num_attention_heads": max(2, width // 32),
+    }
+
+
+def grounding_dino(
+    folder: Path, size: int = SIZE, width: int = 32, layers: int = 1, full: bool = False
+) -> Path:
+    """Random weights; `full` is Grounding DINO-T's own architecture at its own input size."""
     import torch
     from transformers import (
         BertConfig,
@@ -38,39 +51,41 @@ def grounding_dino(folder: Path) -> Path:
     vocab = _bert_vocab()
     (folder / "vocab.txt").write_text("\n".join(vocab))
     torch.manual_seed(0)
-    config = GroundingDinoConfig(
-        backbone_config=SwinConfig(
-            image_size=SIZE,
-            embed_dim=16,
-            depths=[1, 1, 1, 1],
-            num_heads=[1, 1, 1, 1],
+    if full:
+        config = GroundingDinoConfig(text_config=BertConfig(vocab_size=len(vocab)))
+        size_spec = {"shortest_edge": 800, "longest_edge": 1333}
+    else:
+        heads = [max(1, width // 32)] * 4
+        backbone = SwinConfig(
+            image_size=size,
+            embed_dim=width // 2,
+            depths=[layers] * 4,
+            num_heads=heads,
             window_size=4,
             out_features=["stage2", "stage3", "stage4"],
-        ),
-        text_config=BertConfig(
-            vocab_size=len(vocab),
-            hidden_size=32,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            intermediate_size=37,
-        ),
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        num_queries=20,
-        num_feature_levels=3,  # no extra 1x1 level: GroupNorm needs more than one value per group
-        decoder_bbox_embed_share=False,
-        max_text_len=64,
-    )
+        )
+        text = BertConfig(vocab_size=len(vocab), **tiny_layers(width, layers))
+        config = GroundingDinoConfig(
+            backbone_config=backbone,
+            text_config=text,
+            d_model=width,
+            encoder_layers=layers,
+            decoder_layers=layers,
+            encoder_ffn_dim=width,
+            decoder_ffn_dim=width,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            num_queries=20,
+            num_feature_levels=3,  # no extra 1x1 level: GroupNorm needs more than one value per group
+            decoder_bbox_embed_share=False,
+            max_text_len=64,
+        )
+        size_spec = {"shortest_edge": size, "longest_edge": size}
     GroundingDinoForObjectDetection(config).save_pretrained(folder)
     tokenizer = BertTokenizerFast(vocab=str(folder / "vocab.txt"))
-    GroundingDinoProcessor(
-        GroundingDinoImageProcessor(size={"shortest_edge": SIZE, "longest_edge": SIZE}), tokenizer
-    ).save_pretrained(folder)
+    GroundingDinoProcessor(GroundingDinoImageProcessor(size=size_spec), tokenizer).save_pretrained(
+        folder
+    )
     return folder
 
 
@@ -94,20 +109,14 @@ def owlv2(folder: Path) -> Path:
     config = Owlv2Config(
         text_config={
             "vocab_size": len(vocab),
-            "hidden_size": 32,
-            "intermediate_size": 37,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
+            **tiny_layers(),
             "max_position_embeddings": 24,
             "bos_token_id": 1,
             "eos_token_id": 0,
             "pad_token_id": 0,
         },
         vision_config={
-            "hidden_size": 32,
-            "intermediate_size": 37,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
+            **tiny_layers(),
             "image_size": SIZE,
             "patch_size": 16,
         },
