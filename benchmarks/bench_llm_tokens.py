@@ -7,8 +7,8 @@ the shape differs:
   movements with their step intervals and justifications), then a Python dict with one string
   per step, each repeating the task, plan, subtask and its reason in <task>...</move_reason>
   tags, then FINISHED. The ratio is also printed for the per-step dict alone (a lower bound).
-- ours: schemas/llm_answer.json: the task once, subtasks with step ranges and reasons, one reason
-  per run of identical moves.
+- ours: schemas/llm_answer.json: the task once, then one item per run of identical moves (its
+  subtask, the subtask's reason, the move's reason); no step numbers, no move names.
 
 Tokens are counted with one tokenizer for both: a byte-level BPE (the `tokenizers` library, the
 scheme GPT-2/Llama-3 class models use) trained here on the distinct sentences of both answers, so

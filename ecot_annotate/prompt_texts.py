@@ -1,7 +1,7 @@
 """The prompt files in prompts/ (reasoning and caption) read once, with their hashes.
 
 Reasoning templates are plain text files named `<name>_<version>.<part>.txt` (system, user,
-repair). Their hash, together with the answer schema's, goes into every annotation's provenance
+repair for a whole answer, fields for a few texts). Their hash, together with the answer schema's, goes into every annotation's provenance
 and the config hash, so a changed prompt is visible in the output, invalidates the LLM cache and
 never mixes into a resumed run.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 from ecot_annotate.resources import resource_path
 
-PROMPT = "reasoning_v1"
+PROMPT = "reasoning_v2"
 ANSWER_SCHEMA = "llm_answer.json"
-PARTS = ("system", "user", "repair")
+PARTS = ("system", "user", "repair", "fields")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class PromptSet:
     system: str
     user: Template
     repair: Template
+    fields: Template
     schema: dict[str, Any]
     hash: str  # sha256 of every template and the schema, first 16 hex digits
 
@@ -45,6 +46,7 @@ def load_prompts(name: str = PROMPT) -> PromptSet:
         system=texts["system"].strip(),
         user=Template(texts["user"]),
         repair=Template(texts["repair"]),
+        fields=Template(texts["fields"]),
         schema=json.loads(schema_text),
         hash=digest.hexdigest()[:16],
     )

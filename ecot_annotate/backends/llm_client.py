@@ -1,7 +1,8 @@
-"""One chat completion against any OpenAI-compatible server, with the care a long run needs.
+"""Chat completions against any OpenAI-compatible server, with the care a long run needs.
 
-- Structured output first (`response_format` json_schema); a server that refuses it (HTTP 400/422)
-  is asked again in JSON mode, then with no response_format; the mode that worked is kept.
+- Structured output first (`response_format` json_schema, the request's own schema); a server
+  that refuses it (HTTP 400/422) is asked again in JSON mode, then with no response_format; the
+  mode that worked is kept for later requests and reported with every answer.
 - Retries with exponential backoff (and the server's Retry-After) on 429, 5xx, timeouts and
   connection errors; other errors fail at once. Failures surface as `RequestFailed(kind, ...)`.
 - A process-wide limit on requests in flight per server (`concurrency`), shared by all threads.
@@ -14,6 +15,7 @@ import os
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +48,15 @@ class Completion:
     finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
+    mode: str = "text"  # json_schema | json_object | text: how the answer's form was asked for
+
+
+@dataclass
+class Request:
+    """One chat request; with a schema, the answer is asked for as JSON in that schema."""
+
+    messages: list[dict[str, Any]]
+    schema: dict[str, Any] | None = None
 
 
 def api_key(config: LLMConfig, user: str = "--reasoner llm") -> str:
@@ -106,29 +117,33 @@ def _retry_after(exc: Exception) -> float | None:
 class ChatClient:
     """Chat completions for one worker; build it in the worker (it holds a live HTTP client).
 
-    With a `schema` the answer is asked for as JSON in that schema; without one, as plain text.
+    `schema` is the answer schema of requests that name none; without any, answers are plain text.
     """
 
-    def __init__(self, config: LLMConfig, schema: dict[str, Any] | None, count: Count = no_count):
+    def __init__(
+        self, config: LLMConfig, schema: dict[str, Any] | None = None, count: Count = no_count
+    ):
         self.config, self.schema, self.count = config, schema, count
         self._key = api_key(config)
         self.client = openai.OpenAI(
             api_key=self._key, base_url=config.base_url, timeout=config.timeout_s, max_retries=0
         )
-        # index into MODES: the most structured mode the server accepted so far
-        self.mode = 0 if schema is not None else MODES.index("text")
+        self.model = str(config.model)
+        self.cache_id = config.base_url or "openai"
+        self._lock = threading.Lock()
+        self.mode = 0  # index into MODES: the most structured mode the server accepted so far
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if len(self._key) >= 4 else text
 
-    def _create(self, messages: list[dict[str, Any]]):
+    def _create(self, messages: list[dict[str, Any]], mode: str, schema: dict[str, Any] | None):
         extra: dict[str, Any] = {}
-        if MODES[self.mode] == "json_schema":
+        if mode == "json_schema":
             extra["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": "ecot_answer", "schema": self.schema},
+                "json_schema": {"name": "ecot_answer", "schema": schema},
             }
-        elif MODES[self.mode] == "json_object":
+        elif mode == "json_object":
             extra["response_format"] = {"type": "json_object"}
         with _slot(self.config):
             start = time.perf_counter()
@@ -144,15 +159,21 @@ class ChatClient:
                 self.count("llm_requests", 1)
                 self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
 
-    def complete(self, messages: list[dict[str, Any]]) -> Completion:
+    def complete(
+        self, messages: list[dict[str, Any]], schema: dict[str, Any] | None = None
+    ) -> Completion:
+        schema = schema if schema is not None else self.schema
         retries = 0
         while True:
+            mode = MODES[self.mode] if schema is not None else "text"
             try:
-                response = self._create(messages)
+                response = self._create(messages, mode, schema)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if self.mode < len(MODES) - 1:
-                    self.mode += 1
-                    self.count("llm_format_downgrades", 1)
+                if mode != "text":
+                    with self._lock:  # requests in flight together downgrade once
+                        if self.mode == MODES.index(mode):
+                            self.mode += 1
+                            self.count("llm_format_downgrades", 1)
                     continue
                 raise RequestFailed(
                     "rejected", self._redact(f"HTTP {exc.status_code}: {exc.message}")[:300]
@@ -176,9 +197,23 @@ class ChatClient:
                 retries += 1
                 self.count("llm_retries", 1)
                 continue
-            return self._completion(response)
+            return self._completion(response, mode)
 
-    def _completion(self, response) -> Completion:
+    def complete_many(self, requests: list[Request]) -> list[Completion | RequestFailed]:
+        """Answers in request order, up to `concurrency` requests in flight at once."""
+
+        def one(request: Request) -> Completion | RequestFailed:
+            try:
+                return self.complete(request.messages, request.schema)
+            except RequestFailed as exc:
+                return exc
+
+        if len(requests) <= 1:
+            return [one(r) for r in requests]
+        with ThreadPoolExecutor(min(self.config.concurrency, len(requests))) as pool:
+            return list(pool.map(one, requests))
+
+    def _completion(self, response, mode: str) -> Completion:
         usage = getattr(response, "usage", None)
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -191,4 +226,5 @@ class ChatClient:
             choice.finish_reason if choice is not None else None,
             prompt_tokens,
             completion_tokens,
+            mode,
         )

@@ -1,120 +1,274 @@
-"""The LLM reasoner: one validated answer per episode from any OpenAI-compatible server.
+"""The LLM reasoner: one checked answer per episode from a server or an embedded model.
 
-Per episode: ask (or read the cache), validate, and on failure ask once more with the problems
-listed; if that fails too, or the server cannot be reached, the rule reasoner writes the episode
-and the provenance says so. Provenance of the result:
+Per episode: ask (or read the cache) for the task and one item of language per move, in the
+episode's own JSON Schema. Then at most one more request: an answer unusable as a whole (no JSON,
+the wrong number of items) is asked for again whole; an answer with a few bad texts (empty, too
+long, '@') is asked for only those texts. Texts that still fail are written by the rule
+reasoner, and the provenance names them. Episodes are handled in batches, each round's requests
+sent together, so a server sees up to `concurrency` requests at once and an embedded model
+generates a whole batch in one call.
 
-- reasoning_source "llm": a validated LLM answer; reasoning_model = the model.
-- reasoning_source "fallback": the rule reasoner's text, written because the LLM's could not be
-  used; reasoning_model "rules", `fallback_reason` says why (`<kind>: <detail>`).
+Provenance of the result:
+- reasoning_source "llm": the LLM's answer; reasoning_model = the model; answer_mode = how the
+  answer's form was asked for (json_schema, json_object or text); fields_repaired and
+  fields_from_rules list the texts (`task`, `items.<i>.<field>`) asked again or written by rules.
+- reasoning_source "fallback": the rule reasoner's text for the whole episode, because the
+  LLM's could not be used; reasoning_model "rules", `fallback_reason` says why (`<kind>: ...`).
 
-Both carry `prompt_hash`. An LLM run never mixes the two inside one episode.
+Both carry `prompt_hash`.
 """
 
 from __future__ import annotations
 
-from ecot_annotate.backends.llm_client import ChatClient, Completion, RequestFailed
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.config import LLMConfig
-from ecot_annotate.episode import Annotation, Episode, StepReasoning
+from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.prompt_texts import load_prompts
-from ecot_annotate.reasoners.llm_answer import read_answer
+from ecot_annotate.reasoners.llm_answer import (
+    AnswerError,
+    Checked,
+    assemble,
+    bad_texts,
+    check_answer,
+    describe_bad,
+    field_key,
+    parse_answer,
+)
 from ecot_annotate.reasoners.llm_cache import AnswerCache, cache_key, default_cache_dir
-from ecot_annotate.reasoners.llm_input import episode_input
-from ecot_annotate.reasoners.llm_prompt import repair_message, user_message
-from ecot_annotate.reasoners.llm_usage import Count, no_count
+from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
+from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
+from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, MAX_CHARS, answer_schema, fields_schema
+from ecot_annotate.reasoners.llm_usage import MODE_PREFIX, Count, no_count
 from ecot_annotate.reasoners.rules import RuleReasoner
 
-Messages = list[dict[str, str]]
+Result = Completion | RequestFailed
+
+
+class Completer(Protocol):
+    """Where answers come from: a server client or an embedded model."""
+
+    model: str  # recorded as reasoning_model
+    cache_id: str  # what, besides the model, decides an answer (a server URL, "transformers")
+
+    def complete_many(self, requests: list[Request]) -> list[Result]: ...
+
+
+@dataclass
+class _Job:
+    """One episode on its way through the rounds."""
+
+    episode: Episode
+    annotation: Annotation
+    runs: list[Run]
+    request: Request
+    checked: Checked = field(default_factory=Checked)
+    text: str = ""
+    mode: str = "text"
+    failure: RequestFailed | None = None
+    repaired: list[str] = field(default_factory=list)
+
+    def follow_up(self, message: str, schema: dict) -> Request:
+        return Request(
+            self.request.messages
+            + [
+                {"role": "assistant", "content": self.text},
+                {"role": "user", "content": message},
+            ],
+            schema,
+        )
+
+
+def build_completer(config: LLMConfig, count: Count = no_count) -> Completer:
+    from ecot_annotate.backends.llm_client import ChatClient
+
+    return ChatClient(config, count=count)
 
 
 class LLMReasoner:
-    """Plan, subtasks and move reasons from an LLM, validated against the computed primitives."""
+    """Plan, subtasks and move reasons from an LLM, one item of language per move."""
 
     name = "llm"
 
-    def __init__(self, llm_config: LLMConfig, count: Count = no_count):
-        self.config, self.count = llm_config, count
+    def __init__(
+        self,
+        llm_config: LLMConfig,
+        count: Count = no_count,
+        completer: Completer | None = None,
+        max_chars: int = MAX_CHARS,
+    ):
+        self.config, self.count, self.max_chars = llm_config, count, max_chars
         self.prompts = load_prompts()
-        self.client = ChatClient(llm_config, self.prompts.schema, count)
+        self.completer = completer or build_completer(llm_config, count)
         self.cache = (
             AnswerCache(llm_config.cache_dir or default_cache_dir()) if llm_config.cache else None
         )
         self.rules = RuleReasoner()
 
-    def _complete(self, messages: Messages) -> Completion:
-        """From the cache when this exact request was answered before, else from the server."""
-        key = cache_key(
-            prompt=self.prompts.hash,
-            model=self.config.model,
-            base_url=self.config.base_url,
-            max_tokens=self.config.max_tokens,
-            messages=messages,
-        )
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                self.count("llm_cache_hits", 1)
-                return Completion(hit["text"], hit.get("finish_reason"), 0, 0)
-        completion = self.client.complete(messages)
-        if self.cache is not None:
-            self.cache.put(
-                key, {"text": completion.text, "finish_reason": completion.finish_reason}
-            )
-        return completion
-
-    def _ask(
-        self, messages: Messages, prims: list[str]
-    ) -> tuple[str, list[StepReasoning] | None, list[str]]:
-        completion = self._complete(messages)
-        steps, problems = read_answer(completion.text, prims)
-        if steps is None and completion.finish_reason == "length":
-            problems = [
-                f"the answer was cut off at the token limit ({self.config.max_tokens})",
-                *problems,
-            ]
-        return completion.text, steps, problems
-
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
-        prims = annotation.primitives
+        return self.reason_batch([(episode, annotation)])[0]
+
+    def reason_batch(self, pairs: list[tuple[Episode, Annotation]]) -> list[Annotation]:
+        """Each episode's annotation, in order; requests of one round go out together."""
+        jobs = [self._job(episode, annotation) for episode, annotation in pairs]
+        for job, result in zip(jobs, self._complete([j.request for j in jobs]), strict=True):
+            self._first(job, result)
+        again = [(job, self._repair(job)) for job in jobs if self._needs_repair(job)]
+        results = self._complete([request for _, request in again])
+        for (job, _), result in zip(again, results, strict=True):
+            self._second(job, result)
+        return [self._finish(job) for job in jobs]
+
+    def _job(self, episode: Episode, annotation: Annotation) -> _Job:
         data = episode_input(episode, annotation)
-        messages: Messages = [
+        messages = [
             {"role": "system", "content": self.prompts.system},
             {"role": "user", "content": user_message(self.prompts, data)},
         ]
-        try:
-            text, steps, problems = self._ask(messages, prims)
-            if steps is None:
-                self.count("llm_repairs", 1)
-                repair = [
-                    {"role": "assistant", "content": text},
-                    {"role": "user", "content": repair_message(self.prompts, problems, len(prims))},
-                ]
-                _, steps, problems = self._ask(messages + repair, prims)
-        except RequestFailed as exc:
-            return self._fall_back(episode, annotation, exc.kind, f"{exc.kind}: {exc.detail}")
-        if steps is None:
-            return self._fall_back(
-                episode,
-                annotation,
-                "invalid_answer",
-                "invalid_answer: after one repair: " + "; ".join(problems),
+        runs = move_runs(annotation.primitives)
+        return _Job(
+            episode, annotation, runs, Request(messages, answer_schema(len(runs), self.max_chars))
+        )
+
+    def _complete(self, requests: list[Request]) -> list[Result]:
+        """From the cache where this exact request was answered before, the rest in one call."""
+        keys = [self._key(r) for r in requests]
+        found: list[Result | None] = [
+            self._cached(k) if self.cache is not None else None for k in keys
+        ]
+        missing = [i for i, hit in enumerate(found) if hit is None]
+        for i, result in zip(
+            missing, self.completer.complete_many([requests[i] for i in missing]), strict=True
+        ):
+            found[i] = result
+            if self.cache is not None and isinstance(result, Completion):
+                self.cache.put(
+                    keys[i],
+                    {
+                        "text": result.text,
+                        "finish_reason": result.finish_reason,
+                        "mode": result.mode,
+                    },
+                )
+        return found
+
+    def _key(self, request: Request) -> str:
+        return cache_key(
+            prompt=self.prompts.hash,
+            model=self.completer.model,
+            server=self.completer.cache_id,
+            max_tokens=self.config.max_tokens,
+            messages=request.messages,
+            schema=request.schema,
+        )
+
+    def _cached(self, key: str) -> Completion | None:
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        self.count("llm_cache_hits", 1)
+        return Completion(hit["text"], hit.get("finish_reason"), 0, 0, hit.get("mode", "text"))
+
+    def _first(self, job: _Job, result: Result) -> None:
+        if isinstance(result, RequestFailed):
+            job.failure = result
+            return
+        job.text, job.mode = result.text, result.mode
+        job.checked = self._check(job, result)
+
+    def _check(self, job: _Job, completion: Completion) -> Checked:
+        checked = check_answer(completion.text, len(job.runs), self.max_chars)
+        if not checked.usable and completion.finish_reason == "length":
+            checked.problems.insert(
+                0, f"the answer was cut off at the token limit ({self.config.max_tokens})"
             )
-        annotation.reasoning = steps
+        return checked
+
+    def _needs_repair(self, job: _Job) -> bool:
+        return job.failure is None and (not job.checked.usable or bool(job.checked.bad))
+
+    def _repair(self, job: _Job) -> Request:
+        if not job.checked.usable:
+            self.count("llm_repairs", 1)
+            message = repair_message(self.prompts, job.checked.problems, len(job.runs))
+            return job.follow_up(message, job.request.schema)
+        self.count("llm_field_repairs", 1)
+        bad = job.checked.bad
+        return job.follow_up(
+            fields_message(self.prompts, bad), fields_schema(list(bad), self.max_chars)
+        )
+
+    def _second(self, job: _Job, result: Result) -> None:
+        if not job.checked.usable:  # the whole answer was asked for again
+            if isinstance(result, RequestFailed):
+                job.failure = result
+                return
+            job.text, job.mode = result.text, result.mode
+            job.checked = self._check(job, result)
+            return
+        if isinstance(result, RequestFailed):
+            return  # the bad texts stay bad: the rules write them
+        try:
+            answer = parse_answer(result.text)
+        except AnswerError:
+            return
+        fixed = {key: answer.get(key) for key in job.checked.bad}
+        still_bad = bad_texts(fixed, self.max_chars)
+        for key, value in fixed.items():
+            if key not in still_bad:
+                job.checked.texts[key] = value
+                job.repaired.append(key)
+        job.checked.bad = still_bad
+
+    def _finish(self, job: _Job) -> Annotation:
+        if job.failure is not None:
+            kind, detail = job.failure.kind, job.failure.detail
+            return self._fall_back(job, kind, f"{kind}: {detail}")
+        if not job.checked.usable:
+            return self._fall_back(
+                job,
+                "invalid_answer",
+                "invalid_answer: after one repair: " + "; ".join(job.checked.problems),
+            )
+        texts = dict(job.checked.texts)
+        from_rules = list(job.checked.bad)
+        if from_rules:
+            texts.update(self._rule_texts(job, from_rules))
+            self.count("llm_fields_from_rules", len(from_rules))
+        annotation = job.annotation
+        annotation.reasoning = assemble(texts, job.runs)
+        annotation.provenance.pop("fallback_reason", None)
         annotation.provenance.update(
             {
                 "reasoning_source": "llm",
-                "reasoning_model": str(self.config.model),
+                "reasoning_model": self.completer.model,
                 "prompt_hash": self.prompts.hash,
+                "answer_mode": job.mode,
+                "fields_repaired": ",".join(job.repaired),
+                "fields_from_rules": ",".join(from_rules),
             }
         )
-        annotation.provenance.pop("fallback_reason", None)
+        if from_rules:
+            annotation.provenance["fields_from_rules_because"] = "; ".join(
+                describe_bad(job.checked.bad)
+            )[:500]
         self.count("llm_validated", 1)
+        self.count(MODE_PREFIX + job.mode, 1)
         return annotation
 
-    def _fall_back(
-        self, episode: Episode, annotation: Annotation, kind: str, reason: str
-    ) -> Annotation:
-        annotation = self.rules.reason(episode, annotation)
+    def _rule_texts(self, job: _Job, keys: list[str]) -> dict[str, str]:
+        """The rule reasoner's text for each named field, taken at the first step of its move."""
+        steps = self.rules.reason(job.episode, Annotation(primitives=job.annotation.primitives))
+        written = {"task": steps.reasoning[0].task}
+        for index, (first, _, _) in enumerate(job.runs):
+            step = steps.reasoning[first].as_dict()
+            written.update({field_key(index, name): step[name] for name in ITEM_FIELDS})
+        return {key: written[key] for key in keys}
+
+    def _fall_back(self, job: _Job, kind: str, reason: str) -> Annotation:
+        annotation = self.rules.reason(job.episode, job.annotation)
         annotation.provenance.update(
             {
                 "reasoning_source": "fallback",

@@ -1,23 +1,24 @@
-"""Read, check and expand the LLM's token-lean answer.
+"""Read, check and expand the LLM's answer: the task, then one item of language per move.
 
 `parse_answer` finds the JSON object in whatever the server returned (a bare object from
-structured output or JSON mode, or one wrapped in prose or code fences); `validate_answer` lists
-every problem (schema, step coverage, moves against the computed primitives, '@'); `assemble`
-turns a valid answer into the six ECoT fields of every step. Problems are plain sentences: they
-go back to the model in the repair round and into `fallback_reason`.
+structured output or JSON mode, or one wrapped in prose or code fences). `check_answer` splits
+what is wrong into problems of the whole answer (no JSON, no "items" list, the wrong number of
+items: only asking again can fix those) and problems of single texts (missing, empty, too long,
+'@'), which a partial repair can ask for alone and the rules can fill. `assemble` turns a checked
+answer into the six ECoT fields of every step; step numbers and moves are the pipeline's.
+Problems are plain sentences: they go back to the model and into `fallback_reason`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
-
 from ecot_annotate.episode import StepReasoning
-from ecot_annotate.prompt_texts import load_prompts
+from ecot_annotate.reasoners.llm_input import Run
+from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, MAX_CHARS
 from ecot_annotate.text.chain import clean_text
 
 MAX_PROBLEMS = 8  # enough for the model to fix its answer, short enough for provenance
@@ -26,11 +27,6 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 
 class AnswerError(ValueError):
     """The answer text holds no usable JSON object."""
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_prompts().schema)
 
 
 def parse_answer(text: str) -> dict[str, Any]:
@@ -63,102 +59,84 @@ def parse_answer(text: str) -> dict[str, Any]:
     raise AnswerError("the answer holds no JSON object")
 
 
-def _range(value: list[int]) -> tuple[int, int]:
-    return int(value[0]), int(value[1])
+def field_key(index: int, name: str) -> str:
+    """How a text of an item is named in problems, partial repairs and provenance."""
+    return f"items.{index}.{name}"
 
 
-def _cover(ranges: list[tuple[int, int]], first: int, last: int, what: str) -> list[str]:
-    """Problems with `ranges` covering first..last exactly once, in order."""
-    problems = []
-    expected = first
-    for index, (start, end) in enumerate(ranges):
-        if end < start:
-            problems.append(
-                f"{what} {index} has steps [{start}, {end}]: the last step comes before the first"
-            )
-        elif start > expected:
-            problems.append(
-                f"{what} {index} starts at step {start}: steps {expected} to {start - 1} are not covered"
-            )
-        elif start < expected:
-            problems.append(
-                f"{what} {index} starts at step {start}: steps {start} to {min(end, expected - 1)} are covered twice"
-            )
-        expected = max(expected, end + 1)
-    if expected <= last:
-        problems.append(f"steps {expected} to {last} are not covered by any {what}")
-    elif expected > last + 1:
-        problems.append(f"{what}s go past the last step {last}")
-    return problems
+def text_problem(value: Any, max_chars: int = MAX_CHARS) -> str | None:
+    """What is wrong with one text, in the terms of the schema's text pattern; None when fine."""
+    if value is None:
+        return "is missing"
+    if not isinstance(value, str):
+        return "must be a text"
+    if not value.strip():
+        return "must not be empty"
+    if "@" in value:
+        return "must not contain the character '@'"
+    if value[0].isspace():
+        return "must not start with a space"
+    if len(value) > max_chars:
+        return f"must be at most {max_chars} characters (it has {len(value)})"
+    return None
 
 
-def _message(error: ValidationError) -> str:
-    """The schema's complaint in words the model can act on (its text pattern forbids '@')."""
-    if error.validator == "pattern":
-        return "must be one non-empty text without the character '@'"
-    return error.message
+@dataclass
+class Checked:
+    """An answer as far as it can be used: `texts` holds every text by key, good or not."""
+
+    texts: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # the whole answer is unusable
+    bad: dict[str, str] = field(default_factory=dict)  # key -> problem, for single texts
+
+    @property
+    def usable(self) -> bool:
+        return not self.problems
 
 
-def validate_answer(data: dict[str, Any], prims: list[str]) -> list[str]:
-    """Every problem of a parsed answer for an episode with these primitives; [] when valid."""
-    schema_errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if schema_errors:
-        return [
-            f"{'/'.join(map(str, e.absolute_path)) or 'answer'}: {_message(e)}"
-            for e in schema_errors
-        ][:MAX_PROBLEMS]
-    last = len(prims) - 1
-    subtasks = data["subtasks"]
-    problems = _cover([_range(s["steps"]) for s in subtasks], 0, last, "subtask")
-    for i, sub in enumerate(subtasks):
-        first, end = _range(sub["steps"])
-        problems += [
-            f"in subtask {i}: {p}"
-            for p in _cover([_range(m["steps"]) for m in sub["moves"]], first, end, "move")
-        ]
-        for move in sub["moves"]:
-            start, stop = _range(move["steps"])
-            wrong = [
-                t for t in range(start, min(stop, last) + 1) if prims[t] != move["move"].strip()
-            ]
-            if wrong:
-                t = wrong[0]
-                problems.append(
-                    f"subtask {i} names the move '{move['move']}' for steps [{start}, {stop}] but the primitive at step {t} is '{prims[t]}'"
-                )
-    return problems[:MAX_PROBLEMS]
-
-
-def assemble(data: dict[str, Any], prims: list[str]) -> list[StepReasoning]:
-    """The six ECoT fields per step; plan = the remaining subtasks, from the current one on."""
-    task = clean_text(data["task"])
-    names = [clean_text(s["name"]) for s in data["subtasks"]]
-    steps: list[StepReasoning] = []
-    for index, sub in enumerate(data["subtasks"]):
-        plan = ", ".join(names[index:])
-        for move in sub["moves"]:
-            start, stop = _range(move["steps"])
-            for t in range(start, stop + 1):
-                steps.append(
-                    StepReasoning(
-                        task,
-                        plan,
-                        names[index],
-                        clean_text(sub["reason"]),
-                        prims[t],
-                        clean_text(move["reason"]),
-                    )
-                )
-    return steps
-
-
-def read_answer(text: str, prims: list[str]) -> tuple[list[StepReasoning] | None, list[str]]:
-    """(steps, []) for a usable answer, else (None, problems)."""
+def check_answer(text: str, n_moves: int, max_chars: int = MAX_CHARS) -> Checked:
+    """Every problem of an answer text for an episode with `n_moves` moves."""
     try:
         data = parse_answer(text)
     except AnswerError as exc:
-        return None, [str(exc)]
-    problems = validate_answer(data, prims)
-    if problems:
-        return None, problems
-    return assemble(data, prims), []
+        return Checked(problems=[str(exc)])
+    items = data.get("items")
+    if not isinstance(items, list):
+        return Checked(problems=['the answer has no "items" list'])
+    if len(items) != n_moves:
+        return Checked(
+            problems=[
+                f'"items" has {len(items)} items but the episode has {n_moves} moves: give exactly one item per move'
+            ]
+        )
+    texts: dict[str, Any] = {"task": data.get("task")}
+    for index, item in enumerate(items):
+        for name in ITEM_FIELDS:
+            texts[field_key(index, name)] = item.get(name) if isinstance(item, dict) else None
+    return Checked(texts=texts, bad=bad_texts(texts, max_chars))
+
+
+def bad_texts(texts: dict[str, Any], max_chars: int = MAX_CHARS) -> dict[str, str]:
+    found = {key: text_problem(value, max_chars) for key, value in texts.items()}
+    return {key: problem for key, problem in found.items() if problem is not None}
+
+
+def describe_bad(bad: dict[str, str]) -> list[str]:
+    return [f"{key} {problem}" for key, problem in bad.items()][:MAX_PROBLEMS]
+
+
+def assemble(texts: dict[str, str], runs: list[Run]) -> list[StepReasoning]:
+    """The six ECoT fields per step. Consecutive items with the same subtask are one subtask;
+    the plan is the remaining subtasks, from the current one on."""
+    task = clean_text(texts["task"])
+    subtasks = [clean_text(texts[field_key(i, "subtask")]) for i in range(len(runs))]
+    starts = [i for i in range(len(runs)) if i == 0 or subtasks[i] != subtasks[i - 1]]
+    steps: list[StepReasoning] = []
+    for index, (first, last, move) in enumerate(runs):
+        current = [s for s in starts if s <= index][-1]
+        plan = ", ".join(subtasks[s] for s in starts if s >= current)
+        reason = clean_text(texts[field_key(index, "subtask_reason")])
+        move_reason = clean_text(texts[field_key(index, "move_reason")])
+        for _ in range(first, last + 1):
+            steps.append(StepReasoning(task, plan, subtasks[index], reason, move, move_reason))
+    return steps

@@ -1,7 +1,10 @@
 """Names of the LLM counters and their summary: what a run spent and why it fell back.
 
 The reasoner reports through a `Count` callback (Beam metrics in the pipeline, a dict in tests);
-`llm_summary` turns the collected counters into summary.json's "llm" section.
+`llm_summary` turns the collected counters into summary.json's "llm" section, including the
+fallback rate a run is judged by: the share of episodes that fell back because the service
+failed them (connection, timeout, rate limit, server error, a rejected key or model), as opposed
+to answers the model got wrong.
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ Count = Callable[[str, int], None]
 
 PREFIX = "llm_"
 FALLBACK_PREFIX = "llm_fallback_"
+MODE_PREFIX = "llm_mode_"  # answers in use, by how their form was asked for
+SERVICE_KINDS = ("connection", "timeout", "rate_limited", "server_error", "rejected")
 COUNTERS = (
     "requests",  # HTTP requests sent (first tries, retries, repairs, format downgrades)
     "retries",  # requests repeated after a 429, 5xx, timeout or connection error
     "format_downgrades",  # the server refused response_format; asked again with a simpler mode
     "cache_hits",  # answers read from the on-disk cache instead of the server
-    "repairs",  # episodes whose first answer failed validation and were asked again
+    "repairs",  # episodes whose first answer was unusable as a whole and were asked again
+    "field_repairs",  # episodes asked again for only the texts that failed a check
+    "fields_from_rules",  # texts still failing after that, written by the rule reasoner instead
     "validated",  # episodes whose reasoning is a validated LLM answer
     "fallbacks",  # episodes that fell back to the rule reasoner
     "prompt_tokens",
@@ -36,12 +43,32 @@ def llm_summary(counters: dict[str, int]) -> dict[str, object]:
         name: counters.get(PREFIX + name, 0) for name in COUNTERS if name != "request_ms"
     }
     summary["request_seconds"] = round(counters.get(PREFIX + "request_ms", 0) / 1000, 3)
-    summary["fallbacks_by_reason"] = {
-        name.removeprefix(FALLBACK_PREFIX): value
-        for name, value in sorted(counters.items())
-        if name.startswith(FALLBACK_PREFIX) and value
-    }
+    by_reason = _by_prefix(counters, FALLBACK_PREFIX)
+    summary["fallbacks_by_reason"] = by_reason
+    summary["answers_by_mode"] = _by_prefix(counters, MODE_PREFIX)
+    episodes = int(summary["validated"]) + int(summary["fallbacks"])
+    service = sum(by_reason.get(kind, 0) for kind in SERVICE_KINDS)
+    summary["fallback_rate"] = round(service / episodes, 4) if episodes else 0.0
     return summary
+
+
+def _by_prefix(counters: dict[str, int], prefix: str) -> dict[str, int]:
+    return {
+        name.removeprefix(prefix): value
+        for name, value in sorted(counters.items())
+        if name.startswith(prefix) and value
+    }
+
+
+def fallback_rate_exceeded(llm: dict[str, object], max_rate: float) -> str | None:
+    """One line when more episodes fell back for service reasons than allowed, else None."""
+    rate = float(llm.get("fallback_rate") or 0.0)
+    if rate <= max_rate:
+        return None
+    return (
+        f"{rate:.0%} of episodes fell back to the rules because the LLM service failed them "
+        f"(more than --max-fallback-rate {max_rate:g}); see summary.json llm.fallbacks_by_reason"
+    )
 
 
 def describe(llm: dict[str, object]) -> str:
@@ -50,6 +77,7 @@ def describe(llm: dict[str, object]) -> str:
     return (
         f"llm: {llm['validated']} validated, {llm['fallbacks']} fell back to rules"
         + (f" ({reasons})" if reasons else "")
+        + f", fallback rate {float(llm.get('fallback_rate') or 0.0):.0%}"
         + f"; {llm['requests']} requests, {llm['retries']} retries, {llm['cache_hits']} cache hits, "
         f"{llm['prompt_tokens']}+{llm['completion_tokens']} tokens in {llm['request_seconds']}s"
     )

@@ -1,5 +1,5 @@
-"""The LLM reasoner against a loopback server the test scripts: retries, fallbacks, repair,
-structured-output downgrade, the cache, and the counts summary.json reports for each."""
+"""The LLM reasoner against a loopback server the test scripts: retries, fallbacks, whole and
+partial repair, structured-output downgrade, the cache, and the counts summary.json reports."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def rows(out) -> list[dict]:
         "prompt_hash",
         "move",
         "primitive",
+        "move_reason",
     ]
     return (
         pads.dataset(str(out / "parquet"), format="parquet").to_table(columns=columns).to_pylist()
@@ -77,12 +78,35 @@ class PerEpisode:
         return self.behaviours[index](self.calls[key], request)
 
 
-def contradicting_then_valid(n, request):
-    if len(request["messages"]) == 2:  # first ask: a move that contradicts the primitives
-        answer = json.loads(valid(request)[1]["choices"][0]["message"]["content"])
-        answer["subtasks"][0]["moves"][0]["move"] = "do a backflip"
+def answer_of(request) -> dict:
+    return json.loads(valid(request)[1]["choices"][0]["message"]["content"])
+
+
+def first_ask(request) -> bool:
+    return len(request["messages"]) == 2
+
+
+def one_item_short_then_valid(n, request):
+    if first_ask(request):
+        answer = answer_of(request)
+        answer["items"] = answer["items"][1:]
         return 200, completion(json.dumps(answer)), 0.0
     return valid(request)
+
+
+def bad_text_then(fixed: bool):
+    """An '@' in the first move reason; the partial repair fixes it, or answers '@' again."""
+
+    def behaviour(n, request):
+        if first_ask(request):
+            answer = answer_of(request)
+            answer["items"][0]["move_reason"] = "Move @ once."
+            return 200, completion(json.dumps(answer)), 0.0
+        if fixed:
+            return valid(request)
+        return 200, completion(json.dumps({"items.0.move_reason": "again @"})), 0.0
+
+    return behaviour
 
 
 BEHAVIOURS = [
@@ -90,59 +114,69 @@ BEHAVIOURS = [
     lambda n, req: error(500),  # 5xx on every try
     lambda n, req: (*valid(req)[:2], 2.0),  # slower than the timeout on every try
     lambda n, req: (200, completion("no idea, sorry"), 0.0),  # prose twice
-    contradicting_then_valid,  # fixed by the repair round
+    one_item_short_then_valid,  # fixed by asking for the whole answer again
+    bad_text_then(fixed=True),  # fixed by asking for that one text again
+    bad_text_then(fixed=False),  # that one text written by the rules
 ]
 
 
 def test_faults_retries_fallbacks_and_cache(bridge_dir, tmp_path):
     script = PerEpisode(BEHAVIOURS)
     cache = str(tmp_path / "cache")
+    n = len(BEHAVIOURS)
     with ScriptedServer(script) as server:
         llm = annotate(
             bridge_dir,
             tmp_path / "a",
             server.base_url,
-            5,
+            n,
             timeout_s=0.5,
             max_retries=1,
             cache=True,
             cache_dir=cache,
         )
-        assert len(script.seen) == 5, "the five episodes must differ in their input"
+        assert len(script.seen) == n, "the episodes must differ in their input"
         assert len(server.requests) == llm["requests"]
         rerun = annotate(
             bridge_dir,
             tmp_path / "b",
             server.base_url,
-            5,
+            n,
             timeout_s=0.5,
             max_retries=1,
             cache=True,
             cache_dir=cache,
         )
-    # 429 ep: 2 requests (1 retry); 500 ep: 2 (1 retry); timeout ep: 2 (1 retry); prose ep: 2 (repair); repaired ep: 2
-    assert llm["requests"] == 10 and llm["retries"] == 3 and llm["repairs"] == 2
-    assert llm["validated"] == 2 and llm["fallbacks"] == 3
+    # every episode: 2 requests (a retry, or a whole or partial repair)
+    assert llm["requests"] == 14 and llm["retries"] == 3
+    assert llm["repairs"] == 2 and llm["field_repairs"] == 2 and llm["fields_from_rules"] == 1
+    assert llm["validated"] == 4 and llm["fallbacks"] == 3
     assert llm["fallbacks_by_reason"] == {"server_error": 1, "timeout": 1, "invalid_answer": 1}
+    assert llm["answers_by_mode"] == {"json_schema": 4}
+    assert llm["fallback_rate"] == round(2 / 7, 4), "invalid answers are not service failures"
     assert llm["prompt_tokens"] > 0 and llm["completion_tokens"] > 0 and llm["request_seconds"] > 0
     episodes = by_episode(tmp_path / "a")
     reasons = sorted(r["fallback_reason"] or "" for r in episodes.values())
-    assert reasons[0] == reasons[1] == ""
-    assert reasons[2:] == [
+    assert reasons[:4] == [""] * 4
+    assert reasons[4:] == [
         "invalid_answer: after one repair: the answer holds no JSON object",
         "server_error: HTTP 500 after 1 retries",
         "timeout: APITimeoutError after 1 retries",
     ]
     assert (
-        sorted(r["reasoning_source"] for r in episodes.values()) == ["fallback"] * 3 + ["llm"] * 2
+        sorted(r["reasoning_source"] for r in episodes.values()) == ["fallback"] * 3 + ["llm"] * 4
     )
-    assert all(r["move"] == r["primitive"] for r in rows(tmp_path / "a"))
+    found = rows(tmp_path / "a")
+    assert all(r["move"] == r["primitive"] for r in found)
+    first_reasons = {r["move_reason"] for r in found if r["step"] == 0}
+    assert "Fixed text for items.0.move_reason." in first_reasons
+    assert not any("@" in r["move_reason"] for r in found)
+    llm_first = [r for r in found if r["step"] == 0 and r["reasoning_source"] == "llm"]
+    from_model = ("The arm must", "Fixed text")  # the scripted server's texts
+    assert sum(not r["move_reason"].startswith(from_model) for r in llm_first) == 1, "rules"
     # answers are cached (valid or not), failed requests are not: only the 500 and timeout episodes ask again
-    assert (
-        rerun["cache_hits"] == 5
-        and rerun["requests"] == 4
-        and rerun["fallbacks_by_reason"] == llm["fallbacks_by_reason"]
-    )
+    assert rerun["cache_hits"] == 9 and rerun["requests"] == 4
+    assert rerun["fallbacks_by_reason"] == llm["fallbacks_by_reason"]
 
 
 def test_connection_refused_falls_back(bridge_dir, tmp_path):
@@ -167,6 +201,7 @@ def test_refused_structured_output_downgrades_to_json_mode(bridge_dir, tmp_path)
     with ScriptedServer(script) as server:
         llm = annotate(bridge_dir, tmp_path, server.base_url, 2)
     assert llm["format_downgrades"] == 1 and llm["validated"] == 2 and llm["requests"] == 3
+    assert llm["answers_by_mode"] == {"json_object": 2}
     assert server.requests[0]["body"]["response_format"]["type"] == "json_schema"
     assert server.requests[-1]["body"]["response_format"] == {"type": "json_object"}
     found = rows(tmp_path)

@@ -3,6 +3,7 @@
 - `ScriptedServer`: a stdlib HTTP server the test scripts request by request (429, 500, a slow
   answer, a refused response_format) to exercise the client's retries and fallbacks; its "valid"
   reply is the answer a perfect model would give, computed from the episode data in the prompt.
+  It records the most requests it ever had in flight at once (`peak`).
 - `TransformersServer`: the real `transformers serve` over a tiny random Llama chat model that
   `build_tiny_chat_model` builds and saves to a folder.
 """
@@ -40,24 +41,20 @@ def episode_data(request: dict) -> dict:
 
 
 def perfect_answer(request: dict) -> str:
-    """One subtask over all steps, one move per run of identical primitives."""
+    """One subtask over all moves, one item per move; for a partial repair, the texts it names."""
+    keys = request.get("response_format", {}).get("json_schema", {}).get("schema", {})
+    if "task" not in keys.get("properties", {"task": None}):  # a partial repair's own schema
+        return json.dumps({key: f"Fixed text for {key}." for key in keys["required"]})
     data = episode_data(request)
-    moves = [
-        {"steps": [a, b], "move": name, "reason": f"The arm must {name} now."}
-        for a, b, name in data["move_runs"]
+    items = [
+        {
+            "subtask": "do the task",
+            "subtask_reason": "It is the whole task.",
+            "move_reason": f"The arm must {move['move']} now.",
+        }
+        for move in data["moves"]
     ]
-    answer = {
-        "task": f"Do this: {data['instruction']}.",
-        "subtasks": [
-            {
-                "name": "do the task",
-                "steps": [0, data["n_steps"] - 1],
-                "reason": "It is the whole task.",
-                "moves": moves,
-            }
-        ],
-    }
-    return json.dumps(answer)
+    return json.dumps({"task": f"Do this: {data['instruction']}.", "items": items})
 
 
 def completion(text: str) -> dict:
@@ -90,6 +87,7 @@ class ScriptedServer:
 
     def __init__(self, script: Callable[[int, dict, dict], Reply]):
         self.script, self.requests, self.lock = script, [], threading.Lock()
+        self.in_flight = self.peak = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -99,8 +97,14 @@ class ScriptedServer:
                 with outer.lock:
                     n = len(outer.requests)
                     outer.requests.append({"body": body, "headers": headers})
-                status, payload, delay = outer.script(n, body, headers)
-                time.sleep(delay)
+                    outer.in_flight += 1
+                    outer.peak = max(outer.peak, outer.in_flight)
+                try:
+                    status, payload, delay = outer.script(n, body, headers)
+                    time.sleep(delay)
+                finally:
+                    with outer.lock:
+                        outer.in_flight -= 1
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
