@@ -20,7 +20,7 @@ REASONING_FIELDS = ("task", "plan", "subtask", "subtask_reason", "move", "move_r
 class Episode:
     """One demonstration, as read from a dataset through a profile."""
 
-    key: str  # stable: file_path + "_" + episode_id where the dataset has them, else dataset/split/index
+    key: str  # stable: file_path + "_" + episode_id where the dataset has them, else our own
     dataset: str
     instruction: str
     images: list[bytes]  # primary camera, encoded (JPEG/PNG) exactly as stored
@@ -40,6 +40,7 @@ class Episode:
         None  # generated sample only: camera, gripper px, boxes
     )
     record: bytes | None = None  # the serialized source record, for writers that copy it through
+    motion_source: str = "state"  # where xyz/rotation came from: state, or integrated action deltas
 
     @property
     def n_steps(self) -> int:

@@ -18,6 +18,10 @@ from ecot_annotate import fs
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
 from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.profiles.kinematics import end_effector_track
+from ecot_annotate.profiles.layout import DatasetLayout, rlds_layout
+from ecot_annotate.profiles.validate import check_profile_fits
+from ecot_annotate.sources.values import frame_bytes, image_sizes, jsonable, text_of, vectors
 
 STEPS = "steps"
 META = "episode_metadata"
@@ -90,18 +94,17 @@ def feature_keys(features) -> tuple[set[str], set[str]]:
     return steps, episode
 
 
-def check_profile(dataset: RldsDataset, profile: DatasetProfile) -> None:
-    """Fail before any work when the profile names a key the dataset does not have."""
+def dataset_layout(dataset: RldsDataset) -> DatasetLayout:
+    """What the dataset's features.json declares, for validating and inferring profiles."""
     features = dataset.features()
     if STEPS not in features:
         raise InputError(f"{dataset.root} has no 'steps' feature: it is not an RLDS dataset")
-    step_keys, episode_keys = feature_keys(features)
-    for key in (profile.image_key, profile.state_key, profile.action_key):
-        if key not in step_keys:
-            raise ProfileKeyError(key, profile.name, sorted(step_keys))
-    for key in (profile.instruction_key, profile.file_path_key, profile.episode_id_key):
-        if key is not None and key not in step_keys and key not in episode_keys:
-            raise ProfileKeyError(key, profile.name, sorted(step_keys | episode_keys))
+    return rlds_layout(dataset.name, features)
+
+
+def check_profile(dataset: RldsDataset, profile: DatasetProfile) -> None:
+    """Fail before any work, naming every way the profile does not fit the dataset."""
+    check_profile_fits(profile, dataset_layout(dataset))
 
 
 def _image_decoders(features) -> dict:
@@ -120,22 +123,6 @@ def _image_decoders(features) -> dict:
     return walk(features) or {}
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    if isinstance(value, np.ndarray):
-        return (
-            [_jsonable(v) for v in value.tolist()] if value.dtype.kind in "SO" else value.tolist()
-        )
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 class EpisodeDecoder:
     """Decode serialized RLDS records of one dataset into Episodes (built once per worker)."""
 
@@ -150,16 +137,25 @@ class EpisodeDecoder:
             self._decoders = _image_decoders(self._features)
 
     def episode_key(
-        self, metadata: dict[str, Any], index: int | None, shard: Shard, pos: int
+        self, metadata: dict[str, Any], shard: Shard, pos: int
     ) -> tuple[str, str | None, str | None]:
-        file_path = metadata.get(self.profile.file_path_key) if self.profile.file_path_key else None
-        episode_id = (
-            metadata.get(self.profile.episode_id_key) if self.profile.episode_id_key else None
-        )
-        if file_path is not None and episode_id is not None and _text(file_path):
-            fp, eid = _text(file_path), str(_jsonable(episode_id))
-            return f"{fp}_{eid}", fp, eid
-        where = str(index) if index is not None else f"{shard.path.rsplit('/', 1)[-1]}:{pos}"
+        """(key, file_path, episode_id): stable and independent of run order.
+
+        With the dataset's file_path and episode_id: ECoT's `file_path_episode_id`. With a
+        file_path only (LIBERO's layout: many episodes per file), the record's place (shard
+        file name and position in it) stands in for the id. With neither, the key is
+        `dataset/split/shard:position`.
+        """
+        p = self.profile
+        where = f"{shard.path.rsplit('/', 1)[-1]}:{pos}"
+        raw_path = metadata.get(p.file_path_key) if p.file_path_key else None
+        raw_id = metadata.get(p.episode_id_key) if p.episode_id_key else None
+        file_path = text_of(raw_path, "backslashreplace") if raw_path is not None else ""
+        episode_id = text_of(jsonable(raw_id), "backslashreplace") if raw_id is not None else ""
+        if file_path and episode_id:
+            return f"{file_path}_{episode_id}", file_path, episode_id
+        if file_path:
+            return f"{file_path}_{where}", file_path, where
         return f"{self.dataset.name}/{self.dataset.split}/{where}", None, None
 
     def decode(self, raw: bytes, shard: Shard, pos: int) -> Episode:
@@ -177,26 +173,22 @@ class EpisodeDecoder:
                 "decode",
                 f"record is not a valid example of this dataset: {type(exc).__name__}: {exc}",
             ) from exc
-        index = None if shard.first_index is None else shard.first_index + pos
         steps = [_flatten(step) for step in example[STEPS]]
         episode_level = _flatten({k: v for k, v in example.items() if k != STEPS})
-        key, file_path, episode_id = self.episode_key(episode_level, index, shard, pos)
+        key, file_path, episode_id = self.episode_key(episode_level, shard, pos)
         if not steps:
             raise EpisodeError("decode", f"episode {key} has zero steps")
         p = self.profile
-
-        def column(name: str) -> list[Any]:
+        for name in (p.image_key, *p.state_keys, *p.action_keys):
             if name not in steps[0]:
                 raise EpisodeError("decode", str(ProfileKeyError(name, p.name, sorted(steps[0]))))
-            return [s[name] for s in steps]
-
-        state = np.asarray(column(p.state_key), dtype=np.float32)
-        action = np.asarray(column(p.action_key), dtype=np.float32)
+        state, action = vectors(steps, p.state_keys), vectors(steps, p.action_keys)
+        instruction = ""
         if p.instruction_key in steps[0]:
-            instruction = _text(steps[0][p.instruction_key])
-        else:
-            instruction = _text(episode_level.get(p.instruction_key, ""))
-        images = [bytes(b) for b in column(p.image_key)]
+            instruction = text_of(steps[0][p.instruction_key])
+        elif p.instruction_key in episode_level:
+            instruction = text_of(episode_level[p.instruction_key])
+        images = [frame_bytes(s[p.image_key]) for s in steps]
         for name, arr in (("state", state), ("action", action)):
             bad = np.argwhere(~np.isfinite(arr))
             if len(bad):
@@ -204,16 +196,8 @@ class EpisodeDecoder:
                     "decode",
                     f"episode {key}: {name} has a non-finite value (NaN/inf) at step {int(bad[0][0])}",
                 )
-        needed = max(max(p.xyz_indices), max(p.rotation_indices), p.gripper_index) + 1
-        if state.ndim != 2 or state.shape[1] < needed:
-            raise EpisodeError(
-                "decode",
-                f"episode {key}: state has shape {state.shape}, profile '{p.name}' needs {needed} values per step",
-            )
-        gripper = (
-            state[:, p.gripper_index] if p.gripper_open_is_high else -state[:, p.gripper_index]
-        )
-        image_size = self._image_size(images[0])
+        track = episode_track(p, state, action, key)
+        image_size = image_sizes(images, p.image_key)
 
         def flags(name: str) -> np.ndarray:
             return np.asarray([bool(s.get(name, False)) for s in steps])
@@ -232,7 +216,7 @@ class EpisodeDecoder:
                 if k.startswith(prefix)
             }
             ground_truth = {**gt_steps, **gt_episode} or None
-        metadata = {k: _jsonable(v) for k, v in episode_level.items()}
+        metadata = {k: jsonable(v) for k, v in episode_level.items()}
         return Episode(
             key=key,
             dataset=self.dataset.name,
@@ -241,9 +225,9 @@ class EpisodeDecoder:
             image_size=image_size,
             state=state,
             action=action,
-            xyz=state[:, list(p.xyz_indices)],
-            rotation=state[:, list(p.rotation_indices)],
-            gripper=gripper,
+            xyz=track.xyz,
+            rotation=track.rotation,
+            gripper=track.gripper,
             is_first=flags("is_first"),
             is_last=flags("is_last"),
             is_terminal=flags("is_terminal"),
@@ -252,19 +236,20 @@ class EpisodeDecoder:
             metadata=metadata,
             ground_truth=ground_truth,
             record=raw,
+            motion_source=track.source,
         )
 
-    @staticmethod
-    def _image_size(data: bytes) -> tuple[int, int]:
-        import io
 
-        from PIL import Image
-
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                return img.size
-        except Exception as exc:  # noqa: BLE001
-            raise EpisodeError("decode", f"primary image cannot be read: {exc}") from exc
+def episode_track(profile: DatasetProfile, state: np.ndarray, action: np.ndarray, key: str):
+    """The profile's end-effector track, or an EpisodeError when this episode is too narrow."""
+    try:
+        return end_effector_track(profile, state, action)
+    except IndexError:
+        raise EpisodeError(
+            "decode",
+            f"episode {key}: state has shape {state.shape} and action {action.shape}; "
+            f"profile '{profile.name}' reads indices past their end",
+        ) from None
 
 
 def missing_features(raw: bytes, features) -> list[str]:

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
+from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.profiles import load_profile
+from ecot_annotate.profiles.validate import ProfileError
 from ecot_annotate.sources.rlds import EpisodeDecoder, check_profile, open_rlds, read_shard
 from tests.support.datasets import decode_all, write_rlds
 
@@ -23,13 +24,18 @@ def test_bridge_episodes_keyed_like_ecot(bridge_dir):
     assert len({e.key for e in episodes}) == 25
 
 
-def test_key_falls_back_to_dataset_split_index(tmp_path, make_episodes):
+def test_key_falls_back_to_dataset_split_shard_and_position(tmp_path, make_episodes):
     episodes = make_episodes(2)
     for ep in episodes:
         ep["episode_metadata"]["file_path"] = ""
     root = write_rlds(tmp_path, episodes)
-    keys = [e.key for e in decode_all(root, "ecot_sample")]
-    assert keys == ["ecot_sample/train/0", "ecot_sample/train/1"]
+    decoded = decode_all(root, "ecot_sample")
+    shard = "ecot_sample-train.tfrecord-00000-of-00001"
+    assert [e.key for e in decoded] == [
+        f"ecot_sample/train/{shard}:0",
+        f"ecot_sample/train/{shard}:1",
+    ]
+    assert all(e.file_path is None and e.episode_id is None for e in decoded)
 
 
 def test_not_a_tfds_folder(tmp_path):
@@ -45,7 +51,7 @@ def test_missing_split(bridge_dir):
 def test_profile_key_that_does_not_exist(bridge_dir, tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text('name = "mine"\nimage_key = "observation/wrist_image"\n')
-    with pytest.raises(ProfileKeyError) as info:
+    with pytest.raises(ProfileError) as info:
         check_profile(open_rlds(str(bridge_dir)), load_profile(str(path)))
     message = str(info.value)
     assert (

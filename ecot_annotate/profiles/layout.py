@@ -1,0 +1,102 @@
+"""What a dataset declares about its own features, in one shape for RLDS and LeRobot.
+
+Validation and inference read this instead of TFDS or LeRobot objects, so both work the same on
+either source and can be tested with a hand-written layout.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+IMAGE, TEXT, TENSOR = "image", "text", "tensor"
+
+
+@dataclass(frozen=True)
+class Feature:
+    kind: str  # image | text | tensor
+    dtype: str
+    shape: tuple[int, ...] = ()
+    doc: str = ""  # the dataset's own description of the feature, if any
+    names: tuple[str, ...] = ()  # per-value names (LeRobot `names`), if any
+
+    @property
+    def width(self) -> int:
+        """Values per step once flattened (a scalar counts as one)."""
+        return math.prod(d for d in self.shape if d is not None and d > 0) if self.shape else 1
+
+    @property
+    def is_rgb(self) -> bool:
+        return self.kind == IMAGE and self.dtype == "uint8" and self.shape[-1:] == (3,)
+
+
+@dataclass(frozen=True)
+class DatasetLayout:
+    """Step-level and episode-level features of one dataset, by key."""
+
+    name: str
+    steps: dict[str, Feature] = field(default_factory=dict)
+    episode: dict[str, Feature] = field(default_factory=dict)
+    source: str = "rlds"  # rlds | lerobot: LeRobot keeps the instruction in its task table
+
+    def feature(self, key: str) -> Feature | None:
+        return self.steps.get(key) or self.episode.get(key)
+
+    def all_keys(self) -> list[str]:
+        return sorted(set(self.steps) | set(self.episode))
+
+
+def _dtype_name(feature) -> str:
+    import numpy as np
+
+    dtype = np.dtype(feature.np_dtype)
+    return "string" if dtype.kind in "OSU" else dtype.name
+
+
+def rlds_layout(name: str, features) -> DatasetLayout:
+    """The layout of a TFDS FeaturesDict with a `steps` Dataset (RLDS)."""
+    import tensorflow_datasets as tfds
+
+    def walk(feature, prefix: str, out: dict[str, Feature]) -> None:
+        if isinstance(feature, tfds.features.FeaturesDict):
+            for key, child in feature.items():
+                walk(child, f"{prefix}{key}/", out)
+            return
+        key = prefix.rstrip("/")
+        doc = (feature.doc.desc or "") if getattr(feature, "doc", None) else ""
+        dtype = _dtype_name(feature)
+        shape = tuple(int(d) if d is not None else -1 for d in (feature.shape or ()))
+        if isinstance(feature, tfds.features.Image):
+            out[key] = Feature(IMAGE, dtype, shape, doc)
+        elif dtype == "string":
+            out[key] = Feature(TEXT, "string", shape, doc)
+        else:
+            out[key] = Feature(TENSOR, dtype, shape, doc)
+
+    steps: dict[str, Feature] = {}
+    episode: dict[str, Feature] = {}
+    for key, child in features.items():
+        if key == "steps" and isinstance(child, tfds.features.Dataset):
+            walk(child.feature, "", steps)
+        else:
+            walk(child, f"{key}/", episode)
+    return DatasetLayout(name, steps, episode, "rlds")
+
+
+def lerobot_layout(name: str, info_features: dict) -> DatasetLayout:
+    """The layout of a LeRobot dataset from the `features` of its meta/info.json."""
+    steps: dict[str, Feature] = {}
+    for key, spec in info_features.items():
+        dtype = str(spec.get("dtype", ""))
+        shape = tuple(int(d) for d in spec.get("shape") or ())
+        names = spec.get("names")
+        if isinstance(names, dict):  # older files: {"motors": [...]}
+            names = next(iter(names.values()), None)
+        flat = tuple(str(n) for n in names) if isinstance(names, list) else ()
+        if dtype in ("video", "image"):
+            steps[key] = Feature(IMAGE, "uint8", shape if shape[-1:] == (3,) else shape, "", ())
+        elif dtype == "string":
+            steps[key] = Feature(TEXT, dtype, shape)
+        else:
+            steps[key] = Feature(TENSOR, dtype, shape, "", flat)
+    return DatasetLayout(name, steps, {}, "lerobot")

@@ -1,0 +1,83 @@
+"""The dataset profile: where a dataset keeps its camera, state, action and instruction.
+
+Key names are '/'-joined feature paths (RLDS) or the dataset's own column names (LeRobot). The
+state and the action are each a list of keys concatenated in order, so a dict-shaped action
+(`world_vector`, `rotation_delta`, `gripper_closedness_action`) is named as it is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ecot_annotate.errors import InputError
+
+ROTATIONS = ("euler", "quaternion", "none")
+MOTION_SOURCES = ("state", "action_deltas", "action_pose")
+GRIPPER_SOURCES = ("state", "action", "none")
+QUATERNION_ORDERS = ("xyzw", "wxyz")
+# Older profile files named one state/action key; they still load.
+_LEGACY_SINGLE = {"state_key": "state_keys", "action_key": "action_keys"}
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    """Step keys are looked up inside `steps`; `episode_metadata/...` keys at episode level."""
+
+    name: str
+    image_key: str = "observation/image_0"
+    state_keys: tuple[str, ...] = ("observation/state",)  # concatenated; () when there is none
+    action_keys: tuple[str, ...] = ("action",)  # concatenated in this order
+    instruction_key: str | None = "language_instruction"  # a step key, or "episode_metadata/..."
+    file_path_key: str | None = "episode_metadata/file_path"
+    episode_id_key: str | None = "episode_metadata/episode_id"
+    motion_from: str = "state"  # where the end-effector track comes from: state | action_*
+    xyz_indices: tuple[int, ...] = (0, 1, 2)  # into the state (or the action, see motion_from)
+    rotation: str = "euler"  # euler (roll, pitch, yaw) | quaternion | none
+    rotation_indices: tuple[int, ...] = (3, 4, 5)
+    quaternion_order: str = "xyzw"
+    gripper_from: str = "state"  # state | action | none (then no gripper primitives)
+    gripper_index: int | None = 6
+    gripper_open_is_high: bool = True  # Bridge: 1.0 open, 0.0 closed
+    control_hz: float | None = None  # steps per second, where the dataset documents it
+    ground_truth_key: str | None = None  # generated sample: per-step ground truth for measuring
+
+    @property
+    def state_key(self) -> str | None:
+        """The single state key of simple layouts (None when the state is several keys)."""
+        return self.state_keys[0] if len(self.state_keys) == 1 else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
+    """Build a profile from parsed TOML/JSON, naming unknown keys instead of failing on them."""
+    data = dict(data)
+    for old, new in _LEGACY_SINGLE.items():
+        if old in data:
+            if new in data:
+                raise InputError(f"profile {origin}: give '{new}' or '{old}', not both")
+            value = data.pop(old)
+            data[new] = [] if value in (None, "") else [value]
+    known = {f.name for f in fields(DatasetProfile)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"profile {origin}: unknown keys {unknown}; known keys: {sorted(known)}")
+    if "name" not in data:
+        raise InputError(f"profile {origin}: 'name' is required")
+    for key in ("state_keys", "action_keys"):
+        if key in data:
+            value = data[key]
+            data[key] = (value,) if isinstance(value, str) else tuple(str(k) for k in value)
+    for key in ("xyz_indices", "rotation_indices"):
+        if key in data:
+            data[key] = tuple(int(i) for i in data[key])
+    if "rotation_indices" in data and not data["rotation_indices"] and "rotation" not in data:
+        data["rotation"] = "none"  # an empty rotation list means the state carries no rotation
+    if data.get("gripper_index", 0) is None and "gripper_from" not in data:
+        data["gripper_from"] = "none"
+    for key in ("file_path_key", "episode_id_key", "instruction_key", "ground_truth_key"):
+        if data.get(key) == "":
+            data[key] = None
+    return DatasetProfile(**data)

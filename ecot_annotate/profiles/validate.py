@@ -1,0 +1,147 @@
+"""Check a whole profile against a dataset's layout before any work, every problem on one line."""
+
+from __future__ import annotations
+
+from ecot_annotate.errors import InputError
+from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
+from ecot_annotate.profiles.model import (
+    GRIPPER_SOURCES,
+    MOTION_SOURCES,
+    QUATERNION_ORDERS,
+    ROTATIONS,
+    DatasetProfile,
+)
+
+ROTATION_WIDTH = {"euler": 3, "quaternion": 4, "none": 0}
+
+
+class ProfileError(InputError):
+    """A profile that does not fit its dataset; `problems` holds one line per problem."""
+
+    def __init__(self, profile: str, dataset: str, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(
+            f"profile '{profile}' does not fit dataset '{dataset}' ({count}):\n{lines}"
+        )
+
+
+def _is_numeric(feature: Feature) -> bool:
+    return feature.kind not in (IMAGE, TEXT)
+
+
+def _candidates(layout: DatasetLayout, wanted) -> str:
+    keys = [k for k in layout.all_keys() if wanted(layout.feature(k))]
+    return ", ".join(keys) or "(none)"
+
+
+def _key_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
+    problems = []
+    image = layout.steps.get(p.image_key)
+    if image is None:
+        images = _candidates(layout, lambda f: f.kind == IMAGE)
+        problems.append(f"image_key: '{p.image_key}' is not a step feature; images: {images}")
+    elif not (image.is_rgb or (image.dtype == "uint8" and image.shape[-1:] == (3,))):
+        rgb = _candidates(layout, lambda f: f.is_rgb)
+        problems.append(
+            f"image_key: '{p.image_key}' is {image.dtype} {list(image.shape)}, not an RGB uint8 "
+            f"image; RGB images: {rgb}"
+        )
+    numeric = _candidates(layout, lambda f: _is_numeric(f) and f.width > 1)
+    for field in ("state_keys", "action_keys"):
+        for key in getattr(p, field):
+            feature = layout.steps.get(key)
+            if feature is None or not _is_numeric(feature):
+                problems.append(
+                    f"{field}: '{key}' is not a numeric step feature; candidates: {numeric}"
+                )
+    if not p.action_keys:
+        problems.append(f"action_keys: empty; candidates: {numeric}")
+    optional = (
+        (
+            "instruction_key",
+            p.instruction_key,
+            lambda f: f.kind == TEXT or f.dtype.startswith("int"),
+        ),
+        ("file_path_key", p.file_path_key, lambda f: f.kind == TEXT),
+        ("episode_id_key", p.episode_id_key, lambda f: f.kind == TEXT or f.width == 1),
+    )
+    for field, key, fits in optional:
+        if key is None or (field == "instruction_key" and layout.source == "lerobot"):
+            continue
+        feature = layout.feature(key)
+        if feature is None or not fits(feature):
+            found = _candidates(layout, fits)
+            problems.append(f"{field}: '{key}' is not in the dataset; candidates: {found}")
+    return problems
+
+
+def _width(layout: DatasetLayout, keys: tuple[str, ...]) -> int | None:
+    features = [layout.steps.get(k) for k in keys]
+    if any(f is None for f in features):
+        return None
+    return sum(f.width for f in features)
+
+
+def _index_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
+    problems = []
+    for field, value, allowed in (
+        ("rotation", p.rotation, ROTATIONS),
+        ("motion_from", p.motion_from, MOTION_SOURCES),
+        ("gripper_from", p.gripper_from, GRIPPER_SOURCES),
+        ("quaternion_order", p.quaternion_order, QUATERNION_ORDERS),
+    ):
+        if value not in allowed:
+            problems.append(f"{field}: '{value}' is not one of {', '.join(allowed)}")
+    widths = {"state": _width(layout, p.state_keys), "action": _width(layout, p.action_keys)}
+    names = {"state": " + ".join(p.state_keys), "action": " + ".join(p.action_keys)}
+    motion = "state" if p.motion_from == "state" else "action"
+    if motion == "state" and not p.state_keys:
+        problems.append(
+            "motion_from: 'state' but state_keys is empty; set motion_from = 'action_deltas'"
+        )
+    if len(p.xyz_indices) not in (0, 3):
+        problems.append(f"xyz_indices: {len(p.xyz_indices)} values; give 3 (x, y, z) or none")
+    need = ROTATION_WIDTH.get(p.rotation)
+    if need is not None and len(p.rotation_indices) != need:
+        problems.append(
+            f"rotation_indices: {len(p.rotation_indices)} values, rotation '{p.rotation}' needs "
+            f"{need}" + ("; set rotation = 'none' or give the indices" if need else "")
+        )
+    groups = [
+        ("xyz_indices", motion, p.xyz_indices),
+        ("rotation_indices", motion, p.rotation_indices),
+    ]
+    if p.gripper_from in ("state", "action"):
+        if p.gripper_index is None:
+            problems.append(f"gripper_index: missing; gripper_from is '{p.gripper_from}'")
+        else:
+            groups.append(("gripper_index", p.gripper_from, (p.gripper_index,)))
+    used: dict[tuple[str, int], str] = {}
+    for field, source, indices in groups:
+        width = widths[source]
+        for i in indices:
+            if width is not None and not 0 <= i < width:
+                problems.append(
+                    f"{field}: index {i} is outside the {source} ({names[source] or 'empty'}, "
+                    f"{width} values: 0..{width - 1})"
+                )
+            if (source, i) in used and used[(source, i)] != field:
+                problems.append(f"{field}: index {i} is also used by {used[(source, i)]}")
+            used[(source, i)] = field
+    if p.control_hz is not None and not p.control_hz > 0:
+        problems.append(f"control_hz: {p.control_hz} is not a positive rate")
+    return problems
+
+
+def profile_problems(profile: DatasetProfile, layout: DatasetLayout) -> list[str]:
+    """Every way the profile does not fit the layout, one line each; empty when it fits."""
+    return _key_problems(profile, layout) + _index_problems(profile, layout)
+
+
+def check_profile_fits(profile: DatasetProfile, layout: DatasetLayout) -> None:
+    """Raise ProfileError naming every problem at once, before any episode is read."""
+    problems = profile_problems(profile, layout)
+    if problems:
+        raise ProfileError(profile.name, layout.name, problems)
