@@ -54,6 +54,12 @@ def _rotation(p: DatasetProfile, source: np.ndarray, integrate: bool) -> np.ndar
     values = source[:, list(p.rotation_indices)]
     if p.rotation == "euler":
         return _integrate(values).astype(source.dtype) if integrate else values
+    if p.rotation == "axis_angle":
+        from scipy.spatial.transform import Rotation
+
+        if integrate:  # small per-step rotations: their vectors add up like angles
+            return _integrate(values).astype(source.dtype)
+        return Rotation.from_rotvec(values.astype(np.float64)).as_euler("xyz").astype(source.dtype)
     if not integrate:
         return quaternion_to_rpy(values, p.quaternion_order).astype(source.dtype)
     from scipy.spatial.transform import Rotation
@@ -75,11 +81,13 @@ def end_effector_track(
     source = state if p.motion_from == "state" else action
     integrate = p.motion_from == "action_deltas"
     n = len(source)
-    if p.xyz_indices:
+    xyz = np.zeros((n, 3), dtype=source.dtype)
+    if len(p.xyz_indices) == 3:
         xyz = source[:, list(p.xyz_indices)]
-        xyz = _integrate(xyz).astype(source.dtype) if integrate else xyz
-    else:
-        xyz = np.zeros((n, 3), dtype=source.dtype)
+    elif p.xyz_indices:  # planar: x, y and a constant height
+        xyz[:, : len(p.xyz_indices)] = source[:, list(p.xyz_indices)]
+    if integrate:
+        xyz = _integrate(xyz).astype(source.dtype)
     rotation = _rotation(p, source, integrate)
     if p.gripper_from == "none" or p.gripper_index is None:
         gripper = np.zeros(n, dtype=source.dtype)

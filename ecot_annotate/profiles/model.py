@@ -12,7 +12,7 @@ from typing import Any
 
 from ecot_annotate.errors import InputError
 
-ROTATIONS = ("euler", "quaternion", "none")
+ROTATIONS = ("euler", "quaternion", "axis_angle", "none")
 MOTION_SOURCES = ("state", "action_deltas", "action_pose")
 GRIPPER_SOURCES = ("state", "action", "none")
 QUATERNION_ORDERS = ("xyzw", "wxyz")
@@ -32,8 +32,8 @@ class DatasetProfile:
     file_path_key: str | None = "episode_metadata/file_path"
     episode_id_key: str | None = "episode_metadata/episode_id"
     motion_from: str = "state"  # where the end-effector track comes from: state | action_*
-    xyz_indices: tuple[int, ...] = (0, 1, 2)  # into the state (or the action, see motion_from)
-    rotation: str = "euler"  # euler (roll, pitch, yaw) | quaternion | none
+    xyz_indices: tuple[int, ...] = (0, 1, 2)  # into the state (or action); 2 for planar robots
+    rotation: str = "euler"  # euler (roll, pitch, yaw) | quaternion | axis_angle | none
     rotation_indices: tuple[int, ...] = (3, 4, 5)
     quaternion_order: str = "xyzw"
     gripper_from: str = "state"  # state | action | none (then no gripper primitives)
@@ -49,6 +49,14 @@ class DatasetProfile:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _indices(value: Any, key: str, origin: str) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in value
+    ):
+        raise InputError(f"profile {origin}: {key} must be a list of integers, got {value!r}")
+    return tuple(value)
 
 
 def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
@@ -72,11 +80,16 @@ def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
             data[key] = (value,) if isinstance(value, str) else tuple(str(k) for k in value)
     for key in ("xyz_indices", "rotation_indices"):
         if key in data:
-            data[key] = tuple(int(i) for i in data[key])
+            data[key] = _indices(data[key], key, origin)
+    for key in ("gripper_index", "control_hz"):
+        if isinstance(data.get(key), str):
+            raise InputError(f"profile {origin}: {key} must be a number, got '{data[key]}'")
     if "rotation_indices" in data and not data["rotation_indices"] and "rotation" not in data:
         data["rotation"] = "none"  # an empty rotation list means the state carries no rotation
     if data.get("gripper_index", 0) is None and "gripper_from" not in data:
         data["gripper_from"] = "none"
+    if data.get("gripper_from") == "none":
+        data.setdefault("gripper_index", None)
     for key in ("file_path_key", "episode_id_key", "instruction_key", "ground_truth_key"):
         if data.get(key) == "":
             data[key] = None

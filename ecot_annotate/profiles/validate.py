@@ -12,7 +12,7 @@ from ecot_annotate.profiles.model import (
     DatasetProfile,
 )
 
-ROTATION_WIDTH = {"euler": 3, "quaternion": 4, "none": 0}
+ROTATION_WIDTH = {"euler": 3, "quaternion": 4, "axis_angle": 3, "none": 0}
 
 
 class ProfileError(InputError):
@@ -101,8 +101,10 @@ def _index_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
         problems.append(
             "motion_from: 'state' but state_keys is empty; set motion_from = 'action_deltas'"
         )
-    if len(p.xyz_indices) not in (0, 3):
-        problems.append(f"xyz_indices: {len(p.xyz_indices)} values; give 3 (x, y, z) or none")
+    if len(p.xyz_indices) not in (0, 2, 3):
+        problems.append(
+            f"xyz_indices: {len(p.xyz_indices)} values; give 3 (x, y, z), 2 (x, y) or none"
+        )
     need = ROTATION_WIDTH.get(p.rotation)
     if need is not None and len(p.rotation_indices) != need:
         problems.append(

@@ -1,0 +1,318 @@
+"""Infer a profile from a dataset's own description (RLDS features.json, LeRobot info.json).
+
+Each field is picked from the features by kind, dtype and the names Open X-Embodiment datasets
+use; where the dataset does not say enough (an undocumented 15-value state), inference stops
+with the field to set and its candidates instead of guessing. `notes` records why each field
+has its value, for the commented TOML that `ecot-annotate profile --write` produces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ecot_annotate.errors import InputError
+from ecot_annotate.profiles.describe import VectorLayout, layout_from_doc, layout_from_names
+from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
+from ecot_annotate.profiles.model import DatasetProfile
+
+# Third-person camera names of OXE datasets, most preferred first.
+CAMERAS = (
+    "image",
+    "image_0",
+    "agentview_rgb",
+    "front_rgb",
+    "rgb_static",
+    "rgb",
+    "exterior_image_1_left",
+    "front",
+    "top",
+    "image_1",
+    "highres_image",
+    "image_primary",
+    "static_image",
+)
+SIDE_CAMERAS = ("wrist", "hand", "gripper", "eye_in_hand", "finger")
+STATES = (
+    "state",
+    "robot_state",
+    "proprio",
+    "eef_state",
+    "robot_obs",
+    "end_effector_cartesian_pos",
+    "base_pose_tool_reached",
+    "cartesian_position",
+    "ee_pose",
+    "tcp_pose",
+    "joint_states",
+    "joint_state",
+    "joint_pos",
+)
+ACTION_PARTS = ("world_vector", "rotation_delta", "gripper_closedness_action", "open_gripper")
+INSTRUCTIONS = ("language_instruction", "natural_language_instruction", "instruction", "task")
+
+
+class ProfileInferenceError(InputError):
+    """The dataset does not say enough; `problems` names each field to set, one per line."""
+
+    def __init__(self, dataset: str, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"cannot infer a profile for '{dataset}'; write one with `ecot-annotate profile "
+            f"INPUT --write FILE.toml`, then:\n{lines}"
+        )
+
+
+@dataclass
+class Inference:
+    profile: DatasetProfile
+    notes: dict[str, str] = field(default_factory=dict)  # field -> why it has its value
+    problems: list[str] = field(default_factory=list)  # what must be set by hand, one per line
+    unset: dict[str, str] = field(default_factory=dict)  # field -> the problem that names it
+
+    def missing(self, fields: tuple[str, ...], problem: str) -> None:
+        self.problems.append(problem)
+        for name in fields:
+            self.unset.setdefault(name, problem)
+
+
+def _leaf(key: str) -> str:
+    return key.replace(".", "/").rsplit("/", 1)[-1]
+
+
+def _under_observation(key: str) -> bool:
+    return key.startswith("observation/") or key.startswith("observation.")
+
+
+def _pick(keys: list[str], preferred: tuple[str, ...]) -> str | None:
+    by_leaf = {}
+    for key in keys:
+        by_leaf.setdefault(_leaf(key).lower(), key)
+    return next((by_leaf[name.lower()] for name in preferred if name.lower() in by_leaf), None)
+
+
+def _camera(layout: DatasetLayout, inf: Inference) -> str:
+    images = [k for k, f in layout.steps.items() if f.kind == IMAGE]
+    rgb = [k for k in images if layout.steps[k].is_rgb]
+    if len(rgb) == 1:
+        inf.notes["image_key"] = "the only RGB uint8 image"
+        return rgb[0]
+    chosen = _pick(rgb, CAMERAS)
+    if chosen:
+        inf.notes["image_key"] = f"third-person camera name; other cameras: {_others(rgb, chosen)}"
+        return chosen
+    front = [k for k in rgb if not any(w in _leaf(k).lower() for w in SIDE_CAMERAS)]
+    if len(front) == 1:
+        inf.notes["image_key"] = f"the only non-wrist RGB camera; others: {_others(rgb, front[0])}"
+        return front[0]
+    found = ", ".join(rgb or images) or "(no image features)"
+    inf.missing(("image_key",), f"set image_key (the third-person RGB camera); candidates: {found}")
+    return rgb[0] if rgb else ""
+
+
+def _others(keys: list[str], chosen: str) -> str:
+    return ", ".join(k for k in keys if k != chosen) or "none"
+
+
+def _state_candidates(layout: DatasetLayout) -> list[str]:
+    def usable(key: str, f: Feature) -> bool:
+        leaf = key.lower()
+        return (
+            f.kind not in (IMAGE, TEXT)
+            and _under_observation(key)
+            and len(f.shape) <= 1
+            and "embedding" not in leaf
+            and "instruction" not in leaf
+            and "depth" not in leaf
+        )
+
+    return [k for k, f in layout.steps.items() if usable(k, f)]
+
+
+def _vector_layout(feature: Feature) -> VectorLayout | None:
+    if feature.names:
+        found = layout_from_names(list(feature.names))
+        if found:
+            return found
+    return layout_from_doc(feature.doc, feature.width)
+
+
+def _gripper_feature(layout: DatasetLayout, candidates: list[str], state: str) -> str | None:
+    grippers = [
+        k
+        for k in candidates
+        if k != state and "gripper" in _leaf(k).lower() and layout.steps[k].width == 1
+    ]
+    return grippers[0] if len(grippers) == 1 else None
+
+
+def _actions(layout: DatasetLayout, inf: Inference) -> tuple[str, ...]:
+    if "action" in layout.steps:
+        return ("action",)
+    parts = [k for k in layout.steps if k.startswith("action/") or k.startswith("action.")]
+    known = [k for name in ACTION_PARTS for k in parts if _leaf(k) == name]
+    if known:
+        inf.notes["action_keys"] = "the action dict's motion parts, in OXE order"
+        return tuple(known)
+    numeric = sorted(
+        k
+        for k in parts
+        if layout.steps[k].kind not in (IMAGE, TEXT) and "terminate" not in _leaf(k)
+    )
+    if numeric:
+        inf.notes["action_keys"] = "every numeric part of the action dict, sorted by name"
+        return tuple(numeric)
+    inf.missing(("action_keys",), "set action_keys; the dataset has no 'action' feature")
+    return ()
+
+
+def _action_motion(
+    layout: DatasetLayout, actions: tuple[str, ...]
+) -> tuple[str, VectorLayout] | None:
+    """(motion_from, layout) read from the action when the state holds no end-effector pose."""
+    leaves = [_leaf(k) for k in actions]
+    if "world_vector" in leaves:
+        offsets, at = {}, 0
+        for key, leaf in zip(actions, leaves, strict=True):
+            offsets[leaf] = at
+            at += layout.steps[key].width
+        xyz = tuple(range(offsets["world_vector"], offsets["world_vector"] + 3))
+        rot = offsets.get("rotation_delta")
+        found = VectorLayout(
+            xyz,
+            "euler" if rot is not None else "none",
+            tuple(range(rot, rot + 3)) if rot is not None else (),
+            evidence="the action's world_vector and rotation_delta",
+        )
+        return "action_deltas", found
+    if len(actions) == 1:
+        feature = layout.steps[actions[0]]
+        found = _vector_layout(feature)
+        if found and found.xyz:
+            text = feature.doc.lower()
+            deltas = any(w in text for w in ("delta", "relative", "velocit", "displacement"))
+            return ("action_deltas" if deltas else "action_pose"), found
+    return None
+
+
+def _instruction(layout: DatasetLayout, inf: Inference) -> str | None:
+    if layout.source == "lerobot":
+        inf.notes["instruction_key"] = "LeRobot keeps each episode's task in meta/tasks"
+        return None
+    texts = [k for k, f in layout.steps.items() if f.kind == TEXT and "structured" not in k]
+    chosen = _pick(texts, INSTRUCTIONS)
+    if chosen:
+        return chosen
+    episode = [k for k, f in layout.episode.items() if f.kind == TEXT]
+    chosen = _pick(episode, INSTRUCTIONS)
+    if chosen:
+        return chosen
+    codes = [k for k, f in layout.steps.items() if "instruction" in k and f.dtype.startswith("int")]
+    if codes:
+        inf.notes["instruction_key"] = "stored as Unicode code points, 0-padded"
+        return codes[0]
+    inf.notes["instruction_key"] = "the dataset has no instruction feature"
+    return None
+
+
+def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> dict:
+    """Profile fields for the state, the end-effector track and the gripper."""
+    candidates = _state_candidates(layout)
+    state = candidates[0] if len(candidates) == 1 else _pick(candidates, STATES)
+    if not candidates:
+        inf.notes["state_keys"] = "the dataset has no proprioceptive state"
+        return {"state_keys": (), **_from_action(layout, inf, actions, None)}
+    if state is None:
+        inf.missing(("state_keys",), f"set state_keys; candidates: {', '.join(candidates)}")
+        return {}
+    feature = layout.steps[state]
+    found = _vector_layout(feature)
+    fields: dict = {"state_keys": (state,)}
+    gripper_key = None
+    if found is None or (not found.xyz and not found.joints_only):
+        inf.missing(
+            ("xyz_indices", "rotation", "rotation_indices", "gripper_index"),
+            f"set xyz_indices, rotation, rotation_indices and gripper_index: the layout of "
+            f"{state} ({feature.width} values) is not documented in the dataset "
+            f"(or set motion_from = 'action_deltas' with indices into the action)",
+        )
+        return fields
+    gripper = found.gripper
+    if gripper is None:
+        gripper_key = _gripper_feature(layout, candidates, state)
+        if gripper_key:
+            fields["state_keys"] = (state, gripper_key)
+            gripper = feature.width
+    if gripper is not None:
+        fields.update(gripper_from="state", gripper_index=gripper)
+        closed = "closed" in _leaf(gripper_key or "").lower()
+        fields["gripper_open_is_high"] = not closed
+        inf.notes["gripper_index"] = f"from {gripper_key or found.evidence}"
+    else:
+        fields.update(gripper_from="none", gripper_index=None)
+        inf.notes["gripper_from"] = "the state documents no gripper value: no gripper primitives"
+    if found.xyz:
+        fields.update(
+            motion_from="state",
+            xyz_indices=found.xyz,
+            rotation=found.rotation,
+            rotation_indices=found.rotation_indices,
+            quaternion_order=found.quaternion_order,
+        )
+        inf.notes["xyz_indices"] = f"from {found.evidence}"
+        return fields
+    inf.notes["state_keys"] = f"joint values only ({found.evidence})"
+    return {**fields, **_from_action(layout, inf, actions, fields)}
+
+
+def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict:
+    motion = _action_motion(layout, actions)
+    if motion is None:
+        inf.missing(
+            ("motion_from", "xyz_indices", "rotation_indices"),
+            "set motion_from ('action_deltas' or 'action_pose') with xyz_indices and "
+            "rotation_indices into the action: the state holds no end-effector pose",
+        )
+        return {}
+    source, found = motion
+    inf.notes["motion_from"] = f"the state has no end-effector pose; read from {found.evidence}"
+    out = dict(
+        motion_from=source,
+        xyz_indices=found.xyz,
+        rotation=found.rotation,
+        rotation_indices=found.rotation_indices,
+    )
+    if fields is None or fields.get("gripper_from") == "none":
+        out.update(gripper_from="none", gripper_index=None)
+    return out
+
+
+def infer_profile(layout: DatasetLayout, fps: float | None = None) -> Inference:
+    """The profile the dataset's description implies; `problems` lists what it leaves open."""
+    inf = Inference(DatasetProfile(name=layout.name))
+    image = _camera(layout, inf)
+    actions = _actions(layout, inf)
+    fields = _state(layout, inf, actions)
+    has = layout.episode
+    file_path = "episode_metadata/file_path" if "episode_metadata/file_path" in has else None
+    episode_id = "episode_metadata/episode_id" if "episode_metadata/episode_id" in has else None
+    if layout.source == "lerobot":
+        inf.notes["file_path_key"] = "LeRobot episodes are keyed by dataset/split/episode_index"
+    inf.profile = replace(
+        inf.profile,
+        image_key=image,
+        action_keys=actions,
+        instruction_key=_instruction(layout, inf),
+        file_path_key=file_path,
+        episode_id_key=episode_id,
+        control_hz=fps,
+        **fields,
+    )
+    return inf
+
+
+def require(inference: Inference) -> DatasetProfile:
+    """The inferred profile, or ProfileInferenceError naming every field left to set."""
+    if inference.problems:
+        raise ProfileInferenceError(inference.profile.name, inference.problems)
+    return inference.profile
