@@ -48,6 +48,10 @@ STATES = (
     "joint_pos",
 )
 ACTION_PARTS = ("world_vector", "rotation_delta", "gripper_closedness_action", "open_gripper")
+# A dict action whose single part is already the whole end-effector action (TACO-Play).
+WHOLE_ACTIONS = ("rel_actions_world",)
+# Gripper commands inside a dict action: name -> whether a larger value means open.
+GRIPPER_ACTIONS = {"open_gripper": True, "gripper_closedness_action": False}
 INSTRUCTIONS = ("language_instruction", "natural_language_instruction", "instruction", "task")
 
 
@@ -151,6 +155,12 @@ def _actions(layout: DatasetLayout, inf: Inference) -> tuple[str, ...]:
         return ("action",)
     parts = [k for k in layout.steps if k.startswith("action/") or k.startswith("action.")]
     known = [k for name in ACTION_PARTS for k in parts if _leaf(k) == name]
+    whole = [k for k in parts if _leaf(k) in WHOLE_ACTIONS]
+    if whole and not known:
+        inf.notes["action_keys"] = (
+            f"the relative world-frame action; others: {_others(parts, whole[0])}"
+        )
+        return (whole[0],)
     if known:
         inf.notes["action_keys"] = "the action dict's motion parts, in OXE order"
         return tuple(known)
@@ -284,6 +294,16 @@ def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict
     )
     if fields is None or fields.get("gripper_from") == "none":
         out.update(gripper_from="none", gripper_index=None)
+        offset = 0
+        for key in actions:
+            if _leaf(key) in GRIPPER_ACTIONS and layout.steps[key].width == 1:
+                out.update(
+                    gripper_from="action",
+                    gripper_index=offset,
+                    gripper_open_is_high=GRIPPER_ACTIONS[_leaf(key)],
+                )
+                inf.notes["gripper_from"] = f"the state has no gripper value; the command {key}"
+            offset += layout.steps[key].width
     return out
 
 

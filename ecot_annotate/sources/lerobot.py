@@ -10,7 +10,6 @@ the same Episode as from RLDS. Profile keys written RLDS-style (`observation/ima
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,17 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from ecot_annotate.episode import Episode
-from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
+from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.layouts.lerobot import read_tasks
 from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.sources.lerobot_profile import (  # noqa: F401 - the source's profile API
+    check_lerobot_profile,
+    infer_lerobot_profile,
+    resolve_key,
+    resolved_profile,
+)
+from ecot_annotate.sources.rlds import episode_track
+from ecot_annotate.sources.values import frame_bytes, image_sizes, text_of, vectors
 
 
 @dataclass(frozen=True)
@@ -159,39 +166,6 @@ def require_video_decoder() -> None:
         ) from exc
 
 
-def resolve_key(key: str, features: dict, image: bool = False) -> str:
-    """A profile key as this dataset names it: as is, dotted, or under observation.images."""
-    dotted = key.replace("/", ".")
-    candidates = [key, dotted]
-    if image:
-        candidates.append(f"observation.images.{dotted.rsplit('.', 1)[-1]}")
-    for candidate in candidates:
-        if candidate in features:
-            return candidate
-    raise KeyError(key)
-
-
-def check_lerobot_profile(folder: LeRobotFolder, profile: DatasetProfile) -> None:
-    """Fail before any work when the profile names a key the dataset does not have."""
-    for key, image in (
-        (profile.image_key, True),
-        (profile.state_key, False),
-        (profile.action_key, False),
-    ):
-        try:
-            resolve_key(key, folder.features, image)
-        except KeyError:
-            raise ProfileKeyError(key, profile.name, sorted(folder.features)) from None
-
-
-def _png(frame: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(frame).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def decode_video(path: str, start: float, stop: float, fps: float) -> list[np.ndarray]:
     """RGB frames whose time lies in [start, stop) of one MP4 (a v3 file holds many episodes)."""
     import av
@@ -221,12 +195,8 @@ class LeRobotDecoder:
 
     def decode(self, ref: LeRobotEpisodeRef) -> Episode:
         """Raise EpisodeError for anything wrong with this one episode."""
-        p, f, key = self.profile, self.folder, self.key(ref)
-        image_key = resolve_key(p.image_key, f.features, image=True)
-        state_key, action_key = (
-            resolve_key(p.state_key, f.features),
-            resolve_key(p.action_key, f.features),
-        )
+        f, key = self.folder, self.key(ref)
+        p = resolved_profile(f, self.profile)
         try:
             table = pq.read_table(
                 ref.data_path, filters=[("episode_index", "=", ref.index)]
@@ -237,20 +207,18 @@ class LeRobotDecoder:
             ) from exc
         if table.num_rows == 0:
             raise EpisodeError("decode", f"episode {key} has no rows in {ref.data_path}")
-        state = np.asarray(table.column(state_key).to_pylist(), dtype=np.float32)
-        action = np.asarray(table.column(action_key).to_pylist(), dtype=np.float32)
+        rows = [
+            {k: table.column(k)[i].as_py() for k in (*p.state_keys, *p.action_keys)}
+            for i in range(table.num_rows)
+        ]
+        state, action = vectors(rows, p.state_keys), vectors(rows, p.action_keys)
         for name, arr in (("state", state), ("action", action)):
             if not np.isfinite(arr).all():
                 raise EpisodeError(
                     "decode", f"episode {key}: {name} has a non-finite value (NaN/inf)"
                 )
-        needed = max(max(p.xyz_indices), max(p.rotation_indices), p.gripper_index) + 1
-        if state.ndim != 2 or state.shape[1] < needed:
-            raise EpisodeError(
-                "decode",
-                f"episode {key}: state has shape {state.shape}, profile '{p.name}' needs {needed} values per step",
-            )
-        images = self._images(ref, table, image_key, key)
+        track = episode_track(p, state, action, key)
+        images = self._images(ref, table, p.image_key, key)
         if len(images) != table.num_rows:
             raise EpisodeError(
                 "decode", f"episode {key}: {len(images)} video frames for {table.num_rows} rows"
@@ -259,35 +227,31 @@ class LeRobotDecoder:
             int(table.column("task_index")[0].as_py()) if "task_index" in table.column_names else 0
         )
         n = table.num_rows
-        gripper = (
-            state[:, p.gripper_index] if p.gripper_open_is_high else -state[:, p.gripper_index]
-        )
-        from PIL import Image
-
-        with Image.open(io.BytesIO(images[0])) as first:
-            size = first.size
         return Episode(
             key=key,
             dataset=f.name,
-            instruction=f.tasks.get(task_index, ""),
+            instruction=text_of(f.tasks.get(task_index, "")),
             images=images,
-            image_size=size,
+            image_size=image_sizes(images, p.image_key),
             state=state,
             action=action,
-            xyz=state[:, list(p.xyz_indices)],
-            rotation=state[:, list(p.rotation_indices)],
-            gripper=gripper,
+            xyz=track.xyz,
+            rotation=track.rotation,
+            gripper=track.gripper,
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,
             metadata={"episode_index": ref.index, "fps": f.fps, "lerobot_version": f.version},
+            motion_source=track.source,
         )
 
     def _images(self, ref: LeRobotEpisodeRef, table, image_key: str, key: str) -> list[bytes]:
         if image_key in ref.videos:
             path, start, stop = ref.videos[image_key]
             try:
-                return [_png(frame) for frame in decode_video(path, start, stop, self.folder.fps)]
+                return [
+                    frame_bytes(frame) for frame in decode_video(path, start, stop, self.folder.fps)
+                ]
             except Exception as exc:  # noqa: BLE001 - a broken video is this episode's fault
                 raise EpisodeError(
                     "decode", f"episode {key}: cannot decode {path}: {type(exc).__name__}: {exc}"

@@ -1,0 +1,62 @@
+"""`--profile auto`: the built-in profile named like the dataset, else one inferred from it.
+
+Either way the result is checked against the dataset as a whole before any work, and a short
+block says which profile the run uses and where each part of the episode comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ecot_annotate.profiles import builtin_profiles, load_profile
+from ecot_annotate.profiles.infer import infer_profile, require
+from ecot_annotate.profiles.layout import DatasetLayout
+from ecot_annotate.profiles.model import DatasetProfile
+from ecot_annotate.profiles.validate import check_profile_fits
+
+
+def resolve_profile(
+    requested: str, layout: DatasetLayout, fps: float | None = None, camera: str | None = None
+) -> tuple[DatasetProfile, str]:
+    """(profile, how it was chosen) for a built-in name, a file, or 'auto'; checked whole."""
+    if requested != "auto":
+        profile, how = load_profile(requested), f"profile {requested}"
+    elif layout.name in builtin_profiles():
+        profile, how = load_profile(layout.name), "built-in profile for this dataset"
+    else:
+        profile, how = require(infer_profile(layout, fps)), "inferred from the dataset"
+    if camera:
+        profile, how = replace(profile, image_key=camera), f"{how}, camera from --camera"
+    check_profile_fits(profile, layout)
+    return profile, how
+
+
+def _indices(values: tuple[int, ...]) -> str:
+    return ",".join(str(i) for i in values) or "-"
+
+
+def profile_summary(profile: DatasetProfile, how: str, source: str = "rlds") -> str:
+    """A few lines that say where each part of an episode comes from."""
+    p = profile
+    rotation = p.rotation if p.rotation != "quaternion" else f"quaternion {p.quaternion_order}"
+    track = f"xyz [{_indices(p.xyz_indices)}], {rotation} [{_indices(p.rotation_indices)}]"
+    source = "state" if p.motion_from == "state" else f"action ({p.motion_from})"
+    gripper = (
+        "none (no gripper primitives)"
+        if p.gripper_from == "none"
+        else f"{p.gripper_from}[{p.gripper_index}], "
+        + ("larger = open" if p.gripper_open_is_high else "larger = closed")
+    )
+    ids = " + ".join(k for k in (p.file_path_key, p.episode_id_key) if k) or "none"
+    lines = [
+        f"profile {p.name} ({how})",
+        f"  camera       {p.image_key}",
+        f"  state        {' + '.join(p.state_keys) or 'none'}",
+        f"  action       {' + '.join(p.action_keys)}",
+        f"  motion       from {source}: {track}; gripper {gripper}",
+        f"  instruction  {p.instruction_key or ('task table' if source == 'lerobot' else 'none')}",
+        f"  episode ids  {ids}"
+        + ("" if p.file_path_key else " (keys: dataset/split/shard:position)")
+        + (f"; {p.control_hz:g} Hz" if p.control_hz else ""),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""Profiles for LeRobot datasets: RLDS-style keys resolved to LeRobot's column names,
+checked against meta/info.json, or inferred from it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.profiles.infer import Inference, infer_profile
+from ecot_annotate.profiles.layout import DatasetLayout, lerobot_layout
+from ecot_annotate.profiles.validate import check_profile_fits
+
+if TYPE_CHECKING:
+    from ecot_annotate.sources.lerobot import LeRobotFolder
+
+
+def resolve_key(key: str, features: dict, image: bool = False) -> str:
+    """A profile key as this dataset names it: as is, dotted, or under observation.images."""
+    dotted = key.replace("/", ".")
+    candidates = [key, dotted]
+    if image:
+        candidates.append(f"observation.images.{dotted.rsplit('.', 1)[-1]}")
+    for candidate in candidates:
+        if candidate in features:
+            return candidate
+    raise KeyError(key)
+
+
+def dataset_layout(folder: LeRobotFolder) -> DatasetLayout:
+    """What meta/info.json declares, for validating and inferring profiles."""
+    return lerobot_layout(folder.name, folder.features)
+
+
+def resolved_profile(folder: LeRobotFolder, profile: DatasetProfile) -> DatasetProfile:
+    """The profile with RLDS-style keys renamed to this dataset's columns where they resolve."""
+
+    def name(key: str, image: bool = False) -> str:
+        try:
+            return resolve_key(key, folder.features, image)
+        except KeyError:
+            return key
+
+    return replace(
+        profile,
+        image_key=name(profile.image_key, image=True),
+        state_keys=tuple(name(k) for k in profile.state_keys),
+        action_keys=tuple(name(k) for k in profile.action_keys),
+        file_path_key=None,
+        episode_id_key=None,
+    )
+
+
+def check_lerobot_profile(folder: LeRobotFolder, profile: DatasetProfile) -> None:
+    """Fail before any work, naming every way the profile does not fit the dataset."""
+    check_profile_fits(resolved_profile(folder, profile), dataset_layout(folder))
+
+
+def infer_lerobot_profile(folder: LeRobotFolder) -> Inference:
+    """A profile from meta/info.json: cameras, state names, action; the task table's text."""
+    return infer_profile(dataset_layout(folder), fps=folder.fps)
