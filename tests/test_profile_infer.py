@@ -1,0 +1,147 @@
+"""Layout inference from a dataset's own description, and the file `profile --write` produces."""
+
+from dataclasses import replace
+
+import pytest
+
+from ecot_annotate.profiles import load_profile
+from ecot_annotate.profiles.describe import layout_from_doc, layout_from_names
+from ecot_annotate.profiles.infer import ProfileInferenceError, infer_profile, require
+from ecot_annotate.profiles.layout import (
+    IMAGE,
+    TENSOR,
+    TEXT,
+    DatasetLayout,
+    Feature,
+    lerobot_layout,
+)
+from ecot_annotate.profiles.toml_text import profile_toml
+from ecot_annotate.sources.rlds import dataset_layout, open_rlds
+
+
+def test_oxe_description_habits_are_read_into_indices():
+    hydra = layout_from_doc(
+        "Robot state, consists of [3x EEF position,4x EEF orientation in quaternion,3x EEF "
+        "orientation in euler angle,7x robot joint angles, 7x robot joint velocities,3x gripper state.",
+        27,
+    )
+    assert (hydra.xyz, hydra.rotation, hydra.rotation_indices, hydra.gripper) == (
+        (0, 1, 2),
+        "euler",
+        (7, 8, 9),
+        24,
+    )
+    taco = layout_from_doc(
+        "EE position (3), EE orientation in euler angles (3), gripper width (1), joint positions (7), gripper action (1)",
+        15,
+    )
+    assert (taco.xyz, taco.rotation_indices, taco.gripper) == ((0, 1, 2), (3, 4, 5), 6)
+    joints = layout_from_doc("Contains the robot joint states (as absolute joint angles)", 7)
+    assert joints.joints_only and not joints.xyz
+
+
+def test_a_description_whose_counts_do_not_add_up_is_not_trusted():
+    """Bridge's card describes a 10-value state for its 7 values: nothing is guessed from it."""
+    doc = "Robot state, consists of [7x robot joint angles, 2x gripper position, 1x door opening angle]."
+    assert layout_from_doc(doc, 7) is None
+
+
+def test_lerobot_names_give_indices_and_the_quaternion_order():
+    euler = layout_from_names(["x", "y", "z", "roll", "pitch", "yaw", "pad", "gripper"])
+    assert (euler.xyz, euler.rotation, euler.rotation_indices, euler.gripper) == (
+        (0, 1, 2),
+        "euler",
+        (3, 4, 5),
+        7,
+    )
+    quat = layout_from_names(["x", "y", "z", "qw", "qx", "qy", "qz"])
+    assert (quat.rotation, quat.quaternion_order, quat.rotation_indices) == (
+        "quaternion",
+        "wxyz",
+        (3, 4, 5, 6),
+    )
+
+
+def _cameras(*names: str) -> DatasetLayout:
+    steps = {f"observation/{n}": Feature(IMAGE, "uint8", (8, 8, 3)) for n in names}
+    steps["observation/depth"] = Feature(IMAGE, "float32", (8, 8, 1))
+    steps["observation/state"] = Feature(
+        TENSOR, "float32", (7,), "[x, y, z, roll, pitch, yaw, gripper]"
+    )
+    steps["action"] = Feature(TENSOR, "float32", (7,))
+    steps["language_instruction"] = Feature(TEXT, "string")
+    return DatasetLayout("mine", steps)
+
+
+def test_the_third_person_camera_is_preferred_over_wrist_and_depth():
+    assert (
+        infer_profile(_cameras("wrist_image", "agentview_rgb")).profile.image_key
+        == "observation/agentview_rgb"
+    )
+    assert (
+        infer_profile(_cameras("hand_cam", "scene_cam")).profile.image_key
+        == "observation/scene_cam"
+    )
+
+
+def test_two_unknown_cameras_name_the_field_and_its_candidates():
+    inference = infer_profile(_cameras("cam_a", "cam_b"))
+    with pytest.raises(ProfileInferenceError) as info:
+        require(inference)
+    assert (
+        "set image_key (the third-person RGB camera); candidates: observation/cam_a, observation/cam_b"
+        in str(info.value)
+    )
+
+
+def test_the_generated_sample_infers_its_built_in_profile(sample_dir):
+    inferred = require(infer_profile(dataset_layout(open_rlds(str(sample_dir)))))
+    assert replace(inferred, ground_truth_key="ground_truth") == load_profile("ecot_sample")
+
+
+def test_an_undocumented_state_stops_with_the_fields_to_set(bridge_dir, tmp_path):
+    inference = infer_profile(dataset_layout(open_rlds(str(bridge_dir))))
+    with pytest.raises(ProfileInferenceError) as info:
+        require(inference)
+    message = str(info.value)
+    assert "set xyz_indices, rotation, rotation_indices and gripper_index" in message
+    assert "observation/state (7 values) is not documented" in message
+    path = tmp_path / "bridge.toml"
+    path.write_text(profile_toml(inference.profile, inference))
+    text = path.read_text()
+    assert text.count("# SET ME:") == 1 and 'xyz_indices = "SET ME"' in text
+    assert 'image_key = "observation/image_0"' in text
+    edited = text.replace('xyz_indices = "SET ME"', "xyz_indices = [0, 1, 2]")
+    edited = edited.replace('rotation = "SET ME"', 'rotation = "euler"')
+    edited = edited.replace('rotation_indices = "SET ME"', "rotation_indices = [3, 4, 5]")
+    path.write_text(edited.replace('gripper_index = "SET ME"', "gripper_index = 6"))
+    assert replace(load_profile(str(path)), name="bridge") == load_profile("bridge")
+
+
+def test_a_lerobot_info_json_is_enough():
+    features = {
+        "observation.images.wrist": {"dtype": "video", "shape": [64, 64, 3]},
+        "observation.images.front": {"dtype": "video", "shape": [64, 64, 3]},
+        "observation.state": {
+            "dtype": "float32",
+            "shape": [8],
+            "names": ["x", "y", "z", "roll", "pitch", "yaw", "pad", "gripper"],
+        },
+        "action": {"dtype": "float32", "shape": [7]},
+        "timestamp": {"dtype": "float32", "shape": [1]},
+        "episode_index": {"dtype": "int64", "shape": [1]},
+    }
+    profile = require(infer_profile(lerobot_layout("so100_pick", features), fps=30))
+    assert profile.image_key == "observation.images.front" and profile.state_keys == (
+        "observation.state",
+    )
+    assert (profile.xyz_indices, profile.rotation_indices, profile.gripper_index) == (
+        (0, 1, 2),
+        (3, 4, 5),
+        7,
+    )
+    assert (
+        profile.instruction_key is None
+        and profile.file_path_key is None
+        and profile.control_hz == 30
+    )
