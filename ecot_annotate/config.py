@@ -61,7 +61,10 @@ class AnnotateConfig:
     source: str = "rlds"  # rlds | lerobot
     split: str = "train"
     limit: int | None = None
-    profile: str = "auto"  # built-in name, a profile file, or auto (by dataset name, else bridge)
+    profile: str = (
+        "auto"  # built-in name, a profile file, or auto (built-in by name, else inferred)
+    )
+    camera: str | None = None  # the primary camera key, overriding the profile's
     formats: tuple[str, ...] = ("parquet", "ecot-json")
     reasoner: str = "rules"  # rules | llm
     motion: MotionConfig = field(default_factory=MotionConfig)
@@ -85,6 +88,8 @@ class AnnotateConfig:
             "formats",
         ):
             data.pop(key)
+        if data["camera"] is None:
+            data.pop("camera")  # runs that do not override the camera keep their hash
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
         if self.reasoner == "llm":
             data["llm"]["prompt_hash"] = load_prompts().hash  # a new prompt is a new config

@@ -36,7 +36,7 @@ def build(
     only committed episodes are written and the others are quarantined.
     """
     episodes, read_quarantine = pipeline | "Read" >> ReadEpisodes(
-        config.source, dataset, config.profile, config.limit
+        config.source, dataset, profile, config.limit
     )
     items = episodes | "Resume" >> beam.ParDo(
         ResumeFn(config.out, committed_only=not annotate_missing)

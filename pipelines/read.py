@@ -2,6 +2,8 @@
 
 Only references (a shard and a record offset, an episode's file) cross the shuffles, so no worker
 holds the dataset; unreadable places and undecodable episodes go to quarantine with the reason.
+References are grouped by the key their episode will have before anything is decoded: a later
+episode with a key already seen is quarantined as a duplicate instead of merging with the first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from ecot_annotate.errors import EpisodeError, quarantine_record
-from ecot_annotate.profiles import load_profile
+from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.base import Unreadable
 from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
@@ -35,14 +37,62 @@ class ExpandFn(beam.DoFn):
                 yield ref
 
 
+class IdentifyFn(beam.DoFn):
+    """A reference -> (identity, (place, ref)): what its episode's key would be, cheaply."""
+
+    def __init__(self, source: str, dataset: Any, profile: DatasetProfile):
+        self.source, self.dataset, self.profile = source, dataset, profile
+
+    def setup(self):
+        self.reader = SOURCES.get(self.source).reader(self.dataset, self.profile)
+
+    def process(self, ref):
+        identity, place = self.reader.identity(ref)
+        yield identity, (place, ref)
+
+    def teardown(self):
+        if getattr(self, "reader", None) is not None:
+            self.reader.close()
+
+
+class FirstOfEachKeyFn(beam.DoFn):
+    """Of references whose episodes share a key, the first in the dataset is read; every later
+    one goes to quarantine as a duplicate, so no two episodes merge under one key."""
+
+    def __init__(self, source: str, dataset: Any, profile: DatasetProfile):
+        self.source, self.dataset, self.profile = source, dataset, profile
+        self.duplicates = Metrics.counter(NAMESPACE, "episodes_duplicate_key")
+
+    def setup(self):
+        self.reader = SOURCES.get(self.source).reader(self.dataset, self.profile)
+
+    def process(self, element):
+        identity, placed = element
+        ordered = sorted(placed, key=lambda item: item[0])
+        yield ordered[0][1]
+        if len(ordered) == 1:
+            return
+        key = identity[1] if identity[0] == "key" else str(identity)
+        first = self.reader.where(ordered[0][1])[1]
+        for _, ref in ordered[1:]:
+            self.duplicates.inc()
+            where = self.reader.where(ref)[1]
+            reason = f"duplicate key: {key} was first read at {first}"
+            yield to_quarantine(quarantine_record(key, "read", reason, where))
+
+    def teardown(self):
+        if getattr(self, "reader", None) is not None:
+            self.reader.close()
+
+
 class DecodeFn(beam.DoFn):
-    def __init__(self, source: str, dataset: Any, profile_name: str):
-        self.source, self.dataset, self.profile_name = source, dataset, profile_name
+    def __init__(self, source: str, dataset: Any, profile: DatasetProfile):
+        self.source, self.dataset, self.profile = source, dataset, profile
         self.steps_in = Metrics.counter(NAMESPACE, "steps_in")
         self.us = Metrics.distribution(NAMESPACE, "us_decode")
 
     def setup(self):
-        self.reader = SOURCES.get(self.source).reader(self.dataset, load_profile(self.profile_name))
+        self.reader = SOURCES.get(self.source).reader(self.dataset, self.profile)
 
     def process(self, ref):
         start = time.perf_counter()
@@ -64,10 +114,10 @@ class DecodeFn(beam.DoFn):
 class ReadEpisodes(beam.PTransform):
     """PBegin -> (PCollection[Episode], PCollection[quarantine record])."""
 
-    def __init__(self, source: str, dataset: Any, profile_name: str, limit: int | None):
+    def __init__(self, source: str, dataset: Any, profile: DatasetProfile, limit: int | None):
         super().__init__()
         self.source, self.dataset = source, dataset
-        self.profile_name, self.limit = profile_name, limit
+        self.profile, self.limit = profile, limit
 
     def expand(self, pipeline):
         units = SOURCES.get(self.source).units(self.dataset, self.limit)
@@ -80,13 +130,24 @@ class ReadEpisodes(beam.PTransform):
                 QUARANTINE, main="refs"
             )
         )
-        decoded = (
+        firsts = (
             refs.refs
+            | "Identify" >> beam.ParDo(IdentifyFn(self.source, self.dataset, self.profile))
+            | "GroupByKey" >> beam.GroupByKey()
+            | "FirstOfEachKey"
+            >> beam.ParDo(FirstOfEachKeyFn(self.source, self.dataset, self.profile)).with_outputs(
+                QUARANTINE, main="refs"
+            )
+        )
+        decoded = (
+            firsts.refs
             | "FanOutEpisodes" >> beam.Reshuffle()
             | "Decode"
-            >> beam.ParDo(DecodeFn(self.source, self.dataset, self.profile_name)).with_outputs(
+            >> beam.ParDo(DecodeFn(self.source, self.dataset, self.profile)).with_outputs(
                 QUARANTINE, main="episodes"
             )
         )
-        quarantine = (refs[QUARANTINE], decoded[QUARANTINE]) | "ReadQuarantine" >> beam.Flatten()
+        quarantine = (refs[QUARANTINE], firsts[QUARANTINE], decoded[QUARANTINE]) | (
+            "ReadQuarantine" >> beam.Flatten()
+        )
         return decoded.episodes, quarantine

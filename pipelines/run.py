@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
 from ecot_annotate import __version__, fs
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import EcotError
-from ecot_annotate.profiles import load_profile, resolve_profile_name
+from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve_profile
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.store.manifest import Manifest, atomic_write
 from ecot_annotate.validate import problems, raise_problems
@@ -81,11 +82,16 @@ def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
 
 
 def run(
-    config: AnnotateConfig, progress: bool = False, annotate_missing: bool = True
+    config: AnnotateConfig,
+    progress: bool = False,
+    annotate_missing: bool = True,
+    announce: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Annotate `config.input` into `config.out`; return the summary (also written to summary.json).
 
     With `annotate_missing=False` (export) only episodes committed in the manifest are written.
+    `announce` receives a short block naming the profile and where each part of an episode
+    comes from, before any work.
     """
     import apache_beam as beam
 
@@ -93,10 +99,12 @@ def run(
 
     source = SOURCES.get(config.source)
     dataset = source.open(config.input, config.split)
-    config = replace(config, profile=resolve_profile_name(config.profile, dataset.name))
-    profile = load_profile(config.profile)
+    profile, how = resolve_profile(config.profile, source.layout(dataset), config.camera)
+    config = replace(config, profile=profile_ref(config.profile, profile, how))
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
     raise_problems(problems(config, source, dataset, profile, formats))
+    if announce is not None:
+        announce(profile_summary(profile, how, source.name))
     prepare_output(config)
     staging = new_staging(config.out)
     start = time.perf_counter()

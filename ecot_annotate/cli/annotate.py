@@ -32,7 +32,13 @@ from pipelines.formats import FORMATS
     "--profile",
     default="auto",
     show_default=True,
-    help="Built-in profile name, a profile file (.toml/.json), or auto (by dataset name, else bridge).",
+    help="Built-in profile name, a profile file (.toml/.json), or auto: the built-in profile "
+    "named like the dataset, else one inferred from the dataset's own description.",
+)
+@click.option(
+    "--camera",
+    default=None,
+    help="The primary camera's key (e.g. observation/image), overriding the profile's.",
 )
 @click.option(
     "--format",
@@ -79,6 +85,7 @@ def annotate(
     split: str,
     limit: int | None,
     profile: str,
+    camera: str | None,
     formats: str,
     reasoner: str,
     runner: str,
@@ -101,6 +108,7 @@ def annotate(
         split=split,
         limit=limit,
         profile=profile,
+        camera=camera,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         reasoner=reasoner,
         llm=pop_llm_config(options),
@@ -110,7 +118,9 @@ def annotate(
         allow_quarantine=allow_quarantine,
         beam_args=tuple(beam_args),
     )
-    summary = run(config, progress=runner == "DirectRunner" and sys.stderr.isatty())
+    summary = run(
+        config, progress=runner == "DirectRunner" and sys.stderr.isatty(), announce=click.echo
+    )
     click.echo(
         f"annotated {summary['episodes_out']}/{summary['episodes_in']} episodes "
         f"({summary['steps_out']} steps) in {summary['wall_seconds']:.1f}s -> {config.out}"

@@ -23,19 +23,11 @@ __all__ = [
     "DatasetProfile",
     "builtin_profiles",
     "load_profile",
-    "resolve_profile_name",
 ]
 
 
 def builtin_profiles() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
-
-
-def resolve_profile_name(requested: str, dataset_name: str) -> str:
-    """'auto' picks the built-in profile named like the dataset, else Bridge's layout."""
-    if requested != "auto":
-        return requested
-    return dataset_name if dataset_name in builtin_profiles() else "bridge"
 
 
 def load_profile(name_or_path: str) -> DatasetProfile:

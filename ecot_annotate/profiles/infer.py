@@ -11,48 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ecot_annotate.errors import InputError
+from ecot_annotate.profiles import oxe_names as names
 from ecot_annotate.profiles.describe import VectorLayout, layout_from_doc, layout_from_names
 from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
 from ecot_annotate.profiles.model import DatasetProfile
-
-# Third-person camera names of OXE datasets, most preferred first.
-CAMERAS = (
-    "image",
-    "image_0",
-    "agentview_rgb",
-    "front_rgb",
-    "rgb_static",
-    "rgb",
-    "exterior_image_1_left",
-    "front",
-    "top",
-    "image_1",
-    "highres_image",
-    "image_primary",
-    "static_image",
-)
-SIDE_CAMERAS = ("wrist", "hand", "gripper", "eye_in_hand", "finger")
-STATES = (
-    "state",
-    "robot_state",
-    "proprio",
-    "eef_state",
-    "robot_obs",
-    "end_effector_cartesian_pos",
-    "base_pose_tool_reached",
-    "cartesian_position",
-    "ee_pose",
-    "tcp_pose",
-    "joint_states",
-    "joint_state",
-    "joint_pos",
-)
-ACTION_PARTS = ("world_vector", "rotation_delta", "gripper_closedness_action", "open_gripper")
-# A dict action whose single part is already the whole end-effector action (TACO-Play).
-WHOLE_ACTIONS = ("rel_actions_world",)
-# Gripper commands inside a dict action: name -> whether a larger value means open.
-GRIPPER_ACTIONS = {"open_gripper": True, "gripper_closedness_action": False}
-INSTRUCTIONS = ("language_instruction", "natural_language_instruction", "instruction", "task")
 
 
 class ProfileInferenceError(InputError):
@@ -101,11 +63,11 @@ def _camera(layout: DatasetLayout, inf: Inference) -> str:
     if len(rgb) == 1:
         inf.notes["image_key"] = "the only RGB uint8 image"
         return rgb[0]
-    chosen = _pick(rgb, CAMERAS)
+    chosen = _pick(rgb, names.CAMERAS)
     if chosen:
         inf.notes["image_key"] = f"third-person camera name; other cameras: {_others(rgb, chosen)}"
         return chosen
-    front = [k for k in rgb if not any(w in _leaf(k).lower() for w in SIDE_CAMERAS)]
+    front = [k for k in rgb if not any(w in _leaf(k).lower() for w in names.SIDE_CAMERAS)]
     if len(front) == 1:
         inf.notes["image_key"] = f"the only non-wrist RGB camera; others: {_others(rgb, front[0])}"
         return front[0]
@@ -154,8 +116,8 @@ def _actions(layout: DatasetLayout, inf: Inference) -> tuple[str, ...]:
     if "action" in layout.steps:
         return ("action",)
     parts = [k for k in layout.steps if k.startswith("action/") or k.startswith("action.")]
-    known = [k for name in ACTION_PARTS for k in parts if _leaf(k) == name]
-    whole = [k for k in parts if _leaf(k) in WHOLE_ACTIONS]
+    known = [k for name in names.ACTION_PARTS for k in parts if _leaf(k) == name]
+    whole = [k for k in parts if _leaf(k) in names.WHOLE_ACTIONS]
     if whole and not known:
         inf.notes["action_keys"] = (
             f"the relative world-frame action; others: {_others(parts, whole[0])}"
@@ -210,11 +172,11 @@ def _instruction(layout: DatasetLayout, inf: Inference) -> str | None:
         inf.notes["instruction_key"] = "LeRobot keeps each episode's task in meta/tasks"
         return None
     texts = [k for k, f in layout.steps.items() if f.kind == TEXT and "structured" not in k]
-    chosen = _pick(texts, INSTRUCTIONS)
+    chosen = _pick(texts, names.INSTRUCTIONS)
     if chosen:
         return chosen
     episode = [k for k, f in layout.episode.items() if f.kind == TEXT]
-    chosen = _pick(episode, INSTRUCTIONS)
+    chosen = _pick(episode, names.INSTRUCTIONS)
     if chosen:
         return chosen
     codes = [k for k, f in layout.steps.items() if "instruction" in k and f.dtype.startswith("int")]
@@ -228,7 +190,7 @@ def _instruction(layout: DatasetLayout, inf: Inference) -> str | None:
 def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> dict:
     """Profile fields for the state, the end-effector track and the gripper."""
     candidates = _state_candidates(layout)
-    state = candidates[0] if len(candidates) == 1 else _pick(candidates, STATES)
+    state = candidates[0] if len(candidates) == 1 else _pick(candidates, names.STATES)
     if not candidates:
         inf.notes["state_keys"] = "the dataset has no proprioceptive state"
         return {"state_keys": (), **_from_action(layout, inf, actions, None)}
@@ -296,18 +258,18 @@ def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict
         out.update(gripper_from="none", gripper_index=None)
         offset = 0
         for key in actions:
-            if _leaf(key) in GRIPPER_ACTIONS and layout.steps[key].width == 1:
+            if _leaf(key) in names.GRIPPER_ACTIONS and layout.steps[key].width == 1:
                 out.update(
                     gripper_from="action",
                     gripper_index=offset,
-                    gripper_open_is_high=GRIPPER_ACTIONS[_leaf(key)],
+                    gripper_open_is_high=names.GRIPPER_ACTIONS[_leaf(key)],
                 )
                 inf.notes["gripper_from"] = f"the state has no gripper value; the command {key}"
             offset += layout.steps[key].width
     return out
 
 
-def infer_profile(layout: DatasetLayout, fps: float | None = None) -> Inference:
+def infer_profile(layout: DatasetLayout) -> Inference:
     """The profile the dataset's description implies; `problems` lists what it leaves open."""
     inf = Inference(DatasetProfile(name=layout.name))
     image = _camera(layout, inf)
@@ -325,7 +287,7 @@ def infer_profile(layout: DatasetLayout, fps: float | None = None) -> Inference:
         instruction_key=_instruction(layout, inf),
         file_path_key=file_path,
         episode_id_key=episode_id,
-        control_hz=fps,
+        control_hz=layout.fps,
         **fields,
     )
     return inf

@@ -38,6 +38,7 @@ class DatasetLayout:
     steps: dict[str, Feature] = field(default_factory=dict)
     episode: dict[str, Feature] = field(default_factory=dict)
     source: str = "rlds"  # rlds | lerobot: LeRobot keeps the instruction in its task table
+    fps: float | None = None  # steps per second, where the dataset states it (LeRobot does)
 
     def feature(self, key: str) -> Feature | None:
         return self.steps.get(key) or self.episode.get(key)
@@ -83,7 +84,7 @@ def rlds_layout(name: str, features) -> DatasetLayout:
     return DatasetLayout(name, steps, episode, "rlds")
 
 
-def lerobot_layout(name: str, info_features: dict) -> DatasetLayout:
+def lerobot_layout(name: str, info_features: dict, fps: float | None = None) -> DatasetLayout:
     """The layout of a LeRobot dataset from the `features` of its meta/info.json."""
     steps: dict[str, Feature] = {}
     for key, spec in info_features.items():
@@ -99,4 +100,4 @@ def lerobot_layout(name: str, info_features: dict) -> DatasetLayout:
             steps[key] = Feature(TEXT, dtype, shape)
         else:
             steps[key] = Feature(TENSOR, dtype, shape, "", flat)
-    return DatasetLayout(name, steps, {}, "lerobot")
+    return DatasetLayout(name, steps, {}, "lerobot", fps)

@@ -1,34 +1,48 @@
 """`--profile auto`: the built-in profile named like the dataset, else one inferred from it.
 
-Either way the result is checked against the dataset as a whole before any work, and a short
-block says which profile the run uses and where each part of the episode comes from.
+The run then checks the result against the dataset as a whole before any work, and a short
+block says which profile it uses and where each part of the episode comes from.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 
 from ecot_annotate.profiles import builtin_profiles, load_profile
 from ecot_annotate.profiles.infer import infer_profile, require
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.profiles.model import DatasetProfile
-from ecot_annotate.profiles.validate import check_profile_fits
 
 
 def resolve_profile(
-    requested: str, layout: DatasetLayout, fps: float | None = None, camera: str | None = None
+    requested: str, layout: DatasetLayout, camera: str | None = None
 ) -> tuple[DatasetProfile, str]:
-    """(profile, how it was chosen) for a built-in name, a file, or 'auto'; checked whole."""
+    """(profile, how it was chosen) for a built-in name, a file, or 'auto'.
+
+    Raises ProfileInferenceError naming the fields to set when 'auto' finds no built-in profile
+    and the dataset does not describe itself well enough; the caller checks the result whole.
+    """
     if requested != "auto":
         profile, how = load_profile(requested), f"profile {requested}"
     elif layout.name in builtin_profiles():
         profile, how = load_profile(layout.name), "built-in profile for this dataset"
     else:
-        profile, how = require(infer_profile(layout, fps)), "inferred from the dataset"
+        profile, how = require(infer_profile(layout)), "inferred from the dataset"
     if camera:
         profile, how = replace(profile, image_key=camera), f"{how}, camera from --camera"
-    check_profile_fits(profile, layout)
     return profile, how
+
+
+def profile_ref(requested: str, profile: DatasetProfile, how: str) -> str:
+    """What a run records as its profile: the name or file, or a digest of an inferred one."""
+    if requested != "auto":
+        return requested
+    if how.startswith("inferred"):
+        text = json.dumps(profile.as_dict(), sort_keys=True)
+        return f"inferred:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return profile.name
 
 
 def _indices(values: tuple[int, ...]) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from ecot_annotate.episode import Episode
 from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.registry import Registry
 
 
@@ -36,6 +37,11 @@ class EpisodeReader(Protocol):
         """(key to quarantine under, where it was read) when `read` fails."""
         ...
 
+    def identity(self, ref: Any) -> tuple[tuple, tuple]:
+        """(identity, place), cheaply: references with equal identities would read into episodes
+        with the same key; the place orders them, so the first in the dataset is kept."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -46,6 +52,10 @@ class Source(Protocol):
     def open(self, path: str, split: str) -> Any: ...
 
     def check(self, dataset: Any, profile: DatasetProfile) -> None: ...
+
+    def layout(self, dataset: Any) -> DatasetLayout:
+        """What the dataset declares about its features (for inferring and checking profiles)."""
+        ...
 
     def units(self, dataset: Any, limit: int | None) -> list[Any]: ...
 

@@ -4,15 +4,20 @@ checked against meta/info.json, or inferred from it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.infer import Inference, infer_profile
 from ecot_annotate.profiles.layout import DatasetLayout, lerobot_layout
 from ecot_annotate.profiles.validate import check_profile_fits
 
-if TYPE_CHECKING:
-    from ecot_annotate.sources.lerobot import LeRobotFolder
+
+class LeRobotFolder(Protocol):
+    """What profiles need of an opened LeRobot folder (sources.lerobot.LeRobotFolder)."""
+
+    name: str
+    fps: float
+    features: dict
 
 
 def resolve_key(key: str, features: dict, image: bool = False) -> str:
@@ -29,7 +34,7 @@ def resolve_key(key: str, features: dict, image: bool = False) -> str:
 
 def dataset_layout(folder: LeRobotFolder) -> DatasetLayout:
     """What meta/info.json declares, for validating and inferring profiles."""
-    return lerobot_layout(folder.name, folder.features)
+    return lerobot_layout(folder.name, folder.features, folder.fps)
 
 
 def resolved_profile(folder: LeRobotFolder, profile: DatasetProfile) -> DatasetProfile:
@@ -58,4 +63,4 @@ def check_lerobot_profile(folder: LeRobotFolder, profile: DatasetProfile) -> Non
 
 def infer_lerobot_profile(folder: LeRobotFolder) -> Inference:
     """A profile from meta/info.json: cameras, state names, action; the task table's text."""
-    return infer_profile(dataset_layout(folder), fps=folder.fps)
+    return infer_profile(dataset_layout(folder))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ecot_annotate.episode import Episode
 from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.sources.base import SOURCES
 from ecot_annotate.sources.lerobot import (
     LeRobotDecoder,
@@ -14,6 +15,7 @@ from ecot_annotate.sources.lerobot import (
     check_lerobot_profile,
     open_lerobot,
 )
+from ecot_annotate.sources.lerobot_profile import dataset_layout
 
 
 class LeRobotReader:
@@ -22,6 +24,9 @@ class LeRobotReader:
 
     def where(self, ref: LeRobotEpisodeRef) -> tuple[str, str]:
         return self.decoder.key(ref), ref.data_path
+
+    def identity(self, ref: LeRobotEpisodeRef) -> tuple[tuple, tuple]:
+        return ("key", self.decoder.key(ref)), (ref.index,)
 
     def read(self, ref: LeRobotEpisodeRef) -> Episode:
         return self.decoder.decode(ref)
@@ -39,6 +44,9 @@ class LeRobotSource:
 
     def check(self, dataset: LeRobotFolder, profile: DatasetProfile) -> None:
         check_lerobot_profile(dataset, profile)
+
+    def layout(self, dataset: LeRobotFolder) -> DatasetLayout:
+        return dataset_layout(dataset)
 
     def units(self, dataset: LeRobotFolder, limit: int | None) -> list[LeRobotEpisodeRef]:
         return dataset.episodes if limit is None else dataset.episodes[:limit]

@@ -158,6 +158,24 @@ class EpisodeDecoder:
             return f"{file_path}_{where}", file_path, where
         return f"{self.dataset.name}/{self.dataset.split}/{where}", None, None
 
+    def key_of(self, raw: bytes, shard: Shard, pos: int) -> str | None:
+        """The episode's key from the record's id features alone (no frame is touched), or None
+        when the record cannot be parsed."""
+        from tensorflow.core.example import example_pb2
+
+        try:
+            features = example_pb2.Example.FromString(raw).features.feature
+        except Exception:  # noqa: BLE001 - decoding will quarantine this record with the reason
+            return None
+        metadata: dict[str, Any] = {}
+        for name in (self.profile.file_path_key, self.profile.episode_id_key):
+            if name in features:
+                feature = features[name]
+                values = feature.bytes_list.value or feature.int64_list.value
+                if values:
+                    metadata[name] = values[0]
+        return self.episode_key(metadata, shard, pos)[0]
+
     def decode(self, raw: bytes, shard: Shard, pos: int) -> Episode:
         """Raise EpisodeError for anything wrong with this one record."""
         self._ensure()

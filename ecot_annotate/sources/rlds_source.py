@@ -9,12 +9,14 @@ from ecot_annotate import fs
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.sources.base import SOURCES, Unreadable
 from ecot_annotate.sources.rlds import (
     EpisodeDecoder,
     RldsDataset,
     Shard,
     check_profile,
+    dataset_layout,
     index_shard,
     open_rlds,
 )
@@ -36,12 +38,27 @@ class RldsReader:
         place = f"{shard.path}:{record.position}"
         return place, place
 
-    def read(self, ref: RecordAt) -> Episode:
+    def _record(self, ref: RecordAt) -> tuple[bytes | None, str | None]:
         shard, record = ref
         if self.handle_path != shard.path:
             self.close()
             self.handle, self.handle_path = fs.open_read(shard.path), shard.path
-        data, error = read_record_at(self.handle, record)
+        return read_record_at(self.handle, record)
+
+    def identity(self, ref: RecordAt) -> tuple[tuple, tuple]:
+        """Keys made of the record's place never collide; only the dataset's own ids can."""
+        shard, record = ref
+        place = (shard.path, record.position)
+        if self.decoder.profile.file_path_key and self.decoder.profile.episode_id_key:
+            data, _ = self._record(ref)
+            key = None if data is None else self.decoder.key_of(data, shard, record.position)
+            if key is not None:
+                return ("key", key), place
+        return ("place", *place), place
+
+    def read(self, ref: RecordAt) -> Episode:
+        shard, record = ref
+        data, error = self._record(ref)
         if data is None:
             raise EpisodeError("read", error or "unreadable")
         return self.decoder.decode(data, shard, record.position)
@@ -61,6 +78,9 @@ class RldsSource:
 
     def check(self, dataset: RldsDataset, profile: DatasetProfile) -> None:
         check_profile(dataset, profile)
+
+    def layout(self, dataset: RldsDataset) -> DatasetLayout:
+        return dataset_layout(dataset)
 
     def units(self, dataset: RldsDataset, limit: int | None) -> list[Shard]:
         return list(dataset.shards)

@@ -1,4 +1,8 @@
-"""Stage: motion primitives from the end-effector's state (ECoT's thresholds, geometry.motion)."""
+"""Stage: motion primitives from the end-effector track (ECoT's thresholds, geometry.motion).
+
+The provenance says where the track came from: the state, or integrated action deltas when the
+state holds joint values only.
+"""
 
 from __future__ import annotations
 
@@ -23,4 +27,5 @@ class MotionStage:
         annotation.primitives = primitives(
             episode.xyz, episode.rotation, episode.gripper, self.config
         )
+        annotation.provenance["motion_source"] = episode.motion_source
         return annotation

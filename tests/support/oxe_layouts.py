@@ -1,6 +1,5 @@
+# Long file: eight feature specs side by side, each next to the episode it writes.
 """Tiny RLDS datasets in the layouts of real Open X-Embodiment datasets.
-
-(Over 300 lines on purpose: eight feature specs side by side, each next to the episode it writes.)
 
 Key names, shapes, dtypes and (where the card has one) descriptions follow each dataset's
 published TFDS feature spec; images shrink to a few dozen pixels and episodes to a dozen steps of
@@ -640,10 +639,17 @@ LAYOUTS = {
 
 
 def write_layout(
-    name: str, folder: Path, episodes: int = 2, steps: int = 12, seed: int = 0, edit=None
+    name: str,
+    folder: Path,
+    episodes: int = 2,
+    steps: int = 12,
+    seed: int = 0,
+    edit=None,
+    dataset_name: str | None = None,
 ) -> Path:
     """Write a TFDS folder `folder/NAME/0.1.0` in the named layout; `edit(examples)` may alter
-    the example dicts first (to build bad input). Returns the version folder."""
+    the example dicts first (to build bad input), `dataset_name` names the dataset otherwise (so
+    no built-in profile matches it). Returns the version folder."""
     import tensorflow_datasets as tfds
 
     from ecot_annotate.sources.tfrecord_file import write_record
@@ -654,9 +660,10 @@ def write_layout(
     if edit is not None:
         edit(examples)
     features = layout.features()
-    root = Path(folder) / name / "0.1.0"
+    dataset_name = dataset_name or name
+    root = Path(folder) / dataset_name / "0.1.0"
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / f"{name}-train.tfrecord-00000-of-00001", "wb") as handle:
+    with open(root / f"{dataset_name}-train.tfrecord-00000-of-00001", "wb") as handle:
         for example in examples:
             write_record(handle, features.serialize_example(example))
     tfds.folder_dataset.write_metadata(

@@ -5,11 +5,11 @@ from dataclasses import replace
 import pytest
 
 from ecot_annotate.errors import EpisodeError
+from ecot_annotate.geometry.motion import STOP, primitives
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.infer import ProfileInferenceError, infer_profile, require
 from ecot_annotate.profiles.resolve import profile_summary, resolve_profile
 from ecot_annotate.sources.rlds import EpisodeDecoder, dataset_layout, open_rlds, read_shard
-from ecot_annotate.stages.motion import STOP, primitives
 from tests.support.oxe_layouts import LAYOUTS, write_layout
 
 DOCUMENTED = {  # layouts whose cards document the state: inference alone finds the profile

@@ -131,7 +131,7 @@ def test_a_lerobot_info_json_is_enough():
         "timestamp": {"dtype": "float32", "shape": [1]},
         "episode_index": {"dtype": "int64", "shape": [1]},
     }
-    profile = require(infer_profile(lerobot_layout("so100_pick", features), fps=30))
+    profile = require(infer_profile(lerobot_layout("so100_pick", features, fps=30)))
     assert profile.image_key == "observation.images.front" and profile.state_keys == (
         "observation.state",
     )
