@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecot_annotate.quiet import tfds_quietly
 from ecot_annotate.sample.truth import BRIDGE_HZ, Variant, label_features, true_primitives
 
 IMAGE_SIZE = 256
@@ -356,11 +357,12 @@ def write_sample(
                         make_episode(int(index), rng, camera, variant=variant)
                     ),
                 )
-    tfds.folder_dataset.write_metadata(
-        data_dir=str(root),
-        features=features,
-        split_infos=None,
-        check_data=False,
-        description="ecot-annotate generated tabletop sample with ground truth.",
-    )
+    with tfds_quietly():
+        tfds.folder_dataset.write_metadata(
+            data_dir=str(root),
+            features=features,
+            split_infos=None,
+            check_data=False,
+            description="ecot-annotate generated tabletop sample with ground truth.",
+        )
     return root

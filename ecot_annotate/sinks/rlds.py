@@ -17,6 +17,7 @@ import numpy as np
 from ecot_annotate import __version__, fs
 from ecot_annotate.episode import REASONING_FIELDS, AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, InputError
+from ecot_annotate.quiet import tfds_quietly
 from ecot_annotate.sources.rlds import STEPS, _image_decoders
 from ecot_annotate.text.chain import clean_text, step_chain
 
@@ -190,11 +191,12 @@ def write_metadata(folder: str, source_features_json: str, version: str) -> None
     """dataset_info.json and features.json from TFDS's writer; split sizes counted from the shards."""
     import tensorflow_datasets as tfds
 
-    tfds.folder_dataset.write_metadata(
-        data_dir=folder,
-        features=augmented_features(source_features_json),
-        split_infos=None,
-        version=version,
-        check_data=False,
-        description="RLDS episodes with Embodied Chain-of-Thought reasoning added per step (ecot-annotate).",
-    )
+    with tfds_quietly():
+        tfds.folder_dataset.write_metadata(
+            data_dir=folder,
+            features=augmented_features(source_features_json),
+            split_infos=None,
+            version=version,
+            check_data=False,
+            description="RLDS episodes with Embodied Chain-of-Thought reasoning added per step (ecot-annotate).",
+        )
