@@ -8,9 +8,9 @@ cache (and downloaded when the machine may reach the hub); a folder must hold a 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from ecot_annotate.backends.hub import download_command, why_not_downloaded
 from ecot_annotate.errors import InputError, MissingWeightsError
 
 
@@ -43,16 +43,10 @@ def config_path(model: str, flag: str) -> Path:
     try:
         return Path(hf_hub_download(model, "config.json"))
     except Exception as exc:  # noqa: BLE001 - offline, unknown id, no network: all mean "not here"
-        offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
-        why = (
-            "downloads are off (HF_HUB_OFFLINE=1)"
-            if offline
-            else f"it could not be downloaded ({type(exc).__name__})"
-        )
         raise MissingWeightsError(
             f"model '{model}' is not on this machine: not a local folder and not in the Hugging Face cache "
-            f"{_cache_dir()}, and {why}; download it where there is network (`hf download {model}`) and copy "
-            f"the cache here, or pass {flag} PATH to a local model folder"
+            f"{_cache_dir()}, and {why_not_downloaded(exc)}; download it where there is network "
+            f"(`{download_command(model)}`) and copy the cache here, or pass {flag} PATH to a local model folder"
         ) from None
 
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ecot_annotate.backends.hub import download_command, why_not_downloaded
 from ecot_annotate.errors import EcotError, InputError, MissingWeightsError
 from ecot_annotate.train.action_tokens import (
     N_BINS,
@@ -79,8 +80,8 @@ def _from_pretrained(loader, name: str, trust_remote_code: bool, what: str):
         if Path(name).is_dir():
             raise InputError(f"cannot load the {what} from {name}: {exc}") from exc
         raise MissingWeightsError(
-            f"the {what} of '{name}' is not on this machine and cannot be downloaded here ({type(exc).__name__}); "
-            f"download it with `huggingface-cli download {name}` on a networked machine, or pass a local folder"
+            f"the {what} of '{name}' is not on this machine and {why_not_downloaded(exc)}; "
+            f"download it with `{download_command(name)}` on a networked machine, or pass a local folder"
         ) from exc
 
 
