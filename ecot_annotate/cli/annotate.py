@@ -7,12 +7,17 @@ from typing import Any
 
 import click
 
-from ecot_annotate.cli.group import main
+from ecot_annotate.cli.group import main, settle_hub
 from ecot_annotate.cli.llm_options import llm_options, pop_llm_config
-from ecot_annotate.cli.perception_options import perception_options, pop_perception_config
+from ecot_annotate.cli.perception_options import (
+    hub_models,
+    perception_options,
+    pop_perception_config,
+)
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.sources import SOURCES
+from ecot_annotate.sources.detect import AUTO, resolve_source
 from pipelines.formats import FORMATS
 
 
@@ -21,12 +26,18 @@ from pipelines.formats import FORMATS
 @click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
 @click.option(
     "--source",
-    type=click.Choice(SOURCES.names()),
-    default="rlds",
+    type=click.Choice([AUTO, *SOURCES.names()]),
+    default=AUTO,
     show_default=True,
-    help="Input layout: an RLDS (TFDS) folder or a LeRobot dataset folder.",
+    help="Input layout: an RLDS (TFDS) version folder (holds dataset_info.json) or a LeRobot "
+    "dataset folder (holds meta/info.json); auto tells them apart.",
 )
-@click.option("--split", default="train", show_default=True)
+@click.option(
+    "--split",
+    default="train",
+    show_default=True,
+    help="Split to read: a TFDS split name, or a LeRobot split from meta/info.json.",
+)
 @click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
 @click.option(
     "--profile",
@@ -52,7 +63,7 @@ from pipelines.formats import FORMATS
     type=click.Choice(REASONERS.names()),
     default="rules",
     show_default=True,
-    help="Who writes the reasoning: rule-based (offline) or an LLM.",
+    help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).",
 )
 @click.option(
     "--runner",
@@ -64,6 +75,7 @@ from pipelines.formats import FORMATS
     "--direct-running-mode",
     type=click.Choice(["in_memory", "multi_threading", "multi_processing"]),
     default=None,
+    help="DirectRunner only: multi_processing uses every core (Beam's default is in_memory).",
 )
 @click.option(
     "--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides)."
@@ -95,7 +107,8 @@ def annotate(
     allow_quarantine: bool,
     **options: Any,
 ) -> None:
-    """Annotate an RLDS dataset folder with ECoT reasoning. Extra --flags go to Beam."""
+    """Annotate INPUT, an RLDS (TFDS) version folder or a LeRobot dataset folder (local, gs:// or
+    s3://), with ECoT reasoning into OUT. Any further --flag goes to Beam."""
     from pipelines.run import run
 
     beam_args = [f"--runner={runner}", *ctx.args]
@@ -104,7 +117,7 @@ def annotate(
     config = AnnotateConfig(
         input=input_path,
         out=out.rstrip("/"),
-        source=source,
+        source=resolve_source(input_path, source),
         split=split,
         limit=limit,
         profile=profile,
@@ -118,6 +131,7 @@ def annotate(
         allow_quarantine=allow_quarantine,
         beam_args=tuple(beam_args),
     )
+    settle_hub(hub_models(config.perception, config.llm))
     summary = run(
         config, progress=runner == "DirectRunner" and sys.stderr.isatty(), announce=click.echo
     )

@@ -11,7 +11,7 @@ import click
 from ecot_annotate.backends.captioner import CAPTIONERS
 from ecot_annotate.backends.detectors import DETECTORS
 from ecot_annotate.backends.segmenter import SEGMENTERS
-from ecot_annotate.config import PerceptionConfig
+from ecot_annotate.config import LLMConfig, PerceptionConfig
 
 _DEFAULTS = PerceptionConfig()
 _OPTIONS = (
@@ -91,6 +91,7 @@ _OPTIONS = (
         type=click.Choice(["auto", "cpu", "cuda"]),
         default=_DEFAULTS.device,
         show_default=True,
+        help="Where the models run: auto takes a GPU when there is one, else the CPU.",
     ),
 )
 
@@ -118,3 +119,18 @@ def pop_perception_config(options: dict[str, Any]) -> PerceptionConfig:
         "device",
     )
     return PerceptionConfig(**{name: options.pop(name) for name in names})
+
+
+def hub_models(config: PerceptionConfig, llm: LLMConfig) -> list[str]:
+    """The models this configuration loads through transformers (hub ids or folders)."""
+    from ecot_annotate.backends.captioner import captioner_model
+    from ecot_annotate.stages.perception import detector_model, segmenter_model
+
+    models = []
+    if config.detector != "none":
+        models.append(detector_model(config))
+        if config.segmenter != "none":
+            models.append(segmenter_model(config))
+    if config.captioner == "transformers":
+        models.append(captioner_model(config, llm))
+    return models

@@ -31,17 +31,24 @@ _SOURCE_COLOUR = {"llm": "green", "rules": "blue", "fallback": "yellow"}
 @click.option(
     "--episode", default="0", show_default=True, help="Episode key or index (sorted by key)."
 )
-@click.option("--step", type=int, default=0, show_default=True)
+@click.option("--step", type=int, default=0, show_default=True, help="Step index, from 0.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the tags, one per line; json: the step's fields and tags as one JSON object.",
 )
 def show(out: str, episode: str, step: int, fmt: str) -> None:
-    """Print the reasoning chain of one step."""
+    """Print the reasoning chain of one step of run OUT (any output format: the manifest is read when there is no Parquet)."""
     key = resolve_episode(out, episode)
     table = episode_table(out, key, columns=_COLUMNS)
     if not 0 <= step < table.num_rows:
-        raise InputError(f"step {step} is out of range: episode has {table.num_rows} steps")
-    row = table.slice(step, 1).to_pylist()[0]
+        raise InputError(
+            f"step {step} is out of range: the episode has {table.num_rows} steps (0-{table.num_rows - 1})"
+        )
+    row = {"instruction": None, **table.slice(step, 1).to_pylist()[0]}
     tags = split_chain(row["chain"])
     if fmt == "json":
         record = {"episode": key, "n_steps": table.num_rows, **row, "tags": tags}
@@ -55,9 +62,11 @@ def show(out: str, episode: str, step: int, fmt: str) -> None:
     source = "fallback" if row["fallback_reason"] else row["reasoning_source"]
     detail = f"{source}: {row['fallback_reason']}" if row["fallback_reason"] else source
     click.echo(
-        f"{style(f'episode {key}', bold=True)}  step {step}/{table.num_rows - 1}  ({style(detail, fg=_SOURCE_COLOUR.get(source))})"
+        f"{style(f'episode {key}', bold=True)}  step {step} (steps 0-{table.num_rows - 1})  "
+        f"({style(detail, fg=_SOURCE_COLOUR.get(source))})"
     )
-    click.echo(f"instruction: {style(row['instruction'], bold=True)}")
+    if row["instruction"] is not None:
+        click.echo(f"instruction: {style(row['instruction'], bold=True)}")
     for tag, text in tags.items():
         click.echo(
             f"  {style(tag, fg='cyan', bold=True)} {style(text, fg='magenta') if tag == 'MOVE:' else text}"

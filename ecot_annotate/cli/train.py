@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ecot_annotate.cli.group import main
+from ecot_annotate.cli.group import main, note, settle_hub
 
 
 @main.command()
@@ -23,16 +23,27 @@ from ecot_annotate.cli.group import main
 @click.option(
     "--grad-accum", type=int, default=1, show_default=True, help="Micro-batches per optimizer step."
 )
-@click.option("--lr", type=float, default=1e-4, show_default=True)
-@click.option("--warmup-steps", type=int, default=0, show_default=True)
+@click.option("--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate (AdamW).")
 @click.option(
-    "--schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True
+    "--warmup-steps",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Optimizer steps of linear warm-up to --lr.",
+)
+@click.option(
+    "--schedule",
+    type=click.Choice(["cosine", "constant"]),
+    default="cosine",
+    show_default=True,
+    help="Learning rate after warm-up: cosine decay to 0 by --max-steps, or constant.",
 )
 @click.option(
     "--prompt-style",
     type=click.Choice(["chat-template", "openvla", "ecot-vicuna"]),
     default="chat-template",
     show_default=True,
+    help="The model's own chat template, OpenVLA's 'In: ... Out:' prompt, or the released ECoT checkpoint's Vicuna prompt.",
 )
 @click.option(
     "--action-tokens",
@@ -52,7 +63,11 @@ from ecot_annotate.cli.group import main
     "--lora-rank", type=int, default=0, show_default=True, help="LoRA rank (0: full fine-tuning)."
 )
 @click.option(
-    "--mixed-precision", type=click.Choice(["no", "fp16", "bf16"]), default="no", show_default=True
+    "--mixed-precision",
+    type=click.Choice(["no", "fp16", "bf16"]),
+    default="no",
+    show_default=True,
+    help="Compute in 16-bit floats (through accelerate); bf16 needs a GPU that supports it.",
 )
 @click.option(
     "--holdout-episodes",
@@ -61,9 +76,15 @@ from ecot_annotate.cli.group import main
     show_default=True,
     help="Keep the last N episodes out of training, for `evaluate`.",
 )
-@click.option("--save-every", type=int, default=500, show_default=True)
-@click.option("--log-every", type=int, default=10, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--save-every", type=int, default=500, show_default=True, help="Checkpoint every N steps."
+)
+@click.option(
+    "--log-every", type=int, default=10, show_default=True, help="Log loss and accuracy every N steps."
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for shuffling, dropout and init."
+)
 @click.option(
     "--trust-remote-code",
     is_flag=True,
@@ -98,6 +119,8 @@ def train(
     from ecot_annotate.train.trainer import TrainConfig
     from ecot_annotate.train.trainer import train as run_training
 
+    settle_hub([base_model])
+
     config = TrainConfig(
         data=data,
         base_model=base_model,
@@ -122,8 +145,8 @@ def train(
         progress=sys.stderr.isatty(),
     )
     summary = run_training(config)
-    for note in summary["notes"]:
-        click.secho(f"note: {note}", fg="yellow", err=True)
+    for text in summary["notes"]:
+        note(text)
     last = summary["last"] or {}
     click.echo(
         f"trained to step {summary['steps']} ({summary['samples_per_s']:.1f} samples/s): loss {last.get('loss', float('nan')):.4f}, "
@@ -139,7 +162,7 @@ def train(
     type=click.Path(exists=True, dir_okay=False),
     help="An image file (PNG/JPEG).",
 )
-@click.option("--instruction", required=True)
+@click.option("--instruction", required=True, help="The task, in words, as the dataset phrases it.")
 @click.option(
     "--max-reasoning-tokens",
     type=int,
@@ -147,8 +170,10 @@ def train(
     show_default=True,
     help="0 acts without a chain.",
 )
-@click.option("--device", default="auto", show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--device", default="auto", show_default=True, help="auto (a GPU when there is one), cpu, cuda, cuda:N."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print chain, tags and action as JSON.")
 def predict(
     ckpt: str, image: str, instruction: str, max_reasoning_tokens: int, device: str, as_json: bool
 ) -> None:
@@ -191,9 +216,19 @@ def predict(
     show_default=True,
     help="Steps whose answer is generated (L1, chain match).",
 )
-@click.option("--max-reasoning-tokens", type=int, default=512, show_default=True)
-@click.option("--batch-size", type=int, default=16, show_default=True)
-@click.option("--device", default="auto", show_default=True)
+@click.option(
+    "--max-reasoning-tokens",
+    type=int,
+    default=512,
+    show_default=True,
+    help="Token limit of each generated chain.",
+)
+@click.option(
+    "--batch-size", type=int, default=16, show_default=True, help="Steps per teacher-forced forward pass."
+)
+@click.option(
+    "--device", default="auto", show_default=True, help="auto (a GPU when there is one), cpu, cuda, cuda:N."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def evaluate(
     ckpt: str,

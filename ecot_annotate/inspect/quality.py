@@ -1,8 +1,9 @@
 # Long file: every per-run quality statistic in one pass over the rows; split it and the pass is read twice.
 """Quality figures of a finished run: what to look at before training on it.
 
-Reads the Parquet steps (never the images) batch by batch, so it scales to large runs, and the
-run's summary.json where there is one. Perception columns may be null (no detector ran) and a
+Reads the Parquet steps (never the images) batch by batch, so it scales to large runs, or the
+run's manifest when it wrote no Parquet (no image sizes then, so no residual flag), and the run's
+summary.json where there is one. Perception columns may be null (no detector ran) and a
 gripper-fit residual column may be absent (older runs): every figure then says "not measured"
 rather than zero.
 
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ecot_annotate.store.run_output import open_steps
+from ecot_annotate.store.run_output import open_annotations
 from ecot_annotate.text.chain import clean_text
 
 RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
@@ -156,9 +157,9 @@ class EpisodeQuality:
     disagreeing_steps: int = 0
 
     def add(self, row: dict[str, Any], residual_name: str | None) -> None:
-        self.instruction = row["instruction"]
+        self.instruction = row.get("instruction") or ""
         self.n_steps += 1
-        self.image_width = row["image_width"]
+        self.image_width = row.get("image_width") or 0
         self.fallback_reason = row["fallback_reason"] or self.fallback_reason
         self.source = "fallback" if self.fallback_reason else row["reasoning_source"]
         if row["bboxes"] is not None:
@@ -226,7 +227,7 @@ def read_summary(out: str | Path) -> dict[str, Any]:
 
 def episode_quality(out: str | Path) -> tuple[list[EpisodeQuality], str | None]:
     """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual column used."""
-    dataset = open_steps(out)
+    dataset = open_annotations(out)
     names = dataset.schema.names
     residual_name = residual_column(dataset)
     columns = [c for c in _COLUMNS if c in names] + ([residual_name] if residual_name else [])

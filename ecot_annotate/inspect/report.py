@@ -30,7 +30,7 @@ from ecot_annotate.inspect.quality import (
     read_summary,
     run_stats,
 )
-from ecot_annotate.store.run_output import open_steps
+from ecot_annotate.store.run_output import open_steps, parquet_dir
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ASSETS = ("report.css", "episode.js", "index.js")
@@ -109,6 +109,7 @@ def build_report(
 ) -> Path:
     """Write the report for run `out` into `html_dir`; return the index page's path."""
     html_dir = Path(html_dir)
+    parquet_dir(out, needed_for="report")  # the pages draw frames: fail before any work without them
     episodes, residual_name = episode_quality(out)
     stats = run_stats(out, episodes, residual_name)
     perception = stats["boxes"]["detector_ran"] or stats["gripper"]["tracked_episodes"] > 0

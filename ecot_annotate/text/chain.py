@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from ecot_annotate.episode import AnnotatedEpisode, Box
+from ecot_annotate.episode import AnnotatedEpisode, Annotation, Box
 
 TAGS = (
     "TASK:",
@@ -52,7 +52,11 @@ def gripper_window(track: np.ndarray, step: int) -> list[int]:
 
 def step_tags(annotated: AnnotatedEpisode, step: int) -> dict[str, str]:
     """Tag -> text for one step, in chain order, without ACTION; tags with no data are left out."""
-    ann = annotated.annotation
+    return annotation_tags(annotated.annotation, step)
+
+
+def annotation_tags(ann: Annotation, step: int) -> dict[str, str]:
+    """The tags of one step from the annotation alone (the episode's frames are not needed)."""
     reasoning = ann.reasoning[step].as_dict()
     tags: dict[str, str] = {}
     for tag in TAGS[:-1]:

@@ -14,7 +14,8 @@ def test_annotate_and_show(bridge_dir, tmp_path):
     shown = runner.invoke(main, ["show", str(out), "--episode", "1", "--step", "2"])
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
-    assert "step 2/9" in lines[0]
+    assert "step 2 (steps 0-9)" in lines[0]
+    assert lines[1].startswith("instruction: ")
     assert [line.split(":")[0].strip() for line in lines[2:]] == [
         "TASK",
         "PLAN",
@@ -29,7 +30,7 @@ def test_errors_are_one_line_not_tracebacks(bridge_dir, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["annotate", str(tmp_path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
-    assert "error: " in result.output and "not a TFDS dataset folder" in result.output
+    assert "error: " in result.output and "neither an RLDS (TFDS) version folder" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(
         main, ["annotate", str(bridge_dir), "--out", str(tmp_path / "o"), "--profile", "nonesuch"]
