@@ -28,13 +28,23 @@ demo: install
 	$(CLI) report demo/out --html demo/report
 	@echo "Outputs: demo/out (parquet/, ecot/reasonings.json, rlds/, quarantine/, summary.json); report: demo/report/index.html"
 
-# The report's browser tests drive Debian's chromium; they skip (saying how to get it) when it is absent.
+# The HTML report's browser tests drive a real Chromium (Debian's package). `make browser` installs
+# it when it is missing and this is a root shell with apt-get, saying so in one line; otherwise those
+# tests skip and say how to get it.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: the report's browser tests will skip"
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make browser: installing Debian's chromium with apt-get, for the HTML report's browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+			|| echo "make browser: apt-get could not install chromium; the report's browser tests will skip"; \
+	else \
+		echo "make browser: no chromium here (and no root apt-get to install it); the report's browser tests will skip"; \
+	fi
 
 test: install browser
 	$(PY) -m pytest -q
 
+# Writes bench-results/latest.md (one table) and copies it into README.md's performance section.
 bench: install
 	$(PY) -m benchmarks
 
@@ -47,4 +57,4 @@ format: install
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf demo bench-results test-artifacts
+	rm -rf demo test-artifacts

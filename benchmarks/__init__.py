@@ -1,2 +1,2 @@
-"""`make bench`: each benchmarks/bench_*.py module has a `main()` that prints its figures as ratios
-against a baseline measured in the same run."""
+"""`make bench`: each benchmarks/bench_*.py module has a `main()` that prints its figures and returns
+them as table rows (benchmarks.results.Row), each ratio against a baseline measured in the same run."""

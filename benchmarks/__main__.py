@@ -1,35 +1,42 @@
-"""Run every benchmark module (or those named on the command line) and print their figures."""
+"""`make bench`: run every benchmark module, then write their one table (see results.py).
+
+Named modules (`python -m benchmarks report train`) run alone and only print their rows: a partial
+run never replaces bench-results/latest.md.
+"""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import platform
 import sys
 import time
 
 import benchmarks
+from benchmarks.results import Row, machine, markdown, publish
+from ecot_annotate import quiet
 
 
 def main(names: list[str]) -> None:
+    quiet.configure()
     found = sorted(
         m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_")
     )
     chosen = [n for n in found if not names or any(x in n for x in names)]
-    print(
-        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, cores: {_cores()}"
-    )
+    print(f"machine: {machine()}")
+    rows: list[Row] = []
+    start = time.perf_counter()
     for name in chosen:
         print(f"\n== {name}")
-        start = time.perf_counter()
-        importlib.import_module(f"benchmarks.{name}").main()
-        print(f"   ({time.perf_counter() - start:.1f}s)")
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        began = time.perf_counter()
+        rows += importlib.import_module(f"benchmarks.{name}").main()
+        print(f"   ({time.perf_counter() - began:.1f}s)")
+    minutes = (time.perf_counter() - start) / 60
+    if chosen == found:
+        print(f"\n{publish(rows, minutes)}\nwritten: bench-results/latest.md and README.md")
+    else:
+        print(
+            f"\n{markdown(rows, minutes)}\n(a partial run: bench-results/latest.md left as it was)"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.data import BRIDGE
+from benchmarks.results import Row
 
 TARGET = 5.0
 
@@ -102,7 +103,7 @@ def distinct_lines(answers: list[str]) -> list[str]:
     return sorted(pieces)
 
 
-def measure(label: str, reasonings: list) -> float:
+def measure(label: str, reasonings: list) -> Row:
     per_step = [ecot_answer(r) for r in reasonings]
     ecot = [ecot_overview(r) + a for r, a in zip(reasonings, per_step, strict=True)]
     ours = [lean_answer(r) for r in reasonings]
@@ -125,21 +126,31 @@ def measure(label: str, reasonings: list) -> float:
         f"     ratio: {ratio:.1f}x fewer tokens ({chars:.1f}x fewer characters); per-step dict alone {per_step_tokens / our_tokens:.1f}x; "
         f"target >= {TARGET:.0f}x: {'met' if ratio >= TARGET else 'NOT met'}"
     )
-    return ratio
+    return Row(
+        f"LLM completion tokens per episode, {label} ({len(reasonings)} episodes), one BPE tokenizer",
+        f"ECoT-style answer (overview + per-step dict) {ecot_tokens:.0f}",
+        f"our answer shape {our_tokens:.0f}",
+        f"{ratio:.1f}x fewer",
+    )
 
 
-def main() -> None:
+def main() -> list[Row]:
     print(
         "   tokenizer: byte-level BPE (tokenizers), 2048 tokens, trained on both shapes' distinct lines"
     )
+    rows = []
     if (BRIDGE / "dataset_info.json").is_file():
-        measure("bridge_debug", episodes(BRIDGE, "bridge"))
+        rows.append(measure("bridge_debug", episodes(BRIDGE, "bridge")))
     from ecot_annotate.sample.generate import write_sample
 
     with tempfile.TemporaryDirectory() as folder:
-        measure(
-            "generated sample", episodes(write_sample(folder, episodes=8, seed=0), "ecot_sample")
+        rows.append(
+            measure(
+                "generated sample",
+                episodes(write_sample(folder, episodes=8, seed=0), "ecot_sample"),
+            )
         )
+    return rows
 
 
 if __name__ == "__main__":

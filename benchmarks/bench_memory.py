@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results import Row
+
 EPISODES = 6
 SCALE = 10
 _WRAPPER = (
@@ -38,9 +40,10 @@ def peak_rss_mb(input_dir: Path, out: Path, formats: str) -> tuple[float, float]
     return kilobytes / 1024, time.perf_counter() - start
 
 
-def main() -> None:
+def main() -> list[Row]:
     from ecot_annotate.sample.generate import write_sample
 
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         sizes = (EPISODES, EPISODES * SCALE, EPISODES * SCALE * 3)
@@ -63,6 +66,17 @@ def main() -> None:
             print(
                 f"     streaming check: {big} vs {mid} episodes {peaks[big] / peaks[mid]:.2f}x (buffers are full by {mid})"
             )
+            base = peaks[EPISODES]
+            rows.append(
+                Row(
+                    f"peak memory of a run, formats {formats}",
+                    f"{EPISODES} episodes {base:.0f} MB",
+                    f"{mid} episodes {peaks[mid]:.0f} MB; {big} episodes {peaks[big]:.0f} MB",
+                    f"{peaks[mid] / base:.2f}x for {mid // EPISODES}x the episodes; "
+                    f"{peaks[big] / base:.2f}x for {big // EPISODES}x",
+                )
+            )
+    return rows
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import tempfile
 import time
 
 from benchmarks.data import bench_dataset
+from benchmarks.results import Row
 
 
 def tfds_read(path) -> int:
@@ -35,7 +36,7 @@ def best_rate(fn, *args, repeats: int = 3) -> float:
     return max(rates)
 
 
-def measure(path, label: str) -> None:
+def measure(path, label: str) -> Row:
     print(f"   input: {label}")
     base = best_rate(tfds_read, path)
     print(
@@ -48,22 +49,33 @@ def measure(path, label: str) -> None:
             ("--direct_running_mode=multi_processing", "--direct_num_workers=2"),
         ),
     )
+    rates = []
     for name, args in runners:
         rate = best_rate(pipeline, path, args, repeats=2)
+        rates.append(rate)
         print(
             f"   offline pipeline, {name:<33}: {rate:8.1f} steps/s  ratio {rate / base:.2f}x of bare read"
         )
+    return Row(
+        f"offline pipeline (rules), {label}",
+        f"bare `tfds` read+decode {base:.0f} steps/s",
+        f"in-process {rates[0]:.0f} steps/s; multi_processing x2 {rates[1]:.0f} steps/s",
+        f"{rates[0] / base:.2f}x; {rates[1] / base:.2f}x",
+    )
 
 
-def main() -> None:
-    measure(*bench_dataset())
+def main() -> list[Row]:
+    rows = [measure(*bench_dataset())]
     with tempfile.TemporaryDirectory() as folder:
         from ecot_annotate.sample.generate import write_sample
 
-        measure(
-            write_sample(folder, episodes=40, seed=1, shards=4),
-            "generated sample (40 episodes, ~2000 steps, 256x256)",
+        rows.append(
+            measure(
+                write_sample(folder, episodes=40, seed=1, shards=4),
+                "generated sample (40 episodes, ~2000 steps, 256x256)",
+            )
         )
+    return rows
 
 
 if __name__ == "__main__":

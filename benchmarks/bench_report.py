@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results import Row
+
 COPIES = 20  # the annotated run is replicated under new keys to this many times its size
 
 
@@ -66,7 +68,7 @@ def pages_by_lookup(out: Path, limit: int) -> int:
     return limit
 
 
-def main() -> None:
+def main() -> list[Row]:
     from ecot_annotate.inspect.quality import run_stats
     from ecot_annotate.inspect.report import build_report
 
@@ -90,6 +92,20 @@ def main() -> None:
             f"   report, one pass (pages+index)  : {episodes / report:9.1f} episodes/s  "
             f"ratio {(episodes / report) / (sample / lookup):.1f}x"
         )
+        return [
+            Row(
+                f"`stats` over {steps} steps",
+                f"reading every row {steps / base / 1000:.1f}k steps/s",
+                f"{steps / ours / 1000:.1f}k steps/s",
+                f"{base / ours:.1f}x",
+            ),
+            Row(
+                f"`report` over {episodes} episodes",
+                f"per-episode lookups {sample / lookup:.1f} episodes/s",
+                f"one pass {episodes / report:.0f} episodes/s",
+                f"{(episodes / report) / (sample / lookup):.1f}x",
+            ),
+        ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -1,5 +1,5 @@
-"""Training throughput of the tiny LLaVA preset on the Bridge sample (CPU here; no GPU was lent to
-this task, so the full-size LoRA figure is not measured).
+"""Training throughput of the tiny LLaVA preset on the Bridge sample, on the CPU with one thread
+(a model this small gains nothing from a GPU; a full-size LoRA figure needs one and is not measured).
 
 Baseline: bare forward/backward/AdamW on one pre-built batch (the model's compute alone). Compared
 with it: the full trainer (streaming Parquet, image processing, tokenization, accelerate), with an
@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from benchmarks.results import Row
 
 BATCH, STEPS = 16, 40
 
@@ -69,23 +71,23 @@ def _bare_samples_per_s(model_dir: Path, run: Path) -> float:
     return STEPS * BATCH / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main() -> list[Row]:
     threads = torch.get_num_threads()
     torch.set_num_threads(
         1
     )  # a 0.26M-param model gains nothing from more; 2 threads on shared cores thrash
     try:
-        _measure()
+        return _measure()
     finally:
         torch.set_num_threads(threads)  # the other benchmarks run in this process
 
 
-def _measure() -> None:
+def _measure() -> list[Row]:
     from ecot_annotate.train.model import load_model
     from ecot_annotate.train.trainer import TrainConfig, train
     from tests.support.tiny_llava import build_tiny_llava, corpus
 
-    print(f"   device: cpu (torch {torch.__version__}, 1 thread); no GPU lent to this task")
+    print(f"   device: cpu (torch {torch.__version__}, 1 thread)")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         run = _annotated_run(tmp)
@@ -98,6 +100,7 @@ def _measure() -> None:
         print(
             f"   baseline (bare forward/backward, one batch, action-only): {bare:8.1f} samples/s  1.00x"
         )
+        rates = []
         for name, dropout in (
             ("trainer, action-only (dropout 1.0)", 1.0),
             ("trainer, full chain (dropout 0.0)", 0.0),
@@ -116,4 +119,13 @@ def _measure() -> None:
                 progress=False,
             )
             rate = train(config)["samples_per_s"]
+            rates.append(rate)
             print(f"   {name:<40} {rate:8.1f} samples/s  {rate / bare:.2f}x")
+    return [
+        Row(
+            f"training, tiny LLaVA ({params / 1e6:.2f}M params), batch {BATCH}, CPU, 1 thread",
+            f"bare forward/backward {bare:.0f} samples/s",
+            f"trainer action-only {rates[0]:.0f}; full chain {rates[1]:.0f} samples/s",
+            f"{rates[0] / bare:.2f}x; {rates[1] / bare:.2f}x",
+        )
+    ]
