@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import sys
@@ -93,3 +94,21 @@ def tfds_quietly() -> Iterator[None]:
         yield
     for line in captured.getvalue().splitlines():
         logging.getLogger("tensorflow_datasets").debug(line)
+
+
+def worker_log_args(beam_args: list[str] | tuple[str, ...]) -> list[str]:
+    """Beam flags that give worker processes (multi_processing, Dataflow) the same levels.
+
+    Workers keep our own logger at INFO, so progress lines reach the worker logs; flags the user
+    passed win.
+    """
+    if any(
+        a.startswith(("--default_sdk_harness_log_level", "--sdk_harness_log_level_overrides"))
+        for a in beam_args
+    ):
+        return []
+    level = logging.getLevelName(LEVELS.get(verbosity(), logging.INFO))
+    return [
+        f"--default_sdk_harness_log_level={level}",
+        f"--sdk_harness_log_level_overrides={json.dumps({LOGGER: 'INFO'})}",
+    ]
