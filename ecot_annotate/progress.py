@@ -3,13 +3,15 @@
 Piped output, a batch job or a Dataflow worker gets no progress bar; it gets a line such as
 `progress: 120/400 episodes (30%), 850 steps/s, 4 LLM requests in flight, ETA 0:05:12` through
 the `ecot_annotate` logger, which worker logs collect. Each worker process reports what it has
-done; `total` is the run's total, so a worker's ETA is its own share at its own pace.
+done; `total` is the run's total, so a worker's ETA is its own share at its own pace. The interval
+is 30 s, or ECOT_ANNOTATE_PROGRESS_S seconds where that is set.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from ecot_annotate.quiet import LOGGER
 
 EVERY_S = 30.0
+EVERY_ENV = "ECOT_ANNOTATE_PROGRESS_S"
 
 
 def eta(done: int, total: int, elapsed_s: float) -> str | None:
@@ -33,11 +36,13 @@ class ProgressLog:
     def __init__(
         self,
         total: int | None,
-        every_s: float = EVERY_S,
+        every_s: float | None = None,
         in_flight: Callable[[], int] | None = None,
         log: logging.Logger | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
+        if every_s is None:
+            every_s = float(os.environ.get(EVERY_ENV, EVERY_S))
         self.total, self.every_s, self.in_flight = total, every_s, in_flight
         self.log = log or logging.getLogger(f"{LOGGER}.progress")
         self.clock = clock

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ecot_annotate.config import AnnotateConfig, LLMConfig, PerceptionConfig
-from ecot_annotate.errors import EcotError, InputError
+from ecot_annotate.errors import EcotError, InputError, MissingWeightsError
 from ecot_annotate.geometry.gripper_fit import FIT_METHODS
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.sources.base import Source
@@ -52,11 +52,22 @@ def check_outputs(
 
 
 def check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[EcotError]:
-    """Impossible perception settings and missing models."""
-    from ecot_annotate.backends.device import resolve_device
+    """Impossible perception settings and missing models.
 
-    if config.captioner != "none" or config.detector != "none":
+    The device is checked last, and only when every model is here: it loads torch, which takes
+    seconds, and with a model missing there is nothing to put on a device yet.
+    """
+    found = list(_check_perception(config, llm))
+    yield from found
+    if (config.captioner != "none" or config.detector != "none") and not any(
+        isinstance(p, MissingWeightsError) for p in found
+    ):
+        from ecot_annotate.backends.device import resolve_device
+
         yield from _collect(lambda: resolve_device(config.device))
+
+
+def _check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[EcotError]:
     if config.captioner != "none":
         from ecot_annotate.backends.captioner import check_captioner
 

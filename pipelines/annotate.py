@@ -59,7 +59,9 @@ def build(
         if config.limit is None
         else min(config.limit, dataset.num_episodes or config.limit)
     )
-    done = items | "Commit" >> beam.ParDo(CommitFn(config.out, total, progress))
+    done = items | "Commit" >> beam.ParDo(
+        CommitFn(config.out, total, progress, llm=config.reasoner == "llm")
+    )
     ctx = WriteContext(config, dataset, profile, staging)
     for name in config.formats:
         failed = FORMATS.get(name).write(done, ctx)

@@ -1,13 +1,19 @@
 """Convert a finished run into another format without annotating again.
 
-The run's manifest (its committed annotations and settings) is copied beside the new output, and
-the pipeline runs with nothing left to annotate: source episodes are read again (RLDS records or
-LeRobot frames are what the formats copy) and joined with their committed annotation by key.
+`export RUN --to FORMAT PATH` writes that format's product at PATH and nothing else: the ECoT JSON
+file for `ecot-json`, the format's folder for `parquet`, `rlds` and `lerobot`. The work happens in a
+hidden folder beside PATH: the run's manifest (its committed annotations and settings) is copied
+there and the pipeline runs with nothing left to annotate (source episodes are read again, since
+RLDS records and LeRobot frames are what the formats copy, and joined with their committed
+annotation by key); the finished product is then moved to PATH and the folder removed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+import uuid
 from typing import Any
 
 from ecot_annotate import fs
@@ -15,6 +21,7 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import InputError
 from ecot_annotate.store.manifest import MANIFEST, Manifest
 from pipelines.formats import FORMATS
+from pipelines.publish import is_local, move_into_place
 from pipelines.run import run
 
 
@@ -39,28 +46,44 @@ def config_from_dict(data: dict[str, Any]) -> AnnotateConfig:
 
 
 def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str, Any]:
-    """Write the annotations of `run_dir` as format `to` under `path`; return the export's summary."""
-    FORMATS.get(to)
+    """Write the annotations of `run_dir` as format `to` at `path`; return the export's summary."""
+    fmt = FORMATS.get(to)
     run_dir, path = run_dir.rstrip("/"), path.rstrip("/")
     info = Manifest(run_dir).run_info()
     if info is None:
         raise InputError(
             f"{run_dir} holds no run manifest ({MANIFEST}/run.json); run `ecot-annotate annotate` first"
         )
-    if (
-        Manifest(path).run_info() is not None
-        and Manifest(path).run_info()["config_hash"] != info["config_hash"]
-    ):
-        raise InputError(f"{path} holds another run's output; choose an empty folder")
-    _copy_manifest(run_dir, path)
-    config = dataclasses.replace(
-        config_from_dict(info["config"]),
-        out=path,
-        formats=(to,),
-        overwrite=False,
-        allow_quarantine=True,
-    )
-    return run(config, progress=progress, annotate_missing=False)
+    if fs.exists(path):
+        raise InputError(f"{path} already exists; choose a new path for the export")
+    work = _work_folder(path)
+    try:
+        _copy_manifest(run_dir, work)
+        config = dataclasses.replace(
+            config_from_dict(info["config"]),
+            out=work,
+            formats=(to,),
+            overwrite=False,
+            allow_quarantine=True,
+        )
+        summary = run(config, progress=progress, annotate_missing=False)
+        move_into_place(f"{work}/{fmt.product}", path)
+    finally:
+        _remove(work)
+    return summary
+
+
+def _work_folder(path: str) -> str:
+    """A hidden sibling of `path`: same file system, so the product moves by renaming."""
+    parent, _, name = (path if "://" in path else os.path.abspath(path)).rpartition("/")
+    return f"{parent}/.{name}.export-{uuid.uuid4().hex[:8]}"
+
+
+def _remove(folder: str) -> None:
+    if is_local(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        fs.delete_matching(f"{folder}/**")
 
 
 def _copy_manifest(src: str, dst: str) -> None:

@@ -41,10 +41,15 @@ def clear_staging(out: str) -> None:
 def publish(staging: str, out: str, names: list[str]) -> None:
     """Replace `out/NAME` by `staging/NAME` for every NAME the run produced."""
     for name in names:
-        if is_local(out):
-            _swap_local(Path(staging) / name, Path(out) / name)
-        else:
-            _move_remote(f"{staging}/{name}", f"{out}/{name}")
+        move_into_place(f"{staging}/{name}", f"{out}/{name}")
+
+
+def move_into_place(src: str, dst: str) -> None:
+    """Replace the file or folder `dst` by `src` (nothing happens when `src` does not exist)."""
+    if is_local(dst):
+        _swap_local(Path(src), Path(dst))
+    else:
+        _move_remote(src, dst)
 
 
 def _swap_local(src: Path, dst: Path) -> None:
@@ -55,10 +60,16 @@ def _swap_local(src: Path, dst: Path) -> None:
     if dst.exists():
         os.rename(dst, old)
     os.rename(src, dst)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    elif old.exists():
+        old.unlink()
 
 
 def _move_remote(src: str, dst: str) -> None:
+    if fs.exists(src) and not fs.match(f"{src}/**"):  # a single file
+        fs.rename([src], [dst])
+        return
     fs.delete_matching(f"{dst}/**")
     sources = fs.match(f"{src}/**")
     if sources:

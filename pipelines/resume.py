@@ -12,6 +12,7 @@ from apache_beam.metrics import Metrics
 
 from ecot_annotate.episode import AnnotatedEpisode, Annotation, Episode
 from ecot_annotate.errors import quarantine_record
+from ecot_annotate.progress import ProgressLog
 from ecot_annotate.store.manifest import Manifest
 from pipelines.quarantine import NAMESPACE, to_quarantine
 
@@ -50,26 +51,37 @@ class ResumeFn(beam.DoFn):
 
 
 class CommitFn(beam.DoFn):
-    """Commit fresh annotations, then pass every episode on to the writers."""
+    """Commit fresh annotations, then pass every episode on to the writers.
 
-    def __init__(self, out: str, total: int | None, progress: bool):
-        self.out, self.total, self.progress = out, total, progress
+    Progress is reported here, where episodes are done: a bar on a terminal (`progress`), else a
+    log line every few seconds, which worker logs (Dataflow's too) collect.
+    """
+
+    def __init__(self, out: str, total: int | None, progress: bool, llm: bool = False):
+        self.out, self.total, self.progress, self.llm = out, total, progress, llm
         self.episodes_out = Metrics.counter(NAMESPACE, "episodes_out")
         self.steps_out = Metrics.counter(NAMESPACE, "steps_out")
 
     def setup(self):
         self.manifest = Manifest(self.out)
-        self.bar = None
+        self.bar = self.log = None
         if self.progress:
             from tqdm import tqdm
 
             self.bar = tqdm(total=self.total, unit="episode", desc="annotate", leave=False)
+        else:
+            in_flight = None
+            if self.llm:
+                from ecot_annotate.backends.llm_client import in_flight
+            self.log = ProgressLog(self.total, in_flight=in_flight)
 
     def process(self, item: AnnotatedEpisode):
         if not item.committed:
             self.manifest.commit(item.episode.key, item.annotation)
         if self.bar is not None:
             self.bar.update(1)
+        if self.log is not None:
+            self.log.add(steps=item.episode.n_steps)
         self.episodes_out.inc()
         self.steps_out.inc(item.episode.n_steps)
         yield item

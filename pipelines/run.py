@@ -16,6 +16,7 @@ from ecot_annotate import __version__, fs
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import EcotError
 from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve_profile
+from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.store.manifest import Manifest, atomic_write
 from ecot_annotate.validate import problems, raise_problems
@@ -57,7 +58,7 @@ def pipeline_options(config: AnnotateConfig):
     args = list(config.beam_args)
     if not any(a.startswith("--runner") for a in args):
         args.append("--runner=DirectRunner")
-    return PipelineOptions(args)
+    return PipelineOptions([*args, *worker_log_args(args)])
 
 
 def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:

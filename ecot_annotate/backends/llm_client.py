@@ -32,6 +32,17 @@ NO_KEY = "no-key"  # sent to servers that need no key (a local vLLM, llama.cpp, 
 
 _SLOTS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
 _SLOTS_LOCK = threading.Lock()
+_IN_FLIGHT = {"requests": 0}  # requests of this process now waiting on a server
+
+
+def in_flight() -> int:
+    """Requests this process has sent and not yet had answered (for progress lines)."""
+    return _IN_FLIGHT["requests"]
+
+
+def _add_in_flight(n: int) -> None:
+    with _SLOTS_LOCK:
+        _IN_FLIGHT["requests"] += n
 
 
 class RequestFailed(Exception):
@@ -147,6 +158,7 @@ class ChatClient:
             extra["response_format"] = {"type": "json_object"}
         with _slot(self.config):
             start = time.perf_counter()
+            _add_in_flight(1)
             try:
                 return self.client.chat.completions.create(
                     model=self.config.model,
@@ -156,6 +168,7 @@ class ChatClient:
                     **extra,
                 )
             finally:
+                _add_in_flight(-1)
                 self.count("llm_requests", 1)
                 self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
 

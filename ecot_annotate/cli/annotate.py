@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -115,7 +116,7 @@ def annotate(
     if direct_running_mode:
         beam_args.append(f"--direct_running_mode={direct_running_mode}")
     config = AnnotateConfig(
-        input=input_path,
+        input=input_path if "://" in input_path else os.path.abspath(input_path),
         out=out.rstrip("/"),
         source=resolve_source(input_path, source),
         split=split,

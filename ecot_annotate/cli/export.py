@@ -18,10 +18,12 @@ from pipelines.formats import FORMATS
     "to",
     type=click.Choice(FORMATS.names()),
     required=True,
-    help="Format to write under PATH.",
+    help="Format to write: ecot-json writes the one JSON file PATH; parquet, rlds and lerobot "
+    "write the folder PATH.",
 )
 def export(out: str, path: str, to: str) -> None:
-    """Write the annotations of run OUT as another format under PATH (the source must still be readable)."""
+    """Write the annotations of run OUT as another format at PATH, a new file or folder (the
+    run's input must still be readable: the formats copy frames and records from it)."""
     from pipelines.export import export as run_export
 
     summary = run_export(out, to, path, progress=sys.stderr.isatty())
@@ -30,7 +32,7 @@ def export(out: str, path: str, to: str) -> None:
     )
     if summary["episodes_quarantined"]:
         click.secho(
-            f"{summary['episodes_quarantined']} episode(s) not exported: see {path}/quarantine/",
-            fg="yellow",
-            err=True,
+            f"{summary['episodes_quarantined']} episode(s) not exported:", fg="yellow", err=True
         )
+        for reason in summary["quarantine_reasons"][:5]:
+            click.echo(f"  - {reason}", err=True)

@@ -23,7 +23,9 @@ from ecot_annotate.cli.group import main, note, settle_hub
 @click.option(
     "--grad-accum", type=int, default=1, show_default=True, help="Micro-batches per optimizer step."
 )
-@click.option("--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate (AdamW).")
+@click.option(
+    "--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate (AdamW)."
+)
 @click.option(
     "--warmup-steps",
     type=int,
@@ -80,7 +82,11 @@ from ecot_annotate.cli.group import main, note, settle_hub
     "--save-every", type=int, default=500, show_default=True, help="Checkpoint every N steps."
 )
 @click.option(
-    "--log-every", type=int, default=10, show_default=True, help="Log loss and accuracy every N steps."
+    "--log-every",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Log loss and accuracy every N steps.",
 )
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed for shuffling, dropout and init."
@@ -171,7 +177,10 @@ def train(
     help="0 acts without a chain.",
 )
 @click.option(
-    "--device", default="auto", show_default=True, help="auto (a GPU when there is one), cpu, cuda, cuda:N."
+    "--device",
+    default="auto",
+    show_default=True,
+    help="auto (a GPU when there is one), cpu, cuda, cuda:N.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print chain, tags and action as JSON.")
 def predict(
@@ -224,10 +233,17 @@ def predict(
     help="Token limit of each generated chain.",
 )
 @click.option(
-    "--batch-size", type=int, default=16, show_default=True, help="Steps per teacher-forced forward pass."
+    "--batch-size",
+    type=int,
+    default=16,
+    show_default=True,
+    help="Steps per teacher-forced forward pass.",
 )
 @click.option(
-    "--device", default="auto", show_default=True, help="auto (a GPU when there is one), cpu, cuda, cuda:N."
+    "--device",
+    default="auto",
+    show_default=True,
+    help="auto (a GPU when there is one), cpu, cuda, cuda:N.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def evaluate(

@@ -109,7 +109,9 @@ def build_report(
 ) -> Path:
     """Write the report for run `out` into `html_dir`; return the index page's path."""
     html_dir = Path(html_dir)
-    parquet_dir(out, needed_for="report")  # the pages draw frames: fail before any work without them
+    parquet_dir(
+        out, needed_for="report"
+    )  # the pages draw frames: fail before any work without them
     episodes, residual_name = episode_quality(out)
     stats = run_stats(out, episodes, residual_name)
     perception = stats["boxes"]["detector_ran"] or stats["gripper"]["tracked_episodes"] > 0

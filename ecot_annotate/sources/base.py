@@ -47,6 +47,8 @@ class EpisodeReader(Protocol):
 
 class Source(Protocol):
     name: str
+    title: str  # what the folder is, for messages: "a LeRobot dataset"
+    marker: str  # a file only this kind of folder holds, relative to it (`--source auto`)
     copies_records: bool  # its records can be copied into augmented RLDS output
 
     def open(self, path: str, split: str) -> Any: ...

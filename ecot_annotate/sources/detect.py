@@ -1,44 +1,37 @@
 """Which source reads an input folder, told from the folder itself (`--source auto`).
 
-An RLDS (TFDS) version folder holds `dataset_info.json`; a LeRobot dataset holds `meta/info.json`.
-A named source that contradicts the folder gets a hint instead of the reader's own error, and a
-path that is not there is said to be missing, not to be of the wrong kind.
+Each registered source names a marker file only its folders hold (an RLDS version folder holds
+`dataset_info.json`, a LeRobot dataset `meta/info.json`). A named source that contradicts the
+folder gets a hint instead of the reader's own error, and a path that is not there is said to be
+missing, not to be of the wrong kind.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ecot_annotate import fs
 from ecot_annotate.errors import InputError
+from ecot_annotate.sources.base import SOURCES
 
 AUTO = "auto"
-MARKERS = {"rlds": "dataset_info.json", "lerobot": "meta/info.json"}
-_NAMES = {"rlds": "an RLDS (TFDS) dataset", "lerobot": "a LeRobot dataset"}
-
-
-def _is_remote(path: str) -> bool:
-    return "://" in path
 
 
 def _exists(path: str) -> bool:
-    if not _is_remote(path):
-        return Path(path).expanduser().exists()
-    from apache_beam.io.filesystems import FileSystems
-
-    return FileSystems.exists(path)
+    return fs.exists(path) if "://" in path else Path(path).expanduser().exists()
 
 
-def _version_folders(path: str) -> list[str]:
-    """Subfolders holding an RLDS version (a dataset's root given instead of NAME/VERSION)."""
-    if _is_remote(path) or not Path(path).is_dir():
+def _version_folders(path: str, marker: str) -> list[str]:
+    """Subfolders holding a marker (a dataset's root given instead of NAME/VERSION)."""
+    if "://" in path or not Path(path).is_dir():
         return []
-    return sorted(p.name for p in Path(path).iterdir() if (p / MARKERS["rlds"]).is_file())
+    return sorted(p.name for p in Path(path).iterdir() if (p / marker).is_file())
 
 
 def sources_found(path: str) -> list[str]:
     """The sources whose marker file the folder holds."""
     root = path.rstrip("/")
-    return [name for name, marker in MARKERS.items() if _exists(f"{root}/{marker}")]
+    return [n for n in SOURCES.names() if _exists(f"{root}/{SOURCES.get(n).marker}")]
 
 
 def resolve_source(path: str, requested: str = AUTO) -> str:
@@ -49,20 +42,22 @@ def resolve_source(path: str, requested: str = AUTO) -> str:
     if requested == AUTO:
         if found:
             return found[0]
-        versions = _version_folders(path)
-        if versions:
-            raise InputError(
-                f"{path} holds RLDS version folders ({', '.join(versions)}); "
-                f"pass one of them, e.g. {path.rstrip('/')}/{versions[-1]}"
-            )
-        raise InputError(
-            f"{path} is neither an RLDS (TFDS) version folder (no {MARKERS['rlds']}) "
-            f"nor a LeRobot dataset (no {MARKERS['lerobot']})"
+        for name in SOURCES.names():
+            inside = _version_folders(path, SOURCES.get(name).marker)
+            if inside:
+                raise InputError(
+                    f"{path} is not a dataset folder itself, but {path.rstrip('/')}/{inside[-1]} "
+                    f"is {SOURCES.get(name).title}: pass that path"
+                    + (f" (or another of {', '.join(inside)})" if len(inside) > 1 else "")
+                )
+        kinds = " nor ".join(
+            f"{SOURCES.get(n).title} (no {SOURCES.get(n).marker})" for n in SOURCES.names()
         )
+        raise InputError(f"{path} is neither {kinds}")
     if found and requested not in found:
-        other = found[0]
+        other = SOURCES.get(found[0])
         raise InputError(
-            f"{path} is {_NAMES[other]} ({MARKERS[other]}), not {_NAMES.get(requested, requested)}; "
-            f"pass --source {other} or leave --source auto"
+            f"{path} is {other.title} ({other.marker}), not {SOURCES.get(requested).title}; "
+            f"pass --source {other.name} or leave --source auto"
         )
     return requested

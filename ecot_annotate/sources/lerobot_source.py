@@ -37,6 +37,8 @@ class LeRobotReader:
 
 class LeRobotSource:
     name = "lerobot"
+    title = "a LeRobot dataset"
+    marker = "meta/info.json"
     copies_records = False
 
     def open(self, path: str, split: str) -> LeRobotFolder:

@@ -71,6 +71,8 @@ class RldsReader:
 
 class RldsSource:
     name = "rlds"
+    title = "an RLDS (TFDS) version folder"
+    marker = "dataset_info.json"
     copies_records = True
 
     def open(self, path: str, split: str) -> RldsDataset:

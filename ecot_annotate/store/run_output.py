@@ -13,12 +13,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from ecot_annotate.store.annotation_io import annotation_from_json
 from ecot_annotate.episode import Annotation
 from ecot_annotate.errors import InputError
-from ecot_annotate.store.manifest import MANIFEST, TMP_PREFIX
-from ecot_annotate.sinks.schema import load_schema
 from ecot_annotate.sinks.parquet import annotation_fields
+from ecot_annotate.sinks.schema import load_schema
+from ecot_annotate.store.annotation_io import annotation_from_json
+from ecot_annotate.store.manifest import MANIFEST, TMP_PREFIX
 
 
 def _parquet_files(path: Path) -> Path | None:

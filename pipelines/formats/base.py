@@ -28,10 +28,15 @@ class WriteContext:
 class OutputFormat:
     """Subclasses add `write`, and `finish` when parts must be turned into the finished format."""
 
-    def __init__(self, name: str, folder: str, copies_records: bool = False):
+    def __init__(
+        self, name: str, folder: str, copies_records: bool = False, product: str | None = None
+    ):
         self.name = name
         self.folder = folder  # where it lands in OUT
         self.copies_records = copies_records  # needs a source whose records it can copy
+        self.product = (
+            product or folder
+        )  # the finished file or folder in OUT: what `export` hands over
 
     def write(self, episodes: beam.PCollection, ctx: WriteContext) -> beam.PCollection | None:
         raise NotImplementedError

@@ -29,4 +29,4 @@ class EcotJsonFormat(OutputFormat):
         return {"ecot_json_entries": written}
 
 
-FORMATS.register("ecot-json")(EcotJsonFormat("ecot-json", "ecot"))
+FORMATS.register("ecot-json")(EcotJsonFormat("ecot-json", "ecot", product="ecot/reasonings.json"))

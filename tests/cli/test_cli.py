@@ -30,7 +30,10 @@ def test_errors_are_one_line_not_tracebacks(bridge_dir, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["annotate", str(tmp_path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
-    assert "error: " in result.output and "neither an RLDS (TFDS) version folder" in result.output
+    assert (
+        "error: " in result.output
+        and "is neither a LeRobot dataset (no meta/info.json) nor an RLDS" in result.output
+    )
     assert "Traceback" not in result.output
     result = runner.invoke(
         main, ["annotate", str(bridge_dir), "--out", str(tmp_path / "o"), "--profile", "nonesuch"]

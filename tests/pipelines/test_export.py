@@ -19,18 +19,20 @@ def test_export_writes_the_same_annotations_without_annotating(bridge_dir, tmp_p
     removed = sorted((out / "manifest" / "episodes").glob("*.json"))[0]
     removed.unlink()  # one episode has no committed annotation: export must not annotate it
 
-    ecot = tmp_path / "as-json"
+    ecot = tmp_path / "as.json"
     result = CliRunner().invoke(main, ["export", str(out), "--to", "ecot-json", str(ecot)])
     assert result.exit_code == 0, result.output
-    summary = json.loads((ecot / "summary.json").read_text())
-    assert summary["episodes_resumed"] == summary["episodes_out"] == 4
-    assert summary["episodes_quarantined"] == 1 and summary["quarantine_reasons"][0].startswith(
-        "export:"
-    )
+    assert f"exported 4 episodes (40 steps) as ecot-json -> {ecot}" in result.output
+    assert "1 episode(s) not exported" in result.output and "  - export: " in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "as.json",
+        "run",
+    ]  # the file, nothing else
     original = json.loads((out / "ecot" / "reasonings.json").read_text())
-    exported = json.loads((ecot / "ecot" / "reasonings.json").read_text())
+    exported = json.loads(ecot.read_text())
     flat = {(fp, eid): e for fp, eps in original.items() for eid, e in eps.items()}
     assert len(flat) == 5
+    assert sum(len(eps) for eps in exported.values()) == 4
     for fp, eps in exported.items():
         for eid, entry in eps.items():
             assert entry == flat[(fp, eid)]
@@ -38,4 +40,6 @@ def test_export_writes_the_same_annotations_without_annotating(bridge_dir, tmp_p
     lerobot = tmp_path / "as-lerobot"
     result = CliRunner().invoke(main, ["export", str(out), "--to", "lerobot", str(lerobot)])
     assert result.exit_code == 0, result.output
-    assert validate(lerobot / "lerobot")["total_episodes"] == 4
+    assert validate(lerobot)["total_episodes"] == 4
+    again = CliRunner().invoke(main, ["export", str(out), "--to", "lerobot", str(lerobot)])
+    assert again.exit_code == 2 and "already exists; choose a new path" in again.output

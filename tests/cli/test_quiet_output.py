@@ -1,4 +1,5 @@
-"""A run prints our own lines and nothing else: no apitools, absl, oneDNN, tfds or Beam INFO."""
+"""A run prints our own lines and nothing else: no apitools, absl, oneDNN, tfds or Beam INFO;
+with no terminal, progress comes as log lines."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.support.datasets import REPO as REPO_PATH
+
+REPO = str(REPO_PATH)
 NOISY = ("TF_CPP_MIN_LOG_LEVEL", "TRANSFORMERS_VERBOSITY", "HF_HUB_VERBOSITY")
 
 
@@ -26,14 +29,20 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_annotate_on_the_bridge_sample_prints_only_its_own_lines(bridge_dir, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in NOISY}
-    env["PYTHONPATH"] = REPO
+    env.update(PYTHONPATH=REPO, ECOT_ANNOTATE_PROGRESS_S="0")  # a progress line per episode
     out = tmp_path / "run"
     done = _cli(
         "annotate", str(bridge_dir), "--out", str(out), "--format", "parquet,ecot-json,rlds",
         env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    progress = done.stderr.splitlines()  # not on a terminal: log lines instead of a bar
+    assert len(progress) == 25, done.stderr
+    assert all(
+        re.fullmatch(r"progress: \d+/25 episodes \(\d+%\), \d+ steps/s(, ETA [0-9:]+)?", line)
+        for line in progress
+    ), progress
+    assert progress[-1].startswith("progress: 25/25 episodes (100%)")
     assert re.fullmatch(
         rf"annotated 25/25 episodes \(250 steps\) in [0-9.]+s -> {re.escape(str(out))}\n",
         done.stdout,

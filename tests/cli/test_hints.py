@@ -37,7 +37,9 @@ def test_the_source_is_told_from_the_folder(bridge_dir, tmp_path):
     assert resolve_source(str(_lerobot_folder(tmp_path / "lr"))) == "lerobot"
     with pytest.raises(InputError, match="does not exist"):
         resolve_source(str(tmp_path / "nowhere"))
-    with pytest.raises(InputError, match=r"holds RLDS version folders \(1.0.0\); pass one of them"):
+    with pytest.raises(
+        InputError, match=r"is not a dataset folder itself, but .*/1.0.0 is an RLDS"
+    ):
         resolve_source(str(bridge_dir.parent))
     with pytest.raises(InputError, match="pass --source lerobot or leave --source auto"):
         resolve_source(str(tmp_path / "lr"), "rlds")
@@ -70,15 +72,17 @@ def test_a_missing_path_is_said_not_to_exist(command, tmp_path):
     assert result.output.strip() == f"error: {missing} does not exist"
 
 
-def test_a_run_without_parquet_is_shown_and_counted_from_its_manifest(bridge_dir, tmp_path):
-    out = tmp_path / "run"
-    runner = CliRunner()
-    made = runner.invoke(
-        main,
-        ["annotate", str(bridge_dir), "--out", str(out), "--limit", "2", "--format", "ecot-json"],
-    )
+def _ecot_json_only_run(bridge_dir, out):
+    args = ["annotate", str(bridge_dir), "--out", str(out), "--limit", "2", "--format", "ecot-json"]
+    made = CliRunner().invoke(main, args)
     assert made.exit_code == 0, made.output
     assert not (out / "parquet").exists()
+    return out
+
+
+def test_a_run_without_parquet_is_shown_and_counted_from_its_manifest(bridge_dir, tmp_path):
+    out = _ecot_json_only_run(bridge_dir, tmp_path / "run")
+    runner = CliRunner()
 
     shown = runner.invoke(main, ["show", str(out), "--episode", "1", "--step", "2"])
     assert shown.exit_code == 0, shown.output
@@ -105,3 +109,17 @@ def test_a_run_without_parquet_is_shown_and_counted_from_its_manifest(bridge_dir
     assert report.exit_code == 2
     assert "report needs the frames, which only the parquet output holds" in report.output
     assert f"ecot-annotate export {out} --to parquet {out / 'parquet'}" in report.output
+
+
+def test_a_run_without_parquet_gets_it_by_export_and_then_a_report(bridge_dir, tmp_path):
+    out = _ecot_json_only_run(bridge_dir, tmp_path / "run")
+    runner = CliRunner()
+    hint = runner.invoke(main, ["report", str(out), "--html", str(tmp_path / "html")]).output
+    command = hint.split("`")[1].split()  # the command the hint names, run as given
+    assert command[:2] == ["ecot-annotate", "export"]
+    exported = runner.invoke(main, command[1:])
+    assert exported.exit_code == 0, exported.output
+    assert sorted(p.name for p in (out / "parquet").iterdir())[0].endswith(".parquet")
+    report = runner.invoke(main, ["report", str(out), "--html", str(tmp_path / "html")])
+    assert report.exit_code == 0, report.output
+    assert (tmp_path / "html" / "index.html").is_file()

@@ -15,8 +15,9 @@ import threading
 import pytest
 
 from ecot_annotate.backends import hub
+from tests.support.datasets import REPO as REPO_PATH
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = str(REPO_PATH)
 
 
 def _closed_port() -> int:

@@ -1,0 +1,32 @@
+"""The README's command-line example is what the commands print on the Bridge sample."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from ecot_annotate.cli import main
+from tests.support.datasets import REPO
+
+
+def _example(command: str) -> list[str]:
+    """The lines the README shows under `$ ecot-annotate COMMAND`, up to the next prompt or fence."""
+    lines = (REPO / "README.md").read_text().splitlines()
+    start = lines.index(f"$ ecot-annotate {command}") + 1
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith(("$ ", "```")))
+    return lines[start:end]
+
+
+def test_the_readme_show_example_is_what_show_prints(bridge_run):
+    shown = _example("show runs/bridge --episode 3 --step 2")
+    result = CliRunner().invoke(main, ["show", str(bridge_run), "--episode", "3", "--step", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == shown
+
+
+def test_the_readme_annotate_example_has_the_printed_shape():
+    (line,) = _example(
+        "annotate ../shared/data/bridge_debug/bridge_dataset/1.0.0 --out runs/bridge"
+    )
+    assert re.fullmatch(r"annotated 25/25 episodes \(250 steps\) in [0-9.]+s -> runs/bridge", line)
