@@ -25,8 +25,15 @@ def test_the_readme_show_example_is_what_show_prints(bridge_run):
     assert result.output.splitlines() == shown
 
 
-def test_the_readme_annotate_example_has_the_printed_shape():
-    (line,) = _example(
+def test_the_readme_annotate_example_is_what_annotate_prints(bridge_dir, tmp_path):
+    *profile, last = _example(
         "annotate ../shared/data/bridge_debug/bridge_dataset/1.0.0 --out runs/bridge"
     )
-    assert re.fullmatch(r"annotated 25/25 episodes \(250 steps\) in [0-9.]+s -> runs/bridge", line)
+    out = tmp_path / "bridge"
+    result = CliRunner().invoke(main, ["annotate", str(bridge_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    *printed, summary = result.output.splitlines()
+    assert printed == profile
+    shape = r"annotated 25/25 episodes \(250 steps\) in [0-9.]+s -> "
+    assert re.fullmatch(shape + "runs/bridge", last)
+    assert re.fullmatch(shape + re.escape(str(out)), summary)

@@ -43,7 +43,9 @@ def test_annotate_on_the_bridge_sample_prints_only_its_own_lines(bridge_dir, tmp
         for line in progress
     ), progress
     assert progress[-1].startswith("progress: 25/25 episodes (100%)")
+    *profile, summary = done.stdout.splitlines()  # the profile used, then the summary
+    assert profile[0] == "profile bridge_dataset (built-in profile for this dataset)", profile
+    assert all(line.startswith("  ") for line in profile[1:]), profile
     assert re.fullmatch(
-        rf"annotated 25/25 episodes \(250 steps\) in [0-9.]+s -> {re.escape(str(out))}\n",
-        done.stdout,
+        rf"annotated 25/25 episodes \(250 steps\) in [0-9.]+s -> {re.escape(str(out))}", summary
     ), done.stdout
