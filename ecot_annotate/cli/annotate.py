@@ -15,30 +15,17 @@ from ecot_annotate.cli.perception_options import (
     perception_options,
     pop_perception_config,
 )
+from ecot_annotate.cli.source_options import source_options
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.reasoners import REASONERS
-from ecot_annotate.sources import SOURCES
-from ecot_annotate.sources.detect import AUTO, resolve_source
+from ecot_annotate.sources.detect import resolve_source
 from pipelines.formats import FORMATS
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("input_path", metavar="INPUT")
 @click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
-@click.option(
-    "--source",
-    type=click.Choice([AUTO, *SOURCES.names()]),
-    default=AUTO,
-    show_default=True,
-    help="Input layout: an RLDS (TFDS) version folder (holds dataset_info.json) or a LeRobot "
-    "dataset folder (holds meta/info.json); auto tells them apart.",
-)
-@click.option(
-    "--split",
-    default="train",
-    show_default=True,
-    help="Split to read: a TFDS split name, or a LeRobot split from meta/info.json.",
-)
+@source_options
 @click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
 @click.option(
     "--profile",

@@ -8,24 +8,19 @@ from pathlib import Path
 import click
 
 from ecot_annotate.cli.group import main
+from ecot_annotate.cli.source_options import source_options
 from ecot_annotate.profiles import builtin_profiles, load_profile
 from ecot_annotate.profiles.infer import infer_profile
 from ecot_annotate.profiles.resolve import profile_summary
 from ecot_annotate.profiles.toml_text import profile_toml
 from ecot_annotate.profiles.validate import profile_problems
 from ecot_annotate.sources import SOURCES
+from ecot_annotate.sources.detect import resolve_source
 
 
 @main.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option(
-    "--source",
-    type=click.Choice(SOURCES.names()),
-    default="rlds",
-    show_default=True,
-    help="Input layout: an RLDS (TFDS) folder or a LeRobot dataset folder.",
-)
-@click.option("--split", default="train", show_default=True)
+@source_options
 @click.option(
     "--write",
     "write_path",
@@ -35,7 +30,7 @@ from ecot_annotate.sources import SOURCES
 )
 def profile(input_path: str, source: str, split: str, write_path: str | None) -> None:
     """Show the profile --profile auto uses for INPUT (built-in, or inferred from the dataset)."""
-    src = SOURCES.get(source)
+    src = SOURCES.get(resolve_source(input_path, source))
     dataset = src.open(input_path, split)
     layout = src.layout(dataset)
     inference = None
