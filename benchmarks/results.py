@@ -59,11 +59,16 @@ def machine() -> str:
     return ", ".join(parts)
 
 
-def markdown(rows: list[Row], minutes: float, when: datetime.date | None = None) -> str:
-    """The file's text: where and when it was measured, then the table."""
+def markdown(
+    rows: list[Row],
+    minutes: float,
+    when: datetime.date | None = None,
+    command: str = "make bench",
+) -> str:
+    """The file's text: how, where and when it was measured, then the table."""
     when = when or datetime.date.today()
     lines = [
-        f"Measured by `make bench` on {when.isoformat()} in {minutes:.1f} min: {machine()}. "
+        f"Measured by `{command}` on {when.isoformat()} in {minutes:.1f} min: {machine()}. "
         "Every ratio compares two figures measured in the same run.",
         "",
         "| benchmark | baseline | measured | ratio |",
