@@ -34,9 +34,8 @@ def main(names: list[str]) -> None:
     if chosen == found:
         print(f"\n{publish(rows, minutes)}\nwritten: bench-results/latest.md and README.md")
     else:
-        print(
-            f"\n{markdown(rows, minutes)}\n(a partial run: bench-results/latest.md left as it was)"
-        )
+        table = markdown(rows, minutes, command="python -m benchmarks " + " ".join(names))
+        print(f"\n{table}\n(a partial run: bench-results/latest.md left as it was)")
 
 
 if __name__ == "__main__":
