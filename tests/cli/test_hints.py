@@ -123,3 +123,13 @@ def test_a_run_without_parquet_gets_it_by_export_and_then_a_report(bridge_dir, t
     report = runner.invoke(main, ["report", str(out), "--html", str(tmp_path / "html")])
     assert report.exit_code == 0, report.output
     assert (tmp_path / "html" / "index.html").is_file()
+
+
+def test_a_relative_input_is_recorded_as_an_absolute_path(bridge_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(bridge_dir.parent)
+    out = tmp_path / "run"
+    made = CliRunner().invoke(
+        main, ["annotate", bridge_dir.name, "--out", str(out), "--limit", "1"]
+    )
+    assert made.exit_code == 0, made.output
+    assert json.loads((out / "summary.json").read_text())["input"] == str(bridge_dir)
