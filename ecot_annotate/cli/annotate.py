@@ -27,53 +27,15 @@ from pipelines.formats import FORMATS
 @click.option("--out", required=True, help="Output folder (local, gs:// or s3://).")
 @source_options
 @click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
-@click.option(
-    "--profile",
-    default="auto",
-    show_default=True,
-    help="Built-in profile name, a profile file (.toml/.json), or auto: the built-in profile "
-    "named like the dataset, else one inferred from the dataset's own description.",
-)
-@click.option(
-    "--camera",
-    default=None,
-    help="The primary camera's key (e.g. observation/image), overriding the profile's.",
-)
-@click.option(
-    "--format",
-    "formats",
-    default="parquet,ecot-json",
-    show_default=True,
-    help=f"Comma-separated: {', '.join(FORMATS.names())}.",
-)
-@click.option(
-    "--reasoner",
-    type=click.Choice(REASONERS.names()),
-    default="rules",
-    show_default=True,
-    help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).",
-)
-@click.option(
-    "--runner",
-    default="DirectRunner",
-    show_default=True,
-    help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).",
-)
-@click.option(
-    "--direct-running-mode",
-    type=click.Choice(["in_memory", "multi_threading", "multi_processing"]),
-    default=None,
-    help="DirectRunner only: multi_processing uses every core (Beam's default is in_memory).",
-)
-@click.option(
-    "--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides)."
-)
-@click.option(
-    "--overwrite", is_flag=True, help="Replace an output folder made with other settings."
-)
-@click.option(
-    "--allow-quarantine", is_flag=True, help="Exit 0 even when some episodes were quarantined."
-)
+@click.option("--profile", default="auto", show_default=True, help="Built-in profile name, a profile file (.toml/.json), or auto: the built-in profile named like the dataset, else one inferred from the dataset's own description.")  # fmt: skip
+@click.option("--camera", default=None, help="The primary camera's key (e.g. observation/image), overriding the profile's.")  # fmt: skip
+@click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help=f"Comma-separated: {', '.join(FORMATS.names())}.")  # fmt: skip
+@click.option("--reasoner", type=click.Choice(REASONERS.names()), default="rules", show_default=True, help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).")  # fmt: skip
+@click.option("--runner", default="DirectRunner", show_default=True, help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).")  # fmt: skip
+@click.option("--direct-running-mode", type=click.Choice(["in_memory", "multi_threading", "multi_processing"]), default=None, help="DirectRunner only: multi_processing uses every core (Beam's default is in_memory).")  # fmt: skip
+@click.option("--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides).")  # fmt: skip
+@click.option("--overwrite", is_flag=True, help="Replace an output folder made with other settings.")  # fmt: skip
+@click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when some episodes were quarantined.")  # fmt: skip
 @llm_options
 @perception_options
 @click.pass_context

@@ -13,14 +13,7 @@ from pipelines.formats import FORMATS
 @main.command()
 @click.argument("out")
 @click.argument("path")
-@click.option(
-    "--to",
-    "to",
-    type=click.Choice(FORMATS.names()),
-    required=True,
-    help="Format to write: ecot-json writes the one JSON file PATH; parquet, rlds and lerobot "
-    "write the folder PATH.",
-)
+@click.option("--to", "to", type=click.Choice(FORMATS.names()), required=True, help="Format to write: ecot-json writes the one JSON file PATH; parquet, rlds and lerobot write the folder PATH.")  # fmt: skip
 def export(out: str, path: str, to: str) -> None:
     """Write the annotations of run OUT as another format at PATH, a new file or folder (the
     run's input must still be readable: the formats copy frames and records from it)."""

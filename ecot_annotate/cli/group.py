@@ -29,12 +29,7 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="ecot-annotate")
-@click.option(
-    "-v",
-    "--verbose",
-    count=True,
-    help="Show what the libraries log: -v their warnings, -vv everything (Beam, TensorFlow, tfds).",
-)
+@click.option("-v", "--verbose", count=True, help="Show what the libraries log: -v their warnings, -vv everything (Beam, TensorFlow, tfds).")  # fmt: skip
 def main(verbose: int) -> None:
     """Embodied Chain-of-Thought annotation for robot demonstrations (RLDS, LeRobot)."""
     quiet.configure(verbose)

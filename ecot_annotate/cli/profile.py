@@ -21,13 +21,7 @@ from ecot_annotate.sources.detect import resolve_source
 @main.command()
 @click.argument("input_path", metavar="INPUT")
 @source_options
-@click.option(
-    "--write",
-    "write_path",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write the profile as a commented TOML file to edit, then pass it to --profile.",
-)
+@click.option("--write", "write_path", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the profile as a commented TOML file to edit, then pass it to --profile.")  # fmt: skip
 def profile(input_path: str, source: str, split: str, write_path: str | None) -> None:
     """Show the profile --profile auto uses for INPUT (built-in, or inferred from the dataset)."""
     src = SOURCES.get(resolve_source(input_path, source))

@@ -9,12 +9,8 @@ from ecot_annotate.cli.group import main
 
 @main.command("make-sample")
 @click.argument("out_dir")
-@click.option(
-    "--episodes", type=int, default=8, show_default=True, help="How many episodes to write."
-)
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the scenes and motions."
-)
+@click.option("--episodes", type=int, default=8, show_default=True, help="How many episodes to write.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the scenes and motions.")  # fmt: skip
 def make_sample(out_dir: str, episodes: int, seed: int) -> None:
     """Write a small RLDS dataset (Bridge layout, 256x256, with ground truth) of tabletop scenes."""
     from ecot_annotate.sample.generate import write_sample

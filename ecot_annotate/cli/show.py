@@ -28,18 +28,9 @@ _SOURCE_COLOUR = {"llm": "green", "rules": "blue", "fallback": "yellow"}
 
 @main.command()
 @click.argument("out")
-@click.option(
-    "--episode", default="0", show_default=True, help="Episode key or index (sorted by key)."
-)
+@click.option("--episode", default="0", show_default=True, help="Episode key or index (sorted by key).")  # fmt: skip
 @click.option("--step", type=int, default=0, show_default=True, help="Step index, from 0.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: the tags, one per line; json: the step's fields and tags as one JSON object.",
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="text: the tags, one per line; json: the step's fields and tags as one JSON object.")  # fmt: skip
 def show(out: str, episode: str, step: int, fmt: str) -> None:
     """Print the reasoning chain of one step of run OUT (any output format: the manifest is read when there is no Parquet)."""
     key = resolve_episode(out, episode)

@@ -12,93 +12,25 @@ from ecot_annotate.cli.group import main, note, settle_hub
 
 @main.command()
 @click.argument("data")
-@click.option(
-    "--base-model", required=True, help="Hub id or local folder of an image-text-to-text model."
-)
+@click.option("--base-model", required=True, help="Hub id or local folder of an image-text-to-text model.")  # fmt: skip
 @click.option("--out", required=True, help="Checkpoint folder.")
 @click.option("--max-steps", type=int, default=1000, show_default=True, help="Optimizer steps.")
-@click.option(
-    "--batch-size", type=int, default=8, show_default=True, help="Per device and micro-batch."
-)
-@click.option(
-    "--grad-accum", type=int, default=1, show_default=True, help="Micro-batches per optimizer step."
-)
-@click.option(
-    "--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate (AdamW)."
-)
-@click.option(
-    "--warmup-steps",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Optimizer steps of linear warm-up to --lr.",
-)
-@click.option(
-    "--schedule",
-    type=click.Choice(["cosine", "constant"]),
-    default="cosine",
-    show_default=True,
-    help="Learning rate after warm-up: cosine decay to 0 by --max-steps, or constant.",
-)
-@click.option(
-    "--prompt-style",
-    type=click.Choice(["chat-template", "openvla", "ecot-vicuna"]),
-    default="chat-template",
-    show_default=True,
-    help="The model's own chat template, OpenVLA's 'In: ... Out:' prompt, or the released ECoT checkpoint's Vicuna prompt.",
-)
-@click.option(
-    "--action-tokens",
-    type=click.Choice(["openvla", "added"]),
-    default="openvla",
-    show_default=True,
-    help="Overwrite the vocabulary's last 256 ids, or add 256 tokens.",
-)
-@click.option(
-    "--reasoning-dropout",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Probability of dropping each tagged field of the chain.",
-)
-@click.option(
-    "--lora-rank", type=int, default=0, show_default=True, help="LoRA rank (0: full fine-tuning)."
-)
-@click.option(
-    "--mixed-precision",
-    type=click.Choice(["no", "fp16", "bf16"]),
-    default="no",
-    show_default=True,
-    help="Compute in 16-bit floats (through accelerate); bf16 needs a GPU that supports it.",
-)
-@click.option(
-    "--holdout-episodes",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Keep the last N episodes out of training, for `evaluate`.",
-)
-@click.option(
-    "--save-every", type=int, default=500, show_default=True, help="Checkpoint every N steps."
-)
-@click.option(
-    "--log-every",
-    type=int,
-    default=10,
-    show_default=True,
-    help="Log loss and accuracy every N steps.",
-)
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed for shuffling, dropout and init."
-)
-@click.option(
-    "--trust-remote-code",
-    is_flag=True,
-    help="Allow the model's own code (OpenVLA-style checkpoints).",
-)
-@click.option(
-    "--resume", is_flag=True, help="Continue the checkpoint in --out with its optimizer state."
-)
+@click.option("--batch-size", type=int, default=8, show_default=True, help="Per device and micro-batch.")  # fmt: skip
+@click.option("--grad-accum", type=int, default=1, show_default=True, help="Micro-batches per optimizer step.")  # fmt: skip
+@click.option("--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate (AdamW).")  # fmt: skip
+@click.option("--warmup-steps", type=int, default=0, show_default=True, help="Optimizer steps of linear warm-up to --lr.")  # fmt: skip
+@click.option("--schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True, help="Learning rate after warm-up: cosine decay to 0 by --max-steps, or constant.")  # fmt: skip
+@click.option("--prompt-style", type=click.Choice(["chat-template", "openvla", "ecot-vicuna"]), default="chat-template", show_default=True, help="The model's own chat template, OpenVLA's 'In: ... Out:' prompt, or the released ECoT checkpoint's Vicuna prompt.")  # fmt: skip
+@click.option("--action-tokens", type=click.Choice(["openvla", "added"]), default="openvla", show_default=True, help="Overwrite the vocabulary's last 256 ids, or add 256 tokens.")  # fmt: skip
+@click.option("--reasoning-dropout", type=float, default=0.0, show_default=True, help="Probability of dropping each tagged field of the chain.")  # fmt: skip
+@click.option("--lora-rank", type=int, default=0, show_default=True, help="LoRA rank (0: full fine-tuning).")  # fmt: skip
+@click.option("--mixed-precision", type=click.Choice(["no", "fp16", "bf16"]), default="no", show_default=True, help="Compute in 16-bit floats (through accelerate); bf16 needs a GPU that supports it.")  # fmt: skip
+@click.option("--holdout-episodes", type=int, default=0, show_default=True, help="Keep the last N episodes out of training, for `evaluate`.")  # fmt: skip
+@click.option("--save-every", type=int, default=500, show_default=True, help="Checkpoint every N steps.")  # fmt: skip
+@click.option("--log-every", type=int, default=10, show_default=True, help="Log loss and accuracy every N steps.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for shuffling, dropout and init.")  # fmt: skip
+@click.option("--trust-remote-code", is_flag=True, help="Allow the model's own code (OpenVLA-style checkpoints).")  # fmt: skip
+@click.option("--resume", is_flag=True, help="Continue the checkpoint in --out with its optimizer state.")  # fmt: skip
 def train(
     data: str,
     base_model: str,
@@ -162,26 +94,10 @@ def train(
 
 @main.command()
 @click.argument("ckpt")
-@click.option(
-    "--image",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="An image file (PNG/JPEG).",
-)
+@click.option("--image", required=True, type=click.Path(exists=True, dir_okay=False), help="An image file (PNG/JPEG).")  # fmt: skip
 @click.option("--instruction", required=True, help="The task, in words, as the dataset phrases it.")
-@click.option(
-    "--max-reasoning-tokens",
-    type=int,
-    default=512,
-    show_default=True,
-    help="0 acts without a chain.",
-)
-@click.option(
-    "--device",
-    default="auto",
-    show_default=True,
-    help="auto (a GPU when there is one), cpu, cuda, cuda:N.",
-)
+@click.option("--max-reasoning-tokens", type=int, default=512, show_default=True, help="0 acts without a chain.")  # fmt: skip
+@click.option("--device", default="auto", show_default=True, help="auto (a GPU when there is one), cpu, cuda, cuda:N.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print chain, tags and action as JSON.")
 def predict(
     ckpt: str, image: str, instruction: str, max_reasoning_tokens: int, device: str, as_json: bool
@@ -215,36 +131,11 @@ def predict(
 @main.command()
 @click.argument("ckpt")
 @click.argument("data")
-@click.option(
-    "--include-train", is_flag=True, help="Also score episodes the checkpoint trained on."
-)
-@click.option(
-    "--max-generate",
-    type=int,
-    default=32,
-    show_default=True,
-    help="Steps whose answer is generated (L1, chain match).",
-)
-@click.option(
-    "--max-reasoning-tokens",
-    type=int,
-    default=512,
-    show_default=True,
-    help="Token limit of each generated chain.",
-)
-@click.option(
-    "--batch-size",
-    type=int,
-    default=16,
-    show_default=True,
-    help="Steps per teacher-forced forward pass.",
-)
-@click.option(
-    "--device",
-    default="auto",
-    show_default=True,
-    help="auto (a GPU when there is one), cpu, cuda, cuda:N.",
-)
+@click.option("--include-train", is_flag=True, help="Also score episodes the checkpoint trained on.")  # fmt: skip
+@click.option("--max-generate", type=int, default=32, show_default=True, help="Steps whose answer is generated (L1, chain match).")  # fmt: skip
+@click.option("--max-reasoning-tokens", type=int, default=512, show_default=True, help="Token limit of each generated chain.")  # fmt: skip
+@click.option("--batch-size", type=int, default=16, show_default=True, help="Steps per teacher-forced forward pass.")  # fmt: skip
+@click.option("--device", default="auto", show_default=True, help="auto (a GPU when there is one), cpu, cuda, cuda:N.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def evaluate(
     ckpt: str,
