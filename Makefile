@@ -7,7 +7,7 @@ SHARED_BRIDGE := ../shared/data/bridge_debug/bridge_dataset/1.0.0
 export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install browser demo test bench lint format clean
+.PHONY: install browser demo test bench lint format clean profiles-doc
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ test: install browser
 # Writes bench-results/latest.md (one table) and copies it into README.md's performance section.
 bench: install
 	$(PY) -m benchmarks
+
+# The README's list of built-in profiles, from the profile files (a test checks they agree).
+profiles-doc: install
+	$(PY) -m ecot_annotate.profiles.catalog README.md
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -54,7 +54,7 @@ def profile_summary(profile: DatasetProfile, how: str, source: str = "rlds") -> 
     p = profile
     rotation = p.rotation if p.rotation != "quaternion" else f"quaternion {p.quaternion_order}"
     track = f"xyz [{_indices(p.xyz_indices)}], {rotation} [{_indices(p.rotation_indices)}]"
-    source = "state" if p.motion_from == "state" else f"action ({p.motion_from})"
+    motion = "state" if p.motion_from == "state" else f"action ({p.motion_from})"
     gripper = (
         "none (no gripper primitives)"
         if p.gripper_from == "none"
@@ -62,15 +62,17 @@ def profile_summary(profile: DatasetProfile, how: str, source: str = "rlds") -> 
         + ("larger = open" if p.gripper_open_is_high else "larger = closed")
     )
     ids = " + ".join(k for k in (p.file_path_key, p.episode_id_key) if k) or "none"
+    if source == "lerobot":
+        ids = "episode_index (keys: dataset/split/episode_index)"
+    elif not p.file_path_key:
+        ids += " (keys: dataset/split/shard:position)"
     lines = [
         f"profile {p.name} ({how})",
         f"  camera       {p.image_key}",
         f"  state        {' + '.join(p.state_keys) or 'none'}",
         f"  action       {' + '.join(p.action_keys)}",
-        f"  motion       from {source}: {track}; gripper {gripper}",
+        f"  motion       from {motion}: {track}; gripper {gripper}",
         f"  instruction  {p.instruction_key or ('task table' if source == 'lerobot' else 'none')}",
-        f"  episode ids  {ids}"
-        + ("" if p.file_path_key else " (keys: dataset/split/shard:position)")
-        + (f"; {p.control_hz:g} Hz" if p.control_hz else ""),
+        f"  episode ids  {ids}" + (f"; {p.control_hz:g} Hz" if p.control_hz else ""),
     ]
     return "\n".join(lines)

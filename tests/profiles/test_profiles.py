@@ -173,3 +173,13 @@ def test_a_field_left_to_set_stops_with_a_clear_error(tmp_path):
     path.write_text('name = "todo"\nxyz_indices = "SET ME"\n')
     with pytest.raises(InputError, match="xyz_indices must be a list of integers, got 'SET ME'"):
         load_profile(str(path))
+
+
+def test_the_readme_lists_exactly_the_built_in_profiles():
+    from pathlib import Path
+
+    from ecot_annotate.profiles.catalog import END, START, builtin_table
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    listed = readme.split(START, 1)[1].split(END, 1)[0].strip()
+    assert listed == builtin_table(), "run `make profiles-doc`"

@@ -2,123 +2,23 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from ecot_annotate.episode import decode_image
-from ecot_annotate.layouts.lerobot import tasks_table, validate
+from ecot_annotate.layouts.lerobot import validate
 from tests.support.datasets import decode_all
+from tests.support.lerobot_datasets import CAMERA, FPS, write_lerobot
 
 av = pytest.importorskip("av")
-FPS = 10
-CAMERA = "observation.images.image_0"
-
-
-def write_lerobot_v3(root: Path, episodes) -> None:
-    """The sample as LeRobot v3.0 writes it: one data file, one MP4 holding every episode back to back."""
-    video = root / "videos" / CAMERA / "chunk-000" / "file-000.mp4"
-    video.parent.mkdir(parents=True)
-    width, height = episodes[0].image_size
-    container = av.open(str(video), "w")
-    stream = container.add_stream("libx264", rate=FPS, options={"crf": "18"})
-    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-    tasks = sorted({ep.instruction for ep in episodes})
-    rows, meta, index = [], [], 0
-    for e, ep in enumerate(episodes):
-        start = index / FPS
-        for t, image in enumerate(ep.images):
-            frame = av.VideoFrame.from_ndarray(decode_image(image), format="rgb24")
-            frame.pts = index
-            container.mux(stream.encode(frame))
-            rows.append(
-                {
-                    "observation.state": ep.state[t].tolist(),
-                    "action": ep.action[t].tolist(),
-                    "timestamp": t / FPS,
-                    "frame_index": t,
-                    "episode_index": e,
-                    "index": index,
-                    "task_index": tasks.index(ep.instruction),
-                }
-            )
-            index += 1
-        meta.append(
-            {
-                "episode_index": e,
-                "tasks": [ep.instruction],
-                "length": ep.n_steps,
-                "data/chunk_index": 0,
-                "data/file_index": 0,
-                "dataset_from_index": index - ep.n_steps,
-                "dataset_to_index": index,
-                f"videos/{CAMERA}/chunk_index": 0,
-                f"videos/{CAMERA}/file_index": 0,
-                f"videos/{CAMERA}/from_timestamp": start,
-                f"videos/{CAMERA}/to_timestamp": index / FPS,
-                "meta/episodes/chunk_index": 0,
-                "meta/episodes/file_index": 0,
-            }
-        )
-    container.mux(stream.encode(None))
-    container.close()
-    schema = pa.schema(
-        [
-            ("observation.state", pa.list_(pa.float32())),
-            ("action", pa.list_(pa.float32())),
-            ("timestamp", pa.float32()),
-            ("frame_index", pa.int64()),
-            ("episode_index", pa.int64()),
-            ("index", pa.int64()),
-            ("task_index", pa.int64()),
-        ]
-    )
-    for folder, table in (
-        ("data", pa.Table.from_pylist(rows, schema)),
-        ("meta/episodes", pa.Table.from_pylist(meta)),
-    ):
-        (root / folder / "chunk-000").mkdir(parents=True)
-        pq.write_table(table, root / folder / "chunk-000" / "file-000.parquet")
-    pq.write_table(tasks_table(tasks), root / "meta" / "tasks.parquet")
-    scalar = {"shape": [1], "names": None}
-    info = {
-        "codebase_version": "v3.0",
-        "robot_type": "widowx",
-        "total_episodes": len(episodes),
-        "total_frames": index,
-        "total_tasks": len(tasks),
-        "chunks_size": 1000,
-        "fps": FPS,
-        "splits": {"train": f"0:{len(episodes)}"},
-        "data_path": "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet",
-        "video_path": "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4",
-        "features": {
-            CAMERA: {
-                "dtype": "video",
-                "shape": [height, width, 3],
-                "names": ["height", "width", "channels"],
-            },
-            "observation.state": {"dtype": "float32", "shape": [7], "names": None},
-            "action": {"dtype": "float32", "shape": [7], "names": None},
-            "timestamp": {"dtype": "float32", **scalar},
-            "frame_index": {"dtype": "int64", **scalar},
-            "episode_index": {"dtype": "int64", **scalar},
-            "index": {"dtype": "int64", **scalar},
-            "task_index": {"dtype": "int64", **scalar},
-        },
-    }
-    (root / "meta" / "info.json").write_text(json.dumps(info, indent=2))
 
 
 @pytest.fixture(scope="module")
 def lerobot_input(sample_dir, tmp_path_factory):
     episodes = decode_all(sample_dir, "ecot_sample")
     root = tmp_path_factory.mktemp("lerobot_in") / "ecot_sample_lerobot"
-    write_lerobot_v3(root, episodes)
+    write_lerobot(root, episodes, "v3.0")
     return root, episodes
 
 
