@@ -99,19 +99,31 @@ def layout_from_doc(doc: str, width: int) -> VectorLayout | None:
     return None
 
 
+def _named(lowered: list[str], name: str, skip: tuple[str, ...] = ()) -> int | None:
+    """Index of the value called `name`, or `..._name` (eef_pos_x) unless it is one of `skip`."""
+    for i, n in enumerate(lowered):
+        if n == name or (n.endswith(f"_{name}") and not any(w in n for w in skip)):
+            return i
+    return None
+
+
 def layout_from_names(names: list[str], evidence: str = "") -> VectorLayout | None:
-    """The layout from per-value names (x, y, z, roll/pitch/yaw or qx..qw, gripper)."""
+    """The layout from per-value names (x, y, z, roll/pitch/yaw or qx..qw, gripper).
+
+    Named values with no end-effector words (`shoulder_pan`, ..., `gripper`) are joints;
+    numbered names (`motor_0`, ...) say nothing."""
     lowered = [n.lower().rsplit(".", 1)[-1] for n in names]
     evidence = evidence or f"its names: {', '.join(names)}"
-    axes = [lowered.index(a) if a in lowered else None for a in _AXES]
-    if None in axes:
-        if any("joint" in n or re.fullmatch(r"j\d+", n) for n in lowered):
-            gripper = next((i for i, n in enumerate(lowered) if "gripper" in n), None)
-            return VectorLayout((), "none", (), "xyzw", gripper, True, evidence)
-        return None
-    angles = [lowered.index(a) if a in lowered else None for a in ("roll", "pitch", "yaw")]
-    quat = {q: lowered.index(q) for q in _QUAT if q in lowered}
     gripper = next((i for i, n in enumerate(lowered) if "gripper" in n), None)
+    axes = [_named(lowered, a, ("quat", "rot", "vel", "force")) for a in _AXES]
+    if None in axes:
+        if all(re.fullmatch(r"(motor|dim|value)_?\d+", n) for n in lowered):
+            return None  # motor_0, motor_1, ...: the names say nothing about the layout
+        if any(w in n for n in lowered for w in ("eef", "ee_", "tcp", "pos", "cart", "pose")):
+            return None  # an end-effector pose under names this reader does not know
+        return VectorLayout((), "none", (), "xyzw", gripper, True, evidence)
+    angles = [_named(lowered, a, ("vel",)) for a in ("roll", "pitch", "yaw")]
+    quat = {q: i for q in _QUAT for i in [_named(lowered, q)] if i is not None}
     if None not in angles:
         return VectorLayout(tuple(axes), "euler", tuple(angles), "xyzw", gripper, False, evidence)
     if len(quat) == 4:

@@ -145,3 +145,43 @@ def test_a_lerobot_info_json_is_enough():
         and profile.file_path_key is None
         and profile.control_hz == 30
     )
+
+
+def test_named_joints_are_joints_and_numbered_motors_say_nothing():
+    arm = layout_from_names(
+        ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_roll", "gripper"]
+    )
+    assert arm.joints_only and arm.gripper == 4 and not arm.xyz
+    assert layout_from_names(["motor_0", "motor_1", "motor_2"]) is None
+
+
+def test_a_joint_space_lerobot_arm_says_it_has_no_end_effector_pose():
+    joints = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"]
+    features = {
+        "observation.images.front": {"dtype": "video", "shape": [48, 64, 3]},
+        "observation.state": {"dtype": "float32", "shape": [6], "names": joints},
+        "action": {"dtype": "float32", "shape": [6], "names": joints},
+    }
+    with pytest.raises(ProfileInferenceError, match="the state holds no end-effector pose"):
+        require(infer_profile(lerobot_layout("so_arm", features, fps=30)))
+
+
+def test_prefixed_axis_names_are_read():
+    found = layout_from_names(
+        [
+            "eef_pos_x",
+            "eef_pos_y",
+            "eef_pos_z",
+            "eef_quat_qx",
+            "eef_quat_qy",
+            "eef_quat_qz",
+            "eef_quat_qw",
+            "gripper_width",
+        ]
+    )
+    assert (found.xyz, found.rotation, found.rotation_indices, found.gripper) == (
+        (0, 1, 2),
+        "quaternion",
+        (3, 4, 5, 6),
+        7,
+    )

@@ -123,3 +123,15 @@ def test_a_file_path_without_an_episode_id_is_completed_by_the_records_place(lay
     shard = f"{name}-train.tfrecord-00000-of-00001"
     assert [e.episode_id for e in episodes] == [f"{shard}:0", f"{shard}:1"]
     assert episodes[0].key == f"/hydra/demo_0.hdf5_{shard}:0"
+
+
+def test_camera_option_picks_another_camera_and_is_checked(layouts):
+    from ecot_annotate.profiles.validate import ProfileError, check_profile_fits
+
+    layout = dataset_layout(open_rlds(str(layouts["berkeley_autolab_ur5"])))
+    profile, how = resolve_profile("auto", layout, camera="observation/hand_image")
+    assert profile.image_key == "observation/hand_image" and how.endswith("camera from --camera")
+    check_profile_fits(profile, layout)
+    depth, _ = resolve_profile("auto", layout, camera="observation/image_with_depth")
+    with pytest.raises(ProfileError, match="is float32 \\[32, 32, 1\\], not an RGB uint8 image"):
+        check_profile_fits(depth, layout)
