@@ -207,10 +207,8 @@ class LeRobotDecoder:
             ) from exc
         if table.num_rows == 0:
             raise EpisodeError("decode", f"episode {key} has no rows in {ref.data_path}")
-        rows = [
-            {k: table.column(k)[i].as_py() for k in (*p.state_keys, *p.action_keys)}
-            for i in range(table.num_rows)
-        ]
+        columns = {k: table.column(k).to_pylist() for k in {*p.state_keys, *p.action_keys}}
+        rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
         state, action = vectors(rows, p.state_keys), vectors(rows, p.action_keys)
         for name, arr in (("state", state), ("action", action)):
             if not np.isfinite(arr).all():
