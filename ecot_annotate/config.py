@@ -41,17 +41,27 @@ class PerceptionConfig:
     device: str = "auto"  # auto | cpu | cuda
 
 
+LLM_BACKENDS = ("server", "transformers")
+
+
 @dataclass(frozen=True)
 class LLMConfig:
+    backend: str = "server"  # server (OpenAI-compatible, for scale) | transformers (in the worker)
     base_url: str | None = None  # any OpenAI-compatible server; None = OpenAI's
-    model: str | None = None
+    model: str | None = None  # transformers: hub id, folder or .gguf; None = SmolLM2-135M-Instruct
     api_key_env: str = "OPENAI_API_KEY"  # the key is read from this variable, never stored
     timeout_s: float = 60.0
     max_retries: int = 4
     concurrency: int = 4
     max_tokens: int = 2048
+    max_text_chars: int = (
+        160  # each text of an answer: one sentence of at most this many characters
+    )
     cache: bool = True
     cache_dir: str | None = None  # None = $ECOT_ANNOTATE_CACHE or ~/.cache/ecot-annotate/llm
+    batch_size: int = 8  # transformers backend: episodes generated together
+    device: str = "auto"  # transformers backend: auto | cpu | cuda
+    max_fallback_rate: float = 0.2  # more episodes falling back for service reasons fail the run
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,8 @@ class AnnotateConfig:
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
         if self.reasoner == "llm":
             data["llm"]["prompt_hash"] = load_prompts().hash  # a new prompt is a new config
+            data["llm"]["backend"] = self.llm.backend
+            data["llm"]["max_text_chars"] = self.llm.max_text_chars
         if self.perception.captioner != "none":
             data["perception"]["caption_prompt_hash"] = caption_prompt()[1]
         data["perception"].pop("batch_size")

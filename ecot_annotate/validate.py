@@ -7,6 +7,7 @@ finds; `problems` runs them all.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -113,7 +114,28 @@ def check_reasoner(config: AnnotateConfig) -> Iterator[EcotError]:
     if config.reasoner == "llm":
         from ecot_annotate.backends.llm_client import check_llm_config
 
-        yield from _collect(lambda: check_llm_config(config.llm))
+        found = list(_collect(lambda: check_llm_config(config.llm)))
+        yield from found
+        if not found:
+            yield from _collect(lambda: check_llm_backend(config.llm))
+
+
+def check_llm_backend(config: LLMConfig) -> None:
+    """The server answers (one cheap request), or the embedded model and its packages are there."""
+    if config.backend == "server":
+        from ecot_annotate.backends.llm_preflight import preflight
+
+        preflight(config)
+        return
+    for package, extra in (("transformers", "models"), ("xgrammar", "llm")):
+        if importlib.util.find_spec(package) is None:
+            raise EcotError(
+                f"--llm-backend transformers needs {package}: pip install 'ecot-annotate[{extra}]'"
+            )
+    if config.model is None or config.model.endswith(".gguf"):
+        from ecot_annotate.backends.llm_weights import model_folder
+
+        model_folder(config.model)  # converts a GGUF file once, or says what to install
 
 
 def problems(

