@@ -84,10 +84,13 @@ class AnnotateConfig:
     overwrite: bool = False
     allow_quarantine: bool = False
     beam_args: tuple[str, ...] = ()  # passed through to Beam (--runner, --project, ...)
+    input_fingerprint: str = ""  # the dataset's identity, wherever it lies (set by the run)
 
-    def content_hash(self) -> str:
-        """Hash of what decides an episode's content (not where it is written or how it is run)."""
+    def content_settings(self) -> dict:
+        """What decides an episode's content (not where it is written or how it is run). The input
+        counts by its fingerprint once known, so the same dataset by another path is the same run."""
         data = asdict(self)
+        data["input"] = data.pop("input_fingerprint") or self.input
         for key in (
             "out",
             "limit",
@@ -109,4 +112,9 @@ class AnnotateConfig:
             data["perception"]["caption_prompt_hash"] = caption_prompt()[1]
         data["perception"].pop("batch_size")
         data["perception"].pop("device")
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+        return data
+
+    def content_hash(self) -> str:
+        """A short hash of `content_settings`: equal hashes, interchangeable annotations."""
+        settings = json.dumps(self.content_settings(), sort_keys=True)
+        return hashlib.sha256(settings.encode()).hexdigest()[:16]

@@ -36,6 +36,12 @@ def match(pattern: str) -> list[str]:
     return sorted(m.path for m in _fs().match([pattern])[0].metadata_list)
 
 
+def match_sizes(pattern: str) -> list[tuple[str, int]]:
+    """(path, size in bytes) of every path matching a glob pattern, sorted by path."""
+    found = _fs().match([pattern])[0].metadata_list
+    return sorted((m.path, m.size_in_bytes) for m in found)
+
+
 def delete_matching(pattern: str) -> None:
     paths = match(pattern)
     if paths:

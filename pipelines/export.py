@@ -2,8 +2,8 @@
 
 `export RUN --to FORMAT PATH` writes that format's product at PATH and nothing else: the ECoT JSON
 file for `ecot-json`, the format's folder for `parquet`, `rlds` and `lerobot`. The work happens in a
-hidden folder beside PATH: the run's manifest (its committed annotations and settings) is copied
-there and the pipeline runs with nothing left to annotate (source episodes are read again, since
+hidden folder beside PATH: the run's committed annotations are copied there (its settings come
+from its run.json) and the pipeline runs with nothing left to annotate (source episodes are read again, since
 RLDS records and LeRobot frames are what the formats copy, and joined with their committed
 annotation by key); the finished product is then moved to PATH and the folder removed.
 """
@@ -87,10 +87,9 @@ def _remove(folder: str) -> None:
 
 
 def _copy_manifest(src: str, dst: str) -> None:
-    sources = fs.match(f"{src}/{MANIFEST}/episodes/*.json")
-    sources = [p for p in sources if not p.rsplit("/", 1)[-1].startswith(".")]
+    """The committed annotations only: the export records its own settings (its one format)."""
+    sources = Manifest(src).committed_paths()
     targets = [f"{dst}/{MANIFEST}/episodes/{p.rsplit('/', 1)[-1]}" for p in sources]
     fs.mkdirs(f"{dst}/{MANIFEST}/episodes")
     if sources:
         fs.copy(sources, targets)
-    fs.copy([f"{src}/{MANIFEST}/run.json"], [f"{dst}/{MANIFEST}/run.json"])

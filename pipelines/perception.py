@@ -5,18 +5,21 @@ Episodes fan out into frames (decoded once), RunInference batches frames across 
 shares them between threads, and the results are grouped back by episode key, joined with the
 episode and assembled into its Annotation (which may already hold a caption). Episodes committed
 by an earlier run pass through without frames. An episode with a bad frame, no vocabulary or a
-failed inference batch goes to quarantine with the reason.
+frame the models fail on goes to quarantine with the reason; a failed batch is retried in halves,
+so the other episodes of the batch are not lost with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunInference
 
+from ecot_annotate.backends.batch_retry import run_in_halves
 from ecot_annotate.config import PerceptionConfig
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, quarantine_record
@@ -28,6 +31,19 @@ from ecot_annotate.stages.perception import (
     episode_frames,
 )
 from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
+
+
+@dataclass(frozen=True)
+class FrameFailure:
+    """The result of a frame the detector or segmenter failed on even alone."""
+
+    step: int
+    reason: str
+
+
+def _one_line(exc: Exception) -> str:
+    text = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {text}"
 
 
 class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver]):
@@ -45,8 +61,14 @@ class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver
         batch: Sequence[FrameTask],
         model: FramePerceiver,
         inference_args: dict[str, Any] | None = None,
-    ) -> Iterable[FrameResult]:
-        return model(list(batch))
+    ) -> Iterable[FrameResult | FrameFailure]:
+        """A failing batch is retried in halves, so a frame the models fail on even alone fails
+        only its own episode, not every episode that had a frame in the batch."""
+        results = run_in_halves(list(batch), model)
+        return [
+            FrameFailure(frame.step, _one_line(r)) if isinstance(r, Exception) else r
+            for frame, r in zip(batch, results, strict=True)
+        ]
 
     def get_num_bytes(self, batch: Sequence[FrameTask]) -> int:
         return sum(frame.image.nbytes for frame in batch)
@@ -102,7 +124,9 @@ class AssembleFn(beam.DoFn):
 
     def process(self, item):
         key, grouped = item
-        episodes, failed = list(grouped["episodes"]), sorted(grouped["failed"])
+        results = list(grouped["results"])
+        lost = [f"step {r.step}: {r.reason}" for r in results if isinstance(r, FrameFailure)]
+        episodes, failed = list(grouped["episodes"]), sorted([*grouped["failed"], *lost])
         if not episodes:
             return
         item = episodes[0]
@@ -114,9 +138,7 @@ class AssembleFn(beam.DoFn):
             yield to_quarantine(quarantine_record(key, "detect", reason))
             return
         try:
-            annotation = assemble(
-                item.episode, list(grouped["results"]), self.config, item.annotation
-            )
+            annotation = assemble(item.episode, results, self.config, item.annotation)
         except EpisodeError as exc:
             yield to_quarantine(exc.record(key))
             return

@@ -9,47 +9,27 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 from ecot_annotate import __version__, fs
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.errors import EcotError
 from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve_profile
 from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.sources import SOURCES
-from ecot_annotate.store.manifest import Manifest, atomic_write
+from ecot_annotate.sources.fingerprint import dataset_fingerprint
+from ecot_annotate.store.manifest import atomic_write
+from ecot_annotate.store.run_lock import run_lock
 from ecot_annotate.validate import problems, raise_problems
 from pipelines.formats import FORMATS, WriteContext
 from pipelines.publish import clear_staging, new_staging, publish
+from pipelines.rerun import prepare_output
 
 
-def previous_summary(out: str) -> dict | None:
-    path = f"{out}/summary.json"
-    if not fs.exists(path):
-        return None
-    return json.loads(fs.read_text(path))
-
-
-def prepare_output(config: AnnotateConfig) -> None:
-    """Refuse to mix outputs of different settings; with --overwrite, start the folder afresh.
-
-    Episodes committed by an earlier run with the same settings stay: this run resumes from them.
-    """
-    manifest = Manifest(config.out)
-    previous_hash = (manifest.run_info() or previous_summary(config.out) or {}).get("config_hash")
-    if previous_hash and previous_hash != config.content_hash():
-        if not config.overwrite:
-            raise EcotError(
-                f"{config.out} holds a run made with other settings (config {previous_hash}, "
-                f"now {config.content_hash()}); choose another --out or pass --overwrite"
-            )
-        manifest.clear()
-        for name in FORMATS.names():
-            fs.delete_matching(f"{config.out}/{FORMATS.get(name).folder}/**")
-        fs.delete_matching(f"{config.out}/quarantine/*")
-        fs.delete_matching(f"{config.out}/summary.json")
-    manifest.start(config.content_hash(), asdict(config))
+def _declared(dataset: Any, limit: int | None) -> int | None:
+    """Episodes the dataset says it holds (within the limit), when it says."""
+    declared = getattr(dataset, "num_episodes", None)
+    return declared if limit is None or declared is None else min(limit, declared)
 
 
 def pipeline_options(config: AnnotateConfig):
@@ -92,21 +72,41 @@ def run(
 
     With `annotate_missing=False` (export) only episodes committed in the manifest are written.
     `announce` receives a short block naming the profile and where each part of an episode
-    comes from, before any work.
+    comes from, before any work, and a line when this run extends an earlier one in OUT. A
+    second run into the same OUT while this one runs stops at once (RunLockedError).
     """
-    import apache_beam as beam
-
-    from pipelines.annotate import build
-
     source = SOURCES.get(config.source)
     dataset = source.open(config.input, config.split)
     profile, how = resolve_profile(config.profile, source.layout(dataset), config.camera)
-    config = replace(config, profile=profile_ref(config.profile, profile, how))
+    config = replace(
+        config,
+        profile=profile_ref(config.profile, profile, how),
+        input_fingerprint=dataset_fingerprint(config.input),
+    )
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
     raise_problems(problems(config, source, dataset, profile, formats))
     if announce is not None:
         announce(profile_summary(profile, how, source.name))
-    prepare_output(config)
+    with run_lock(config.out):
+        config, note = prepare_output(config)
+        if note and announce is not None:
+            announce(note)
+        return _run_locked(config, dataset, profile, progress, annotate_missing, note)
+
+
+def _run_locked(
+    config: AnnotateConfig,
+    dataset: Any,
+    profile: Any,
+    progress: bool,
+    annotate_missing: bool,
+    note: str | None,
+) -> dict[str, Any]:
+    """The run proper, while this process holds OUT's lock."""
+    import apache_beam as beam
+
+    from pipelines.annotate import build
+
     staging = new_staging(config.out)
     start = time.perf_counter()
     pipeline = beam.Pipeline(options=pipeline_options(config))
@@ -136,6 +136,7 @@ def run(
             "segmenter": config.perception.segmenter,
             "captioner": config.perception.captioner,
         },
+        "episodes_declared": _declared(dataset, config.limit),
         "episodes_in": counters.get("episodes_in", 0),
         "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
         "episodes_resumed": counters.get("episodes_resumed", 0),
@@ -147,6 +148,8 @@ def run(
         "stage_seconds": stages,
         "wall_seconds": round(time.perf_counter() - start, 3),
     }
+    if note:
+        summary["rerun"] = note
     if config.reasoner == "llm":
         from ecot_annotate.reasoners.llm_usage import llm_summary
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ecot_annotate.errors import InputError
@@ -27,6 +29,10 @@ INDEX_COLUMNS = ("timestamp", "frame_index", "episode_index", "index", "task_ind
 PERSISTENT_STYLES = {"subtask", "plan", "memory", "motion", "task_aug"}
 EVENT_STYLES = {"interjection", "vqa", "trace"}
 VIEW_DEPENDENT_STYLES = {"vqa", "trace"}
+LANGUAGE_COLUMNS = ("language_persistent", "language_events")
+CHECK_FRAMES = (
+    64  # frames the validator holds at a time (their persistent rows grow with the episode)
+)
 
 
 def persistent_row_type() -> pa.StructType:
@@ -143,28 +149,36 @@ def validate(root: Path) -> dict:
         path = root / info["data_path"].format(
             chunk_index=row["data/chunk_index"], file_index=row["data/file_index"]
         )
-        data = pq.read_table(path, filters=[("episode_index", "=", row["episode_index"])])
-        if (
-            data.num_rows != row["length"]
-            or row["dataset_to_index"] - row["dataset_from_index"] != row["length"]
-        ):
-            raise InputError(
-                f"{path}: episode {row['episode_index']} has {data.num_rows} frames, meta says {row['length']}"
-            )
-        if data.column("index").to_pylist() != list(
-            range(row["dataset_from_index"], row["dataset_to_index"])
-        ):
-            raise InputError(
-                f"{path}: episode {row['episode_index']} has non-contiguous `index` values"
-            )
-        missing = sorted(set(features) - set(data.column_names))
-        if missing:
-            raise InputError(f"{path}: columns declared in info.json are missing: {missing}")
-        _check_language(data, path)
-        frames += data.num_rows
+        frames += _check_episode(path, row, features)
     if frames != info["total_frames"]:
         raise InputError(f"{root}: {frames} frames, info.json says {info['total_frames']}")
     return info
+
+
+def _check_episode(path: Path, row: dict, features: dict) -> int:
+    """Check one episode's frames in `path`, a row group at a time (frames never all in memory)."""
+    data = pq.ParquetFile(path)
+    missing = sorted(set(features) - set(data.schema_arrow.names))
+    if missing:
+        raise InputError(f"{path}: columns declared in info.json are missing: {missing}")
+    language = [c for c in LANGUAGE_COLUMNS if c in data.schema_arrow.names]
+    found, expected = 0, row["dataset_from_index"]
+    columns = ["episode_index", "index", *language]
+    for batch in data.iter_batches(batch_size=CHECK_FRAMES, columns=columns):
+        table = pa.Table.from_batches([batch])
+        table = table.filter(pc.equal(table.column("episode_index"), row["episode_index"]))
+        index = table.column("index").to_numpy()
+        if not np.array_equal(index, np.arange(expected, expected + len(index))):
+            raise InputError(
+                f"{path}: episode {row['episode_index']} has non-contiguous `index` values"
+            )
+        _check_language(table, path)
+        found, expected = found + table.num_rows, expected + table.num_rows
+    if found != row["length"] or row["dataset_to_index"] - row["dataset_from_index"] != found:
+        raise InputError(
+            f"{path}: episode {row['episode_index']} has {found} frames, meta says {row['length']}"
+        )
+    return found
 
 
 def _check_language(data: pa.Table, path: Path) -> None:
@@ -178,11 +192,16 @@ def _check_language(data: pa.Table, path: Path) -> None:
             raise InputError(
                 f"{path}: column {column} has type {data.schema.field(column).type}, LeRobot reads {pa.list_(row_type)}"
             )
-        for rows in data.column(column).to_pylist():
-            for row in rows:
-                if row["style"] not in styles:
-                    raise InputError(f"{path}: style '{row['style']}' does not belong in {column}")
-                if (row["style"] in VIEW_DEPENDENT_STYLES) != bool(row["camera"]):
-                    raise InputError(
-                        f"{path}: style '{row['style']}' with camera={row['camera']!r} breaks LeRobot's camera rule"
-                    )
+        rows = pc.list_flatten(data.column(column))
+        found = set(pc.unique(pc.struct_field(rows, "style")).to_pylist())
+        if found - styles:
+            raise InputError(
+                f"{path}: style '{sorted(found - styles)[0]}' does not belong in {column}"
+            )
+        view = pc.is_in(pc.struct_field(rows, "style"), pa.array(sorted(VIEW_DEPENDENT_STYLES)))
+        camera = pc.fill_null(pc.not_equal(pc.struct_field(rows, "camera"), ""), False)
+        broken = pc.filter(rows, pc.not_equal(view, camera)).to_pylist()
+        if broken:
+            raise InputError(
+                f"{path}: style '{broken[0]['style']}' with camera={broken[0]['camera']!r} breaks LeRobot's camera rule"
+            )

@@ -1,8 +1,10 @@
 """Augmented RLDS: the source's own episodes with ECoT reasoning added to every step.
 
-The source record is deserialized with image decoding skipped and serialized again with the
-source's FeaturesDict plus our features, so every original feature (JPEG bytes included) is kept
-as it was. Added per step under `ecot`: the six reasoning fields, the assembled chain, the
+Our features are serialized on their own and appended to the source record's bytes: a
+tf.train.Example is a protobuf map, and protobuf merges concatenated messages, so the result is the
+source's example with our features added. Nothing of the source is decoded or re-encoded, so
+every original feature (images of any dtype and encoding included) is kept bit for bit, and the
+memory an episode needs is its record, not its decoded steps. Added per step under `ecot`: the six reasoning fields, the assembled chain, the
 primitive, the boxes and the gripper position; per episode under `ecot_provenance`: where the
 annotation came from, and how well the gripper track fits its detections. Metadata is written with TFDS's own writer, so `tfds.builder_from_directory`
 reads the folder like any RLDS dataset.
@@ -18,7 +20,7 @@ from ecot_annotate import __version__, fs
 from ecot_annotate.episode import REASONING_FIELDS, AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.quiet import tfds_quietly
-from ecot_annotate.sources.rlds import STEPS, _image_decoders
+from ecot_annotate.sources.rlds import STEPS
 from ecot_annotate.text.chain import clean_text, step_chain
 
 STEP_KEY = "ecot"
@@ -134,42 +136,40 @@ def _episode_values(annotated: AnnotatedEpisode) -> dict:
     return values
 
 
+def _added_features():
+    """Our features alone, nested as in the augmented dataset (so their serialized keys match)."""
+    import tensorflow_datasets as tfds
+
+    return tfds.features.FeaturesDict(
+        {
+            STEPS: tfds.features.Dataset({STEP_KEY: _added_step_features()}),
+            EPISODE_KEY: _added_episode_features(),
+        }
+    )
+
+
 class RldsEpisodeWriter:
     """Serialize annotated episodes as augmented RLDS examples (built once per worker)."""
 
     def __init__(self, source_features_json: str):
         self.source_features_json = source_features_json
-        self._source = None
-
-    def _ensure(self) -> None:
-        if self._source is None:
-            import tensorflow_datasets as tfds
-
-            self._source = tfds.features.FeatureConnector.from_json(
-                json.loads(self.source_features_json)
-            )
-            self._decoders = _image_decoders(self._source)
-            self.features = augmented_features(self.source_features_json)
+        self._added = None
 
     def serialize(self, annotated: AnnotatedEpisode) -> bytes:
-        self._ensure()
+        if self._added is None:
+            augmented_features(self.source_features_json)  # refuses a source it cannot extend
+            self._added = _added_features()
         ep = annotated.episode
         if ep.record is None:
             raise EpisodeError(
                 "write-rlds",
                 "the episode carries no source RLDS record (augmented RLDS needs an RLDS input)",
             )
-        example = self._source.deserialize_example_np(ep.record, decoders=self._decoders)
-        steps = list(example[STEPS])
-        if len(steps) != ep.n_steps:
-            raise EpisodeError(
-                "write-rlds", f"source record has {len(steps)} steps, the annotation {ep.n_steps}"
-            )
-        for t, step in enumerate(steps):
-            step[STEP_KEY] = _step_values(annotated, t)
-        example[STEPS] = steps
-        example[EPISODE_KEY] = _episode_values(annotated)
-        return self.features.serialize_example(example)
+        added = {
+            STEPS: [{STEP_KEY: _step_values(annotated, t)} for t in range(ep.n_steps)],
+            EPISODE_KEY: _episode_values(annotated),
+        }
+        return ep.record + self._added.serialize_example(added)
 
 
 def source_version(root: str) -> str:

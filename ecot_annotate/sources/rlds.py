@@ -21,6 +21,13 @@ from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.kinematics import end_effector_track
 from ecot_annotate.profiles.layout import DatasetLayout, rlds_layout
 from ecot_annotate.profiles.validate import check_profile_fits
+from ecot_annotate.sources.tfds_folder import (
+    index_shard_file,
+    read_features,
+    read_shard_file,
+    read_split_info,
+    shard_paths,
+)
 from ecot_annotate.sources.values import frame_bytes, image_sizes, jsonable, text_of, vectors
 
 STEPS = "steps"
@@ -31,6 +38,7 @@ META = "episode_metadata"
 class Shard:
     path: str
     first_index: int | None  # index of the shard's first episode in the split, when known
+    declared: int | None = None  # records dataset_info.json says the shard holds
 
 
 @dataclass
@@ -42,7 +50,8 @@ class RldsDataset:
     split: str
     shards: list[Shard]
     features_json: str  # the folder's features.json, so workers rebuild features without the folder
-    num_episodes: int | None
+    num_episodes: int | None  # declared by dataset_info.json (records present or not)
+    version: str = "1.0.0"
 
     def features(self):
         import tensorflow_datasets as tfds
@@ -51,7 +60,7 @@ class RldsDataset:
 
 
 def open_rlds(root: str, split: str = "train") -> RldsDataset:
-    """Open a TFDS folder (the one holding dataset_info.json) or raise a clear InputError."""
+    """Open a TFDS folder (the one holding dataset_info.json) or raise a one-line InputError."""
     root = root.rstrip("/")
     info_path, features_path = f"{root}/dataset_info.json", f"{root}/features.json"
     if not fs.exists(info_path) or not fs.exists(features_path):
@@ -59,23 +68,15 @@ def open_rlds(root: str, split: str = "train") -> RldsDataset:
             f"{root} is not a TFDS dataset folder: it needs dataset_info.json and features.json "
             f"(point at the version folder, e.g. .../bridge_dataset/1.0.0)"
         )
-    info = json.loads(fs.read_text(info_path))
-    features_json = fs.read_text(features_path)
-    name = info.get("name", root.split("/")[-2] if "/" in root else root)
-    splits = {s["name"]: s for s in info.get("splits", [])}
-    if split not in splits:
-        raise InputError(f"{root} has no split '{split}'; splits: {sorted(splits) or '(none)'}")
-    lengths = [int(n) for n in splits[split].get("shardLengths", [])]
-    pattern = f"{root}/{name}-{split}.tfrecord-*"
-    paths = fs.match(pattern)
-    if not paths:
-        raise InputError(f"{root}: no shards match {pattern}")
-    offsets: list[int | None] = [None] * len(paths)
-    if len(lengths) == len(paths):
-        offsets = [int(x) for x in np.concatenate([[0], np.cumsum(lengths)[:-1]])]
-    shards = [Shard(p, o) for p, o in zip(paths, offsets, strict=True)]
-    total = sum(lengths) if lengths else None
-    return RldsDataset(root, name, split, shards, features_json, total)
+    info = read_split_info(info_path, split)
+    features_json = read_features(features_path)
+    name = info.name or (root.split("/")[-2] if "/" in root else root)
+    shards, first = [], 0
+    for path, declared in shard_paths(root, name, split, info.shard_lengths):
+        shards.append(Shard(path, first, declared))
+        first = None if first is None or declared is None else first + declared
+    total = sum(info.shard_lengths) if info.shard_lengths else None
+    return RldsDataset(root, name, split, shards, features_json, total, info.version or "1.0.0")
 
 
 def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
@@ -281,19 +282,11 @@ def missing_features(raw: bytes, features) -> list[str]:
     return sorted(set(_flatten(features.get_serialized_info())) - present)
 
 
-def index_shard(shard: Shard):
-    """RecordRefs of a shard's records (headers only), or a Record with the error that ends it."""
-    from ecot_annotate.sources.tfrecord_file import scan_records
-
-    size = fs.size(shard.path)
-    with fs.open_read(shard.path) as handle:
-        yield from scan_records(handle, size)
+def index_shard(shard: Shard) -> Iterator:
+    """RecordRefs of the shard's records and an error Record for each one it should hold but cannot give."""
+    return index_shard_file(shard.path, shard.declared)
 
 
 def read_shard(shard: Shard) -> Iterator[tuple[int, bytes | None, str | None]]:
-    """(position, record bytes or None, error) for every record of one shard."""
-    from ecot_annotate.sources.tfrecord_file import read_records
-
-    with fs.open_read(shard.path) as handle:
-        for record in read_records(handle):
-            yield record.position, record.data, record.error
+    """(position, record bytes or None, error) for every record of one shard, as index_shard counts them."""
+    return read_shard_file(shard.path, shard.declared)

@@ -1,7 +1,8 @@
 """The run manifest: which episodes are finished, one committed file per episode.
 
 Layout under ``OUT/manifest/``: ``run.json`` (the settings that made the annotations and their
-hash) and ``episodes/<name>.json`` (one episode's annotation, see annotation_io). Every file is
+hash) and ``episodes/<name>.json`` (one episode's annotation, see annotation_io; names as
+store/names.py makes them: never hidden, so only temporary files start with '.'). Every file is
 written under a temporary name and renamed into place, so a file that exists is complete; a run
 killed at any moment leaves at most a temporary file, which readers skip and the next run removes.
 Paths may be local or gs:// / s3:// (Beam's file systems).
@@ -51,9 +52,13 @@ class Manifest:
         found, annotation = annotation_from_json(fs.read_text(path))
         return annotation if found == key else None
 
-    def count(self) -> int:
+    def committed_paths(self) -> list[str]:
+        """Every committed episode file (temporary files of a killed run left out)."""
         matched = fs.match(f"{self.root}/episodes/*.json")
-        return sum(1 for path in matched if not path.rsplit("/", 1)[-1].startswith(TMP_PREFIX))
+        return sorted(p for p in matched if not p.rsplit("/", 1)[-1].startswith(TMP_PREFIX))
+
+    def count(self) -> int:
+        return len(self.committed_paths())
 
     def run_info(self) -> dict[str, Any] | None:
         path = f"{self.root}/run.json"
@@ -61,15 +66,12 @@ class Manifest:
             return None
         return json.loads(fs.read_text(path))
 
-    def start(self, config_hash: str, config: dict[str, Any]) -> None:
-        """Record the settings of this run and drop temporary files a killed run left behind."""
+    def start(self, config_hash: str, config: dict[str, Any], content: dict[str, Any]) -> None:
+        """Record the settings of this run (all of them, and those its hash covers, so a later run
+        can name what differs) and drop temporary files a killed run left behind."""
         fs.delete_matching(f"{self.root}/episodes/{TMP_PREFIX}*")
-        atomic_write(
-            f"{self.root}/run.json",
-            json.dumps(
-                {"config_hash": config_hash, "config": config}, indent=2, sort_keys=True
-            ).encode(),
-        )
+        record = {"config_hash": config_hash, "config": config, "content": content}
+        atomic_write(f"{self.root}/run.json", json.dumps(record, indent=2, sort_keys=True).encode())
 
     def clear(self) -> None:
         fs.delete_matching(f"{self.root}/episodes/*")

@@ -1,7 +1,7 @@
 """Actions <-> tokens, as OpenVLA does it, with the statistics saved beside the checkpoint.
 
-Each dimension is normalised to [-1, 1] with the dataset's 1st/99th percentiles (a mask leaves the
-gripper as it is), clipped, and discretised into 256 uniform bins (`np.digitize` against 256 edges
+Each dimension is normalised to [-1, 1] with the dataset's 1st/99th percentiles by OpenVLA's own
+formula, `2 * (x - q01) / (q99 - q01 + 1e-8) - 1` (a mask leaves the gripper as it is), clipped, and discretised into 256 uniform bins (`np.digitize` against 256 edges
 from -1 to 1, giving bins 1..256). Scheme `openvla` writes bin b as id `vocab_size - b`, the tail
 of the base vocabulary, bit-compatible with OpenVLA's ActionTokenizer; scheme `added` writes it as
 one of 256 tokens added to the vocabulary. Decoding maps a token to the centre of its bin (OpenVLA's
@@ -50,8 +50,7 @@ class ActionStats:
 
     def normalise(self, actions: np.ndarray) -> np.ndarray:
         q01, q99, mask = np.asarray(self.q01), np.asarray(self.q99), np.asarray(self.normalize)
-        span = np.where(q99 - q01 > 1e-8, q99 - q01, 1e-8)  # a constant dimension maps to -1
-        scaled = 2.0 * (np.asarray(actions, dtype=np.float64) - q01) / span - 1.0
+        scaled = 2.0 * (np.asarray(actions, dtype=np.float64) - q01) / (q99 - q01 + 1e-8) - 1.0
         return np.clip(np.where(mask, scaled, actions), -1.0, 1.0)
 
     def denormalise(self, normalised: np.ndarray) -> np.ndarray:

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from transformers import StoppingCriteriaList
 
 from ecot_annotate.text.chain import split_chain
 from ecot_annotate.train.action_tokens import ActionTokenizer
 from ecot_annotate.train.encode import ExampleEncoder, append_ids
 from ecot_annotate.train.model import PolicySpec, load_policy
 from ecot_annotate.train.prompt_styles import ACTION_TAG, answer_text, inference_prefill
+from ecot_annotate.train.stopping import StopAfterIds, action_tag_endings
 
 
 @dataclass
@@ -72,12 +74,12 @@ class Policy:
         """Greedy chain text up to `ACTION:` (the ECoT-Vicuna style starts it with `TASK:`)."""
         prefill = inference_prefill(self.spec.prompt_style)
         inputs = self.to_device(self._with_answer(prompt, prefill))
+        stop = StopAfterIds(action_tag_endings(self.encoder.text_ids), inputs["input_ids"].shape[1])
         out = self.model.generate(
             **inputs,
             max_new_tokens=max_tokens,
             do_sample=False,
-            stop_strings=[ACTION_TAG],
-            tokenizer=self.tokenizer,
+            stopping_criteria=StoppingCriteriaList([stop]),
             suppress_tokens=self.actions.token_ids.tolist(),
             pad_token_id=self.pad_id,
         )

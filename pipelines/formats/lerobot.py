@@ -7,7 +7,8 @@ from apache_beam.metrics import Metrics
 
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.sinks.lerobot import PARTS, finish_lerobot, write_episode_part
+from ecot_annotate.sinks.lerobot import PARTS, write_episode_part
+from ecot_annotate.sinks.lerobot_finish import finish_lerobot
 from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
 from pipelines.quarantine import NAMESPACE, to_quarantine
 

@@ -19,7 +19,7 @@ EXPECTED = json.loads((Path(__file__).parents[1] / "support" / "output_digest.js
 
 
 def test_sample_outputs_match_the_stored_digests(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # relative paths: the config hash in every row must not vary
+    monkeypatch.chdir(tmp_path)  # relative paths keep the run's files in tmp_path
     write_sample("sample", episodes=6, seed=0)
     formats = ("parquet", "ecot-json", "rlds")
     run(

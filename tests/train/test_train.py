@@ -18,7 +18,7 @@ from PIL import Image
 from ecot_annotate.cli import main
 from ecot_annotate.errors import EcotError
 from ecot_annotate.text.chain import TAGS, split_chain
-from ecot_annotate.train.action_tokens import ActionStats, ActionTokenizer
+from ecot_annotate.train.action_tokens import EDGES, ActionStats, ActionTokenizer
 from ecot_annotate.train.chain_text import drop_tags, rescale_tags, training_chain
 from ecot_annotate.train.evaluate import evaluate
 from ecot_annotate.train.predict import Policy
@@ -52,14 +52,15 @@ def tiny_model(bridge_run, tmp_path_factory):
 
 
 def _rule_ids(actions, q01, q99, vocab_size):
-    """ECOT_FORMAT.md section 3, written out: normalise (gripper as is), clip, digitize, vocab_size - b."""
+    """ECOT_FORMAT.md section 3, written out: normalise as OpenVLA does (gripper as is), clip,
+    digitize, vocab_size - b."""
     out = np.empty(actions.shape, dtype=np.int64)
     edges = np.linspace(-1, 1, 256)
     for i in range(actions.shape[0]):
         for d in range(actions.shape[1]):
             x = actions[i, d]
             if d < actions.shape[1] - 1:
-                x = 2 * (x - q01[d]) / (q99[d] - q01[d]) - 1
+                x = 2 * (x - q01[d]) / (q99[d] - q01[d] + 1e-8) - 1
             x = min(max(x, -1.0), 1.0)
             b = int(np.sum(edges <= x))  # np.digitize(x, edges) for increasing edges
             out[i, d] = vocab_size - b
@@ -106,6 +107,23 @@ def test_openvla_tokens_follow_the_format_rule():
     )
     with pytest.raises(ValueError, match="not action tokens"):
         tokenizer.decode(np.array([5]))
+
+
+def test_values_on_bin_edges_land_in_openvlas_bin():
+    """On an edge, OpenVLA's `+ 1e-8` in the denominator puts a value just below it: bin b - 1."""
+    rng = np.random.default_rng(3)
+    q01, q99 = np.array([-0.3, 0.0, 2.0]), np.array([0.5, 1.0, 2.0])  # the last one constant
+    stats = ActionStats(q01=q01.tolist(), q99=q99.tolist(), normalize=[True] * 3)
+    on_edges = (EDGES[:, None] + 1) / 2 * (q99 - q01) + q01
+    actions = np.concatenate([on_edges, rng.uniform(-1, 3, (28000, 3))])
+    vocab_size = 32000
+    tokenizer = ActionTokenizer("openvla", stats, [vocab_size - b for b in range(1, 257)])
+    expected = vocab_size - np.digitize(
+        np.clip(2 * (actions - q01) / (q99 - q01 + 1e-8) - 1, -1, 1), np.linspace(-1, 1, 256)
+    )
+    np.testing.assert_array_equal(tokenizer.encode(actions), expected)
+    inner_edge = on_edges[128, 1]  # exactly (EDGES[128] + 1) / 2 on [0, 1]
+    assert tokenizer.bins(np.array([[0.0, inner_edge, 2.0]]))[0, 1] == 128  # 129 without 1e-8
 
 
 def test_added_scheme_round_trips_within_half_a_bin(tmp_path):
