@@ -17,8 +17,6 @@ from tests.support.datasets import decode_all, write_rlds
 from tests.support.oxe_layouts import LAYOUTS, write_layout
 
 ALL_FORMATS = ("parquet", "ecot-json", "rlds", "lerobot")
-# Layouts with image features the RLDS writer cannot pass through yet (uint16 ones pass).
-FLOAT_IMAGES = {"berkeley_autolab_ur5": "a float32 depth image"}
 
 
 def _annotate(root: Path, out: Path, formats=ALL_FORMATS, **options) -> tuple[dict, str]:
@@ -60,8 +58,7 @@ def _steps(out: Path) -> list[dict]:
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_auto_annotates_every_layout_into_every_format(name, tmp_path):
     root = write_layout(name, tmp_path / "in")
-    formats = tuple(f for f in ALL_FORMATS if f != "rlds" or name not in FLOAT_IMAGES)
-    summary, said = _annotate(root, tmp_path / "out", formats)
+    summary, said = _annotate(root, tmp_path / "out", ALL_FORMATS)  # float32 depth images too
     assert said.startswith(f"profile {name} (built-in profile for this dataset)")
     assert summary["episodes_in"] == summary["episodes_out"] == 2
     assert summary["episodes_quarantined"] == 0
@@ -71,16 +68,6 @@ def test_auto_annotates_every_layout_into_every_format(name, tmp_path):
     entries = json.loads((tmp_path / "out" / "ecot" / "reasonings.json").read_text())
     assert sum(len(v) for v in entries.values()) == 2
     assert validate(tmp_path / "out" / "lerobot")["total_frames"] == 24
-    if "rlds" in formats:
-        assert_rlds_keeps_every_original_feature(root, tmp_path / "out")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(FLOAT_IMAGES))
-@pytest.mark.xfail(strict=True, reason="the RLDS writer does not pass float32 images through yet")
-def test_rlds_output_passes_float32_images_through(name, tmp_path):
-    root = write_layout(name, tmp_path / "in")
-    _annotate(root, tmp_path / "out", ("rlds",))
     assert_rlds_keeps_every_original_feature(root, tmp_path / "out")
 
 
