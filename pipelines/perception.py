@@ -77,8 +77,12 @@ class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver
         return "ecot_perception"
 
 
+UNUSABLE = "unusable"  # (key, quarantine record) of an episode whose frames cannot be perceived
+
+
 class FramesFn(beam.DoFn):
-    """AnnotatedEpisode -> its frames keyed by episode key, and itself on 'episodes'."""
+    """AnnotatedEpisode -> its frames keyed by episode key, itself on 'episodes', and on
+    'unusable' the quarantine record of an episode with a frame that cannot be perceived."""
 
     def __init__(self, config: PerceptionConfig):
         self.config = config
@@ -89,15 +93,13 @@ class FramesFn(beam.DoFn):
         if item.committed:
             yield beam.pvalue.TaggedOutput("episodes", (episode.key, item))
             return
-        try:
-            frames = episode_frames(episode, self.config, item.annotation.caption)
-        except EpisodeError as exc:
-            yield to_quarantine(exc.record(episode.key))
-            return
         yield beam.pvalue.TaggedOutput("episodes", (episode.key, item))
-        self.frames.inc(len(frames))
-        for frame in frames:
-            yield episode.key, frame
+        try:  # frames decoded one at a time: a long episode is never all pixels at once
+            for frame in episode_frames(episode, self.config, item.annotation.caption):
+                self.frames.inc()
+                yield episode.key, frame
+        except EpisodeError as exc:  # its frames already sent are wasted; the episode is not
+            yield beam.pvalue.TaggedOutput(UNUSABLE, (episode.key, exc.record(episode.key)))
 
 
 def failed_frames(
@@ -124,6 +126,10 @@ class AssembleFn(beam.DoFn):
 
     def process(self, item):
         key, grouped = item
+        unusable = list(grouped[UNUSABLE])
+        if unusable:
+            yield to_quarantine(unusable[0])
+            return
         results = list(grouped["results"])
         lost = [f"step {r.step}: {r.reason}" for r in results if isinstance(r, FrameFailure)]
         episodes, failed = list(grouped["episodes"]), sorted([*grouped["failed"], *lost])
@@ -155,7 +161,7 @@ class Perceive(beam.PTransform):
 
     def expand(self, episodes):
         split = episodes | "Frames" >> beam.ParDo(FramesFn(self.config)).with_outputs(
-            QUARANTINE, "episodes", main="frames"
+            UNUSABLE, "episodes", main="frames"
         )
         inferred, dead = (
             split.frames
@@ -169,12 +175,9 @@ class Perceive(beam.PTransform):
             "episodes": split.episodes,
             "results": inferred,
             "failed": failed,
+            UNUSABLE: split[UNUSABLE],
         } | "ByEpisode" >> beam.CoGroupByKey()
         assembled = joined | "Assemble" >> beam.ParDo(AssembleFn(self.config)).with_outputs(
             QUARANTINE, main="perceived"
         )
-        quarantine = (
-            split[QUARANTINE],
-            assembled[QUARANTINE],
-        ) | "PerceptionQuarantine" >> beam.Flatten()
-        return assembled.perceived, quarantine
+        return assembled.perceived, assembled[QUARANTINE]

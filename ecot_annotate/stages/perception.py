@@ -1,13 +1,15 @@
 """Perception for ECoT: object boxes per frame and a gripper track per episode, without Beam.
 
 Three pieces, so that a Beam pipeline can batch the middle one across episodes:
-`episode_frames` decodes an episode's frames once and pairs each with the episode's vocabulary;
+`episode_frames` decodes an episode's frames once, one at a time as they are consumed (so a long
+episode never has all its pixels in memory), and pairs each with the episode's vocabulary;
 `FramePerceiver` runs the detector (and SAM on the gripper box) over a batch of frames from any
 episodes; `assemble` puts one episode's frame results back in order and fits the gripper track.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,8 +52,10 @@ def segmenter_model(config: PerceptionConfig) -> str:
 
 def episode_frames(
     episode: Episode, config: PerceptionConfig, caption: str | None = None
-) -> list[FrameTask]:
-    """Every frame decoded once, checked against the episode's camera size; EpisodeError if unusable."""
+) -> Iterator[FrameTask]:
+    """Every frame decoded once, in order, checked against the episode's camera size; EpisodeError
+    (when the consumer reaches it) at the first frame that is unusable, or before any without a
+    vocabulary."""
     vocabulary = tuple(
         object_vocabulary(episode.instruction, caption, exclude=config.gripper_prompt)
     )
@@ -61,7 +65,6 @@ def episode_frames(
         )
         raise EpisodeError("vocabulary", f"the {said} name no object to prompt the detector with")
     width, height = episode.image_size
-    frames = []
     for step, data in enumerate(episode.images):
         try:
             image = decode_image(data)
@@ -74,8 +77,7 @@ def episode_frames(
                 "frames",
                 f"frame {step} is {image.shape[1]}x{image.shape[0]}, the episode's camera is {width}x{height}",
             )
-        frames.append(FrameTask(step, image, vocabulary))
-    return frames
+        yield FrameTask(step, image, vocabulary)
 
 
 class FramePerceiver:

@@ -248,13 +248,15 @@ def test_a_frame_the_detector_fails_on_costs_only_its_own_episode(make_episodes,
     from tests.support import tiny_models
     from tests.support.datasets import write_rlds
 
-    episodes = make_episodes(3)
+    episodes = make_episodes(4)
     for episode in episodes:  # a few frames each keep the models' calls few
         episode["steps"] = episode["steps"][:6]
         episode["steps"][-1]["is_last"] = episode["steps"][-1]["is_terminal"] = True
     garbled = "put the " + " ".join(f"x{i}" for i in range(80)) + " block on the plate"
     for step in episodes[1]["steps"]:
         step["language_instruction"] = garbled  # one phrase longer than the detector's text
+    for step in episodes[3]["steps"]:
+        step["language_instruction"] = "stop"  # no object to prompt with: its frames stop early
     root = write_rlds(tmp_path / "in", episodes)
     steps = [len(e["steps"]) for e in episodes]
     model = tiny_models.owlv2(tmp_path / "owl")
@@ -270,8 +272,10 @@ def test_a_frame_the_detector_fails_on_costs_only_its_own_episode(make_episodes,
         batch,
     )
     assert code == 1
-    assert _counts(summary) == (3, 2, 1)
-    (entry,) = _quarantined(tmp_path / "out")
+    assert _counts(summary) == (4, 2, 2)
+    entry, no_objects = sorted(_quarantined(tmp_path / "out"), key=lambda q: q["key"])
     assert entry["key"] == "ecot_sample/scene_00001.npy_1" and entry["stage"] == "detect"
     assert entry["error"].startswith(f"inference failed on {steps[1]} frame(s): step ")
     assert "ValueError: " in entry["error"]
+    assert no_objects["key"] == "ecot_sample/scene_00003.npy_3"
+    assert no_objects["stage"] == "vocabulary" and "name no object" in no_objects["error"]

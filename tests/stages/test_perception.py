@@ -177,14 +177,14 @@ def test_episode_with_a_wrong_sized_frame_no_vocabulary_or_a_broken_frame_is_qua
     with pytest.raises(
         EpisodeError, match="frame 1 is 32x32, the episode's camera is 64x64"
     ) as bad_size:
-        episode_frames(_episode([_jpeg(64, 64), _jpeg(32, 32)], "put cup in sink"), config)
+        list(episode_frames(_episode([_jpeg(64, 64), _jpeg(32, 32)], "put cup in sink"), config))
     assert bad_size.value.stage == "frames"
     with pytest.raises(EpisodeError, match="name no object") as empty:
-        episode_frames(_episode([_jpeg(64, 64)], "   "), config)
+        list(episode_frames(_episode([_jpeg(64, 64)], "   "), config))
     assert empty.value.stage == "vocabulary"
     with pytest.raises(EpisodeError, match="frame 0 cannot be decoded"):
-        episode_frames(_episode([b"not a jpeg"], "put cup in sink"), config)
-    decoded = episode_frames(_episode([_jpeg(64, 64)] * 2, "put cup in sink"), config)
+        list(episode_frames(_episode([b"not a jpeg"], "put cup in sink"), config))
+    decoded = list(episode_frames(_episode([_jpeg(64, 64)] * 2, "put cup in sink"), config))
     assert [f.vocabulary for f in decoded] == [("cup", "sink")] * 2 and decoded[0].image.shape == (
         64,
         64,
