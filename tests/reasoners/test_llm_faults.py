@@ -57,6 +57,9 @@ def rows(out) -> list[dict]:
         "move",
         "primitive",
         "move_reason",
+        "answer_mode",
+        "fields_repaired",
+        "fields_from_rules",
     ]
     return (
         pads.dataset(str(out / "parquet"), format="parquet").to_table(columns=columns).to_pylist()
@@ -174,6 +177,17 @@ def test_faults_retries_fallbacks_and_cache(bridge_dir, tmp_path):
     assert "Fixed text for items.0.move_reason." in first_reasons
     assert not any("@" in r["move_reason"] for r in found)
     llm_first = [r for r in found if r["step"] == 0 and r["reasoning_source"] == "llm"]
+    by_source = {
+        (r["answer_mode"], r["fields_repaired"], r["fields_from_rules"])
+        for r in episodes.values()
+        if r["reasoning_source"] == "llm"
+    }
+    assert by_source == {
+        ("json_schema", None, None),
+        ("json_schema", "items.0.move_reason", None),
+        ("json_schema", None, "items.0.move_reason"),
+    }, "per-field provenance in every row"
+    assert {r["answer_mode"] for r in found if r["reasoning_source"] == "fallback"} == {None}
     from_model = ("The arm must", "Fixed text")  # the scripted server's texts
     assert sum(not r["move_reason"].startswith(from_model) for r in llm_first) == 1, "rules"
     # answers are cached (valid or not), failed requests are not: only the 500 and timeout episodes ask again
