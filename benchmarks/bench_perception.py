@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.rates import record
 from benchmarks.results import Row
 
 FRAMES = 16  # the one-at-a-time pass on 2 CPU cores bounds the run time
@@ -111,6 +112,7 @@ def detector_speed(root: Path, episodes) -> Row:
     print(
         f"   one frame per call: {single:6.2f} frames/s; batch of {BATCH}: {batched:6.2f} frames/s; ratio {batched / single:.2f}x"
     )
+    record(detector_frames_per_s=round(batched, 3), detector_measured=f"{name} on {device}")
     size = f"{frames[0].shape[1]}x{frames[0].shape[0]}"
     return Row(
         f"detector, {name}, {device}, {len(frames)} frames {size}",

@@ -37,6 +37,7 @@ class PerceptionConfig:
     text_threshold: float = 0.2  # ECoT's Grounding DINO text threshold
     gripper_prompt: str = "robot gripper"
     gripper_fit: str = "ransac-projective"  # ransac-projective | affine
+    tracks: bool = True  # give each detected object one id across the episode's frames
     batch_size: int = 8  # frames per model call, across episodes
     device: str = "auto"  # auto | cpu | cuda
 
@@ -78,6 +79,8 @@ class AnnotateConfig:
     formats: tuple[str, ...] = ("parquet", "ecot-json")
     reasoner: str = "rules"  # rules | llm
     motion: MotionConfig = field(default_factory=MotionConfig)
+    motion_thresholds: str = "auto"  # auto (from the data's units and rate) | fixed (`motion`)
+    control_hz: float | None = None  # None: the profile's, else the dataset's, else assumed 5 Hz
     perception: PerceptionConfig = field(default_factory=PerceptionConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     num_shards: int = 0  # 0 = let the runner choose

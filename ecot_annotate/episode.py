@@ -62,6 +62,7 @@ class Box:
     label: str
     score: float
     box: tuple[float, float, float, float]  # x0, y0, x1, y1
+    track: int | None = None  # the object's id across the episode's frames; None when untracked
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Annotation:
     """Everything the stages add to an episode, with where each part came from."""
 
     primitives: list[str] = field(default_factory=list)
+    event_lead: int = 0  # steps from a primitive first naming a gripper change to where it starts
     reasoning: list[StepReasoning] = field(default_factory=list)
     caption: str | None = None
     bboxes: list[list[Box]] | None = None  # per step; None when no detector ran

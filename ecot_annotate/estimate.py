@@ -111,7 +111,7 @@ def estimate(
         return round(amount / rate, 1) if rate and amount else (0.0 if not amount else None)
 
     seconds = {
-        "offline_pipeline": at("offline_steps_per_s", total_steps),
+        "pipeline": at("offline_steps_per_s", total_steps),
         "detector": at("detector_frames_per_s", frames),
         "llm": at("llm_requests_per_s", episodes if llm else 0),
     }
@@ -133,3 +133,35 @@ def estimate(
         seconds=seconds,
         rates=source,
     )
+
+
+def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
+    """The estimate for `config`, and the motion thresholds the run would use.
+
+    Reads the dataset's metadata and its first episodes (those motion calibration reads); writes
+    nothing.
+    """
+    from ecot_annotate.profiles.resolve import resolve_profile
+    from ecot_annotate.sources import SOURCES
+    from ecot_annotate.sources.first_episodes import first_episodes
+    from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
+
+    source = SOURCES.get(config.source)
+    dataset = source.open(config.input, config.split)
+    profile, _ = resolve_profile(config.profile, source.layout(dataset), config.camera)
+    source.check(dataset, profile)
+    total = dataset.num_episodes
+    if total is None:  # no counts in the metadata: count record headers (no record is read)
+        total = sum(
+            1 for unit in source.units(dataset, None) for _ in source.refs(dataset, unit, None)
+        )
+    if config.limit is not None:
+        total = min(total, config.limit)
+    lengths = [e.length for e in getattr(dataset, "episodes", [])][:total] or None
+    read = first_episodes(source, dataset, profile, CALIBRATION_EPISODES)
+    resolved, calibration = resolve_motion(config, source, dataset, profile, read)
+    result = estimate(config, total, read, sum(lengths) if lengths else None, read_rates())
+    motion = {"thresholds": config.motion_thresholds, **asdict(resolved.motion)}
+    if calibration is not None:
+        motion["calibration"] = calibration.as_dict()
+    return result, motion

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from ecot_annotate import __version__, fs
@@ -18,6 +18,7 @@ from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve
 from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
+from ecot_annotate.stages.motion_thresholds import resolve_motion
 from ecot_annotate.store.manifest import atomic_write
 from ecot_annotate.store.run_lock import run_lock
 from ecot_annotate.validate import problems, raise_problems
@@ -87,11 +88,17 @@ def run(
     raise_problems(problems(config, source, dataset, profile, formats))
     if announce is not None:
         announce(profile_summary(profile, how, source.name))
+    config, calibration = resolve_motion(config, source, dataset, profile)
     with run_lock(config.out):
         config, note = prepare_output(config)
         if note and announce is not None:
             announce(note)
-        return _run_locked(config, dataset, profile, progress, annotate_missing, note)
+        motion = {
+            "thresholds": config.motion_thresholds,
+            **asdict(config.motion),
+            "calibration": calibration.as_dict() if calibration else None,
+        }
+        return _run_locked(config, dataset, profile, progress, annotate_missing, note, motion)
 
 
 def _run_locked(
@@ -101,8 +108,9 @@ def _run_locked(
     progress: bool,
     annotate_missing: bool,
     note: str | None,
+    motion: dict[str, Any],
 ) -> dict[str, Any]:
-    """The run proper, while this process holds OUT's lock."""
+    """The run proper, while this process holds OUT's lock; `motion`: the thresholds it uses."""
     import apache_beam as beam
 
     from pipelines.annotate import build
@@ -127,6 +135,7 @@ def _run_locked(
         "config_hash": config.content_hash(),
         "input": config.input,
         "dataset": dataset.name,
+        "source": config.source,
         "split": config.split,
         "profile": profile.name,
         "formats": list(config.formats),
@@ -136,6 +145,7 @@ def _run_locked(
             "segmenter": config.perception.segmenter,
             "captioner": config.perception.captioner,
         },
+        "motion": motion,
         "episodes_declared": _declared(dataset, config.limit),
         "episodes_in": counters.get("episodes_in", 0),
         "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),

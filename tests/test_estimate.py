@@ -42,7 +42,7 @@ def test_llm_and_detector_runs_are_sized_and_timed(sample_dir, tmp_path):
     assert result.prompt_tokens > 10 * 500  # the system prompt alone is hundreds of tokens
     assert result.completion_tokens > 10 * 100  # subtasks and move reasons for ~50 steps
     assert result.token_count.startswith("approximate")
-    assert result.seconds == {"offline_pipeline": 10.0, "detector": 100.0, "llm": None}
+    assert result.seconds == {"pipeline": 10.0, "detector": 100.0, "llm": None}
     assert "make bench on m" in result.rates
 
 

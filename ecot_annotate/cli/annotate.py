@@ -31,6 +31,9 @@ from pipelines.formats import FORMATS
 @click.option("--camera", default=None, help="The primary camera's key (e.g. observation/image), overriding the profile's.")  # fmt: skip
 @click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help=f"Comma-separated: {', '.join(FORMATS.names())}.")  # fmt: skip
 @click.option("--reasoner", type=click.Choice(REASONERS.names()), default="rules", show_default=True, help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).")  # fmt: skip
+@click.option("--motion-thresholds", type=click.Choice(["auto", "fixed"]), default="auto", show_default=True, help="auto: ECoT's 0.8 s look-ahead and thresholds in the data's units and control rate; fixed: ECoT's 4 steps, 0.03 m, 0.3 rad as they are.")  # fmt: skip
+@click.option("--control-hz", type=float, default=None, help="The dataset's control rate (default: the profile's, else the dataset's, else 5 Hz is assumed).")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Print what the run would do and cost (episodes, steps, detector frames, LLM requests and tokens, time); write nothing.")  # fmt: skip
 @click.option("--runner", default="DirectRunner", show_default=True, help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).")  # fmt: skip
 @click.option("--direct-running-mode", type=click.Choice(["in_memory", "multi_threading", "multi_processing"]), default=None, help="DirectRunner only: multi_processing uses every core (Beam's default is in_memory).")  # fmt: skip
 @click.option("--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides).")  # fmt: skip
@@ -50,6 +53,9 @@ def annotate(
     camera: str | None,
     formats: str,
     reasoner: str,
+    motion_thresholds: str,
+    control_hz: float | None,
+    dry_run: bool,
     runner: str,
     direct_running_mode: str | None,
     num_shards: int,
@@ -74,6 +80,8 @@ def annotate(
         camera=camera,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         reasoner=reasoner,
+        motion_thresholds=motion_thresholds,
+        control_hz=control_hz,
         llm=pop_llm_config(options),
         perception=pop_perception_config(options),
         num_shards=num_shards,
@@ -81,6 +89,11 @@ def annotate(
         allow_quarantine=allow_quarantine,
         beam_args=tuple(beam_args),
     )
+    if dry_run:
+        from ecot_annotate.cli.dry_run import print_estimate
+
+        print_estimate(config)
+        return
     settle_hub(hub_models(config.perception, config.llm))
     summary = run(
         config, progress=runner == "DirectRunner" and sys.stderr.isatty(), announce=click.echo

@@ -26,6 +26,7 @@ _OPTIONS = (
     click.option("--text-threshold", type=float, default=_DEFAULTS.text_threshold, show_default=True, help="Minimum mean token score of a box's phrase (ECoT: 0.2)."),
     click.option("--gripper-prompt", default=_DEFAULTS.gripper_prompt, show_default=True, help="What the detector is asked to find as the gripper."),
     click.option("--gripper-fit", type=click.Choice(["ransac-projective", "affine"]), default=_DEFAULTS.gripper_fit, show_default=True, help="State xyz -> pixel model fitted per episode."),
+    click.option("--tracks/--no-tracks", default=_DEFAULTS.tracks, show_default=True, help="Give each detected object one id across the episode (fills gaps, drops flickers)."),
     click.option("--batch-size", type=int, default=_DEFAULTS.batch_size, show_default=True, help="Frames per model call, across episodes."),
     click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=_DEFAULTS.device, show_default=True, help="Where the models run: auto takes a GPU when there is one, else the CPU."),
 )
@@ -51,6 +52,7 @@ def pop_perception_config(options: dict[str, Any]) -> PerceptionConfig:
         "text_threshold",
         "gripper_prompt",
         "gripper_fit",
+        "tracks",
         "batch_size",
         "device",
     )

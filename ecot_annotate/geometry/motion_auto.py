@@ -9,7 +9,8 @@ at 50 Hz, or keeps its state in millimetres, say "stop" almost everywhere or nev
 - each group of axes gets its unit from the dataset's own displacement statistics over that
   window, compared with the same statistics of the Bridge sample: translation is metres times the
   power of ten nearest to the ratio (m, dm, cm, mm), rotation radians or degrees, whichever is
-  nearer, and the gripper its observed opening range (snapped to 1, 100 or 255 when close).
+  nearer, and the gripper its full opening, the 99th percentile of |opening| (snapped to 1, 100
+  or 255 when within a factor of 2).
 
 Units are snapped rather than scaled continuously so that a robot that simply moves faster or
 slower than Bridge keeps ECoT's physical thresholds; on Bridge-like data (metres, radians, 5 Hz)
@@ -44,7 +45,7 @@ class MotionCalibration:
 
     control_hz: float
     rate_source: str  # option | profile | dataset | assumed
-    window: int
+    window: int  # steps the statistics were taken over (0.8 s)
     translation_unit: float  # state units per metre
     rotation_unit: str  # radians | degrees
     gripper_range: float  # the gripper's full opening in state units
@@ -52,11 +53,12 @@ class MotionCalibration:
     statistics: dict[str, float] = field(default_factory=dict)
 
     def apply(self, base: MotionConfig | None = None) -> MotionConfig:
-        """ECoT's thresholds (as given in `base`, in metres/radians/unit range) in this data's units."""
+        """`base` (ECoT's by default) read as Bridge-scale settings: its window as a time span at
+        5 Hz, its thresholds in metres / radians / unit opening; moved into this data's terms."""
         base = base or MotionConfig()
         return replace(
             base,
-            window=self.window,
+            window=window_steps(self.control_hz, base.window / BRIDGE_HZ),
             translation_threshold=base.translation_threshold * self.translation_unit,
             rotation_threshold=base.rotation_threshold * ROTATION_UNITS[self.rotation_unit],
             gripper_threshold=base.gripper_threshold * self.gripper_range,
@@ -66,9 +68,9 @@ class MotionCalibration:
         return asdict(self)
 
 
-def window_steps(control_hz: float) -> int:
-    """Steps in ECoT's 0.8 s look-ahead at this rate (at least 2: a window needs two states)."""
-    return max(2, round(WINDOW_SECONDS * control_hz))
+def window_steps(control_hz: float, seconds: float = WINDOW_SECONDS) -> int:
+    """Steps in a look-ahead of `seconds` (ECoT's 0.8 s) at this rate; at least 2 (two states)."""
+    return max(2, round(seconds * control_hz))
 
 
 def _window_deltas(values: np.ndarray, window: int) -> np.ndarray:
@@ -114,9 +116,8 @@ def calibrate(
         if turned > 0:
             rotation_unit = _nearest_in_log(turned / BRIDGE_ROTATION_P90, ROTATION_UNITS)
     if grippers:
-        low, high = np.percentile(np.concatenate(grippers), [1, 99])
-        stats["gripper_p1"], stats["gripper_p99"] = float(low), float(high)
-        span = float(high - low)
+        span = float(np.percentile(np.abs(np.concatenate(grippers)), 99))
+        stats["gripper_abs_p99"] = span
         if span > 0:
             nearest = min(GRIPPER_SCALES, key=lambda s: abs(math.log10(span / s)))
             snapped = abs(math.log10(span / nearest)) <= GRIPPER_SNAP_DECADES

@@ -9,7 +9,7 @@ import base64
 import io
 from typing import Any
 
-from ecot_annotate.inspect.quality import primitive_kind, step_disagreements
+from ecot_annotate.inspect.quality import episode_disagreements, primitive_kind
 from ecot_annotate.text.chain import GRIPPER_LOOKAHEAD, split_chain
 
 THUMB_SIZE = 96  # px, the longer side of an index thumbnail
@@ -46,6 +46,7 @@ def _boxes(value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
             "label": b["label"],
             "score": round(float(b["score"]), 3),
             "box": [round(float(v), 1) for v in b["box"]],
+            "track": b.get("track"),
         }
         for b in value
     ]
@@ -66,9 +67,18 @@ def _segments(values: list[str]) -> list[dict[str, Any]]:
     return runs
 
 
-def episode_view(rows: list[dict[str, Any]], index: int) -> dict[str, Any]:
-    """The page data of one episode from its step rows (any order; they are sorted by step)."""
+def episode_view(rows: list[dict[str, Any]], index: int, lead: int = 0) -> dict[str, Any]:
+    """The page data of one episode from its step rows (any order; they are sorted by step).
+
+    `lead`: the run's gripper event lead, for the plan/motion check (`quality.summary_event_lead`).
+    """
     rows = sorted(rows, key=lambda r: r["step"])
+    disagreements = episode_disagreements(
+        [r["primitive"] for r in rows],
+        [r["move"] for r in rows],
+        [r["subtask"] for r in rows],
+        lead,
+    )
     first = rows[0]
     track = [_point(r["gripper_position"]) for r in rows]
     steps = []
@@ -85,7 +95,7 @@ def episode_view(rows: list[dict[str, Any]], index: int) -> dict[str, Any]:
                 "boxes": _boxes(row["bboxes"]),
                 "gripper": track[t],
                 "gripper_next": [p for p in ahead if p is not None] if track[t] is not None else [],
-                "disagreements": step_disagreements(row["primitive"], row["move"], row["subtask"]),
+                "disagreements": disagreements[t],
             }
         )
     return {

@@ -10,7 +10,8 @@ rather than zero.
 A plan/motion disagreement is a step where the text and the measured motion do not agree:
 the MOVE text is not the primitive computed from the state, the gripper closes while the
 subtask is not about taking hold of something, or it opens while the subtask is not about
-letting go.
+letting go. A primitive looks ahead, so a gripper primitive also agrees with the subtask the
+gripper event starts within its look-ahead (`event_lead`, from the run's motion window).
 """
 
 from __future__ import annotations
@@ -74,17 +75,42 @@ def primitive_kind(primitive: str) -> str:
     return "move"
 
 
-def step_disagreements(primitive: str, move: str, subtask: str) -> list[str]:
-    """The ways one step's text contradicts its measured motion (empty when they agree)."""
+def step_disagreements(primitive: str, move: str, subtask: str, upcoming: str = "") -> list[str]:
+    """The ways one step's text contradicts its measured motion (empty when they agree).
+
+    `upcoming`: the subtask where this step's look-ahead ends, which a gripper primitive may name.
+    """
     found = []
     if clean_text(move).lower() != clean_text(primitive).lower():
         found.append(DISAGREEMENT_KINDS[0])
-    words = subtask.lower()
+    words = f"{subtask} {upcoming}".lower()
     if "close gripper" in primitive and not any(w in words for w in GRASP_WORDS):
         found.append(DISAGREEMENT_KINDS[1])
     if "open gripper" in primitive and not any(w in words for w in RELEASE_WORDS):
         found.append(DISAGREEMENT_KINDS[2])
     return found
+
+
+def episode_disagreements(
+    primitives: list[str], moves: list[str], subtasks: list[str], lead: int = 0
+) -> list[list[str]]:
+    """`step_disagreements` of every step of one episode, in step order.
+
+    A step's primitive looks `lead` + 2 states ahead; every subtask within that span may account
+    for a gripper change it names.
+    """
+    return [
+        step_disagreements(p, m, s, " ".join(dict.fromkeys(subtasks[t + 1 : t + lead + 2])))
+        for t, (p, m, s) in enumerate(zip(primitives, moves, subtasks, strict=True))
+    ]
+
+
+def summary_event_lead(summary: dict[str, Any]) -> int:
+    """The event lead of a run's motion window (0 for runs made before it was recorded)."""
+    from ecot_annotate.geometry.motion import event_lead
+
+    window = (summary.get("motion") or {}).get("window")
+    return event_lead(int(window)) if window else 0
 
 
 def fallback_kind(reason: str) -> str:
@@ -153,6 +179,7 @@ class EpisodeQuality:
     gripper_reason: str | None = None
     residuals: list[float] = field(default_factory=list)
     step_primitives: dict[int, str] = field(default_factory=dict)
+    step_texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # step: (move, subtask)
     disagreements: Counter = field(default_factory=Counter)
     disagreeing_steps: int = 0
 
@@ -170,9 +197,19 @@ class EpisodeQuality:
         if residual_name:
             self.residuals.extend(_numbers(row[residual_name]))
         self.step_primitives[row["step"]] = row["primitive"]
-        found = step_disagreements(row["primitive"], row["move"], row["subtask"])
-        self.disagreements.update(found)
-        self.disagreeing_steps += bool(found)
+        self.step_texts[row["step"]] = (row["move"], row["subtask"])
+
+    def finish(self, lead: int) -> None:
+        """Count disagreements once every step is in (rows arrive in any order)."""
+        steps = sorted(self.step_primitives)
+        for found in episode_disagreements(
+            [self.step_primitives[t] for t in steps],
+            [self.step_texts[t][0] for t in steps],
+            [self.step_texts[t][1] for t in steps],
+            lead,
+        ):
+            self.disagreements.update(found)
+            self.disagreeing_steps += bool(found)
 
     @property
     def primitives(self) -> Counter:
@@ -238,6 +275,9 @@ def episode_quality(out: str | Path) -> tuple[list[EpisodeQuality], str | None]:
             if key not in episodes:
                 episodes[key] = EpisodeQuality(key)
             episodes[key].add(row, residual_name)
+    lead = summary_event_lead(read_summary(out))
+    for episode in episodes.values():
+        episode.finish(lead)
     return [episodes[k] for k in sorted(episodes)], residual_name
 
 

@@ -29,6 +29,7 @@ from ecot_annotate.inspect.quality import (
     quality_rows,
     read_summary,
     run_stats,
+    summary_event_lead,
 )
 from ecot_annotate.store.run_output import open_steps, parquet_dir
 
@@ -125,6 +126,7 @@ def build_report(
     env = _environment()
     page = env.get_template("episode.html")
     thumbs: dict[str, str] = {}
+    lead = summary_event_lead(read_summary(out))
     rows_iter = _episode_rows(out, set(index_of))
     if progress:
         from tqdm import tqdm
@@ -132,7 +134,7 @@ def build_report(
         rows_iter = tqdm(rows_iter, total=len(chosen), unit="episode", desc="report", leave=False)
     for key, rows in rows_iter:
         index = index_of[key]
-        view = episode_view(rows, index)
+        view = episode_view(rows, index, lead)
         view["flags"] = chosen[index].flags(perception)
         thumbs[key] = thumbnail_uri(min(rows, key=lambda r: r["step"])["image"])
         links = {

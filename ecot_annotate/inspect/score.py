@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ecot_annotate.geometry.tracks import iou
-from ecot_annotate.inspect.quality import primitive_kind, step_disagreements
+from ecot_annotate.inspect.quality import episode_disagreements, primitive_kind
 
 KINDS = ("move", "rotate", "close", "open", "stop")
 BOX_HIT_IOU = 0.5
@@ -75,6 +75,7 @@ class Scorer:
     """Accumulates figures over episodes; `figures()` gives the JSON-ready result."""
 
     tolerance: int = 1
+    lead: int = 0  # the run's gripper event lead, for plan/motion agreement
     episodes: int = 0
     boundary: Counter = field(default_factory=Counter)
     primitive: Counter = field(default_factory=Counter)
@@ -87,10 +88,8 @@ class Scorer:
     def add(self, truth: EpisodeTruth, pred: EpisodePrediction) -> None:
         self.episodes += 1
         n = len(pred.primitives)
-        for prim, move, subtask in zip(pred.primitives, pred.moves, pred.subtasks, strict=True):
-            self.agreement[
-                "agree" if not step_disagreements(prim, move, subtask) else "differ"
-            ] += 1
+        for found in episode_disagreements(pred.primitives, pred.moves, pred.subtasks, self.lead):
+            self.agreement["differ" if found else "agree"] += 1
         if truth.subtasks is not None:
             true_b = boundaries(truth.subtasks[:n])
             pred_b = boundaries(pred.subtasks[: len(truth.subtasks)])

@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow.dataset as pads
 
 from ecot_annotate.episode import Episode
-from ecot_annotate.errors import InputError
+from ecot_annotate.errors import EpisodeError, InputError
+from ecot_annotate.inspect.quality import read_summary, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
 from ecot_annotate.store.run_output import open_steps
 
@@ -117,9 +118,10 @@ def score_predictions(
     preds: Iterator[EpisodePrediction],
     truths: dict[str, EpisodeTruth],
     labels: dict[str, list[tuple[int, str]]] | None = None,
+    lead: int = 0,
 ) -> dict:
     """Pool the figures over every predicted episode that has truth or labels."""
-    scorer = Scorer()
+    scorer = Scorer(lead=lead)
     for pred in preds:
         truth = truths.get(pred.key)
         if labels is not None:
@@ -133,42 +135,57 @@ def score_predictions(
     return scorer.figures()
 
 
-def dataset_truths(input_path: str, profile: str, split: str = "train") -> dict[str, EpisodeTruth]:
-    """Ground truth of every readable episode of an RLDS dataset whose profile names it."""
+def dataset_truths(
+    input_path: str, source_name: str, profile_name: str, split: str = "train"
+) -> dict[str, EpisodeTruth]:
+    """Ground truth of every readable episode of a dataset whose profile names where it is."""
     from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+    from ecot_annotate.sources import SOURCES
+    from ecot_annotate.sources.base import Unreadable
 
-    loaded = load_profile(profile)
-    if not loaded.ground_truth_key:
+    profile = load_profile(profile_name)
+    if not profile.ground_truth_key:
         return {}
-    dataset = open_rlds(input_path, split)
-    decoder = EpisodeDecoder(dataset, loaded)
+    source = SOURCES.get(source_name)
+    dataset = source.open(input_path, split)
+    reader = source.reader(dataset, profile)
     truths: dict[str, EpisodeTruth] = {}
-    for shard in dataset.shards:
-        for pos, raw, error in read_shard(shard):
-            if raw is None or error:
-                continue  # the run quarantined it; nothing to score
-            truth = truth_from_episode(decoder.decode(raw, shard, pos))
-            if truth is not None:
-                truths[truth.key] = truth
+    try:
+        for unit in source.units(dataset, None):
+            for ref in source.refs(dataset, unit, None):
+                if isinstance(ref, Unreadable):
+                    continue
+                try:
+                    truth = truth_from_episode(reader.read(ref))
+                except EpisodeError:
+                    continue  # the run quarantined it: nothing of it to score
+                if truth is not None:
+                    truths[truth.key] = truth
+    finally:
+        reader.close()
     return truths
 
 
 def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
     """Figures of a finished run against human labels, else the ground truth of its dataset."""
+    summary = read_summary(run)
+    lead = summary_event_lead(summary)
     if labels_path is not None:
         labels = read_labels(labels_path)
-        figures = score_predictions(predictions(run, set(labels)), {}, labels)
+        figures = score_predictions(predictions(run, set(labels)), {}, labels, lead)
         return {"against": f"human labels ({Path(labels_path).name})", **figures}
-    summary_path = Path(run) / "summary.json"
-    if not summary_path.is_file():
+    if not summary:
         raise InputError(f"{run} has no summary.json: cannot tell which dataset it annotated")
-    summary = json.loads(summary_path.read_text())
-    truths = dataset_truths(summary["input"], summary["profile"], summary.get("split", "train"))
+    truths = dataset_truths(
+        summary["input"],
+        summary.get("source", "rlds"),
+        summary["profile"],
+        summary.get("split", "train"),
+    )
     if not truths:
         raise InputError(
             f"the dataset {summary['input']} carries no ground truth "
             f"(profile '{summary['profile']}'): pass human labels as a JSONL file"
         )
-    figures = score_predictions(predictions(run, set(truths)), truths)
+    figures = score_predictions(predictions(run, set(truths)), truths, lead=lead)
     return {"against": "dataset ground truth", **figures}

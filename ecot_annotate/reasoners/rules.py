@@ -53,7 +53,7 @@ class RuleReasoner:
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
         parsed = parse_instruction(episode.instruction)
         prims = annotation.primitives
-        phases = split_phases(prims, has_object=bool(parsed.obj))
+        phases = split_phases(prims, bool(parsed.obj), annotation.event_lead)
         subtasks = [describe_phase(p.kind, parsed) for p in phases]
         obj = parsed.obj or "object"
         words = {

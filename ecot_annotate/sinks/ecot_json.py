@@ -44,6 +44,9 @@ def episode_entry(annotated: AnnotatedEpisode) -> dict[str, Any]:
                 ]
                 for boxes in ann.bboxes
             ],
+            "bbox_tracks": None
+            if ann.bboxes is None
+            else [[b.track for b in boxes] for boxes in ann.bboxes],
             "state_3d": [[float(v) for v in xyz] for xyz in ep.xyz],
             "image_size": list(ep.image_size),
         },

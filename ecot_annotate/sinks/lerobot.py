@@ -65,6 +65,7 @@ def _events(annotated: AnnotatedEpisode, t: int, camera: str) -> list[dict]:
                 "label": clean_text(b.label),
                 "box": [round(float(v), 1) for v in b.box],
                 "score": round(float(b.score), 4),
+                "track": b.track,
             }
             for b in ann.bboxes[t]
         ]

@@ -56,6 +56,7 @@ def annotation_fields(ann: Annotation, t: int) -> dict[str, Any]:
                 "label": clean_text(b.label),
                 "score": float(b.score),
                 "box": [float(v) for v in b.box],
+                "track": b.track,
             }
             for b in ann.bboxes[t]
         ],

@@ -46,6 +46,10 @@ def _added_step_features():
             **text,
             "box_labels": tfds.features.Sequence(tfds.features.Text()),
             "box_scores": tfds.features.Sequence(tfds.features.Scalar(dtype=np.float32)),
+            "box_tracks": tfds.features.Sequence(
+                tfds.features.Scalar(dtype=np.int32),
+                doc="each box's object id across the episode; -1 when boxes are not tracked",
+            ),
             "boxes": tfds.features.Sequence(
                 tfds.features.Tensor(shape=(4,), dtype=np.float32),
                 doc="x0, y0, x1, y1 in pixels of the image the detector saw",
@@ -109,6 +113,7 @@ def _step_values(annotated: AnnotatedEpisode, t: int) -> dict:
         primitive=ann.primitives[t],
         box_labels=[clean_text(b.label) for b in boxes],
         box_scores=np.asarray([b.score for b in boxes], dtype=np.float32),
+        box_tracks=np.asarray([-1 if b.track is None else b.track for b in boxes], dtype=np.int32),
         boxes=np.asarray([b.box for b in boxes], dtype=np.float32).reshape(-1, 4),
         gripper_position=np.zeros(2, np.float32)
         if ann.gripper is None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.reasoners.llm_usage import Count, no_count
-from ecot_annotate.stages import caption, motion, reasoning, validate
+from ecot_annotate.stages import caption, motion, reasoning, tracks, validate
 from ecot_annotate.stages.base import STAGES, Stage, run_stage
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "caption",
     "motion",
     "reasoning",
+    "tracks",
     "validate",
 ]
 
@@ -40,7 +41,16 @@ def plan(config: AnnotateConfig) -> StagePlan:
     return StagePlan(
         before_perception=("caption",) if config.perception.captioner != "none" else (),
         perception=config.perception.detector != "none",
-        after_perception=("motion", "reasoning", "validate"),
+        after_perception=(
+            *(
+                ("tracks",)
+                if config.perception.detector != "none" and config.perception.tracks
+                else ()
+            ),
+            "motion",
+            "reasoning",
+            "validate",
+        ),
     )
 
 

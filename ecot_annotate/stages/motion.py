@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.geometry.motion import primitives
+from ecot_annotate.geometry.motion import event_lead, primitives
 from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.stages.base import STAGES
 
@@ -28,4 +28,5 @@ class MotionStage:
             episode.xyz, episode.rotation, episode.gripper, self.config
         )
         annotation.provenance["motion_source"] = episode.motion_source
+        annotation.event_lead = event_lead(self.config.window)
         return annotation

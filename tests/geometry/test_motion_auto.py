@@ -45,6 +45,8 @@ def test_units_and_rate_move_the_thresholds():
     fast = calibrate([_motion(hz=50.0)], 50.0, "option")
     assert fast.window == 40 and fast.apply().translation_threshold == pytest.approx(0.03)
     assert window_steps(15.0) == 12
+    shorter = calibrate([_motion(hz=50.0)], 50.0, "option").apply(MotionConfig(window=3))
+    assert shorter.window == 30  # a window given at Bridge's 5 Hz keeps its time span
 
 
 def test_unknown_rate_is_assumed_and_said():

@@ -137,9 +137,11 @@ def test_boxes_and_gripper_are_drawn_when_perception_ran(browser, bridge_run, tm
     page.keyboard.press("ArrowRight")
     assert page.locator("#overlay rect.box").count() == 2
     assert page.locator("#labels .box-tag").all_inner_texts() == [
-        "pot <b>lid</b> 0.81",
-        "sink 0.55",
+        "sink #1 0.55",
+        "pot <b>lid</b> #3 0.81",
     ]
+    colours = page.locator("#overlay rect.box").evaluate_all("els => els.map(e => e.classList[1])")
+    assert colours == ["box-1", "box-3"]  # each track's colour, whatever the boxes' order
     assert page.locator("#overlay circle.gripper-now").count() == 1
     assert page.locator("#overlay circle.gripper-next").count() == 4
     assert (
@@ -149,6 +151,9 @@ def test_boxes_and_gripper_are_drawn_when_perception_ran(browser, bridge_run, tm
     assert (
         "VISIBLE OBJECTS:" not in page.locator("#chain").inner_text()
     )  # the chain is the run's; boxes came later
+    page.keyboard.press("ArrowRight")
+    colours = page.locator("#overlay rect.box").evaluate_all("els => els.map(e => e.classList[1])")
+    assert colours == ["box-3", "box-1"]
     screenshot(page, "report_episode_perception.png")
     assert watched.clean(), (watched.errors, watched.dialogs, watched.remote)
 

@@ -52,7 +52,7 @@ def test_figures_of_a_hand_made_episode():
     assert figures["gripper_px"]["median"] == 5.0
     assert figures["boxes"]["cup"] == {"steps": 8, "mean_iou": 0.75, "recall": 0.75}
     assert figures["tracks"]["id_constancy"] == 0.75
-    assert figures["plan_motion_agreement"] == 7 / 8  # step 3 closes the gripper in "reach"
+    assert figures["plan_motion_agreement"] == 1.0  # step 3's close leads into "grasp"
 
 
 def test_human_labels_carry_forward_and_bad_lines_are_named(tmp_path):

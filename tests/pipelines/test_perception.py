@@ -44,12 +44,15 @@ def check_every_step(out, summary) -> None:
     assert len(rows) == summary["steps_in"] > 0
     for row in rows:
         assert row["bboxes"] is not None and row["detector"]
+        assert all(isinstance(box["track"], int) for box in row["bboxes"])  # tracked by default
         assert (row["gripper_position"] is None) != (row["gripper_reason"] is None)
         assert (row["gripper_position"] is None) == (row["gripper_fit_rms_px"] is None)
     entries = json.loads((out / "ecot" / "reasonings.json").read_text())
     for episodes in entries.values():
         for entry in episodes.values():
             assert len(entry["features"]["bboxes"]) == entry["metadata"]["n_steps"]
+            tracks = entry["features"]["bbox_tracks"]
+            assert [len(s) for s in tracks] == [len(s) for s in entry["features"]["bboxes"]]
             for step in entry["features"]["bboxes"]:
                 for score, name, box in step:
                     assert isinstance(score, float) and name and len(box) == 4
@@ -97,6 +100,12 @@ def test_owlv2_over_the_generated_sample_from_the_cli(sample_dir, model_dir, tmp
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     check_every_step(tmp_path, json.loads((tmp_path / "summary.json").read_text()))
+    # The sample's true boxes score the tracked boxes (random ones here: this proves the wiring;
+    # tests/geometry/test_tracks.py measures the tracker on noisy true boxes).
+    result = CliRunner().invoke(main, ["score", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["episodes"] == 3 and set(figures["boxes"]) and "tracks" in figures
 
 
 def test_missing_weights_stop_the_cli_before_any_work_with_one_line(

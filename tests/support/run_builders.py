@@ -222,7 +222,8 @@ def write_known_run(folder: Path, residuals_as: str = "column") -> Path:
 
 
 def with_perception(run: Path, folder: Path) -> Path:
-    """A copy of a run with two boxes and a moving gripper point on every step (as perception writes them)."""
+    """A copy of a run with two tracked boxes and a moving gripper point on every step (as
+    perception writes them); odd steps list the boxes in the other order."""
     shutil.copytree(run, folder)
     parquet = folder / "parquet"
     for path in parquet.glob("*.parquet"):
@@ -235,10 +236,16 @@ def with_perception(run: Path, folder: Path) -> Path:
                     "label": "pot <b>lid</b>",
                     "score": 0.81,
                     "box": [0.1 * w, 0.2 * w, 0.5 * w, 0.6 * w],
+                    "track": 3,
                 },
-                {"label": "sink", "score": 0.55, "box": [0.4 * w, 0.5 * w, 0.95 * w, 0.95 * w]},
-            ]
-            for w in width
+                {
+                    "label": "sink",
+                    "score": 0.55,
+                    "box": [0.4 * w, 0.5 * w, 0.95 * w, 0.95 * w],
+                    "track": 1,
+                },
+            ][:: -1 if t % 2 else 1]
+            for t, w in zip(steps, width, strict=True)
         ]
         gripper = [
             [0.3 * w + 2.0 * t, 0.3 * w + 1.0 * t] for t, w in zip(steps, width, strict=True)

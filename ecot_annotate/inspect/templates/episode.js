@@ -28,7 +28,7 @@
   function boxLabel(text, box, i) {
     // HTML, not SVG text: it stays crisp whatever the frame's scale.
     const tag = document.createElement("div");
-    tag.className = `box-tag box-${i % 6}`;
+    tag.className = `box-tag box-${i}`;
     tag.textContent = text;
     tag.style.left = `${(100 * box[0]) / data.width}%`;
     tag.style.top = `${(100 * box[1]) / data.height}%`;
@@ -39,11 +39,16 @@
   function drawOverlay(step) {
     overlay.replaceChildren();
     labels.replaceChildren();
+    // A tracked object keeps its track's colour on every step; untracked boxes colour by position.
+    const colour = (box, i) => (box.track ?? i) % 6;
     (step.boxes || []).forEach((box, i) => {
       const [x0, y0, x1, y1] = box.box;
-      svg("rect", { class: `box box-${i % 6}`, x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) }, overlay);
+      svg("rect", { class: `box box-${colour(box, i)}`, x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) }, overlay);
     });
-    (step.boxes || []).forEach((box, i) => boxLabel(`${box.label} ${box.score.toFixed(2)}`, box.box, i));
+    (step.boxes || []).forEach((box, i) => {
+      const id = box.track === null || box.track === undefined ? "" : ` #${box.track}`;
+      boxLabel(`${box.label}${id} ${box.score.toFixed(2)}`, box.box, colour(box, i));
+    });
     if (step.gripper) {
       const points = [step.gripper, ...step.gripper_next];
       svg("polyline", { class: "gripper-path", points: points.map((p) => p.join(",")).join(" ") }, overlay);

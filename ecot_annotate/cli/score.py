@@ -1,0 +1,68 @@
+"""`ecot-annotate score OUT`: label quality against the dataset's ground truth or human labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ecot_annotate.cli.group import main
+
+
+def score_lines(figures: dict) -> list[str]:
+    """The figures as terminal lines, one per figure."""
+    lines = [f"scored {figures['episodes']} episodes against {figures['against']}"]
+    b = figures.get("boundaries")
+    if b:
+        lines.append(
+            f"subtask boundaries (+-{figures['boundary_tolerance_steps']} step)  "
+            f"precision {b['precision']}  recall {b['recall']}  F1 {b['f1']}  "
+            f"({b['matched']} of {b['true']} true, {b['predicted']} predicted)"
+        )
+    p = figures.get("primitives")
+    if p:
+        lines.append(f"primitive accuracy  {p['accuracy']}  over {p['steps']} steps")
+        lines.append("  confusion (true kind -> predicted kinds):")
+        for want, got in p["confusion"].items():
+            lines.append(f"    {want:<7} " + ", ".join(f"{k} {n}" for k, n in got.items()))
+    g = figures.get("gripper_px")
+    if g:
+        lines.append(
+            f"gripper pixel error  median {g['median']}  p90 {g['p90']}  ({g['steps']} steps)"
+        )
+    for name, box in (figures.get("boxes") or {}).items():
+        lines.append(f"boxes: {name:<16} mean IoU {box['mean_iou']}  recall@0.5 {box['recall']}")
+    t = figures.get("tracks")
+    if t:
+        lines.append(
+            f"track ids constant  {t['id_constancy']} of visible object steps "
+            f"({t['same_id']} of {t['visible']})"
+        )
+    if figures.get("plan_motion_agreement") is not None:
+        lines.append(f"plan/motion agreement  {figures['plan_motion_agreement']} of steps")
+    return lines
+
+
+@main.command()
+@click.argument("out")
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help='Human labels: JSONL of {"episode": KEY, "step": N, "subtask": TEXT}, one per segment start.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def score(out: str, labels: str | None, as_json: bool) -> None:
+    """Score a run's labels (subtask boundaries, primitives, gripper, boxes, tracks) and store the
+    figures in OUT/summary.json."""
+    from ecot_annotate.inspect.score_run import score_run
+    from ecot_annotate.store.manifest import atomic_write
+
+    figures = score_run(out, labels)
+    summary_path = Path(out) / "summary.json"
+    if summary_path.is_file():
+        summary = json.loads(summary_path.read_text())
+        summary["score_labels" if labels else "score"] = figures
+        atomic_write(str(summary_path), json.dumps(summary, indent=2, sort_keys=True).encode())
+    click.echo(json.dumps(figures, indent=2) if as_json else "\n".join(score_lines(figures)))

@@ -1,0 +1,63 @@
+"""Which motion thresholds a run uses: ECoT's fixed numbers, or ECoT's rule in the data's units.
+
+`auto` (the default) reads the first episodes of the dataset and calibrates the look-ahead window
+and thresholds (`geometry.motion_auto`); the control rate comes from `--control-hz`, else the
+profile, else the dataset's own metadata (LeRobot's fps), else Bridge's 5 Hz is assumed and the
+summary says so. The resulting MotionConfig goes into the config, so the config hash covers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.episode import Episode
+from ecot_annotate.errors import InputError
+from ecot_annotate.geometry.motion_auto import MotionCalibration, calibrate
+from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.sources.base import Source
+from ecot_annotate.sources.first_episodes import first_episodes
+
+MODES = ("auto", "fixed")
+CALIBRATION_EPISODES = 16
+
+
+def control_rate(
+    config: AnnotateConfig, profile: DatasetProfile, dataset: Any
+) -> tuple[float | None, str]:
+    """(rate in Hz or None when unknown, where it came from)."""
+    if config.control_hz:
+        return float(config.control_hz), "--control-hz"
+    if profile.control_hz:
+        return float(profile.control_hz), f"profile {profile.name}"
+    fps = getattr(dataset, "fps", None)
+    if fps:
+        return float(fps), "dataset metadata"
+    return None, "unknown"
+
+
+def resolve_motion(
+    config: AnnotateConfig,
+    source: Source,
+    dataset: Any,
+    profile: DatasetProfile,
+    episodes: list[Episode] | None = None,
+) -> tuple[AnnotateConfig, MotionCalibration | None]:
+    """The config with the motion thresholds this run uses, and the calibration behind them.
+
+    `episodes`: the dataset's first episodes when the caller has read them already.
+    """
+    if config.motion_thresholds not in MODES:
+        raise InputError(
+            f"--motion-thresholds must be one of {', '.join(MODES)}, got {config.motion_thresholds}"
+        )
+    if config.control_hz is not None and config.control_hz <= 0:
+        raise InputError(f"--control-hz must be positive, got {config.control_hz}")
+    if config.motion_thresholds == "fixed":
+        return config, None
+    if episodes is None:
+        episodes = first_episodes(source, dataset, profile, CALIBRATION_EPISODES)
+    hz, where = control_rate(config, profile, dataset)
+    calibration = calibrate(((e.xyz, e.rotation, e.gripper) for e in episodes), hz, where)
+    return replace(config, motion=calibration.apply(config.motion)), calibration
