@@ -43,6 +43,9 @@ def _annotate(
 
 
 def _counts(summary: dict) -> tuple[int, int, int]:
+    """(in, out, quarantined), after checking that what came in is what the dataset declares."""
+    assert summary["episodes_in"] == summary["episodes_declared"]
+    assert summary["episodes_in"] == summary["episodes_out"] + summary["episodes_quarantined"]
     return summary["episodes_in"], summary["episodes_out"], summary["episodes_quarantined"]
 
 
