@@ -22,12 +22,19 @@ HAND_LABELS = [
 FIRST_EPISODE = "ecot_sample/scene_00000.npy_0"
 
 
-@pytest.mark.parametrize("variant", ["labelled", "mm"])
-def test_score_against_the_sample_ground_truth(tmp_path, variant):
+@pytest.mark.parametrize(
+    ("variant", "rate"),
+    [
+        ("labelled", []),
+        ("mm", []),
+        pytest.param("rate10", ["--control-hz", "50"], marks=pytest.mark.slow),
+    ],
+)
+def test_score_against_the_sample_ground_truth(tmp_path, variant, rate):
     data = write_sample(tmp_path / "data", episodes=3, seed=0, variant=VARIANTS[variant])
     runner = CliRunner()
     out = tmp_path / "out"
-    result = runner.invoke(main, ["annotate", str(data), "--out", str(out)])
+    result = runner.invoke(main, ["annotate", str(data), "--out", str(out), *rate])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["score", str(out)])
     assert result.exit_code == 0, result.output
@@ -40,7 +47,10 @@ def test_score_against_the_sample_ground_truth(tmp_path, variant):
     summary = json.loads((out / "summary.json").read_text())
     calibration = summary["motion"]["calibration"]
     assert calibration["translation_unit"] == (1000.0 if variant == "mm" else 1.0)
-    assert calibration["rate_source"] == "assumed"  # the sample's profile states no rate
+    if rate:
+        assert (calibration["rate_source"], summary["motion"]["window"]) == ("--control-hz", 40)
+    else:
+        assert calibration["rate_source"] == "assumed"  # the sample's profile states no rate
 
 
 def test_score_against_hand_labels(sample_run, tmp_path):
