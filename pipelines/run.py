@@ -18,6 +18,7 @@ from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve
 from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
+from ecot_annotate.stages.motion_thresholds import describe as describe_motion
 from ecot_annotate.stages.motion_thresholds import resolve_motion
 from ecot_annotate.store.manifest import atomic_write
 from ecot_annotate.store.run_lock import run_lock
@@ -89,6 +90,8 @@ def run(
     if announce is not None:
         announce(profile_summary(profile, how, source.name))
     config, calibration = resolve_motion(config, source, dataset, profile)
+    if announce is not None:
+        announce(describe_motion(config, calibration))
     with run_lock(config.out):
         config, note = prepare_output(config)
         if note and announce is not None:

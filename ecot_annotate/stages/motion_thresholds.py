@@ -61,3 +61,18 @@ def resolve_motion(
     hz, where = control_rate(config, profile, dataset)
     calibration = calibrate(((e.xyz, e.rotation, e.gripper) for e in episodes), hz, where)
     return replace(config, motion=calibration.apply(config.motion)), calibration
+
+
+def describe(config: AnnotateConfig, calibration: MotionCalibration | None) -> str:
+    """One line for the block a run prints before it starts: the thresholds and where from."""
+    m = config.motion
+    values = f"translation {m.translation_threshold:g}, rotation {m.rotation_threshold:g}, gripper {m.gripper_threshold:g}"
+    if calibration is None:
+        return f"  thresholds   fixed: {m.window} steps; {values}"
+    rate = f"{calibration.control_hz:g} Hz, " + (
+        "assumed: pass --control-hz"
+        if calibration.rate_source == "assumed"
+        else calibration.rate_source
+    )
+    seconds = m.window / calibration.control_hz
+    return f"  thresholds   auto: {m.window} steps ({seconds:g} s at {rate}); {values}"

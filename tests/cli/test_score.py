@@ -36,6 +36,7 @@ def test_score_against_the_sample_ground_truth(tmp_path, variant, rate):
     out = tmp_path / "out"
     result = runner.invoke(main, ["annotate", str(data), "--out", str(out), *rate])
     assert result.exit_code == 0, result.output
+    assert ("5 Hz, assumed: pass --control-hz" in result.output) == (not rate)
     result = runner.invoke(main, ["score", str(out)])
     assert result.exit_code == 0, result.output
     assert "scored 3 episodes against dataset ground truth" in result.output
