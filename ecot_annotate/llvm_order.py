@@ -2,7 +2,8 @@
 
 TensorFlow and triton (which torch loads whenever it is installed, e.g. through transformers) each
 bundle LLVM; when triton's copy loads second, LLVM aborts the whole process ("Option ... registered
-more than once"). Loaded in the other order they coexist, so the package loads triton first.
+more than once"). Loaded in the other order they coexist, so whatever loads TensorFlow (TFDS's
+writer, the sample's features) calls `load_triton_first` before; reading RLDS never loads it.
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import ecot_annotate  # noqa: F401  (first: it orders the LLVM-bundling imports, see llvm_order)
+from ecot_annotate.llvm_order import load_triton_first
 from tests.support.datasets import BRIDGE
+
+load_triton_first()  # tests load TensorFlow directly; see llvm_order
 
 
 @pytest.fixture(scope="session")

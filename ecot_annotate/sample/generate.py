@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecot_annotate.llvm_order import load_triton_first
 from ecot_annotate.quiet import tfds_quietly
 from ecot_annotate.sample.truth import BRIDGE_HZ, Variant, label_features, true_primitives
 
@@ -259,6 +260,7 @@ def make_episode(
 
 def sample_features(n_objects: int = 3, labels: bool = False):
     """The TFDS features of the sample; `labels` adds the true phase and primitive per step."""
+    load_triton_first()
     import tensorflow as tf
     import tensorflow_datasets as tfds
 

@@ -19,6 +19,7 @@ import numpy as np
 from ecot_annotate import __version__, fs
 from ecot_annotate.episode import REASONING_FIELDS, AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, InputError
+from ecot_annotate.llvm_order import load_triton_first
 from ecot_annotate.quiet import tfds_quietly
 from ecot_annotate.sources.rlds import STEPS
 from ecot_annotate.text.chain import clean_text, step_chain
@@ -195,6 +196,8 @@ SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
 def write_metadata(folder: str, source_features_json: str, version: str) -> None:
     """dataset_info.json and features.json from TFDS's writer; split sizes counted from the shards."""
     import tensorflow_datasets as tfds
+
+    load_triton_first()  # TFDS's writer loads TensorFlow
 
     with tfds_quietly():
         tfds.folder_dataset.write_metadata(

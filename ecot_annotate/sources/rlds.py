@@ -162,7 +162,7 @@ class EpisodeDecoder:
     def key_of(self, raw: bytes, shard: Shard, pos: int) -> str | None:
         """The episode's key from the record's id features alone (no frame is touched), or None
         when the record cannot be parsed."""
-        from tensorflow.core.example import example_pb2
+        from tensorflow_datasets.proto import tf_example_pb2 as example_pb2
 
         try:
             features = example_pb2.Example.FromString(raw).features.feature
@@ -273,7 +273,7 @@ def episode_track(profile: DatasetProfile, state: np.ndarray, action: np.ndarray
 
 def missing_features(raw: bytes, features) -> list[str]:
     """Serialized feature names the dataset declares but this record does not carry."""
-    from tensorflow.core.example import example_pb2
+    from tensorflow_datasets.proto import tf_example_pb2 as example_pb2
 
     try:
         present = set(example_pb2.Example.FromString(raw).features.feature)
