@@ -80,8 +80,10 @@ def completion(text: str) -> dict:
     }
 
 
-def error(status: int, message: str = "scripted error") -> Reply:
-    return status, {"error": {"message": message, "type": "scripted", "code": status}}, 0.0
+def error(status: int, message: str = "scripted error", retry_after: str = "0") -> Reply:
+    """An OpenAI-style error; a 429 carries `retry_after` as its Retry-After header."""
+    body = {"error": {"message": message, "type": "scripted", "code": status}}
+    return status, {**body, "retry_after": retry_after} if status == 429 else body, 0.0
 
 
 def valid(request: dict) -> Reply:
@@ -91,8 +93,9 @@ def valid(request: dict) -> Reply:
 class ScriptedServer:
     """`script(n, request, headers) -> Reply` decides the reply to the n-th request (from 0); header names are lower case."""
 
-    def __init__(self, script: Callable[[int, dict, dict], Reply]):
+    def __init__(self, script: Callable[[int, dict, dict], Reply], ping: Reply | None = None):
         self.script, self.requests, self.lock = script, [], threading.Lock()
+        self.ping = ping or (200, completion("OK"), 0.0)
         self.in_flight = self.peak = 0
         self.pings: list[dict] = []
         outer = self
@@ -103,7 +106,7 @@ class ScriptedServer:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 if is_ping(body):
                     outer.pings.append({"body": body, "headers": headers})
-                    self._reply(200, completion("OK"))
+                    self._reply(*outer.ping[:2])
                     return
                 with outer.lock:
                     n = len(outer.requests)
@@ -125,7 +128,7 @@ class ScriptedServer:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     if status == 429:
-                        self.send_header("Retry-After", "0")
+                        self.send_header("Retry-After", payload.get("retry_after", "0"))
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
