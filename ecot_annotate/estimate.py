@@ -40,9 +40,6 @@ class Estimate:
     seconds: dict[str, float | None] = field(default_factory=dict)
     rates: str = "none measured"  # where the rates came from
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 def rates_path() -> Path:
     return Path(os.environ.get(RATES_ENV) or RATES_FILE)
