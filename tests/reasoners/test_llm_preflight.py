@@ -56,7 +56,5 @@ def test_retry_after_sets_the_wait(monkeypatch):
     monkeypatch.setattr(llm_client, "time", clock)  # the client's waits only, not the server's
     script = [error(429, retry_after="1.5"), (200, completion("{}"), 0.0)]
     with ScriptedServer(lambda n, req, headers: script[n]) as server:
-        answer = ChatClient(config(server.base_url)).complete(
-            [{"role": "user", "content": "```json\n{}\n```"}]
-        )
+        answer = ChatClient(config(server.base_url)).complete([{"role": "user", "content": "x"}])
     assert answer.text == "{}" and waits == [1.5]

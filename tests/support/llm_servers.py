@@ -42,8 +42,10 @@ def episode_data(request: dict) -> dict:
 
 
 def is_ping(request: dict) -> bool:
-    """The preflight request: a chat request that carries no episode."""
-    return not any("```json" in str(m.get("content")) for m in request.get("messages", []))
+    """The run's preflight request."""
+    from ecot_annotate.backends.llm_preflight import PING
+
+    return request.get("messages") == PING
 
 
 def perfect_answer(request: dict) -> str:
