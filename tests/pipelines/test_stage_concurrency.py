@@ -1,5 +1,5 @@
 """A stage that declares `concurrency` runs episodes through a thread pool inside StageFn: many
-LLM requests in flight at once on one worker, every episode out once, counters intact."""
+LLM (or caption) requests in flight at once on one worker, every episode out once, counters intact."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 
 import pyarrow.dataset as pads
 
-from ecot_annotate.config import AnnotateConfig, LLMConfig
+from ecot_annotate.config import AnnotateConfig, LLMConfig, PerceptionConfig
 from pipelines.run import run
-from tests.support.llm_servers import ScriptedServer, valid
+from tests.support.llm_servers import ScriptedServer, completion, valid
 
 EPISODES = 12
 
@@ -37,3 +37,21 @@ def test_requests_from_many_episodes_are_in_flight_together(bridge_dir, tmp_path
     table = pads.dataset(str(tmp_path / "parquet"), format="parquet").to_table()
     keys = table.column("episode_key").to_pylist()
     assert len(set(keys)) == EPISODES and len(keys) == summary["steps_out"]
+
+
+def test_caption_requests_are_in_flight_together(bridge_dir, tmp_path):
+    caption = (200, completion("A pot in a sink."), 0.3)
+    with ScriptedServer(lambda n, req, headers: caption) as server:
+        summary = run(
+            AnnotateConfig(
+                input=str(bridge_dir),
+                out=str(tmp_path),
+                limit=EPISODES,
+                formats=("parquet",),
+                perception=PerceptionConfig(captioner="openai"),
+                llm=LLMConfig(base_url=server.base_url, model="stub", concurrency=4, cache=False),
+                beam_args=("--direct_num_workers=1", "--direct_running_mode=in_memory"),
+            )
+        )
+    assert server.peak == 4 and len(server.requests) == EPISODES
+    assert summary["episodes_out"] == EPISODES and summary["episodes_quarantined"] == 0
