@@ -9,8 +9,10 @@ writer, the sample's features) calls `load_triton_first` before; reading RLDS ne
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 
 def load_triton_first() -> None:
-    if importlib.util.find_spec("triton") is not None:
+    """Load triton now, unless TensorFlow is already loaded (then loading triton would abort)."""
+    if "tensorflow" not in sys.modules and importlib.util.find_spec("triton") is not None:
         import triton  # noqa: F401

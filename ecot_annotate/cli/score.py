@@ -46,12 +46,7 @@ def score_lines(figures: dict) -> list[str]:
 
 @main.command()
 @click.argument("out")
-@click.option(
-    "--labels",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help='Human labels: JSONL of {"episode": KEY, "step": N, "subtask": TEXT}, one per segment start.',
-)
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False), default=None, help="Human labels: JSONL of {\"episode\": KEY, \"step\": N, \"subtask\": TEXT}, one per segment start.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def score(out: str, labels: str | None, as_json: bool) -> None:
     """Score a run's labels (subtask boundaries, primitives, gripper, boxes, tracks) and store the

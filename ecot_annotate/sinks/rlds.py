@@ -38,8 +38,16 @@ PROVENANCE_FIELDS = (
 )
 
 
-def _added_step_features():
+def _tfds():
+    """TFDS, whose feature and metadata code here loads TensorFlow: triton goes first."""
+    load_triton_first()
     import tensorflow_datasets as tfds
+
+    return tfds
+
+
+def _added_step_features():
+    tfds = _tfds()
 
     text = {name: tfds.features.Text() for name in (*REASONING_FIELDS, "chain", "primitive")}
     return tfds.features.FeaturesDict(
@@ -64,7 +72,7 @@ def _added_step_features():
 
 
 def _added_episode_features():
-    import tensorflow_datasets as tfds
+    tfds = _tfds()
 
     fields = {
         name: tfds.features.Text()
@@ -88,7 +96,7 @@ def _added_episode_features():
 
 def augmented_features(features_json: str):
     """The source's FeaturesDict with our step and episode features added."""
-    import tensorflow_datasets as tfds
+    tfds = _tfds()
 
     source = tfds.features.FeatureConnector.from_json(json.loads(features_json))
     if STEPS not in source:
@@ -144,7 +152,7 @@ def _episode_values(annotated: AnnotatedEpisode) -> dict:
 
 def _added_features():
     """Our features alone, nested as in the augmented dataset (so their serialized keys match)."""
-    import tensorflow_datasets as tfds
+    tfds = _tfds()
 
     return tfds.features.FeaturesDict(
         {
@@ -195,9 +203,7 @@ SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
 
 def write_metadata(folder: str, source_features_json: str, version: str) -> None:
     """dataset_info.json and features.json from TFDS's writer; split sizes counted from the shards."""
-    import tensorflow_datasets as tfds
-
-    load_triton_first()  # TFDS's writer loads TensorFlow
+    tfds = _tfds()
 
     with tfds_quietly():
         tfds.folder_dataset.write_metadata(

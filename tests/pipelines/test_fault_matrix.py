@@ -210,32 +210,14 @@ def test_rerun_with_another_limit_and_format_extends_and_never_mixes(
 
 def test_second_run_into_the_same_out_stops_at_once(bridge_dir, tmp_path):
     import socket
-    import subprocess
-    import sys
-    import time
 
     from ecot_annotate.store.run_lock import LOCK_NAME
+    from tests.support.locks import lock_held_elsewhere
 
     out = tmp_path / "out"
     out.mkdir()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import time; from ecot_annotate.store.run_lock import run_lock\n"
-            f"with run_lock({str(out)!r}):\n    print('held', flush=True); time.sleep(120)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        started = time.monotonic()
+    with lock_held_elsewhere(out) as holder:
         code, output, summary = _annotate(bridge_dir, out)
-        assert time.monotonic() - started < 30  # no pipeline ran
-    finally:
-        holder.kill()
-        holder.wait()
     assert code == 2 and summary is None
     line = _error_line(output)
     assert line.startswith(

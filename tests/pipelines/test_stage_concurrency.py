@@ -3,6 +3,7 @@ LLM (or caption) requests in flight at once on one worker, every episode out onc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pyarrow.dataset as pads
@@ -14,19 +15,17 @@ from tests.support.llm_servers import ScriptedServer, completion, valid
 EPISODES = 12
 
 
+def _run_one_worker(bridge_dir, out, server, **settings) -> dict:
+    """The first EPISODES Bridge episodes on one in-process worker, LLM requests to `server`."""
+    llm = LLMConfig(base_url=server.base_url, model="stub", concurrency=4, cache=False)
+    beam_args = ("--direct_num_workers=1", "--direct_running_mode=in_memory")
+    config = AnnotateConfig(str(bridge_dir), str(out), limit=EPISODES, formats=("parquet",))
+    return run(dataclasses.replace(config, llm=llm, beam_args=beam_args, **settings))
+
+
 def test_requests_from_many_episodes_are_in_flight_together(bridge_dir, tmp_path):
     with ScriptedServer(lambda n, req, headers: (*valid(req)[:2], 0.3)) as server:
-        summary = run(
-            AnnotateConfig(
-                input=str(bridge_dir),
-                out=str(tmp_path),
-                limit=EPISODES,
-                formats=("parquet",),
-                reasoner="llm",
-                llm=LLMConfig(base_url=server.base_url, model="stub", concurrency=4, cache=False),
-                beam_args=("--direct_num_workers=1", "--direct_running_mode=in_memory"),
-            )
-        )
+        summary = _run_one_worker(bridge_dir, tmp_path, server, reasoner="llm")
     assert server.peak == 4, "up to --llm-concurrency requests in flight, never more"
     assert summary["episodes_out"] == EPISODES and summary["episodes_quarantined"] == 0
     llm = json.loads((tmp_path / "summary.json").read_text())["llm"]
@@ -42,16 +41,7 @@ def test_requests_from_many_episodes_are_in_flight_together(bridge_dir, tmp_path
 def test_caption_requests_are_in_flight_together(bridge_dir, tmp_path):
     caption = (200, completion("A pot in a sink."), 0.3)
     with ScriptedServer(lambda n, req, headers: caption) as server:
-        summary = run(
-            AnnotateConfig(
-                input=str(bridge_dir),
-                out=str(tmp_path),
-                limit=EPISODES,
-                formats=("parquet",),
-                perception=PerceptionConfig(captioner="openai"),
-                llm=LLMConfig(base_url=server.base_url, model="stub", concurrency=4, cache=False),
-                beam_args=("--direct_num_workers=1", "--direct_running_mode=in_memory"),
-            )
-        )
+        captioner = PerceptionConfig(captioner="openai")
+        summary = _run_one_worker(bridge_dir, tmp_path, server, perception=captioner)
     assert server.peak == 4 and len(server.requests) == EPISODES
     assert summary["episodes_out"] == EPISODES and summary["episodes_quarantined"] == 0

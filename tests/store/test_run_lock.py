@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from ecot_annotate.store.run_lock import LOCK_NAME, RunLockedError, run_lock
+from tests.support.locks import lock_held_elsewhere
 
 
 def _dead_pid() -> int:
@@ -36,26 +37,12 @@ def test_second_lock_is_refused_in_one_line_and_released_after(tmp_path):
 
 
 def test_a_lock_held_by_another_live_process_is_refused(tmp_path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from ecot_annotate.store.run_lock import run_lock\n"
-            f"with run_lock({str(tmp_path)!r}):\n    print('held', flush=True); time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with (
-            pytest.raises(RunLockedError, match=f"pid {holder.pid} on host"),
-            run_lock(str(tmp_path)),
-        ):
-            pass
-    finally:
-        holder.kill()
-        holder.wait()
+    with (
+        lock_held_elsewhere(tmp_path) as holder,
+        pytest.raises(RunLockedError, match=f"pid {holder.pid} on host"),
+        run_lock(str(tmp_path)),
+    ):
+        pass
     with run_lock(str(tmp_path)) as taken:  # killed: its lock is stale now and is taken over
         assert json.loads((tmp_path / LOCK_NAME).read_text())["token"] == taken["token"]
 

@@ -8,16 +8,25 @@ REPO = Path(__file__).resolve().parents[2]
 BRIDGE = REPO.parent / "shared" / "data" / "bridge_debug" / "bridge_dataset" / "1.0.0"
 
 
-def write_rlds(folder: Path, episodes: list[dict], name: str = "ecot_sample") -> Path:
-    """Write example dicts (as `ecot_annotate.sample.generate.make_episode` returns them) as a TFDS folder."""
+def write_rlds(
+    folder: Path,
+    episodes: list[dict],
+    name: str = "ecot_sample",
+    features=None,
+    version: str = "1.0.0",
+) -> Path:
+    """Write example dicts as a TFDS folder `folder/NAME/VERSION`, one shard; return that folder.
+
+    `features` defaults to the generated sample's (as `sample.generate.make_episode` fills them).
+    """
     import tensorflow_datasets as tfds
 
     from ecot_annotate.sample.generate import sample_features
     from ecot_annotate.sources.tfrecord_file import write_record
 
-    root = Path(folder) / name / "1.0.0"
+    root = Path(folder) / name / version
     root.mkdir(parents=True, exist_ok=True)
-    features = sample_features()
+    features = sample_features() if features is None else features
     with open(root / f"{name}-train.tfrecord-00000-of-00001", "wb") as handle:
         for episode in episodes:
             write_record(handle, features.serialize_example(episode))

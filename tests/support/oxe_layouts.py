@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.support.datasets import write_rlds
+
 PX = 32  # image side: tiny, the layouts are what matter here
 EMBED = 512
 ACTION_DOC_HYDRA = (
@@ -138,6 +140,13 @@ def _scalar(dtype=np.float32):
     return _tfds().Scalar(dtype=dtype)
 
 
+def _oxe_steps(action: dict, observation: dict):
+    """The common OXE step: a dict action, a dict observation and a reward."""
+    f = _tfds()
+    step = {"action": f.FeaturesDict(action), "observation": f.FeaturesDict(observation)}
+    return _steps({**step, "reward": _scalar()})
+
+
 def _steps(step: dict, episode: dict | None = None):
     f = _tfds()
     spec = {
@@ -187,13 +196,7 @@ def _ur5_features():
         "terminate_episode": _scalar(),
         "world_vector": _t((3,)),
     }
-    return _steps(
-        {
-            "action": f.FeaturesDict(action),
-            "observation": f.FeaturesDict(observation),
-            "reward": _scalar(),
-        }
-    )
+    return _oxe_steps(action, observation)
 
 
 def _ur5_episode(index: int, n: int, rng: np.random.Generator) -> dict:
@@ -228,7 +231,6 @@ def _ur5_episode(index: int, n: int, rng: np.random.Generator) -> dict:
 # fractal20220817_data (RT-1): dict action with base motion, state split over two keys
 # (xyz + xyzw quaternion, and gripper_closed), instruction in observation.
 def _fractal_features():
-    f = _tfds()
     observation = _language(
         {
             "base_pose_tool_reached": _t((7,)),
@@ -250,13 +252,7 @@ def _fractal_features():
         "terminate_episode": _t((3,), np.int32),
         "world_vector": _t((3,)),
     }
-    return _steps(
-        {
-            "action": f.FeaturesDict(action),
-            "observation": f.FeaturesDict(observation),
-            "reward": _scalar(),
-        }
-    )
+    return _oxe_steps(action, observation)
 
 
 def _fractal_episode(index: int, n: int, rng: np.random.Generator) -> dict:
@@ -296,7 +292,6 @@ def _fractal_episode(index: int, n: int, rng: np.random.Generator) -> dict:
 
 # toto: joint angles only, dict action with a boolean open_gripper.
 def _toto_features():
-    f = _tfds()
     observation = _language({"image": _rgb(), "state": _t((7,), doc=STATE_DOC_TOTO)})
     action = {
         "open_gripper": _scalar(np.bool_),
@@ -304,13 +299,7 @@ def _toto_features():
         "terminate_episode": _scalar(),
         "world_vector": _t((3,)),
     }
-    return _steps(
-        {
-            "action": f.FeaturesDict(action),
-            "observation": f.FeaturesDict(observation),
-            "reward": _scalar(),
-        }
-    )
+    return _oxe_steps(action, observation)
 
 
 def _toto_episode(index: int, n: int, rng: np.random.Generator) -> dict:
@@ -397,13 +386,7 @@ def _taco_features():
         "rel_actions_world": _t((7,)),
         "terminate_episode": _scalar(),
     }
-    return _steps(
-        {
-            "action": f.FeaturesDict(action),
-            "observation": f.FeaturesDict(observation),
-            "reward": _scalar(),
-        }
-    )
+    return _oxe_steps(action, observation)
 
 
 def _taco_episode(index: int, n: int, rng: np.random.Generator) -> dict:
@@ -650,23 +633,9 @@ def write_layout(
     """Write a TFDS folder `folder/NAME/0.1.0` in the named layout; `edit(examples)` may alter
     the example dicts first (to build bad input), `dataset_name` names the dataset otherwise (so
     no built-in profile matches it). Returns the version folder."""
-    import tensorflow_datasets as tfds
-
-    from ecot_annotate.sources.tfrecord_file import write_record
-
     layout = LAYOUTS[name]
     rng = np.random.default_rng(seed)
     examples = [layout.episode(i, steps, rng) for i in range(episodes)]
     if edit is not None:
         edit(examples)
-    features = layout.features()
-    dataset_name = dataset_name or name
-    root = Path(folder) / dataset_name / "0.1.0"
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / f"{dataset_name}-train.tfrecord-00000-of-00001", "wb") as handle:
-        for example in examples:
-            write_record(handle, features.serialize_example(example))
-    tfds.folder_dataset.write_metadata(
-        data_dir=str(root), features=features, split_infos=None, check_data=False
-    )
-    return root
+    return write_rlds(folder, examples, dataset_name or name, layout.features(), "0.1.0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ecot_annotate.train.stopping import StopAfterIds, action_tag_endings
+from tests.support.tiny_models import tiny_layers
 
 WORDS = ["<pad>", "<unk>", "</s>", "TASK:", "PLAN:", "x", "go", "left", "ACTION:", "a", "b"]
 
@@ -47,10 +48,7 @@ def test_word_level_tokenizer_stops_right_after_action_tag():
     torch.manual_seed(0)
     config = LlamaConfig(
         vocab_size=len(WORDS),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
+        **tiny_layers(16),
         num_key_value_heads=2,
         pad_token_id=0,
         eos_token_id=2,
