@@ -35,6 +35,9 @@ BRIDGE_HZ = 5.0
 BRIDGE_TRANSLATION_P90 = 0.0398
 BRIDGE_ROTATION_P90 = 0.2655
 ROTATION_UNITS = {"radians": 1.0, "degrees": 180.0 / math.pi}
+# Units a robot's state is recorded in: a dataset that simply moves faster than Bridge must not be
+# read as being in a unit nobody uses (decimetres), so the scale snaps to one of these.
+TRANSLATION_UNITS = {"metres": 1.0, "centimetres": 100.0, "millimetres": 1000.0}
 GRIPPER_SCALES = (1.0, 100.0, 255.0)
 GRIPPER_SNAP_DECADES = 0.3  # a range within a factor of 2 of a usual full scale is that scale
 
@@ -109,7 +112,8 @@ def calibrate(
         moved = float(np.percentile(np.concatenate(translation), 90))
         stats["translation_p90"] = moved
         if moved > 0:
-            translation_unit = 10.0 ** round(math.log10(moved / BRIDGE_TRANSLATION_P90))
+            unit = _nearest_in_log(moved / BRIDGE_TRANSLATION_P90, TRANSLATION_UNITS)
+            translation_unit = TRANSLATION_UNITS[unit]
     if rotation:
         turned = float(np.percentile(np.concatenate(rotation), 90))
         stats["rotation_p90"] = turned

@@ -132,4 +132,4 @@ def test_a_relative_input_is_recorded_as_an_absolute_path(bridge_dir, tmp_path, 
         main, ["annotate", bridge_dir.name, "--out", str(out), "--limit", "1"]
     )
     assert made.exit_code == 0, made.output
-    assert json.loads((out / "summary.json").read_text())["input"] == str(bridge_dir)
+    assert json.loads((out / "summary.json").read_text())["input"] == str(bridge_dir.resolve())
