@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -31,57 +32,13 @@ from ecot_annotate.cli.group import main, note, settle_hub
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for shuffling, dropout and init.")  # fmt: skip
 @click.option("--trust-remote-code", is_flag=True, help="Allow the model's own code (OpenVLA-style checkpoints).")  # fmt: skip
 @click.option("--resume", is_flag=True, help="Continue the checkpoint in --out with its optimizer state.")  # fmt: skip
-def train(
-    data: str,
-    base_model: str,
-    out: str,
-    max_steps: int,
-    batch_size: int,
-    grad_accum: int,
-    lr: float,
-    warmup_steps: int,
-    schedule: str,
-    prompt_style: str,
-    action_tokens: str,
-    reasoning_dropout: float,
-    lora_rank: int,
-    mixed_precision: str,
-    holdout_episodes: int,
-    save_every: int,
-    log_every: int,
-    seed: int,
-    trust_remote_code: bool,
-    resume: bool,
-) -> None:
+def train(**options: Any) -> None:
     """Fine-tune BASE_MODEL on annotated DATA (a run folder or its parquet/) into a reasoning VLA."""
     from ecot_annotate.train.trainer import TrainConfig
     from ecot_annotate.train.trainer import train as run_training
 
-    settle_hub([base_model])
-
-    config = TrainConfig(
-        data=data,
-        base_model=base_model,
-        out=out,
-        max_steps=max_steps,
-        batch_size=batch_size,
-        grad_accum=grad_accum,
-        lr=lr,
-        warmup_steps=warmup_steps,
-        schedule=schedule,
-        prompt_style=prompt_style,
-        action_tokens=action_tokens,
-        reasoning_dropout=reasoning_dropout,
-        lora_rank=lora_rank,
-        mixed_precision=mixed_precision,
-        holdout_episodes=holdout_episodes,
-        save_every=save_every,
-        log_every=log_every,
-        seed=seed,
-        trust_remote_code=trust_remote_code,
-        resume=resume,
-        progress=sys.stderr.isatty(),
-    )
+    settle_hub([options["base_model"]])
+    config = TrainConfig(**options, progress=sys.stderr.isatty())
     summary = run_training(config)
     for text in summary["notes"]:
         note(text)

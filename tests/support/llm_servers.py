@@ -24,7 +24,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.support.tiny_models import tiny_layers
+from tests.support.tiny_models import tiny_llama
 
 Reply = tuple[int, dict, float]  # status, JSON body, seconds to wait before answering
 
@@ -160,9 +160,8 @@ CHAT_TEMPLATE = (
 
 def build_tiny_chat_model(folder: Path) -> Path:
     """A random one-layer Llama with a byte-level BPE tokenizer trained here, and a chat template."""
-    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     from ecot_annotate.prompt_texts import load_prompts
 
@@ -186,16 +185,8 @@ def build_tiny_chat_model(folder: Path) -> Path:
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.save_pretrained(folder)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        **tiny_layers(),
-        num_key_value_heads=2,
-        max_position_embeddings=4096,
-        bos_token_id=1,
-        eos_token_id=2,
-    )
-    LlamaForCausalLM(config).save_pretrained(folder)
+    model = tiny_llama(len(tokenizer), max_position_embeddings=4096, bos_token_id=1, eos_token_id=2)
+    model.save_pretrained(folder)
     return folder
 
 

@@ -32,6 +32,18 @@ def tiny_layers(width: int = 32, layers: int = 1) -> dict[str, int]:
     }
 
 
+def tiny_llama(vocab_size: int, width: int = 32, **token_ids: int):
+    """A random one-layer Llama causal LM (seeded), for chat servers and generation tests."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=vocab_size, **tiny_layers(width), num_key_value_heads=2, **token_ids
+    )
+    return LlamaForCausalLM(config)
+
+
 def grounding_dino(
     folder: Path, size: int = SIZE, width: int = 32, layers: int = 1, full: bool = False
 ) -> Path:

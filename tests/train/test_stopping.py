@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ecot_annotate.train.stopping import StopAfterIds, action_tag_endings
-from tests.support.tiny_models import tiny_layers
+from tests.support.tiny_models import tiny_llama
 
 WORDS = ["<pad>", "<unk>", "</s>", "TASK:", "PLAN:", "x", "go", "left", "ACTION:", "a", "b"]
 
@@ -36,8 +36,6 @@ class _Script:
 
 def test_word_level_tokenizer_stops_right_after_action_tag():
     from transformers import (
-        LlamaConfig,
-        LlamaForCausalLM,
         LogitsProcessorList,
         StoppingCriteriaList,
     )
@@ -45,15 +43,7 @@ def test_word_level_tokenizer_stops_right_after_action_tag():
     tokenizer = _word_level_tokenizer()
     ids = lambda text: tokenizer(text, add_special_tokens=False).input_ids  # noqa: E731
     assert action_tag_endings(ids) == [[WORDS.index("ACTION:")]]
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(WORDS),
-        **tiny_layers(16),
-        num_key_value_heads=2,
-        pad_token_id=0,
-        eos_token_id=2,
-    )
-    model = LlamaForCausalLM(config).eval()
+    model = tiny_llama(len(WORDS), width=16, pad_token_id=0, eos_token_id=2).eval()
     prompt = torch.tensor([ids("TASK: x")])
     script = ids("PLAN: go left ACTION: a b") + [2]
     stop = StopAfterIds(action_tag_endings(ids), prompt.shape[1])
