@@ -25,7 +25,7 @@ EPISODES = 2  # one-move Bridge episodes: a few dozen generated tokens each keep
 
 @pytest.fixture(scope="session")
 def smollm2_cache(tmp_path_factory):
-    """$ECOT_ANNOTATE_MODELS for this session: the GGUF model is converted into it once."""
+    """$ECOT_ANNOTATE_MODELS for this test run: the GGUF model is converted into it once."""
     from ecot_annotate.backends.llm_weights import ENV, model_folder
 
     folder = tmp_path_factory.mktemp("models")
