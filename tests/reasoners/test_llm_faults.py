@@ -127,31 +127,18 @@ BEHAVIOURS = [
 
 def test_faults_retries_fallbacks_and_cache(bridge_dir, tmp_path):
     script = PerEpisode(BEHAVIOURS)
-    cache = str(tmp_path / "cache")
+    cached = {
+        "timeout_s": 0.5,
+        "max_retries": 1,
+        "cache": True,
+        "cache_dir": str(tmp_path / "cache"),
+    }
     n = len(BEHAVIOURS)
     with ScriptedServer(script) as server:
-        llm = annotate(
-            bridge_dir,
-            tmp_path / "a",
-            server.base_url,
-            n,
-            timeout_s=0.5,
-            max_retries=1,
-            cache=True,
-            cache_dir=cache,
-        )
+        llm = annotate(bridge_dir, tmp_path / "a", server.base_url, n, **cached)
         assert len(script.seen) == n, "the episodes must differ in their input"
         assert len(server.requests) == llm["requests"]
-        rerun = annotate(
-            bridge_dir,
-            tmp_path / "b",
-            server.base_url,
-            n,
-            timeout_s=0.5,
-            max_retries=1,
-            cache=True,
-            cache_dir=cache,
-        )
+        rerun = annotate(bridge_dir, tmp_path / "b", server.base_url, n, **cached)
     # every episode: 2 requests (a retry, or a whole or partial repair)
     assert llm["requests"] == 14 and llm["retries"] == 3
     assert llm["repairs"] == 2 and llm["field_repairs"] == 2 and llm["fields_from_rules"] == 1

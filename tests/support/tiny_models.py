@@ -32,6 +32,14 @@ def tiny_layers(width: int = 32, layers: int = 1) -> dict[str, int]:
     }
 
 
+def encoder_and_decoder(**sizes: int) -> dict[str, int]:
+    """The same sizes for both halves of an encoder-decoder: `layers=1` sets encoder_layers and
+    decoder_layers, so the two cannot drift apart."""
+    return {
+        f"{part}_{name}": value for part in ("encoder", "decoder") for name, value in sizes.items()
+    }
+
+
 def tiny_llama(vocab_size: int, width: int = 32, **token_ids: int):
     """A random one-layer Llama causal LM (seeded), for chat servers and generation tests."""
     import torch
@@ -81,12 +89,7 @@ def grounding_dino(
             backbone_config=backbone,
             text_config=text,
             d_model=width,
-            encoder_layers=layers,
-            decoder_layers=layers,
-            encoder_ffn_dim=width,
-            decoder_ffn_dim=width,
-            encoder_attention_heads=2,
-            decoder_attention_heads=2,
+            **encoder_and_decoder(layers=layers, ffn_dim=width, attention_heads=2),
             num_queries=20,
             num_feature_levels=3,  # no extra 1x1 level: GroupNorm needs more than one value per group
             decoder_bbox_embed_share=False,
