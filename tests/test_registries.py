@@ -30,11 +30,11 @@ class EpisodeIndexFormat(OutputFormat):
             episodes
             | "IndexLines"
             >> beam.Map(lambda a: json.dumps({"key": a.episode.key, "steps": a.episode.n_steps}))
-            | "WriteIndex" >> beam.io.WriteToText(f"{ctx.staging}/episode_index/part")
+            | "WriteIndex" >> ctx.sharded(beam.io.WriteToText, "episode_index/part")
         )
 
     def finish(self, ctx: WriteContext) -> dict[str, int]:
-        return {"episode_index_files": len(fs.match(f"{ctx.staging}/episode_index/*"))}
+        return {"episode_index_files": len(fs.match(ctx.staged("episode_index/*")))}
 
 
 FORMATS.register("episode-index")(EpisodeIndexFormat("episode-index", "episode_index"))

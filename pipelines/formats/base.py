@@ -7,6 +7,7 @@ finished format after the pipeline (`finish`). Adding a format is one module tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,17 @@ class WriteContext:
     dataset: Any
     profile: DatasetProfile
     staging: str  # this run's staging folder; `folder` under it is published into OUT
+
+    def staged(self, path: str) -> str:
+        """`path` in the staging folder, where every format writes before publishing."""
+        return f"{self.staging}/{path}"
+
+    def sharded(
+        self, sink: Callable[..., beam.PTransform], prefix: str, **options: Any
+    ) -> beam.PTransform:
+        """`sink`, a Beam file sink, writing `prefix` in the staging folder as the `--num-shards`
+        files every format's sharded output is split into."""
+        return sink(self.staged(prefix), num_shards=self.config.num_shards, **options)
 
 
 class OutputFormat:

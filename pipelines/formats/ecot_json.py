@@ -11,21 +11,15 @@ from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
 
 class EcotJsonFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
-        _ = (
-            episodes
-            | "EcotLines" >> beam.Map(entry_line)
-            | "WriteEcotParts"
-            >> beam.io.WriteToText(
-                f"{ctx.staging}/ecot/parts/entries",
-                file_name_suffix=".jsonl",
-                num_shards=ctx.config.num_shards,
-            )
+        lines = episodes | "EcotLines" >> beam.Map(entry_line)
+        _ = lines | "WriteEcotParts" >> ctx.sharded(
+            beam.io.WriteToText, "ecot/parts/entries", file_name_suffix=".jsonl"
         )
 
     def finish(self, ctx: WriteContext) -> dict[str, int]:
-        with fs.create(f"{ctx.staging}/ecot/reasonings.json") as handle:
-            written = merge_lines(fs.read_lines(f"{ctx.staging}/ecot/parts/*"), handle)
-        fs.delete_matching(f"{ctx.staging}/ecot/parts/*")
+        with fs.create(ctx.staged("ecot/reasonings.json")) as handle:
+            written = merge_lines(fs.read_lines(ctx.staged("ecot/parts/*")), handle)
+        fs.delete_matching(ctx.staged("ecot/parts/*"))
         return {"ecot_json_entries": written}
 
 

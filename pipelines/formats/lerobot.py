@@ -28,9 +28,8 @@ class WriteLeRobotPartFn(beam.DoFn):
 
 class LeRobotFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
-        folder = f"{ctx.staging}/{PARTS}"
         return episodes | "WriteLeRobotParts" >> beam.ParDo(
-            WriteLeRobotPartFn(folder, ctx.profile.image_key)
+            WriteLeRobotPartFn(ctx.staged(PARTS), ctx.profile.image_key)
         )
 
     def finish(self, ctx: WriteContext) -> dict[str, int]:

@@ -15,18 +15,14 @@ BATCH_ROWS = 50  # rows held as Python objects before Arrow takes them
 
 class ParquetFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
-        _ = (
-            episodes
-            | "StepRows" >> beam.FlatMap(step_rows)
-            | "WriteParquet"
-            >> beam.io.WriteToParquet(
-                f"{ctx.staging}/parquet/steps",
-                load_schema(),
-                num_shards=ctx.config.num_shards,
-                file_name_suffix=".parquet",
-                row_group_buffer_size=ROW_GROUP_BYTES,
-                record_batch_size=BATCH_ROWS,
-            )
+        rows = episodes | "StepRows" >> beam.FlatMap(step_rows)
+        _ = rows | "WriteParquet" >> ctx.sharded(
+            beam.io.WriteToParquet,
+            "parquet/steps",
+            schema=load_schema(),
+            file_name_suffix=".parquet",
+            row_group_buffer_size=ROW_GROUP_BYTES,
+            record_batch_size=BATCH_ROWS,
         )
 
 

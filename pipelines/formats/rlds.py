@@ -29,8 +29,8 @@ class SerializeRldsFn(beam.DoFn):
 
 
 def rlds_folder(ctx: WriteContext) -> str:
-    version = rlds_sink.source_version(ctx.dataset.root)
-    return f"{ctx.staging}/rlds/{ctx.dataset.name}/{version}"
+    """The TFDS dataset folder in staging: `rlds/{name}/{version}`, as TFDS's builder lays it out."""
+    return f"rlds/{ctx.dataset.name}/{rlds_sink.source_version(ctx.dataset.root)}"
 
 
 class RldsFormat(OutputFormat):
@@ -38,16 +38,18 @@ class RldsFormat(OutputFormat):
         serialized = episodes | "SerializeRlds" >> beam.ParDo(
             SerializeRldsFn(ctx.dataset.features_json)
         ).with_outputs(QUARANTINE, main="records")
-        _ = serialized.records | "WriteRlds" >> beam.io.WriteToTFRecord(
+        _ = serialized.records | "WriteRlds" >> ctx.sharded(
+            beam.io.WriteToTFRecord,
             rlds_sink.shard_prefix(rlds_folder(ctx), ctx.dataset.name, ctx.dataset.split),
             shard_name_template=rlds_sink.SHARD_TEMPLATE,
-            num_shards=ctx.config.num_shards,
         )
         return serialized[QUARANTINE]
 
     def finish(self, ctx: WriteContext) -> dict[str, int]:
         rlds_sink.write_metadata(
-            rlds_folder(ctx), ctx.dataset.features_json, rlds_sink.source_version(ctx.dataset.root)
+            ctx.staged(rlds_folder(ctx)),
+            ctx.dataset.features_json,
+            rlds_sink.source_version(ctx.dataset.root),
         )
         return {}
 
