@@ -80,20 +80,25 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-def readme_with(readme: str, table: str) -> str:
-    """README text with the block between the markers replaced by `table`."""
+def _block_bounds(readme: str) -> tuple[int, int]:
+    """Where the block lies: just after BEGIN, and at END. A README without both markers in order
+    is an error rather than a README to write into."""
     start, end = readme.find(BEGIN), readme.find(END)
     if start < 0 or end < start:
         raise ValueError(f"README.md has no performance block ({BEGIN} ... {END})")
-    return readme[: start + len(BEGIN)] + "\n" + table + readme[end:]
+    return start + len(BEGIN), end
+
+
+def readme_with(readme: str, table: str) -> str:
+    """README text with the block between the markers replaced by `table`."""
+    start, end = _block_bounds(readme)
+    return readme[:start] + "\n" + table + readme[end:]
 
 
 def readme_block(readme: str) -> str:
-    """The text between the markers, as `readme_with` put it there."""
-    start, end = readme.find(BEGIN), readme.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"README.md has no performance block ({BEGIN} ... {END})")
-    return readme[start + len(BEGIN) + 1 : end]
+    """The text between the markers, as `readme_with` put it there (after BEGIN's own line)."""
+    start, end = _block_bounds(readme)
+    return readme[start + 1 : end]
 
 
 def publish(rows: list[Row], minutes: float) -> str:
