@@ -12,7 +12,7 @@ import sys
 import time
 
 import benchmarks
-from benchmarks.results import Row, machine, markdown, publish
+from benchmarks.results import Row, console, machine, markdown, publish
 from ecot_annotate import quiet
 
 
@@ -28,8 +28,11 @@ def main(names: list[str]) -> None:
     for name in chosen:
         print(f"\n== {name}")
         began = time.perf_counter()
-        rows += importlib.import_module(f"benchmarks.{name}").main()
+        returned = importlib.import_module(f"benchmarks.{name}").main()
+        for row in returned:
+            print(console(row))
         print(f"   ({time.perf_counter() - began:.1f}s)")
+        rows += returned
     minutes = (time.perf_counter() - start) / 60
     if chosen == found:
         print(f"\n{publish(rows, minutes)}\nwritten: bench-results/latest.md and README.md")

@@ -87,7 +87,3 @@ def main() -> list[Row]:
             f"{many / one:.1f}x",
         )
     ]
-
-
-if __name__ == "__main__":
-    main()

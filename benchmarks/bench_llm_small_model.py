@@ -116,7 +116,3 @@ def _served(tmp_path: Path, folder: Path) -> tuple[dict, float] | None:
             max_fallback_rate=1.0,
         )
         return summary, time.perf_counter() - start
-
-
-if __name__ == "__main__":
-    main()

@@ -116,15 +116,10 @@ def measure(label: str, reasonings: list) -> Row:
     steps = sum(len(r) for r in reasonings) / len(reasonings)
     ratio = ecot_tokens / our_tokens
     chars = sum(map(len, ecot)) / sum(map(len, ours))
-    print(f"   {label}: {len(reasonings)} episodes, {steps:.0f} steps each on average")
     print(
-        f"     ECoT answer (overview + per-step dict): {ecot_tokens:7.0f} completion tokens/episode"
-    )
-    print(f"     ECoT per-step dict alone              : {per_step_tokens:7.0f}")
-    print(f"     our lean answer                       : {our_tokens:7.0f}")
-    print(
-        f"     ratio: {ratio:.1f}x fewer tokens ({chars:.1f}x fewer characters); per-step dict alone {per_step_tokens / our_tokens:.1f}x; "
-        f"target >= {TARGET:.0f}x: {'met' if ratio >= TARGET else 'NOT met'}"
+        f"   {label}: fewer tokens, target >= {TARGET:.0f}x: {'met' if ratio >= TARGET else 'NOT met'}; "
+        f"{steps:.0f} steps per episode on average; {chars:.1f}x fewer characters; "
+        f"ECoT's per-step dict alone {per_step_tokens:.0f} tokens ({per_step_tokens / our_tokens:.1f}x ours)"
     )
     return Row(
         f"LLM completion tokens per episode, {label} ({len(reasonings)} episodes), one BPE tokenizer",
@@ -151,7 +146,3 @@ def main() -> list[Row]:
             )
         )
     return rows
-
-
-if __name__ == "__main__":
-    main()

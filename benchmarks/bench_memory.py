@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.results import Row
+from benchmarks.results import Row, console
 
 EPISODES = 6
 SCALE = 10
@@ -92,9 +92,6 @@ def episode_length(formats_list: tuple[str, ...] = (ALL_FORMATS,)) -> list[Row]:
                     f"     {LONG_EPISODES} episodes x {n:>4} steps, {formats}: peak {peaks[n]:7.1f} MB  ({seconds:5.1f}s)"
                 )
             ratio = peaks[LONG_STEPS] / peaks[SHORT_STEPS]
-            print(
-                f"     ratio {ratio:.2f}x for {LONG_STEPS // SHORT_STEPS}x the steps (target <= 1.5x)"
-            )
             rows.append(
                 Row(
                     f"peak memory of a run, {LONG_EPISODES} episodes at 256x256, formats {formats}",
@@ -151,4 +148,5 @@ def episode_count() -> list[Row]:
 
 
 if __name__ == "__main__":
-    episode_length(tuple(sys.argv[1:]) or (ALL_FORMATS,))
+    for row in episode_length(tuple(sys.argv[1:]) or (ALL_FORMATS,)):
+        print(console(row))

@@ -24,19 +24,9 @@ FRAMES = 16  # the one-at-a-time pass on 2 CPU cores bounds the run time
 BATCH = 8
 
 
-def fit_errors(root: Path) -> tuple[list, Row]:
+def fit_errors(episodes: list) -> Row:
     from ecot_annotate.geometry.gripper_fit import FIT_METHODS, fit_gripper_track
-    from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sample.generate import write_sample
-    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
 
-    dataset = open_rlds(str(write_sample(root / "sample", episodes=8, seed=1)))
-    decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
-    episodes = [
-        decoder.decode(data, shard, pos)
-        for shard in dataset.shards
-        for pos, data, _ in read_shard(shard)
-    ]
     medians: dict[str, tuple[float, float]] = {}
     for method in FIT_METHODS:
         rng = np.random.default_rng(0)
@@ -55,17 +45,14 @@ def fit_errors(root: Path) -> tuple[list, Row]:
         err = np.concatenate(errors)
         ms = 1000 * (time.perf_counter() - start) / len(episodes)
         medians[method] = (float(np.median(err)), float(np.percentile(err, 90)))
-        print(
-            f"   gripper fit {method:18s} median error {np.median(err):5.2f} px, 90th pct {np.percentile(err, 90):5.2f} px ({len(episodes)} episodes, {ms:.0f} ms/episode)"
-        )
+        print(f"   gripper fit {method}: {ms:.0f} ms/episode")
     (base, base_p90), (ours, ours_p90) = medians["affine"], medians["ransac-projective"]
-    row = Row(
+    return Row(
         f"gripper fit on ground truth, {len(episodes)} episodes (sigma 2 px noise, 30% outliers)",
         f"`affine` (ECoT's): median {base:.2f} px, p90 {base_p90:.1f} px",
         f"`ransac-projective`: median {ours:.2f} px, p90 {ours_p90:.1f} px",
         f"{base / ours:.1f}x lower median error",
     )
-    return episodes, row
 
 
 def build_detector_folder(folder: Path, full: bool) -> Path:
@@ -106,12 +93,7 @@ def detector_speed(root: Path, episodes) -> Row:
 
     single, batched = rate(1), rate(BATCH)
     name = "Grounding DINO-T (full size, random)" if full else "reduced Grounding DINO (random)"
-    print(
-        f"   detector {name} on {device}, {len(frames)} frames {frames[0].shape[1]}x{frames[0].shape[0]}, torch threads {torch.get_num_threads()}"
-    )
-    print(
-        f"   one frame per call: {single:6.2f} frames/s; batch of {BATCH}: {batched:6.2f} frames/s; ratio {batched / single:.2f}x"
-    )
+    print(f"   detector: torch threads {torch.get_num_threads()}")
     record(detector_frames_per_s=round(batched, 3), detector_measured=f"{name} on {device}")
     size = f"{frames[0].shape[1]}x{frames[0].shape[0]}"
     return Row(
@@ -122,11 +104,22 @@ def detector_speed(root: Path, episodes) -> Row:
     )
 
 
+def sample_episodes(root: Path) -> list:
+    """The generated sample's episodes, whose ground truth holds the true gripper pixels."""
+    from ecot_annotate.profiles import load_profile
+    from ecot_annotate.sample.generate import write_sample
+    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+
+    dataset = open_rlds(str(write_sample(root / "sample", episodes=8, seed=1)))
+    decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
+    return [
+        decoder.decode(data, shard, pos)
+        for shard in dataset.shards
+        for pos, data, _ in read_shard(shard)
+    ]
+
+
 def main() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
-        episodes, fit = fit_errors(Path(tmp))
-        return [fit, detector_speed(Path(tmp), episodes)]
-
-
-if __name__ == "__main__":
-    main()
+        episodes = sample_episodes(Path(tmp))
+        return [fit_errors(episodes), detector_speed(Path(tmp), episodes)]

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import tempfile
 import time
+from typing import NamedTuple
 
 from benchmarks.data import bench_dataset
 from benchmarks.rates import record
 from benchmarks.results import Row
+
+MULTI_PROCESSING = ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
+
+
+class Rates(NamedTuple):
+    """Steps/s on one input: the bare read (the baseline) and the pipeline on two runners."""
+
+    bare: float
+    in_process: float
+    multi_processing: float
+
+    def row(self, label: str) -> Row:
+        return Row(
+            f"offline pipeline (rules), {label}",
+            f"bare `tfds` read+decode {self.bare:.0f} steps/s",
+            f"in-process {self.in_process:.0f} steps/s; "
+            f"multi_processing x2 {self.multi_processing:.0f} steps/s",
+            f"{self.in_process / self.bare:.2f}x; {self.multi_processing / self.bare:.2f}x",
+        )
 
 
 def tfds_read(path) -> int:
@@ -37,53 +57,26 @@ def best_rate(fn, *args, repeats: int = 3) -> float:
     return max(rates)
 
 
-def measure(path, label: str, keep: bool = False) -> Row:
-    """Print the rates on one input; `keep` records the in-process rate for `--dry-run`."""
-    print(f"   input: {label}")
-    base = best_rate(tfds_read, path)
-    print(
-        f"   bare tfds read+decode                               : {base:8.1f} steps/s (baseline)"
-    )
-    runners = (
-        ("in-process DirectRunner", ()),
-        (
-            "DirectRunner multi_processing x2",
-            ("--direct_running_mode=multi_processing", "--direct_num_workers=2"),
-        ),
-    )
-    rates = []
-    for name, args in runners:
-        rate = best_rate(pipeline, path, args, repeats=2)
-        rates.append(rate)
-        print(
-            f"   offline pipeline, {name:<33}: {rate:8.1f} steps/s  ratio {rate / base:.2f}x of bare read"
-        )
-    if keep:
-        record(
-            offline_steps_per_s=round(rates[0], 1),
-            offline_measured=f"in-process DirectRunner, {label}",
-        )
-    return Row(
-        f"offline pipeline (rules), {label}",
-        f"bare `tfds` read+decode {base:.0f} steps/s",
-        f"in-process {rates[0]:.0f} steps/s; multi_processing x2 {rates[1]:.0f} steps/s",
-        f"{rates[0] / base:.2f}x; {rates[1] / base:.2f}x",
+def measure(path) -> Rates:
+    return Rates(
+        best_rate(tfds_read, path),
+        best_rate(pipeline, path, (), repeats=2),
+        best_rate(pipeline, path, MULTI_PROCESSING, repeats=2),
     )
 
 
 def main() -> list[Row]:
-    rows = [measure(*bench_dataset(), keep=True)]
+    """Both inputs; the benchmark input's in-process rate is what `--dry-run` estimates with."""
+    path, label = bench_dataset()
+    rates = measure(path)
+    record(
+        offline_steps_per_s=round(rates.in_process, 1),
+        offline_measured=f"in-process DirectRunner, {label}",
+    )
+    rows = [rates.row(label)]
     with tempfile.TemporaryDirectory() as folder:
         from ecot_annotate.sample.generate import write_sample
 
-        rows.append(
-            measure(
-                write_sample(folder, episodes=40, seed=1, shards=4),
-                "generated sample (40 episodes, ~2000 steps, 256x256)",
-            )
-        )
+        sample = write_sample(folder, episodes=40, seed=1, shards=4)
+        rows.append(measure(sample).row("generated sample (40 episodes, ~2000 steps, 256x256)"))
     return rows
-
-
-if __name__ == "__main__":
-    main()

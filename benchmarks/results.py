@@ -29,6 +29,18 @@ class Row:
     ratio: str = ""
 
 
+def console(row: Row) -> str:
+    """A row as the runner prints it when its benchmark returns: one format for every benchmark."""
+    lines = [
+        f"   {row.benchmark}",
+        f"     baseline: {row.baseline}",
+        f"     measured: {row.measured}",
+    ]
+    if row.ratio:
+        lines.append(f"     ratio:    {row.ratio}")
+    return "\n".join(lines)
+
+
 def _gpu() -> str:
     try:
         import torch
