@@ -178,6 +178,27 @@ def _closing(m: Motion, t: int) -> float:
     return float(np.sign(m.opening[t] - nxt))
 
 
+def _rt1_action(terminate: object, **gripper: object) -> dict:
+    """The RT-1 action dict that ur5, fractal and toto share: end-effector deltas and the episode's
+    end, next to each dataset's own gripper (and base) keys."""
+    return {
+        **gripper,
+        "rotation_delta": _t((3,)),
+        "terminate_episode": terminate,
+        "world_vector": _t((3,)),
+    }
+
+
+def _rt1_action_values(m: Motion, t: int, terminate: object, **gripper: object) -> dict:
+    """One step of that action: the motion's deltas at `t`."""
+    return {
+        **gripper,
+        "rotation_delta": _f32(m.drpy[t]),
+        "terminate_episode": terminate,
+        "world_vector": _f32(m.dxyz[t]),
+    }
+
+
 # berkeley_autolab_ur5: dict action, 15-value state with a quaternion, instruction in
 # observation, no episode_metadata, a wrist camera and a float32 depth image.
 def _ur5_features():
@@ -190,12 +211,7 @@ def _ur5_features():
             "robot_state": _t((15,), doc=STATE_DOC_UR5),
         }
     )
-    action = {
-        "gripper_closedness_action": _scalar(),
-        "rotation_delta": _t((3,)),
-        "terminate_episode": _scalar(),
-        "world_vector": _t((3,)),
-    }
+    action = _rt1_action(_scalar(), gripper_closedness_action=_scalar())
     return _oxe_steps(action, observation)
 
 
@@ -208,12 +224,9 @@ def _ur5_episode(index: int, n: int, rng: np.random.Generator) -> dict:
         state = _f32(joints, m.xyz[t], quat[t], 1.0 - m.opening[t], 0.0)
         steps.append(
             {
-                "action": {
-                    "gripper_closedness_action": _closing(m, t),
-                    "rotation_delta": _f32(m.drpy[t]),
-                    "terminate_episode": float(t == n - 1),
-                    "world_vector": _f32(m.dxyz[t]),
-                },
+                "action": _rt1_action_values(
+                    m, t, float(t == n - 1), gripper_closedness_action=_closing(m, t)
+                ),
                 "observation": {
                     **_text(m),
                     "hand_image": wrist[t],
@@ -244,14 +257,12 @@ def _fractal_features():
             "workspace_bounds": _t((3, 3)),
         }
     )
-    action = {
-        "base_displacement_vector": _t((2,)),
-        "base_displacement_vertical_rotation": _t((1,)),
-        "gripper_closedness_action": _t((1,)),
-        "rotation_delta": _t((3,)),
-        "terminate_episode": _t((3,), np.int32),
-        "world_vector": _t((3,)),
-    }
+    action = _rt1_action(
+        _t((3,), np.int32),
+        base_displacement_vector=_t((2,)),
+        base_displacement_vertical_rotation=_t((1,)),
+        gripper_closedness_action=_t((1,)),
+    )
     return _oxe_steps(action, observation)
 
 
@@ -263,14 +274,14 @@ def _fractal_episode(index: int, n: int, rng: np.random.Generator) -> dict:
         closed = 1.0 - m.opening[t]
         steps.append(
             {
-                "action": {
-                    "base_displacement_vector": np.zeros(2, np.float32),
-                    "base_displacement_vertical_rotation": np.zeros(1, np.float32),
-                    "gripper_closedness_action": _f32(_closing(m, t)),
-                    "rotation_delta": _f32(m.drpy[t]),
-                    "terminate_episode": np.array([int(t == n - 1), int(t < n - 1), 0], np.int32),
-                    "world_vector": _f32(m.dxyz[t]),
-                },
+                "action": _rt1_action_values(
+                    m,
+                    t,
+                    np.array([int(t == n - 1), int(t < n - 1), 0], np.int32),
+                    base_displacement_vector=np.zeros(2, np.float32),
+                    base_displacement_vertical_rotation=np.zeros(1, np.float32),
+                    gripper_closedness_action=_f32(_closing(m, t)),
+                ),
                 "observation": {
                     **_text(m),
                     "base_pose_tool_reached": _f32(m.xyz[t], quat[t]),
@@ -293,12 +304,7 @@ def _fractal_episode(index: int, n: int, rng: np.random.Generator) -> dict:
 # toto: joint angles only, dict action with a boolean open_gripper.
 def _toto_features():
     observation = _language({"image": _rgb(), "state": _t((7,), doc=STATE_DOC_TOTO)})
-    action = {
-        "open_gripper": _scalar(np.bool_),
-        "rotation_delta": _t((3,)),
-        "terminate_episode": _scalar(),
-        "world_vector": _t((3,)),
-    }
+    action = _rt1_action(_scalar(), open_gripper=_scalar(np.bool_))
     return _oxe_steps(action, observation)
 
 
@@ -309,12 +315,9 @@ def _toto_episode(index: int, n: int, rng: np.random.Generator) -> dict:
     return {
         "steps": [
             {
-                "action": {
-                    "open_gripper": bool(m.opening[min(t + 1, n - 1)] > 0.5),
-                    "rotation_delta": _f32(m.drpy[t]),
-                    "terminate_episode": float(t == n - 1),
-                    "world_vector": _f32(m.dxyz[t]),
-                },
+                "action": _rt1_action_values(
+                    m, t, float(t == n - 1), open_gripper=bool(m.opening[min(t + 1, n - 1)] > 0.5)
+                ),
                 "observation": {**_text(m), "image": images[t], "state": _f32(joints[t])},
                 "reward": float(t == n - 1),
                 **_flags(t, n),
