@@ -32,9 +32,9 @@ def episodes(folder: Path, profile: str) -> list:
     from ecot_annotate.geometry.motion import primitives
     from ecot_annotate.profiles import load_profile
     from ecot_annotate.reasoners.rules import RuleReasoner
-    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+    from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 
-    dataset = open_rlds(str(folder))
+    dataset = RldsDataset.open(str(folder))
     decoder = EpisodeDecoder(dataset, load_profile(profile))
     found = []
     for shard in dataset.shards:

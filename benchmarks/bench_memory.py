@@ -49,17 +49,18 @@ def write_stretched(sample: Path, out_dir: Path, steps: int) -> Path:
     """A copy of a generated sample whose every episode is `steps` long (its steps repeated in a cycle)."""
     import tensorflow_datasets as tfds
 
-    from ecot_annotate.sources.rlds import _image_decoders, open_rlds, read_shard
+    from ecot_annotate.sources.rlds import RldsDataset, read_shard
+    from ecot_annotate.sources.tfds_features import image_decoders
     from ecot_annotate.sources.tfrecord_file import write_record
 
-    dataset = open_rlds(str(sample))
+    dataset = RldsDataset.open(str(sample))
     features = dataset.features()
     root = out_dir / dataset.name / "1.0.0"
     root.mkdir(parents=True, exist_ok=True)
     for shard in dataset.shards:
         with open(root / shard.path.rsplit("/", 1)[-1], "wb") as handle:
             for _, raw, _ in read_shard(shard):
-                example = features.deserialize_example_np(raw, decoders=_image_decoders(features))
+                example = features.deserialize_example_np(raw, decoders=image_decoders(features))
                 source = list(example["steps"])
                 stretched = [dict(source[t % len(source)]) for t in range(steps)]
                 for t, step in enumerate(stretched):

@@ -108,9 +108,9 @@ def sample_episodes(root: Path) -> list:
     """The generated sample's episodes, whose ground truth holds the true gripper pixels."""
     from ecot_annotate.profiles import load_profile
     from ecot_annotate.sample.generate import write_sample
-    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+    from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 
-    dataset = open_rlds(str(write_sample(root / "sample", episodes=8, seed=1)))
+    dataset = RldsDataset.open(str(write_sample(root / "sample", episodes=8, seed=1)))
     decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
     return [
         decoder.decode(data, shard, pos)

@@ -140,23 +140,21 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     """
     from ecot_annotate.profiles.resolve import resolve_profile
     from ecot_annotate.sources import SOURCES
+    from ecot_annotate.sources.base import episode_refs
     from ecot_annotate.sources.first_episodes import first_episodes
     from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
 
-    source = SOURCES.get(config.source)
-    dataset = source.open(config.input, config.split)
-    profile, _ = resolve_profile(config.profile, source.layout(dataset), config.camera)
-    source.check(dataset, profile)
+    dataset = SOURCES.get(config.source).open(config.input, config.split)
+    profile, _ = resolve_profile(config.profile, dataset.layout(), config.camera)
+    dataset.check(profile)
     total = dataset.num_episodes
     if total is None:  # no counts in the metadata: count record headers (no record is read)
-        total = sum(
-            1 for unit in source.units(dataset, None) for _ in source.refs(dataset, unit, None)
-        )
+        total = sum(1 for _ in episode_refs(dataset))
     if config.limit is not None:
         total = min(total, config.limit)
     lengths = [e.length for e in getattr(dataset, "episodes", [])][:total] or None
-    read = first_episodes(source, dataset, profile, CALIBRATION_EPISODES)
-    resolved, calibration = resolve_motion(config, source, dataset, profile, read)
+    read = first_episodes(dataset, profile, CALIBRATION_EPISODES)
+    resolved, calibration = resolve_motion(config, dataset, profile, read)
     result = estimate(config, total, read, sum(lengths) if lengths else None, read_rates())
     motion = {"thresholds": config.motion_thresholds, **asdict(resolved.motion)}
     if calibration is not None:

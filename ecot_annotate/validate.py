@@ -34,7 +34,7 @@ def _collect(check: Callable[[], Any]) -> Iterator[EcotError]:
 
 
 def check_outputs(
-    config: AnnotateConfig, source: Source, formats: Mapping[str, bool]
+    config: AnnotateConfig, dataset: Source, formats: Mapping[str, bool]
 ) -> Iterator[EcotError]:
     """`formats` maps every known output format to whether it copies the source's records."""
     unknown = [f for f in config.formats if f not in formats]
@@ -42,11 +42,11 @@ def check_outputs(
         yield InputError(
             f"unknown output format(s) {unknown}; choose from {', '.join(sorted(formats))}"
         )
-    copying = [f for f in config.formats if formats.get(f) and not source.copies_records]
+    copying = [f for f in config.formats if formats.get(f) and not dataset.copies_records]
     for name in copying:
         yield InputError(
             f"--format {name} copies the source's RLDS records, so it needs an RLDS input "
-            f"(not --source {source.name})"
+            f"(not --source {config.source})"
         )
     if "lerobot" in config.formats and "://" in config.out:
         yield InputError("--format lerobot writes a local folder; choose a local --out")
@@ -140,15 +140,14 @@ def check_llm_backend(config: LLMConfig) -> None:
 
 def problems(
     config: AnnotateConfig,
-    source: Source,
-    dataset: Any,
+    dataset: Source,
     profile: DatasetProfile,
     formats: Mapping[str, bool],
 ) -> list[EcotError]:
     """Everything wrong with running `config` on `dataset`; empty when the run can start."""
     return [
-        *check_outputs(config, source, formats),
-        *_collect(lambda: source.check(dataset, profile)),
+        *check_outputs(config, dataset, formats),
+        *_collect(lambda: dataset.check(profile)),
         *check_reasoner(config),
         *check_perception(config.perception, config.llm),
     ]

@@ -15,6 +15,7 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.stages import plan
 from pipelines.formats import FORMATS, WriteContext
+from pipelines.quarantine import QUARANTINE, with_quarantine
 from pipelines.read import ReadEpisodes
 from pipelines.resume import CommitFn, ResumeFn
 from pipelines.stage_fn import StageFn
@@ -35,13 +36,10 @@ def build(
     annotation is committed there before it is written. With `annotate_missing=False` (export),
     only committed episodes are written and the others are quarantined.
     """
-    episodes, read_quarantine = pipeline | "Read" >> ReadEpisodes(
-        config.source, dataset, profile, config.limit
-    )
-    items = episodes | "Resume" >> beam.ParDo(
-        ResumeFn(config.out, committed_only=not annotate_missing)
-    ).with_outputs("quarantine", main="items")
-    quarantines = [read_quarantine, items.quarantine]
+    episodes, read_quarantine = pipeline | "Read" >> ReadEpisodes(dataset, profile, config.limit)
+    resume = ResumeFn(config.out, committed_only=not annotate_missing)
+    items = episodes | "Resume" >> with_quarantine(resume, "items")
+    quarantines = [read_quarantine, items[QUARANTINE]]
     items = items.items
     steps = plan(config)
     if steps.before_perception:
@@ -97,7 +95,5 @@ def _embedded_reasoning(items, names: tuple[str, ...], config: AnnotateConfig, q
 
 
 def _stages(label: str, items, names: tuple[str, ...], config: AnnotateConfig):
-    out = items | label >> beam.ParDo(StageFn(names, config)).with_outputs(
-        "quarantine", main="items"
-    )
-    return out.items, out.quarantine
+    out = items | label >> with_quarantine(StageFn(names, config), "items")
+    return out.items, out[QUARANTINE]

@@ -30,7 +30,7 @@ from ecot_annotate.stages.perception import (
     assemble,
     episode_frames,
 )
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
+from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,5 @@ class Perceive(beam.PTransform):
             "failed": failed,
             UNUSABLE: split[UNUSABLE],
         } | "ByEpisode" >> beam.CoGroupByKey()
-        assembled = joined | "Assemble" >> beam.ParDo(AssembleFn(self.config)).with_outputs(
-            QUARANTINE, main="perceived"
-        )
+        assembled = joined | "Assemble" >> with_quarantine(AssembleFn(self.config), "perceived")
         return assembled.perceived, assembled[QUARANTINE]

@@ -11,3 +11,8 @@ NAMESPACE = "ecot"
 def to_quarantine(record: dict[str, str]) -> beam.pvalue.TaggedOutput:
     """Send one quarantine record (see errors.quarantine_record) to the quarantine output."""
     return beam.pvalue.TaggedOutput(QUARANTINE, record)
+
+
+def with_quarantine(fn: beam.DoFn, main: str) -> beam.ParDo:
+    """A ParDo of `fn` whose quarantine records leave by their own output, beside `main`."""
+    return beam.ParDo(fn).with_outputs(QUARANTINE, main=main)

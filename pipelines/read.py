@@ -9,27 +9,25 @@ episode with a key already seen is quarantined as a duplicate instead of merging
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from ecot_annotate.errors import EpisodeError, quarantine_record
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.sources import SOURCES
-from ecot_annotate.sources.base import Unreadable
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
+from ecot_annotate.sources.base import Source, Unreadable
+from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
 
 
 class ExpandFn(beam.DoFn):
     """A unit (a shard, an episode) -> references to its episodes; counts every episode found."""
 
-    def __init__(self, source: str, dataset: Any, limit: int | None):
-        self.source, self.dataset, self.limit = source, dataset, limit
+    def __init__(self, dataset: Source, limit: int | None):
+        self.dataset, self.limit = dataset, limit
         self.episodes_in = Metrics.counter(NAMESPACE, "episodes_in")
 
     def process(self, unit):
-        for ref in SOURCES.get(self.source).refs(self.dataset, unit, self.limit):
+        for ref in self.dataset.refs(unit, self.limit):
             self.episodes_in.inc()
             if isinstance(ref, Unreadable):
                 yield to_quarantine(quarantine_record(ref.where, "read", ref.error))
@@ -40,11 +38,11 @@ class ExpandFn(beam.DoFn):
 class IdentifyFn(beam.DoFn):
     """A reference -> (identity, (place, ref)): what its episode's key would be, cheaply."""
 
-    def __init__(self, source: str, dataset: Any, profile: DatasetProfile):
-        self.source, self.dataset, self.profile = source, dataset, profile
+    def __init__(self, dataset: Source, profile: DatasetProfile):
+        self.dataset, self.profile = dataset, profile
 
     def setup(self):
-        self.reader = SOURCES.get(self.source).reader(self.dataset, self.profile)
+        self.reader = self.dataset.reader(self.profile)
 
     def process(self, ref):
         identity, place = self.reader.identity(ref)
@@ -59,12 +57,12 @@ class FirstOfEachKeyFn(beam.DoFn):
     """Of references whose episodes share a key, the first in the dataset is read; every later
     one goes to quarantine as a duplicate, so no two episodes merge under one key."""
 
-    def __init__(self, source: str, dataset: Any, profile: DatasetProfile):
-        self.source, self.dataset, self.profile = source, dataset, profile
+    def __init__(self, dataset: Source, profile: DatasetProfile):
+        self.dataset, self.profile = dataset, profile
         self.duplicates = Metrics.counter(NAMESPACE, "episodes_duplicate_key")
 
     def setup(self):
-        self.reader = SOURCES.get(self.source).reader(self.dataset, self.profile)
+        self.reader = self.dataset.reader(self.profile)
 
     def process(self, element):
         identity, placed = element
@@ -86,13 +84,13 @@ class FirstOfEachKeyFn(beam.DoFn):
 
 
 class DecodeFn(beam.DoFn):
-    def __init__(self, source: str, dataset: Any, profile: DatasetProfile):
-        self.source, self.dataset, self.profile = source, dataset, profile
+    def __init__(self, dataset: Source, profile: DatasetProfile):
+        self.dataset, self.profile = dataset, profile
         self.steps_in = Metrics.counter(NAMESPACE, "steps_in")
         self.us = Metrics.distribution(NAMESPACE, "us_decode")
 
     def setup(self):
-        self.reader = SOURCES.get(self.source).reader(self.dataset, self.profile)
+        self.reader = self.dataset.reader(self.profile)
 
     def process(self, ref):
         start = time.perf_counter()
@@ -114,38 +112,29 @@ class DecodeFn(beam.DoFn):
 class ReadEpisodes(beam.PTransform):
     """PBegin -> (PCollection[Episode], PCollection[quarantine record])."""
 
-    def __init__(self, source: str, dataset: Any, profile: DatasetProfile, limit: int | None):
+    def __init__(self, dataset: Source, profile: DatasetProfile, limit: int | None):
         super().__init__()
-        self.source, self.dataset = source, dataset
-        self.profile, self.limit = profile, limit
+        self.dataset, self.profile, self.limit = dataset, profile, limit
 
     def expand(self, pipeline):
-        units = SOURCES.get(self.source).units(self.dataset, self.limit)
+        units = self.dataset.units(self.limit)
         refs = (
             pipeline
             | "Units" >> beam.Create(units)
             | "FanOutUnits" >> beam.Reshuffle()
-            | "Expand"
-            >> beam.ParDo(ExpandFn(self.source, self.dataset, self.limit)).with_outputs(
-                QUARANTINE, main="refs"
-            )
+            | "Expand" >> with_quarantine(ExpandFn(self.dataset, self.limit), "refs")
         )
+        identified = refs.refs | "Identify" >> beam.ParDo(IdentifyFn(self.dataset, self.profile))
         firsts = (
-            refs.refs
-            | "Identify" >> beam.ParDo(IdentifyFn(self.source, self.dataset, self.profile))
+            identified
             | "GroupByKey" >> beam.GroupByKey()
             | "FirstOfEachKey"
-            >> beam.ParDo(FirstOfEachKeyFn(self.source, self.dataset, self.profile)).with_outputs(
-                QUARANTINE, main="refs"
-            )
+            >> with_quarantine(FirstOfEachKeyFn(self.dataset, self.profile), "refs")
         )
         decoded = (
             firsts.refs
             | "FanOutEpisodes" >> beam.Reshuffle()
-            | "Decode"
-            >> beam.ParDo(DecodeFn(self.source, self.dataset, self.profile)).with_outputs(
-                QUARANTINE, main="episodes"
-            )
+            | "Decode" >> with_quarantine(DecodeFn(self.dataset, self.profile), "episodes")
         )
         quarantine = (refs[QUARANTINE], firsts[QUARANTINE], decoded[QUARANTINE]) | (
             "ReadQuarantine" >> beam.Flatten()

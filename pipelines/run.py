@@ -77,19 +77,18 @@ def run(
     comes from, before any work, and a line when this run extends an earlier one in OUT. A
     second run into the same OUT while this one runs stops at once (RunLockedError).
     """
-    source = SOURCES.get(config.source)
-    dataset = source.open(config.input, config.split)
-    profile, how = resolve_profile(config.profile, source.layout(dataset), config.camera)
+    dataset = SOURCES.get(config.source).open(config.input, config.split)
+    profile, how = resolve_profile(config.profile, dataset.layout(), config.camera)
     config = replace(
         config,
         profile=profile_ref(config.profile, profile, how),
         input_fingerprint=dataset_fingerprint(config.input),
     )
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
-    raise_problems(problems(config, source, dataset, profile, formats))
+    raise_problems(problems(config, dataset, profile, formats))
     if announce is not None:
-        announce(profile_summary(profile, how, source.name))
-    config, calibration = resolve_motion(config, source, dataset, profile)
+        announce(profile_summary(profile, how, config.source))
+    config, calibration = resolve_motion(config, dataset, profile)
     if announce is not None:
         announce(describe_motion(config, calibration))
     with run_lock(config.out):

@@ -5,11 +5,11 @@ import json
 from ecot_annotate.config import AnnotateConfig, LLMConfig, PerceptionConfig
 from ecot_annotate.estimate import estimate, read_rates, token_counter
 from ecot_annotate.profiles import load_profile
-from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 
 
 def _episodes(sample_dir, n=2):
-    dataset = open_rlds(str(sample_dir))
+    dataset = RldsDataset.open(str(sample_dir))
     decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
     shard = dataset.shards[0]
     return [decoder.decode(raw, shard, pos) for pos, raw, _ in list(read_shard(shard))[:n]]

@@ -84,12 +84,11 @@ def test_a_registered_stage_runs_in_the_stage_shape(sample_dir):
     from ecot_annotate.episode import Annotation
     from ecot_annotate.profiles import load_profile
     from ecot_annotate.sources import SOURCES
+    from ecot_annotate.sources.base import episode_refs
     from ecot_annotate.stages import build_stages, run_stage
 
-    source = SOURCES.get("rlds")
-    dataset = source.open(str(sample_dir), "train")
-    ref = next(source.refs(dataset, source.units(dataset, None)[0], None))
-    episode = source.reader(dataset, load_profile("ecot_sample")).read(ref)
+    dataset = SOURCES.get("rlds").open(str(sample_dir), "train")
+    episode = dataset.reader(load_profile("ecot_sample")).read(next(episode_refs(dataset)))
     (stage,) = build_stages(("count-words",), AnnotateConfig(input="", out=""))
     annotation = run_stage(stage, episode, Annotation())
     assert annotation.provenance["instruction_words"] == str(len(episode.instruction.split()))

@@ -24,9 +24,8 @@ from ecot_annotate.sources.detect import resolve_source
 @click.option("--write", "write_path", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the profile as a commented TOML file to edit, then pass it to --profile.")  # fmt: skip
 def profile(input_path: str, source: str, split: str, write_path: str | None) -> None:
     """Show the profile --profile auto uses for INPUT (built-in, or inferred from the dataset)."""
-    src = SOURCES.get(resolve_source(input_path, source))
-    dataset = src.open(input_path, split)
-    layout = src.layout(dataset)
+    source = resolve_source(input_path, source)
+    layout = SOURCES.get(source).open(input_path, split).layout()
     inference = None
     if layout.name in builtin_profiles():
         chosen, how = load_profile(layout.name), "built-in profile for this dataset"
@@ -35,7 +34,7 @@ def profile(input_path: str, source: str, split: str, write_path: str | None) ->
         chosen, how = inference.profile, "inferred from the dataset"
     problems = inference.problems if inference else profile_problems(chosen, layout)
     if not problems:
-        click.echo(profile_summary(chosen, how, src.name))
+        click.echo(profile_summary(chosen, how, source))
     if write_path:
         Path(write_path).write_text(profile_toml(chosen, inference))
         click.echo(f"wrote {write_path}: edit it, then annotate with --profile {write_path}")

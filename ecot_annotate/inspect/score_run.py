@@ -141,26 +141,24 @@ def dataset_truths(
     """Ground truth of every readable episode of a dataset whose profile names where it is."""
     from ecot_annotate.profiles import load_profile
     from ecot_annotate.sources import SOURCES
-    from ecot_annotate.sources.base import Unreadable
+    from ecot_annotate.sources.base import Unreadable, episode_refs
 
     profile = load_profile(profile_name)
     if not profile.ground_truth_key:
         return {}
-    source = SOURCES.get(source_name)
-    dataset = source.open(input_path, split)
-    reader = source.reader(dataset, profile)
+    dataset = SOURCES.get(source_name).open(input_path, split)
+    reader = dataset.reader(profile)
     truths: dict[str, EpisodeTruth] = {}
     try:
-        for unit in source.units(dataset, None):
-            for ref in source.refs(dataset, unit, None):
-                if isinstance(ref, Unreadable):
-                    continue
-                try:
-                    truth = truth_from_episode(reader.read(ref))
-                except EpisodeError:
-                    continue  # the run quarantined it: nothing of it to score
-                if truth is not None:
-                    truths[truth.key] = truth
+        for ref in episode_refs(dataset):
+            if isinstance(ref, Unreadable):
+                continue
+            try:
+                truth = truth_from_episode(reader.read(ref))
+            except EpisodeError:
+                continue  # the run quarantined it: nothing of it to score
+            if truth is not None:
+                truths[truth.key] = truth
     finally:
         reader.close()
     return truths

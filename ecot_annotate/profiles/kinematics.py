@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ecot_annotate.errors import EpisodeError
 from ecot_annotate.profiles.model import DatasetProfile
 
 SOURCES = {
@@ -26,6 +27,15 @@ class EndEffectorTrack:
     rotation: np.ndarray  # (T, 3) roll, pitch, yaw; zeros where it names no rotation
     gripper: np.ndarray  # (T,) larger = more open; zeros where there is no gripper value
     source: str  # "state", "integrated action deltas" or "action pose"
+
+    def episode_fields(self) -> dict:
+        """The Episode fields this track fills."""
+        return {
+            "xyz": self.xyz,
+            "rotation": self.rotation,
+            "gripper": self.gripper,
+            "motion_source": self.source,
+        }
 
 
 def quaternion_to_rpy(quaternion: np.ndarray, order: str = "xyzw") -> np.ndarray:
@@ -95,3 +105,17 @@ def end_effector_track(
         values = (state if p.gripper_from == "state" else action)[:, p.gripper_index]
         gripper = values if p.gripper_open_is_high else -values
     return EndEffectorTrack(xyz, rotation, gripper, SOURCES[p.motion_from])
+
+
+def episode_track(
+    profile: DatasetProfile, state: np.ndarray, action: np.ndarray, key: str
+) -> EndEffectorTrack:
+    """The profile's end-effector track, or an EpisodeError when this episode is too narrow."""
+    try:
+        return end_effector_track(profile, state, action)
+    except IndexError:
+        raise EpisodeError(
+            "decode",
+            f"episode {key}: state has shape {state.shape} and action {action.shape}; "
+            f"profile '{profile.name}' reads indices past their end",
+        ) from None

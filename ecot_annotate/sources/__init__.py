@@ -1,6 +1,6 @@
-"""Dataset sources by name; each module registers itself on import."""
+"""Dataset sources by name; each module registers its dataset class on import."""
 
-from ecot_annotate.sources import lerobot_source, rlds_source
+from ecot_annotate.sources import lerobot, rlds
 from ecot_annotate.sources.base import SOURCES
 
-__all__ = ["SOURCES", "lerobot_source", "rlds_source"]
+__all__ = ["SOURCES", "lerobot", "rlds"]

@@ -1,16 +1,17 @@
 """The shape of a dataset source, and the table of sources by name.
 
-A source opens a dataset, checks a profile against it, lists the units that fan out first
-(shards, episodes), turns one unit into references to episodes (cheap: no frame is read), and
-reads one reference into an Episode. Only references cross a runner's shuffle, so no worker ever
-holds the dataset.
+A source is the class of an opened dataset: `open` reads a folder into one, which checks a profile
+against itself, lists the units that fan out first (shards, episodes), turns one unit into
+references to episodes (cheap: no frame is read), and builds the reader that reads one reference
+into an Episode. Only references cross a runner's shuffle, so no worker ever holds more than
+the dataset's metadata.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ecot_annotate.episode import Episode
 from ecot_annotate.profiles import DatasetProfile
@@ -24,6 +25,15 @@ class Unreadable:
 
     where: str
     error: str
+
+
+@dataclass
+class DatasetFolder:
+    """What every opened dataset knows of itself; messages, keys and output formats name these."""
+
+    root: str
+    name: str
+    split: str
 
 
 class EpisodeReader(Protocol):
@@ -46,24 +56,36 @@ class EpisodeReader(Protocol):
 
 
 class Source(Protocol):
+    """An opened dataset (a DatasetFolder). The class is what registers: `open` reads a folder."""
+
+    root: str
     name: str
-    title: str  # what the folder is, for messages: "a LeRobot dataset"
-    marker: str  # a file only this kind of folder holds, relative to it (`--source auto`)
-    copies_records: bool  # its records can be copied into augmented RLDS output
+    split: str
+    title: ClassVar[str]  # what the folder is, for messages: "a LeRobot dataset"
+    marker: ClassVar[str]  # a file only this kind of folder holds, relative to it (`--source auto`)
+    copies_records: ClassVar[bool]  # its records can be copied into augmented RLDS output
+    num_episodes: int | None  # as the dataset declares it; None when it does not say
 
-    def open(self, path: str, split: str) -> Any: ...
+    @classmethod
+    def open(cls, root: str, split: str) -> Source: ...
 
-    def check(self, dataset: Any, profile: DatasetProfile) -> None: ...
+    def check(self, profile: DatasetProfile) -> None: ...
 
-    def layout(self, dataset: Any) -> DatasetLayout:
+    def layout(self) -> DatasetLayout:
         """What the dataset declares about its features (for inferring and checking profiles)."""
         ...
 
-    def units(self, dataset: Any, limit: int | None) -> list[Any]: ...
+    def units(self, limit: int | None) -> list[Any]: ...
 
-    def refs(self, dataset: Any, unit: Any, limit: int | None) -> Iterator[Any | Unreadable]: ...
+    def refs(self, unit: Any, limit: int | None) -> Iterator[Any | Unreadable]: ...
 
-    def reader(self, dataset: Any, profile: DatasetProfile) -> EpisodeReader: ...
+    def reader(self, profile: DatasetProfile) -> EpisodeReader: ...
 
 
-SOURCES: Registry[Source] = Registry("source")
+def episode_refs(dataset: Source, limit: int | None = None) -> Iterator[Any | Unreadable]:
+    """Every episode reference of the dataset in its order, unit after unit (no frame is read)."""
+    for unit in dataset.units(limit):
+        yield from dataset.refs(unit, limit)
+
+
+SOURCES: Registry[type[Source]] = Registry("source")

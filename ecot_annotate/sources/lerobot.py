@@ -11,8 +11,10 @@ the same Episode as from RLDS. Profile keys written RLDS-style (`observation/ima
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -21,14 +23,16 @@ from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.layouts.lerobot import read_tasks
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.sources.lerobot_profile import (  # noqa: F401 - the source's profile API
+from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.layout import DatasetLayout
+from ecot_annotate.sources.base import SOURCES, DatasetFolder
+from ecot_annotate.sources.lerobot_profile import (
     check_lerobot_profile,
-    infer_lerobot_profile,
-    resolve_key,
+    dataset_layout,
     resolved_profile,
 )
-from ecot_annotate.sources.rlds import episode_track
-from ecot_annotate.sources.values import frame_bytes, image_sizes, text_of, vectors
+from ecot_annotate.sources.values import frame_bytes, image_sizes, robot_vectors, text_of
+from ecot_annotate.sources.video import decode_video, require_video_decoder
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,15 @@ class LeRobotEpisodeRef:
     )  # camera -> (mp4, from_s, to_s)
 
 
+@SOURCES.register("lerobot")
 @dataclass
-class LeRobotFolder:
-    root: str
-    name: str
-    split: str
+class LeRobotFolder(DatasetFolder):
+    """A LeRobot dataset folder opened for one split. As a source, its episodes fan out one by one."""
+
+    title: ClassVar[str] = "a LeRobot dataset"
+    marker: ClassVar[str] = "meta/info.json"
+    copies_records: ClassVar[bool] = False
+
     version: str
     fps: float
     features: dict
@@ -55,9 +63,61 @@ class LeRobotFolder:
     episodes: list[LeRobotEpisodeRef]
     features_json: None = None  # no RLDS features: augmented RLDS needs an RLDS input
 
+    @classmethod
+    def open(cls, root: str, split: str = "train") -> LeRobotFolder:
+        """Open a LeRobot dataset folder (the one holding meta/info.json) or raise a clear InputError."""
+        path = Path(root)
+        info_path = path / "meta" / "info.json"
+        if not info_path.is_file():
+            raise InputError(f"{root} is not a LeRobot dataset folder: it needs meta/info.json")
+        info = json.loads(info_path.read_text())
+        version = str(info.get("codebase_version", ""))
+        wanted = _split_range(info, split, path)
+        if version.startswith("v3"):
+            episodes = _v3_episodes(path, info, wanted)
+            tasks = read_tasks(path / "meta" / "tasks.parquet")
+        elif version.startswith("v2"):
+            episodes = _v2_episodes(path, info, wanted)
+            lines = (path / "meta" / "tasks.jsonl").read_text().splitlines()
+            tasks = {
+                row["task_index"]: row["task"]
+                for row in (json.loads(line) for line in lines if line.strip())
+            }
+        else:
+            raise InputError(
+                f"{root}: LeRobot codebase_version '{version}' is not supported (v2.1 and v3.0 are)"
+            )
+        if any(v.get("dtype") == "video" for v in info["features"].values()):
+            require_video_decoder()
+        return cls(
+            str(path),
+            path.name,
+            split,
+            version,
+            float(info["fps"]),
+            info["features"],
+            tasks,
+            episodes,
+        )
+
     @property
     def num_episodes(self) -> int:
         return len(self.episodes)
+
+    def layout(self) -> DatasetLayout:
+        return dataset_layout(self)
+
+    def check(self, profile: DatasetProfile) -> None:
+        check_lerobot_profile(self, profile)
+
+    def units(self, limit: int | None) -> list[LeRobotEpisodeRef]:
+        return self.episodes if limit is None else self.episodes[:limit]
+
+    def refs(self, unit: LeRobotEpisodeRef, limit: int | None) -> Iterator[LeRobotEpisodeRef]:
+        yield unit
+
+    def reader(self, profile: DatasetProfile) -> LeRobotReader:
+        return LeRobotReader(self, profile)
 
 
 def _split_range(info: dict, split: str, root: Path) -> range:
@@ -127,63 +187,6 @@ def _v2_episodes(root: Path, info: dict, wanted: range) -> list[LeRobotEpisodeRe
     return sorted(refs, key=lambda r: r.index)
 
 
-def open_lerobot(root: str, split: str = "train") -> LeRobotFolder:
-    """Open a LeRobot dataset folder (the one holding meta/info.json) or raise a clear InputError."""
-    path = Path(root)
-    info_path = path / "meta" / "info.json"
-    if not info_path.is_file():
-        raise InputError(f"{root} is not a LeRobot dataset folder: it needs meta/info.json")
-    info = json.loads(info_path.read_text())
-    version = str(info.get("codebase_version", ""))
-    wanted = _split_range(info, split, path)
-    if version.startswith("v3"):
-        episodes = _v3_episodes(path, info, wanted)
-        tasks = read_tasks(path / "meta" / "tasks.parquet")
-    elif version.startswith("v2"):
-        episodes = _v2_episodes(path, info, wanted)
-        lines = (path / "meta" / "tasks.jsonl").read_text().splitlines()
-        tasks = {
-            row["task_index"]: row["task"]
-            for row in (json.loads(line) for line in lines if line.strip())
-        }
-    else:
-        raise InputError(
-            f"{root}: LeRobot codebase_version '{version}' is not supported (v2.1 and v3.0 are)"
-        )
-    if any(v.get("dtype") == "video" for v in info["features"].values()):
-        require_video_decoder()
-    return LeRobotFolder(
-        str(path), path.name, split, version, float(info["fps"]), info["features"], tasks, episodes
-    )
-
-
-def require_video_decoder() -> None:
-    try:
-        import av  # noqa: F401
-    except ImportError as exc:
-        raise InputError(
-            "this LeRobot dataset stores frames as MP4 videos; decoding them needs PyAV: pip install av (or ecot-annotate[lerobot])"
-        ) from exc
-
-
-def decode_video(path: str, start: float, stop: float, fps: float) -> list[np.ndarray]:
-    """RGB frames whose time lies in [start, stop) of one MP4 (a v3 file holds many episodes)."""
-    import av
-
-    half = 0.5 / fps
-    frames = []
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        container.seek(max(0, int((start - half) / stream.time_base)), stream=stream, backward=True)
-        for frame in container.decode(stream):
-            if frame.time is None or frame.time < start - half:
-                continue
-            if frame.time >= stop - half:
-                break
-            frames.append(frame.to_ndarray(format="rgb24"))
-    return frames
-
-
 class LeRobotDecoder:
     """Read one LeRobot episode into an Episode (built once per worker)."""
 
@@ -209,12 +212,7 @@ class LeRobotDecoder:
             raise EpisodeError("decode", f"episode {key} has no rows in {ref.data_path}")
         columns = {k: table.column(k).to_pylist() for k in {*p.state_keys, *p.action_keys}}
         rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
-        state, action = vectors(rows, p.state_keys), vectors(rows, p.action_keys)
-        for name, arr in (("state", state), ("action", action)):
-            if not np.isfinite(arr).all():
-                raise EpisodeError(
-                    "decode", f"episode {key}: {name} has a non-finite value (NaN/inf)"
-                )
+        state, action = robot_vectors(rows, p, key)
         track = episode_track(p, state, action, key)
         images = self._images(ref, table, p.image_key, key)
         if len(images) != table.num_rows:
@@ -233,14 +231,11 @@ class LeRobotDecoder:
             image_size=image_sizes(images, p.image_key),
             state=state,
             action=action,
-            xyz=track.xyz,
-            rotation=track.rotation,
-            gripper=track.gripper,
+            **track.episode_fields(),
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,
             metadata={"episode_index": ref.index, "fps": f.fps, "lerobot_version": f.version},
-            motion_source=track.source,
         )
 
     def _images(self, ref: LeRobotEpisodeRef, table, image_key: str, key: str) -> list[bytes]:
@@ -262,3 +257,20 @@ class LeRobotDecoder:
                 )
             images.append(cell["bytes"])
         return images
+
+
+class LeRobotReader:
+    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile):
+        self.decoder = LeRobotDecoder(folder, profile)
+
+    def where(self, ref: LeRobotEpisodeRef) -> tuple[str, str]:
+        return self.decoder.key(ref), ref.data_path
+
+    def identity(self, ref: LeRobotEpisodeRef) -> tuple[tuple, tuple]:
+        return ("key", self.decoder.key(ref)), (ref.index,)
+
+    def read(self, ref: LeRobotEpisodeRef) -> Episode:
+        return self.decoder.decode(ref)
+
+    def close(self) -> None:
+        return None

@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Protocol
 
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.infer import Inference, infer_profile
 from ecot_annotate.profiles.layout import DatasetLayout, lerobot_layout
 from ecot_annotate.profiles.validate import check_profile_fits
 
@@ -59,8 +58,3 @@ def resolved_profile(folder: LeRobotFolder, profile: DatasetProfile) -> DatasetP
 def check_lerobot_profile(folder: LeRobotFolder, profile: DatasetProfile) -> None:
     """Fail before any work, naming every way the profile does not fit the dataset."""
     check_profile_fits(resolved_profile(folder, profile), dataset_layout(folder))
-
-
-def infer_lerobot_profile(folder: LeRobotFolder) -> Inference:
-    """A profile from meta/info.json: cameras, state names, action; the task table's text."""
-    return infer_profile(dataset_layout(folder))

@@ -1,4 +1,5 @@
-"""RLDS (TFDS folder) source: list shards, read records, decode one record into an Episode.
+# Long file: one RLDS folder from opening it to decoded Episodes, the whole source protocol in one place.
+"""RLDS (TFDS folder) source: list shards, index their records, decode one record into an Episode.
 
 Decoding uses the dataset's own `features.deserialize_example_np` with image decoding skipped, so
 frames stay the JPEG bytes the dataset stored. Everything here is picklable and runs the same in a
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO, ClassVar
 
 import numpy as np
 
@@ -18,9 +19,11 @@ from ecot_annotate import fs
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.kinematics import end_effector_track
+from ecot_annotate.profiles.kinematics import episode_track
 from ecot_annotate.profiles.layout import DatasetLayout, rlds_layout
 from ecot_annotate.profiles.validate import check_profile_fits
+from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
+from ecot_annotate.sources.tfds_features import STEPS, flatten, image_decoders, missing_features
 from ecot_annotate.sources.tfds_folder import (
     index_shard_file,
     read_features,
@@ -28,10 +31,15 @@ from ecot_annotate.sources.tfds_folder import (
     read_split_info,
     shard_paths,
 )
-from ecot_annotate.sources.values import frame_bytes, image_sizes, jsonable, text_of, vectors
-
-STEPS = "steps"
-META = "episode_metadata"
+from ecot_annotate.sources.tfrecord_file import RecordRef, read_record_at
+from ecot_annotate.sources.values import (
+    frame_bytes,
+    image_sizes,
+    jsonable,
+    robot_vectors,
+    step_flags,
+    text_of,
+)
 
 
 @dataclass(frozen=True)
@@ -41,87 +49,74 @@ class Shard:
     declared: int | None = None  # records dataset_info.json says the shard holds
 
 
-@dataclass
-class RldsDataset:
-    """A TFDS dataset folder opened for reading one split."""
+RecordAt = tuple[Shard, RecordRef]
 
-    root: str
-    name: str
-    split: str
+
+@SOURCES.register("rlds")
+@dataclass
+class RldsDataset(DatasetFolder):
+    """A TFDS dataset folder opened for reading one split. As a source, its shards fan out first
+    and each shard's record headers are indexed without reading a record."""
+
+    title: ClassVar[str] = "an RLDS (TFDS) version folder"
+    marker: ClassVar[str] = "dataset_info.json"
+    copies_records: ClassVar[bool] = True
+
     shards: list[Shard]
     features_json: str  # the folder's features.json, so workers rebuild features without the folder
     num_episodes: int | None  # declared by dataset_info.json (records present or not)
     version: str = "1.0.0"
+
+    @classmethod
+    def open(cls, path: str, split: str = "train") -> RldsDataset:
+        """Open a TFDS folder (the one holding dataset_info.json) or raise a one-line InputError."""
+        root = path.rstrip("/")
+        info_path, features_path = f"{root}/dataset_info.json", f"{root}/features.json"
+        if not fs.exists(info_path) or not fs.exists(features_path):
+            raise InputError(
+                f"{root} is not a TFDS dataset folder: it needs dataset_info.json and features.json "
+                f"(point at the version folder, e.g. .../bridge_dataset/1.0.0)"
+            )
+        info = read_split_info(info_path, split)
+        features_json = read_features(features_path)
+        name = info.name or (root.split("/")[-2] if "/" in root else root)
+        shards, first = [], 0
+        for shard_path, declared in shard_paths(root, name, split, info.shard_lengths):
+            shards.append(Shard(shard_path, first, declared))
+            first = None if first is None or declared is None else first + declared
+        total = sum(info.shard_lengths) if info.shard_lengths else None
+        return cls(root, name, split, shards, features_json, total, info.version or "1.0.0")
 
     def features(self):
         import tensorflow_datasets as tfds
 
         return tfds.features.FeatureConnector.from_json(json.loads(self.features_json))
 
+    def layout(self) -> DatasetLayout:
+        """What the dataset's features.json declares, for validating and inferring profiles."""
+        features = self.features()
+        if STEPS not in features:
+            raise InputError(f"{self.root} has no 'steps' feature: it is not an RLDS dataset")
+        return rlds_layout(self.name, features)
 
-def open_rlds(root: str, split: str = "train") -> RldsDataset:
-    """Open a TFDS folder (the one holding dataset_info.json) or raise a one-line InputError."""
-    root = root.rstrip("/")
-    info_path, features_path = f"{root}/dataset_info.json", f"{root}/features.json"
-    if not fs.exists(info_path) or not fs.exists(features_path):
-        raise InputError(
-            f"{root} is not a TFDS dataset folder: it needs dataset_info.json and features.json "
-            f"(point at the version folder, e.g. .../bridge_dataset/1.0.0)"
-        )
-    info = read_split_info(info_path, split)
-    features_json = read_features(features_path)
-    name = info.name or (root.split("/")[-2] if "/" in root else root)
-    shards, first = [], 0
-    for path, declared in shard_paths(root, name, split, info.shard_lengths):
-        shards.append(Shard(path, first, declared))
-        first = None if first is None or declared is None else first + declared
-    total = sum(info.shard_lengths) if info.shard_lengths else None
-    return RldsDataset(root, name, split, shards, features_json, total, info.version or "1.0.0")
+    def check(self, profile: DatasetProfile) -> None:
+        """Fail before any work, naming every way the profile does not fit the dataset."""
+        check_profile_fits(profile, self.layout())
 
+    def units(self, limit: int | None) -> list[Shard]:
+        return list(self.shards)
 
-def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(tree, dict):
-        out: dict[str, Any] = {}
-        for key, value in tree.items():
-            out.update(_flatten(value, f"{prefix}{key}/"))
-        return out
-    return {prefix.rstrip("/"): tree}
+    def refs(self, unit: Shard, limit: int | None) -> Iterator[RecordAt | Unreadable]:
+        for ref in index_shard(unit):
+            if limit is not None and (unit.first_index or 0) + ref.position >= limit:
+                return
+            if isinstance(ref, RecordRef):
+                yield unit, ref
+            else:
+                yield Unreadable(f"{unit.path}:{ref.position}", ref.error or "unreadable")
 
-
-def feature_keys(features) -> tuple[set[str], set[str]]:
-    """Step keys and episode-level keys of a FeaturesDict, as '/'-joined paths."""
-    steps = set(_flatten(features[STEPS].feature.get_tensor_info())) if STEPS in features else set()
-    episode = {k for k in _flatten(features.get_tensor_info()) if not k.startswith(f"{STEPS}/")}
-    return steps, episode
-
-
-def dataset_layout(dataset: RldsDataset) -> DatasetLayout:
-    """What the dataset's features.json declares, for validating and inferring profiles."""
-    features = dataset.features()
-    if STEPS not in features:
-        raise InputError(f"{dataset.root} has no 'steps' feature: it is not an RLDS dataset")
-    return rlds_layout(dataset.name, features)
-
-
-def check_profile(dataset: RldsDataset, profile: DatasetProfile) -> None:
-    """Fail before any work, naming every way the profile does not fit the dataset."""
-    check_profile_fits(profile, dataset_layout(dataset))
-
-
-def _image_decoders(features) -> dict:
-    import tensorflow_datasets as tfds
-
-    def walk(feature):
-        if isinstance(feature, tfds.features.Image):
-            return tfds.decode.SkipDecoding()
-        if isinstance(feature, tfds.features.FeaturesDict):
-            found = {k: walk(v) for k, v in feature.items()}
-            return {k: v for k, v in found.items() if v is not None} or None
-        if isinstance(feature, tfds.features.Dataset):
-            return walk(feature.feature)
-        return None
-
-    return walk(features) or {}
+    def reader(self, profile: DatasetProfile) -> RldsReader:
+        return RldsReader(self, profile)
 
 
 class EpisodeDecoder:
@@ -135,7 +130,7 @@ class EpisodeDecoder:
     def _ensure(self) -> None:
         if self._features is None:
             self._features = self.dataset.features()
-            self._decoders = _image_decoders(self._features)
+            self._decoders = image_decoders(self._features)
 
     def episode_key(
         self, metadata: dict[str, Any], shard: Shard, pos: int
@@ -192,8 +187,8 @@ class EpisodeDecoder:
                 "decode",
                 f"record is not a valid example of this dataset: {type(exc).__name__}: {exc}",
             ) from exc
-        steps = [_flatten(step) for step in example[STEPS]]
-        episode_level = _flatten({k: v for k, v in example.items() if k != STEPS})
+        steps = [flatten(step) for step in example[STEPS]]
+        episode_level = flatten({k: v for k, v in example.items() if k != STEPS})
         key, file_path, episode_id = self.episode_key(episode_level, shard, pos)
         if not steps:
             raise EpisodeError("decode", f"episode {key} has zero steps")
@@ -201,85 +196,96 @@ class EpisodeDecoder:
         for name in (p.image_key, *p.state_keys, *p.action_keys):
             if name not in steps[0]:
                 raise EpisodeError("decode", str(ProfileKeyError(name, p.name, sorted(steps[0]))))
-        state, action = vectors(steps, p.state_keys), vectors(steps, p.action_keys)
-        instruction = ""
-        if p.instruction_key in steps[0]:
-            instruction = text_of(steps[0][p.instruction_key])
-        elif p.instruction_key in episode_level:
-            instruction = text_of(episode_level[p.instruction_key])
+        state, action = robot_vectors(steps, p, key)
         images = [frame_bytes(s[p.image_key]) for s in steps]
-        for name, arr in (("state", state), ("action", action)):
-            bad = np.argwhere(~np.isfinite(arr))
-            if len(bad):
-                raise EpisodeError(
-                    "decode",
-                    f"episode {key}: {name} has a non-finite value (NaN/inf) at step {int(bad[0][0])}",
-                )
-        track = episode_track(p, state, action, key)
-        image_size = image_sizes(images, p.image_key)
-
-        def flags(name: str) -> np.ndarray:
-            return np.asarray([bool(s.get(name, False)) for s in steps])
-
-        ground_truth = None
-        if p.ground_truth_key:
-            prefix = p.ground_truth_key + "/"
-            gt_steps = {
-                k[len(prefix) :]: np.asarray([s[k] for s in steps])
-                for k in steps[0]
-                if k.startswith(prefix)
-            }
-            gt_episode = {
-                k[len(prefix) :]: np.asarray(v)
-                for k, v in episode_level.items()
-                if k.startswith(prefix)
-            }
-            ground_truth = {**gt_steps, **gt_episode} or None
-        metadata = {k: jsonable(v) for k, v in episode_level.items()}
         return Episode(
             key=key,
             dataset=self.dataset.name,
-            instruction=instruction,
+            instruction=_instruction(p.instruction_key, steps[0], episode_level),
             images=images,
-            image_size=image_size,
+            image_size=image_sizes(images, p.image_key),
             state=state,
             action=action,
-            xyz=track.xyz,
-            rotation=track.rotation,
-            gripper=track.gripper,
-            is_first=flags("is_first"),
-            is_last=flags("is_last"),
-            is_terminal=flags("is_terminal"),
+            **episode_track(p, state, action, key).episode_fields(),
+            **step_flags(steps),
             file_path=file_path,
             episode_id=episode_id,
-            metadata=metadata,
-            ground_truth=ground_truth,
+            metadata={k: jsonable(v) for k, v in episode_level.items()},
+            ground_truth=_ground_truth(p.ground_truth_key, steps, episode_level),
             record=raw,
-            motion_source=track.source,
         )
 
 
-def episode_track(profile: DatasetProfile, state: np.ndarray, action: np.ndarray, key: str):
-    """The profile's end-effector track, or an EpisodeError when this episode is too narrow."""
-    try:
-        return end_effector_track(profile, state, action)
-    except IndexError:
-        raise EpisodeError(
-            "decode",
-            f"episode {key}: state has shape {state.shape} and action {action.shape}; "
-            f"profile '{profile.name}' reads indices past their end",
-        ) from None
+def _instruction(name: str, first_step: dict[str, Any], episode_level: dict[str, Any]) -> str:
+    """The instruction from the first step, else from the episode's own features, else none."""
+    if name in first_step:
+        return text_of(first_step[name])
+    if name in episode_level:
+        return text_of(episode_level[name])
+    return ""
 
 
-def missing_features(raw: bytes, features) -> list[str]:
-    """Serialized feature names the dataset declares but this record does not carry."""
-    from tensorflow_datasets.proto import tf_example_pb2 as example_pb2
+def _ground_truth(
+    name: str | None, steps: list[dict[str, Any]], episode_level: dict[str, Any]
+) -> dict[str, np.ndarray] | None:
+    """Values stored under the profile's ground-truth key, per step and per episode (the
+    generated sample stores its camera, gripper pixels and boxes there)."""
+    if not name:
+        return None
+    prefix = name + "/"
+    per_step = {
+        k[len(prefix) :]: np.asarray([s[k] for s in steps])
+        for k in steps[0]
+        if k.startswith(prefix)
+    }
+    per_episode = {
+        k[len(prefix) :]: np.asarray(v) for k, v in episode_level.items() if k.startswith(prefix)
+    }
+    return {**per_step, **per_episode} or None
 
-    try:
-        present = set(example_pb2.Example.FromString(raw).features.feature)
-    except Exception:  # noqa: BLE001 - not even a tf.train.Example: nothing to name
-        return []
-    return sorted(set(_flatten(features.get_serialized_info())) - present)
+
+class RldsReader:
+    """Keeps the current shard open: records of one shard mostly arrive together."""
+
+    def __init__(self, dataset: RldsDataset, profile: DatasetProfile):
+        self.decoder = EpisodeDecoder(dataset, profile)
+        self.handle: BinaryIO | None = None
+        self.handle_path: str | None = None
+
+    def where(self, ref: RecordAt) -> tuple[str, str]:
+        shard, record = ref
+        place = f"{shard.path}:{record.position}"
+        return place, place
+
+    def _record(self, ref: RecordAt) -> tuple[bytes | None, str | None]:
+        shard, record = ref
+        if self.handle_path != shard.path:
+            self.close()
+            self.handle, self.handle_path = fs.open_read(shard.path), shard.path
+        return read_record_at(self.handle, record)
+
+    def identity(self, ref: RecordAt) -> tuple[tuple, tuple]:
+        """Keys made of the record's place never collide; only the dataset's own ids can."""
+        shard, record = ref
+        place = (shard.path, record.position)
+        if self.decoder.profile.file_path_key and self.decoder.profile.episode_id_key:
+            data, _ = self._record(ref)
+            key = None if data is None else self.decoder.key_of(data, shard, record.position)
+            if key is not None:
+                return ("key", key), place
+        return ("place", *place), place
+
+    def read(self, ref: RecordAt) -> Episode:
+        shard, record = ref
+        data, error = self._record(ref)
+        if data is None:
+            raise EpisodeError("read", error or "unreadable")
+        return self.decoder.decode(data, shard, record.position)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle, self.handle_path = None, None
 
 
 def index_shard(shard: Shard) -> Iterator:

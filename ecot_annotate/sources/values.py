@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ecot_annotate.errors import EpisodeError
+from ecot_annotate.profiles import DatasetProfile
 
 
 def text_of(value: Any, errors: str = "replace") -> str:
@@ -87,3 +88,27 @@ def image_sizes(images: list[bytes], key: str) -> tuple[int, int]:
                 f"{type(exc).__name__}: {str(exc)[:200]}",
             ) from exc
     return size
+
+
+def step_flags(steps: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """RLDS's per-step is_first/is_last/is_terminal as arrays; a step without one counts False."""
+    return {
+        name: np.asarray([bool(s.get(name, False)) for s in steps])
+        for name in ("is_first", "is_last", "is_terminal")
+    }
+
+
+def robot_vectors(
+    rows: list[dict[str, Any]], profile: DatasetProfile, key: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(state, action) as the profile concatenates them; a NaN or inf quarantines the episode
+    with the step it is in, since every later stage would turn it into nonsense silently."""
+    state, action = vectors(rows, profile.state_keys), vectors(rows, profile.action_keys)
+    for name, values in (("state", state), ("action", action)):
+        bad = np.argwhere(~np.isfinite(values))
+        if len(bad):
+            raise EpisodeError(
+                "decode",
+                f"episode {key}: {name} has a non-finite value (NaN/inf) at step {int(bad[0][0])}",
+            )
+    return state, action

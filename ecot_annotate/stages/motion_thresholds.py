@@ -39,8 +39,7 @@ def control_rate(
 
 def resolve_motion(
     config: AnnotateConfig,
-    source: Source,
-    dataset: Any,
+    dataset: Source,
     profile: DatasetProfile,
     episodes: list[Episode] | None = None,
 ) -> tuple[AnnotateConfig, MotionCalibration | None]:
@@ -57,7 +56,7 @@ def resolve_motion(
     if config.motion_thresholds == "fixed":
         return config, None
     if episodes is None:
-        episodes = first_episodes(source, dataset, profile, CALIBRATION_EPISODES)
+        episodes = first_episodes(dataset, profile, CALIBRATION_EPISODES)
     hz, where = control_rate(config, profile, dataset)
     calibration = calibrate(((e.xyz, e.rotation, e.gripper) for e in episodes), hz, where)
     return replace(config, motion=calibration.apply(config.motion)), calibration

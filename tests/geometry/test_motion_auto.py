@@ -12,7 +12,7 @@ from ecot_annotate.profiles import load_profile
 from ecot_annotate.reasoners.phases import split_phases
 from ecot_annotate.sample.generate import write_sample
 from ecot_annotate.sample.truth import VARIANTS
-from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 
 
 def _motion(hz=5.0, scale=1.0, rotation_scale=1.0, gripper_scale=1.0, n=60, seed=0):
@@ -72,7 +72,7 @@ def _figures(episodes, config):
 @pytest.mark.parametrize("name", ["labelled", "mm", "rate10"])
 def test_auto_thresholds_label_every_variant(tmp_path, name):
     root = write_sample(tmp_path, episodes=2, seed=0, variant=VARIANTS[name])
-    dataset = open_rlds(str(root))
+    dataset = RldsDataset.open(str(root))
     decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
     episodes = [
         decoder.decode(raw, s, pos) for s in dataset.shards for pos, raw, _ in read_shard(s)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ecot_annotate.sources.rlds import index_shard, open_rlds
+from ecot_annotate.sources.rlds import RldsDataset, index_shard
 
 DECLARED = 25  # the Bridge sample's dataset_info.json
 FAST = "parquet,ecot-json"
@@ -86,7 +86,7 @@ def _error_line(output: str) -> str:
 
 
 def _record_offsets(root: Path) -> list[int]:
-    return [ref.offset for ref in index_shard(open_rlds(str(root)).shards[0])]
+    return [ref.offset for ref in index_shard(RldsDataset.open(str(root)).shards[0])]
 
 
 def test_corrupt_length_header_loses_one_episode_not_the_rest(bridge_dir, tmp_path):

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from ecot_annotate.sources.rlds import open_rlds, read_shard
+from ecot_annotate.sources.rlds import RldsDataset, read_shard
 from ecot_annotate.sources.tfrecord_file import write_record
 
 CORRUPT, MISSING = 3, 7  # positions in the shard
@@ -29,7 +29,7 @@ def faulty_dir(bridge_dir, tmp_path_factory):
     folder.mkdir(parents=True)
     for name in ("dataset_info.json", "features.json"):
         shutil.copy(bridge_dir / name, folder / name)
-    dataset = open_rlds(str(bridge_dir))
+    dataset = RldsDataset.open(str(bridge_dir))
     shard = folder / dataset.shards[0].path.rsplit("/", 1)[-1]
     corrupt_at = None
     with open(shard, "wb") as handle:

@@ -16,7 +16,7 @@ from ecot_annotate.profiles.layout import (
     lerobot_layout,
 )
 from ecot_annotate.profiles.toml_text import profile_toml
-from ecot_annotate.sources.rlds import dataset_layout, open_rlds
+from ecot_annotate.sources.rlds import RldsDataset
 
 
 def test_oxe_description_habits_are_read_into_indices():
@@ -95,12 +95,12 @@ def test_two_unknown_cameras_name_the_field_and_its_candidates():
 
 
 def test_the_generated_sample_infers_its_built_in_profile(sample_dir):
-    inferred = require(infer_profile(dataset_layout(open_rlds(str(sample_dir)))))
+    inferred = require(infer_profile(RldsDataset.open(str(sample_dir)).layout()))
     assert replace(inferred, ground_truth_key="ground_truth") == load_profile("ecot_sample")
 
 
 def test_an_undocumented_state_stops_with_the_fields_to_set(bridge_dir, tmp_path):
-    inference = infer_profile(dataset_layout(open_rlds(str(bridge_dir))))
+    inference = infer_profile(RldsDataset.open(str(bridge_dir)).layout())
     with pytest.raises(ProfileInferenceError) as info:
         require(inference)
     message = str(info.value)

@@ -5,7 +5,7 @@ import tensorflow_datasets as tfds
 
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.sample.generate import write_sample
-from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 
 
 def test_loads_with_tfds_and_matches_bridge_layout(sample_dir):
@@ -25,7 +25,7 @@ def test_same_seed_same_bytes(tmp_path):
 
 
 def test_ground_truth_projects_the_state(sample_dir):
-    dataset = open_rlds(str(sample_dir))
+    dataset = RldsDataset.open(str(sample_dir))
     decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
     shard = dataset.shards[0]
     pos, raw, _ = next(read_shard(shard))

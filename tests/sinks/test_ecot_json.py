@@ -15,7 +15,7 @@ from ecot_annotate.episode import AnnotatedEpisode, Box
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.sinks.ecot_json import episode_entry
 from ecot_annotate.sinks.parquet import step_rows
-from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 from ecot_annotate.stages import annotate
 from ecot_annotate.text.chain import TAGS
 
@@ -72,7 +72,7 @@ def test_every_step_loads_through_the_trainer_lookup(bridge_run):
 
 
 def _annotated(sample_dir, instruction: str) -> AnnotatedEpisode:
-    dataset = open_rlds(str(sample_dir))
+    dataset = RldsDataset.open(str(sample_dir))
     shard = dataset.shards[0]
     pos, raw, _ = next(read_shard(shard))
     episode = EpisodeDecoder(dataset, load_profile("ecot_sample")).decode(raw, shard, pos)

@@ -13,9 +13,9 @@ tfds = pytest.importorskip("tensorflow_datasets")
 
 
 def _image_skipping(builder):
-    from ecot_annotate.sources.rlds import _image_decoders
+    from ecot_annotate.sources.tfds_features import image_decoders
 
-    return _image_decoders(builder.info.features)
+    return image_decoders(builder.info.features)
 
 
 def _episodes(folder) -> dict[str, dict]:

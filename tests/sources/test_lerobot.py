@@ -24,10 +24,10 @@ def lerobot_input(sample_dir, tmp_path_factory):
 
 def test_lerobot_source_decodes_the_video_frames(lerobot_input):
     from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sources.lerobot import LeRobotDecoder, open_lerobot
+    from ecot_annotate.sources.lerobot import LeRobotDecoder, LeRobotFolder
 
     root, originals = lerobot_input
-    folder = open_lerobot(str(root))
+    folder = LeRobotFolder.open(str(root))
     assert folder.num_episodes == len(originals)
     decoder = LeRobotDecoder(folder, load_profile("ecot_sample"))
     for ref, original in zip(folder.episodes, originals, strict=True):
@@ -95,8 +95,8 @@ def test_missing_video_decoder_is_one_clear_error(lerobot_input, monkeypatch):
     import sys
 
     from ecot_annotate.errors import InputError
-    from ecot_annotate.sources.lerobot import open_lerobot
+    from ecot_annotate.sources.lerobot import LeRobotFolder
 
     monkeypatch.setitem(sys.modules, "av", None)
     with pytest.raises(InputError, match="PyAV"):
-        open_lerobot(str(lerobot_input[0]))
+        LeRobotFolder.open(str(lerobot_input[0]))

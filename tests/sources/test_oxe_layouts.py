@@ -9,7 +9,7 @@ from ecot_annotate.geometry.motion import STOP, primitives
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.infer import ProfileInferenceError, infer_profile, require
 from ecot_annotate.profiles.resolve import profile_summary, resolve_profile
-from ecot_annotate.sources.rlds import EpisodeDecoder, dataset_layout, open_rlds, read_shard
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 from tests.support.oxe_layouts import LAYOUTS, write_layout
 
 DOCUMENTED = {  # layouts whose cards document the state: inference alone finds the profile
@@ -26,14 +26,14 @@ def layouts(tmp_path_factory):
 
 
 def _decode(root, profile):
-    dataset = open_rlds(str(root))
+    dataset = RldsDataset.open(str(root))
     decoder = EpisodeDecoder(dataset, profile)
     return [decoder.decode(raw, s, pos) for s in dataset.shards for pos, raw, _ in read_shard(s)]
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_auto_reads_every_layout_with_its_built_in_profile(layouts, name):
-    layout = dataset_layout(open_rlds(str(layouts[name])))
+    layout = RldsDataset.open(str(layouts[name])).layout()
     profile, how = resolve_profile("auto", layout)
     assert profile == load_profile(name) and how == "built-in profile for this dataset"
     assert profile_summary(profile, how).startswith(f"profile {name} (built-in")
@@ -48,7 +48,7 @@ def test_auto_reads_every_layout_with_its_built_in_profile(layouts, name):
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_inference_matches_the_built_in_profile_or_names_the_fields_to_set(layouts, name):
-    inference = infer_profile(dataset_layout(open_rlds(str(layouts[name]))))
+    inference = infer_profile(RldsDataset.open(str(layouts[name])).layout())
     builtin = load_profile(name)
     if name in DOCUMENTED:
         assert replace(require(inference), control_hz=builtin.control_hz) == builtin
@@ -73,7 +73,7 @@ def test_planar_code_point_instructions_are_read(layouts):
 def test_ur5_with_auto_no_longer_gets_bridges_layout(layouts):
     """Before, auto fell back to Bridge: `key 'observation/image_0' ... is not in the dataset`."""
     profile, _ = resolve_profile(
-        "auto", dataset_layout(open_rlds(str(layouts["berkeley_autolab_ur5"])))
+        "auto", RldsDataset.open(str(layouts["berkeley_autolab_ur5"])).layout()
     )
     assert profile.image_key == "observation/image" and profile.rotation == "quaternion"
     assert profile.action_keys == (
@@ -90,7 +90,7 @@ def test_an_empty_camera_frame_names_its_step_key_and_size(tmp_path):
         examples[1]["steps"][3]["observation"]["image"] = b""
 
     root = write_layout("berkeley_autolab_ur5", tmp_path, edit=empty)
-    dataset = open_rlds(str(root))
+    dataset = RldsDataset.open(str(root))
     decoder = EpisodeDecoder(dataset, load_profile("berkeley_autolab_ur5"))
     (_, first, _), (_, second, _) = read_shard(dataset.shards[0])
     assert decoder.decode(first, dataset.shards[0], 0).n_steps == 12
@@ -128,7 +128,7 @@ def test_a_file_path_without_an_episode_id_is_completed_by_the_records_place(lay
 def test_camera_option_picks_another_camera_and_is_checked(layouts):
     from ecot_annotate.profiles.validate import ProfileError, check_profile_fits
 
-    layout = dataset_layout(open_rlds(str(layouts["berkeley_autolab_ur5"])))
+    layout = RldsDataset.open(str(layouts["berkeley_autolab_ur5"])).layout()
     profile, how = resolve_profile("auto", layout, camera="observation/hand_image")
     assert profile.image_key == "observation/hand_image" and how.endswith("camera from --camera")
     check_profile_fits(profile, layout)

@@ -6,7 +6,7 @@ import pytest
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.validate import ProfileError
-from ecot_annotate.sources.rlds import EpisodeDecoder, check_profile, open_rlds, read_shard
+from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 from tests.support.datasets import decode_all, write_rlds
 
 
@@ -40,19 +40,19 @@ def test_key_falls_back_to_dataset_split_shard_and_position(tmp_path, make_episo
 
 def test_not_a_tfds_folder(tmp_path):
     with pytest.raises(InputError, match="not a TFDS dataset folder"):
-        open_rlds(str(tmp_path))
+        RldsDataset.open(str(tmp_path))
 
 
 def test_missing_split(bridge_dir):
     with pytest.raises(InputError, match="no split 'test'"):
-        open_rlds(str(bridge_dir), "test")
+        RldsDataset.open(str(bridge_dir), "test")
 
 
 def test_profile_key_that_does_not_exist(bridge_dir, tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text('name = "mine"\nimage_key = "observation/wrist_image"\n')
     with pytest.raises(ProfileError) as info:
-        check_profile(open_rlds(str(bridge_dir)), load_profile(str(path)))
+        RldsDataset.open(str(bridge_dir)).check(load_profile(str(path)))
     message = str(info.value)
     assert (
         "observation/wrist_image" in message
@@ -73,7 +73,7 @@ def test_zero_steps_and_nan_state_are_episode_errors(tmp_path, make_episodes):
     empty["steps"] = []
     nan["steps"][4]["observation"]["state"] = np.full(7, np.nan, np.float32)
     root = write_rlds(tmp_path, [good, empty, nan])
-    dataset = open_rlds(str(root))
+    dataset = RldsDataset.open(str(root))
     decoder = EpisodeDecoder(dataset, load_profile("ecot_sample"))
     records = list(read_shard(dataset.shards[0]))
     assert decoder.decode(records[0][1], dataset.shards[0], 0).n_steps > 0

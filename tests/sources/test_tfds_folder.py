@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from ecot_annotate.errors import InputError
-from ecot_annotate.sources.rlds import open_rlds
+from ecot_annotate.sources.rlds import RldsDataset
 
 CASES = {
     "features random bytes": (
@@ -72,7 +72,7 @@ def test_malformed_metadata_is_one_line_naming_the_file(case, bridge_dir, tmp_pa
     (folder / "bridge_dataset-train.tfrecord-00000-of-00001").write_bytes(b"")
     (folder / name).write_bytes(data)
     with pytest.raises(InputError) as caught:
-        open_rlds(str(folder))
+        RldsDataset.open(str(folder))
     message = str(caught.value)
     assert "\n" not in message and len(message) < 400
     assert message.startswith(str(folder / name)) or f"{folder}/{name}" in message

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from ecot_annotate.sources.rlds import index_shard, open_rlds, read_shard
+from ecot_annotate.sources.rlds import RldsDataset, index_shard, read_shard
 from ecot_annotate.sources.tfrecord_file import (
     HEADER,
     Gap,
@@ -87,11 +87,11 @@ def _copy(bridge_dir, tmp_path):
 
 def test_bridge_shard_with_a_flipped_length_byte_reads_the_other_24(bridge_dir, tmp_path):
     folder, shard_file = _copy(bridge_dir, tmp_path)
-    refs = list(index_shard(open_rlds(str(folder)).shards[0]))
+    refs = list(index_shard(RldsDataset.open(str(folder)).shards[0]))
     raw = bytearray(shard_file.read_bytes())
     raw[refs[12].offset + 1] ^= 0xFF
     shard_file.write_bytes(bytes(raw))
-    dataset = open_rlds(str(folder))
+    dataset = RldsDataset.open(str(folder))
     assert dataset.num_episodes == dataset.shards[0].declared == 25
     records = list(read_shard(dataset.shards[0]))
     assert [p for p, data, _ in records if data is None] == [12]
@@ -104,7 +104,7 @@ def test_missing_shard_file_is_counted_by_its_declaration(tmp_path):
     root = write_sample(tmp_path, episodes=4, seed=0, shards=2)
     second = sorted(root.glob("*.tfrecord-*"))[1]
     second.unlink()
-    dataset = open_rlds(str(root))
+    dataset = RldsDataset.open(str(root))
     assert [s.declared for s in dataset.shards] == [2, 2]
     lost = list(index_shard(dataset.shards[1]))
     assert [(r.position, r.error) for r in lost] == [

@@ -39,9 +39,9 @@ def write_rlds(
 def decode_all(folder: Path, profile: str) -> list:
     """Every episode of an RLDS folder, decoded through the production decoder."""
     from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sources.rlds import EpisodeDecoder, open_rlds, read_shard
+    from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 
-    dataset = open_rlds(str(folder))
+    dataset = RldsDataset.open(str(folder))
     decoder = EpisodeDecoder(dataset, load_profile(profile))
     return [
         decoder.decode(data, shard, pos)
