@@ -58,6 +58,6 @@ def resolve_source(path: str, requested: str = AUTO) -> str:
         other = SOURCES.get(found[0])
         raise InputError(
             f"{path} is {other.title} ({other.marker}), not {SOURCES.get(requested).title}; "
-            f"pass --source {other.name} or leave --source auto"
+            f"pass --source {found[0]} or leave --source auto"
         )
     return requested
