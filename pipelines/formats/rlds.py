@@ -9,7 +9,7 @@ from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.sinks import rlds as rlds_sink
 from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
+from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
 
 
 class SerializeRldsFn(beam.DoFn):
@@ -35,9 +35,8 @@ def rlds_folder(ctx: WriteContext) -> str:
 
 class RldsFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
-        serialized = episodes | "SerializeRlds" >> beam.ParDo(
-            SerializeRldsFn(ctx.dataset.features_json)
-        ).with_outputs(QUARANTINE, main="records")
+        serialize = SerializeRldsFn(ctx.dataset.features_json)
+        serialized = episodes | "SerializeRlds" >> with_quarantine(serialize, "records")
         _ = serialized.records | "WriteRlds" >> ctx.sharded(
             beam.io.WriteToTFRecord,
             rlds_sink.shard_prefix(rlds_folder(ctx), ctx.dataset.name, ctx.dataset.split),
