@@ -68,9 +68,9 @@ class RldsDataset(DatasetFolder):
     version: str = "1.0.0"
 
     @classmethod
-    def open(cls, path: str, split: str = "train") -> RldsDataset:
+    def open(cls, root: str, split: str = "train") -> RldsDataset:
         """Open a TFDS folder (the one holding dataset_info.json) or raise a one-line InputError."""
-        root = path.rstrip("/")
+        root = root.rstrip("/")
         info_path, features_path = f"{root}/dataset_info.json", f"{root}/features.json"
         if not fs.exists(info_path) or not fs.exists(features_path):
             raise InputError(
