@@ -16,12 +16,12 @@ import json
 
 import numpy as np
 
-from ecot_annotate import __version__, fs
+from ecot_annotate import __version__
 from ecot_annotate.episode import REASONING_FIELDS, AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.llvm_order import load_triton_first
 from ecot_annotate.quiet import tfds_quietly
-from ecot_annotate.sources.rlds import STEPS
+from ecot_annotate.sources.tfds_features import STEPS
 from ecot_annotate.text.chain import clean_text, step_chain
 
 STEP_KEY = "ecot"
@@ -184,13 +184,6 @@ class RldsEpisodeWriter:
             EPISODE_KEY: _episode_values(annotated),
         }
         return ep.record + self._added.serialize_example(added)
-
-
-def source_version(root: str) -> str:
-    """The version of the source dataset (from its dataset_info.json), for our output folder."""
-    return (
-        json.loads(fs.read_text(f"{root.rstrip('/')}/dataset_info.json")).get("version") or "1.0.0"
-    )
 
 
 def shard_prefix(folder: str, name: str, split: str) -> str:

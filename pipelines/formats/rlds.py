@@ -30,7 +30,7 @@ class SerializeRldsFn(beam.DoFn):
 
 def rlds_folder(ctx: WriteContext) -> str:
     """The TFDS dataset folder in staging: `rlds/{name}/{version}`, as TFDS's builder lays it out."""
-    return f"rlds/{ctx.dataset.name}/{rlds_sink.source_version(ctx.dataset.root)}"
+    return f"rlds/{ctx.dataset.name}/{ctx.dataset.version}"
 
 
 class RldsFormat(OutputFormat):
@@ -46,9 +46,7 @@ class RldsFormat(OutputFormat):
 
     def finish(self, ctx: WriteContext) -> dict[str, int]:
         rlds_sink.write_metadata(
-            ctx.staged(rlds_folder(ctx)),
-            ctx.dataset.features_json,
-            rlds_sink.source_version(ctx.dataset.root),
+            ctx.staged(rlds_folder(ctx)), ctx.dataset.features_json, ctx.dataset.version
         )
         return {}
 
