@@ -22,8 +22,8 @@ from typing import Any
 import openai
 
 from ecot_annotate.config import LLMConfig
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.errors import EcotError
-from ecot_annotate.reasoners.llm_usage import Count, no_count
 
 MODES = ("json_schema", "json_object", "text")
 BACKOFF_S = 0.5  # first retry waits about this long, doubling after each failure

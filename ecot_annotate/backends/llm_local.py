@@ -15,7 +15,7 @@ from typing import Any
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.backends.llm_weights import DEFAULT_NAME, model_folder
 from ecot_annotate.config import LLMConfig
-from ecot_annotate.reasoners.llm_usage import Count, no_count
+from ecot_annotate.counting import Count, no_count
 
 
 class LocalLM:

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.config import LLMConfig
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.prompt_texts import load_prompts
 from ecot_annotate.reasoners.llm_answer import (
@@ -41,7 +42,7 @@ from ecot_annotate.reasoners.llm_cache import AnswerCache, cache_key, default_ca
 from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
 from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
 from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, answer_schema, fields_schema
-from ecot_annotate.reasoners.llm_usage import MODE_PREFIX, Count, no_count
+from ecot_annotate.reasoners.llm_usage import MODE_PREFIX
 from ecot_annotate.reasoners.rules import RuleReasoner
 
 Result = Completion | RequestFailed

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.reasoners import REASONERS
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.stages.base import STAGES
 
 
