@@ -85,8 +85,10 @@ def run(
         input_fingerprint=dataset_fingerprint(config.input),
     )
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
-    raise_problems(problems(config, dataset, profile, formats))
+    warnings = raise_problems(problems(config, dataset, profile, formats))
     if announce is not None:
+        for line in warnings:
+            announce(line)
         announce(profile_summary(profile, how, config.source))
     config, calibration = resolve_motion(config, dataset, profile)
     if announce is not None:
