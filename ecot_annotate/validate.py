@@ -122,13 +122,10 @@ def check_llm_backend(config: LLMConfig) -> Iterator[EcotError]:
     """The backend's settings, then whether it can answer (a server's preflight, a model's files)."""
     from ecot_annotate.backends.llm_backends import LLM_BACKENDS
 
-    if config.backend not in LLM_BACKENDS:
-        yield from _collect(lambda: LLM_BACKENDS.get(config.backend))
-        return
-    backend = LLM_BACKENDS.get(config.backend)
-    found = list(_collect(lambda: backend.check(config)))
+    found = list(_collect(lambda: LLM_BACKENDS.get(config.backend).check(config)))
     if not found:
-        found = [_unless_cached(p, config) for p in _collect(lambda: backend.ready(config))]
+        ready = LLM_BACKENDS.get(config.backend).ready
+        found = [_unless_cached(p, config) for p in _collect(lambda: ready(config))]
     yield from found
 
 
