@@ -43,12 +43,9 @@ class PerceptionConfig:
     device: str = "auto"  # auto | cpu | cuda
 
 
-LLM_BACKENDS = ("server", "transformers")
-
-
 @dataclass(frozen=True)
 class LLMConfig:
-    backend: str = "server"  # server (OpenAI-compatible, for scale) | transformers (in the worker)
+    backend: str = "server"  # a registered LLM backend (backends/llm_backends.py)
     base_url: str | None = None  # any OpenAI-compatible server; None = OpenAI's
     model: str | None = None  # transformers: hub id, folder or .gguf; None = SmolLM2-135M-Instruct
     api_key_env: str = "OPENAI_API_KEY"  # the key is read from this variable, never stored

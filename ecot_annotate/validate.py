@@ -7,7 +7,6 @@ finds; `problems` runs them all.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -23,6 +22,10 @@ class ConfigProblems(EcotError):
     def __init__(self, problems: list[EcotError]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class GoingOn(EcotError):
+    """A problem the run can go on with: said in one line, not raised."""
 
 
 def _collect(check: Callable[[], Any]) -> Iterator[EcotError]:
@@ -111,30 +114,37 @@ def check_reasoner(config: AnnotateConfig) -> Iterator[EcotError]:
 
     yield from _collect(lambda: REASONERS.get(config.reasoner))
     if config.reasoner == "llm":
-        from ecot_annotate.backends.llm_client import check_llm_config
-
-        found = list(_collect(lambda: check_llm_config(config.llm)))
-        yield from found
-        if not found:
-            yield from _collect(lambda: check_llm_backend(config.llm))
+        yield from check_llm_backend(config.llm)
 
 
-def check_llm_backend(config: LLMConfig) -> None:
-    """The server answers (one cheap request), or the embedded model and its packages are there."""
-    if config.backend == "server":
-        from ecot_annotate.backends.llm_preflight import preflight
+def check_llm_backend(config: LLMConfig) -> Iterator[EcotError]:
+    """The backend's settings, then whether it can answer (a server's preflight, a model's files)."""
+    from ecot_annotate.backends.llm_backends import LLM_BACKENDS
 
-        preflight(config)
-        return
-    for package, extra in (("transformers", "models"), ("xgrammar", "llm")):
-        if importlib.util.find_spec(package) is None:
-            raise EcotError(
-                f"--llm-backend transformers needs {package}: pip install 'ecot-annotate[{extra}]'"
-            )
-    if config.model is None or config.model.endswith(".gguf"):
-        from ecot_annotate.backends.llm_weights import model_folder
+    found = list(_collect(lambda: LLM_BACKENDS.get(config.backend).check(config)))
+    if not found:
+        ready = LLM_BACKENDS.get(config.backend).ready
+        found = [_unless_cached(p, config) for p in _collect(lambda: ready(config))]
+    yield from found
 
-        model_folder(config.model)  # converts a GGUF file once, or says what to install
+
+def _unless_cached(problem: EcotError, config: LLMConfig) -> EcotError:
+    """A server that fails its preflight stops the run, unless the answer cache holds answers
+    from this server and model: a rerun may need no request at all, and episodes without a
+    cached answer fall back to the rules, which `--max-fallback-rate` judges."""
+    from ecot_annotate.backends.llm_preflight import PreflightFailed
+    from ecot_annotate.prompt_texts import load_prompts
+    from ecot_annotate.reasoners.llm_cache import AnswerCache, answer_source, default_cache_dir
+
+    if not isinstance(problem, PreflightFailed) or not config.cache:
+        return problem
+    cache = AnswerCache(config.cache_dir or default_cache_dir())
+    if not cache.holds_answers_from(answer_source(config, load_prompts().hash)):
+        return problem
+    return GoingOn(
+        f"{problem}; going on with the answers cached from this server and model "
+        "(episodes without one fall back to the rules)"
+    )
 
 
 def problems(
@@ -151,9 +161,12 @@ def problems(
     ]
 
 
-def raise_problems(found: list[EcotError]) -> None:
-    """One problem raises as itself; several raise together, one per line."""
-    if len(found) == 1:
-        raise found[0]
-    if found:
-        raise ConfigProblems(found)
+def raise_problems(found: list[EcotError]) -> list[str]:
+    """One problem raises as itself; several raise together, one per line. Returns the lines of
+    the problems the run goes on with (`GoingOn`), for the caller to show."""
+    fatal = [p for p in found if not isinstance(p, GoingOn)]
+    if len(fatal) == 1:
+        raise fatal[0]
+    if fatal:
+        raise ConfigProblems(fatal)
+    return [f"warning: {p}" for p in found]

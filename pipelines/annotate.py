@@ -50,8 +50,8 @@ def build(
 
         items, failed = items | "Perceive" >> Perceive(config.perception)
         quarantines.append(failed)
-    if config.reasoner == "llm" and config.llm.backend == "transformers":
-        items = _embedded_reasoning(items, steps.after_perception, config, quarantines)
+    if _batched_reasoning(config):
+        items = _reasoning_in_batches(items, steps.after_perception, config, quarantines)
     else:
         items, failed = _stages("Annotate", items, steps.after_perception, config)
         quarantines.append(failed)
@@ -79,7 +79,16 @@ def build(
     )
 
 
-def _embedded_reasoning(items, names: tuple[str, ...], config: AnnotateConfig, quarantines: list):
+def _batched_reasoning(config: AnnotateConfig) -> bool:
+    """Whether the LLM backend takes episodes in batches (through RunInference), not one by one."""
+    if config.reasoner != "llm":
+        return False
+    from ecot_annotate.backends.llm_backends import LLM_BACKENDS
+
+    return LLM_BACKENDS.get(config.llm.backend).batched
+
+
+def _reasoning_in_batches(items, names: tuple[str, ...], config: AnnotateConfig, quarantines: list):
     """The stages around `reasoning` as usual; reasoning itself batched through RunInference."""
     from pipelines.llm_inference import EmbeddedReasoning
 

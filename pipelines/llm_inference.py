@@ -1,4 +1,5 @@
-"""The embedded LLM (`--llm-backend transformers`) in Beam: episodes batched through RunInference.
+"""A batched LLM backend in Beam (the embedded model, `--llm-backend transformers`): episodes
+go through RunInference.
 
 Like the detector, the model loads once per worker in a model handler, and RunInference batches
 episodes (`--llm-batch-size`) so one generate call answers several of them. Episodes committed by

@@ -82,8 +82,10 @@ def run(
     config, how = with_profile(config, dataset)
     config = replace(config, input_fingerprint=dataset_fingerprint(config.input))
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
-    raise_problems(problems(config, dataset, formats))
+    warnings = raise_problems(problems(config, dataset, formats))
     if announce is not None:
+        for line in warnings:
+            announce(line)
         announce(profile_summary(config.dataset_profile, how, config.source))
     config, calibration = resolve_motion(config, dataset)
     if announce is not None:

@@ -6,9 +6,10 @@ model loads once. An episode whose annotation was committed by an earlier run pa
 an episode a stage fails on goes to quarantine with the stage's name and reason.
 
 A stage that mostly waits (on an LLM server, say) declares `concurrency = N`: the episodes then
-run through a pool of N threads, up to N in flight per DoFn instance, and each is emitted as soon
-as it is done, in any order, with its own window and timestamp. At most N episodes are held at
-once; the bundle's last ones are emitted by `finish_bundle`. Counters and timings from the pool's
+run through a pool of N threads, shared like the stages by every StageFn of the process, so up to
+N are in flight per worker process (this pool is the one cap on `--llm-concurrency`). Each is
+emitted as soon as it is done, in any order, with its own window and timestamp. A DoFn instance
+holds at most N episodes at once; the bundle's last ones are emitted by `finish_bundle`. Counters and timings from the pool's
 threads are collected and reported from the bundle's thread (Beam's metrics are per thread).
 """
 
@@ -33,10 +34,13 @@ from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
 
 
 class _Built:
-    """A holder Beam's `Shared` can keep a weak reference to."""
+    """The process's stages and their thread pool, in a holder Beam's `Shared` can keep a weak
+    reference to; the pool's threads end when the last StageFn lets go of it."""
 
     def __init__(self, stages: list):
         self.stages = stages
+        self.concurrency = max(getattr(s, "concurrency", 1) for s in stages)
+        self.pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
 
 
 class _Tally:
@@ -87,8 +91,7 @@ class StageFn(beam.DoFn):
             lambda: _Built(build_stages(self.names, self.config, _count)),
             tag=f"{','.join(self.names)}:{self.config.content_hash()}",
         )
-        self.concurrency = max(getattr(s, "concurrency", 1) for s in self.built.stages)
-        self.pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
+        self.concurrency, self.pool = self.built.concurrency, self.built.pool
         self.pending: list[tuple[Future, Any, Any]] = []
 
     def _report(self) -> None:
@@ -151,7 +154,3 @@ class StageFn(beam.DoFn):
             wait([f for f, _, _ in self.pending])
             yield from self._emit(done_only=False)
         self._report()
-
-    def teardown(self):
-        if getattr(self, "pool", None) is not None:
-            self.pool.shutdown(wait=True)

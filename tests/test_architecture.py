@@ -1,7 +1,8 @@
 """The shape of the code: imports run downward only, no import circles, long files say why.
 
 Layers, top to bottom: `ecot_annotate.cli` -> `pipelines` (the only place Beam's graph lives) ->
-the library (`ecot_annotate`). Every import counts, also those inside functions.
+the library (`ecot_annotate`). Every import counts, also those inside functions. Folders inside a
+package are layers too: their imports form no circle, so they stack in one order.
 """
 
 from __future__ import annotations
@@ -107,3 +108,26 @@ def test_long_files_say_why_at_their_top():
         and not path.read_text().startswith(LONG_FILE_MARK)
     ]
     assert unexplained == []
+
+
+def _folder(module: str, known: dict[str, Path]) -> str:
+    """The folder a module lies in (`ecot_annotate.backends`); a module at a package's top is
+    its own node (`ecot_annotate.config`), since the top holds what every folder shares."""
+    top = ".".join(module.split(".")[:2])
+    return top if known.get(top, Path()).name == "__init__.py" else module
+
+
+@pytest.mark.xfail(
+    strict=True, reason="ecot_annotate/sinks/lerobot.py imports the file-name helper of store/"
+)
+def test_no_import_circles_between_folders(graph):
+    """Folders import each other in one order only: no folder imports one that imports it back,
+    so a lower folder never imports a higher one (`backends` never imports `reasoners`)."""
+    known = _modules()
+    folders = nx.DiGraph()
+    for a, b in graph.edges:
+        fa, fb = _folder(a, known), _folder(b, known)
+        if fa != fb:
+            folders.add_edge(fa, fb)
+    circles = [sorted(c) for c in nx.strongly_connected_components(folders) if len(c) > 1]
+    assert circles == []

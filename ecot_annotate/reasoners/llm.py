@@ -4,9 +4,10 @@ Per episode: ask (or read the cache) for the task and one item of language per m
 episode's own JSON Schema. Then at most one more request: an answer unusable as a whole (no JSON,
 the wrong number of items) is asked for again whole; an answer with a few bad texts (empty, too
 long, '@') is asked for only those texts. Texts that still fail are written by the rule
-reasoner, and the provenance names them. Episodes are handled in batches, each round's requests
-sent together, so a server sees up to `concurrency` requests at once and an embedded model
-generates a whole batch in one call.
+reasoner, and the provenance names them. `reason_batch` takes several episodes and hands each
+round's requests to the backend together: an embedded model (fed batches by RunInference)
+generates them in one call. A server's episodes come one per call, from as many threads as the
+backend's concurrency allows.
 
 Provenance of the result:
 - reasoning_source "llm": the LLM's answer; reasoning_model = the model; answer_mode = how the
@@ -21,10 +22,11 @@ Both carry `prompt_hash`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from ecot_annotate.backends.llm_backends import LLM_BACKENDS, Completer
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.config import LLMConfig
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.prompt_texts import load_prompts
 from ecot_annotate.reasoners.llm_answer import (
@@ -37,23 +39,19 @@ from ecot_annotate.reasoners.llm_answer import (
     field_key,
     parse_answer,
 )
-from ecot_annotate.reasoners.llm_cache import AnswerCache, cache_key, default_cache_dir
+from ecot_annotate.reasoners.llm_cache import (
+    AnswerCache,
+    answer_source,
+    cache_key,
+    default_cache_dir,
+)
 from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
 from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
 from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, answer_schema, fields_schema
-from ecot_annotate.reasoners.llm_usage import MODE_PREFIX, Count, no_count
+from ecot_annotate.reasoners.llm_usage import MODE_PREFIX
 from ecot_annotate.reasoners.rules import RuleReasoner
 
 Result = Completion | RequestFailed
-
-
-class Completer(Protocol):
-    """Where answers come from: a server client or an embedded model."""
-
-    model: str  # recorded as reasoning_model
-    cache_id: str  # what, besides the model, decides an answer (a server URL, "transformers")
-
-    def complete_many(self, requests: list[Request]) -> list[Result]: ...
 
 
 @dataclass
@@ -82,14 +80,8 @@ class _Job:
 
 
 def build_completer(config: LLMConfig, count: Count = no_count) -> Completer:
-    """The server client, or the embedded model (loaded here: build once per worker)."""
-    if config.backend == "transformers":
-        from ecot_annotate.backends.llm_local import LocalLM
-
-        return LocalLM(config, count, config.device)
-    from ecot_annotate.backends.llm_client import ChatClient
-
-    return ChatClient(config, count=count)
+    """The configured backend's completer (a model loads here: build once per worker)."""
+    return LLM_BACKENDS.get(config.backend).build(config, count)
 
 
 class LLMReasoner:
@@ -110,6 +102,7 @@ class LLMReasoner:
             AnswerCache(llm_config.cache_dir or default_cache_dir()) if llm_config.cache else None
         )
         self.rules = RuleReasoner()
+        self._source_marked = False
 
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
         return self.reason_batch([(episode, annotation)])[0]
@@ -148,6 +141,7 @@ class LLMReasoner:
         ):
             found[i] = result
             if self.cache is not None and isinstance(result, Completion):
+                self._mark_source()
                 self.cache.put(
                     keys[i],
                     {
@@ -157,6 +151,12 @@ class LLMReasoner:
                     },
                 )
         return found
+
+    def _mark_source(self) -> None:
+        """Once per reasoner: this backend, server and model have answers in the cache."""
+        if not self._source_marked:
+            self.cache.mark_source(answer_source(self.config, self.prompts.hash))
+            self._source_marked = True
 
     def _key(self, request: Request) -> str:
         return cache_key(

@@ -1,17 +1,12 @@
 """Names of the LLM counters and their summary: what a run spent and why it fell back.
 
-The reasoner reports through a `Count` callback (Beam metrics in the pipeline, a dict in tests);
-`llm_summary` turns the collected counters into summary.json's "llm" section, including the
-fallback rate a run is judged by: the share of episodes that fell back because the service
+The reasoner and its backends report through `ecot_annotate.counting.Count`; `llm_summary` turns
+the collected counters into summary.json's "llm" section, including the fallback rate a run is judged by: the share of episodes that fell back because the service
 failed them (connection, timeout, rate limit, server error, a rejected key or model), as opposed
 to answers the model got wrong.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-
-Count = Callable[[str, int], None]
 
 PREFIX = "llm_"
 FALLBACK_PREFIX = "llm_fallback_"
@@ -31,10 +26,6 @@ COUNTERS = (
     "completion_tokens",
     "request_ms",  # wall time spent waiting on the server, summed over requests
 )
-
-
-def no_count(name: str, value: int = 1) -> None:
-    return None
 
 
 def llm_summary(counters: dict[str, int]) -> dict[str, object]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.reasoners.llm_usage import Count, no_count
 from ecot_annotate.stages import caption, motion, reasoning, tracks, validate
 from ecot_annotate.stages.base import STAGES, Stage, run_stage
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.registry import Registry
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ecot_annotate.backends.captioner import build_captioner, captioner_model
 from ecot_annotate.config import AnnotateConfig, LLMConfig, PerceptionConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.stages.base import STAGES
 
 

@@ -7,9 +7,9 @@ state holds joint values only.
 from __future__ import annotations
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.geometry.motion import event_lead, primitives
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.stages.base import STAGES
 
 

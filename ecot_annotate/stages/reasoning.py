@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.reasoners import REASONERS
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.stages.base import STAGES
 
 
@@ -15,8 +15,11 @@ class ReasoningStage:
 
     def __init__(self, config: AnnotateConfig, count: Count):
         self.config, self.count = config, count
-        llm = config.reasoner == "llm" and config.llm.backend == "server"
-        self.concurrency = config.llm.concurrency if llm else 1  # requests in flight, per worker
+        self.concurrency = 1  # episodes in flight per worker; an LLM backend may allow more
+        if config.reasoner == "llm":
+            from ecot_annotate.backends.llm_backends import LLM_BACKENDS
+
+            self.concurrency = LLM_BACKENDS.get(config.llm.backend).concurrency(config.llm)
 
     def setup(self) -> None:
         self.reasoner = REASONERS.get(self.config.reasoner)(self.config.llm, self.count)

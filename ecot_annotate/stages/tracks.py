@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.geometry.tracks import TrackConfig, track_boxes
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.stages.base import STAGES
 
 

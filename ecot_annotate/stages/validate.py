@@ -7,9 +7,9 @@ made it, and says why the gripper is not tracked when no detector ran.
 from __future__ import annotations
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.reasoners.llm_usage import Count
 from ecot_annotate.stages.base import STAGES
 
 NO_DETECTOR = "not tracked: no detector configured (--detector none)"

@@ -13,7 +13,14 @@ from ecot_annotate.backends.llm_client import ChatClient
 from ecot_annotate.backends.llm_preflight import preflight
 from ecot_annotate.config import LLMConfig
 from ecot_annotate.errors import EcotError
-from tests.support.llm_servers import ScriptedServer, completion, error, free_port
+from tests.support.llm_servers import (
+    PROXY_PAGE,
+    Raw,
+    ScriptedServer,
+    completion,
+    error,
+    free_port,
+)
 
 ENV = "ECOT_TEST_PREFLIGHT_KEY"
 
@@ -31,6 +38,8 @@ def config(base_url: str) -> LLMConfig:
         ),
         (error(404, "model 'served' not found"), "does not serve the model 'served' (HTTP 404"),
         (error(503, "overloaded"), "answered HTTP 503"),
+        ((200, Raw(PROXY_PAGE), 0.0), "answered with something that is not a chat completion"),
+        ((200, Raw(PROXY_PAGE, "application/json"), 0.0), "a body that is not JSON"),
     ],
 )
 def test_preflight_names_what_is_wrong(ping, expected, monkeypatch):

@@ -1,7 +1,7 @@
 """OpenAI-compatible servers on loopback for the LLM tests.
 
 - `ScriptedServer`: a stdlib HTTP server the test scripts request by request (429, 500, a slow
-  answer, a refused response_format) to exercise the client's retries and fallbacks; its "valid"
+  answer, a refused response_format, a proxy's HTML page as `Raw`) to exercise the client's retries and fallbacks; its "valid"
   reply is the answer a perfect model would give, computed from the episode data in the prompt.
   It records the most requests it ever had in flight at once (`peak`); the run's preflight
   request (no episode in it) is answered "OK" and recorded apart, in `pings`.
@@ -21,12 +21,24 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.support.tiny_models import tiny_llama
 
-Reply = tuple[int, dict, float]  # status, JSON body, seconds to wait before answering
+
+@dataclass(frozen=True)
+class Raw:
+    """A body sent as it is, not as JSON: what a proxy in front of the server may answer."""
+
+    body: str
+    content_type: str = "text/html"
+
+
+Reply = tuple[int, dict | Raw, float]  # status, body, seconds to wait before answering
+
+PROXY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 
 
 def free_port() -> int:
@@ -123,11 +135,14 @@ class ScriptedServer:
                         outer.in_flight -= 1
                 self._reply(status, payload)
 
-            def _reply(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
+            def _reply(self, status: int, payload: dict | Raw) -> None:
+                raw = isinstance(payload, Raw)
+                data = (payload.body if raw else json.dumps(payload)).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header(
+                        "Content-Type", payload.content_type if raw else "application/json"
+                    )
                     self.send_header("Content-Length", str(len(data)))
                     if status == 429:
                         self.send_header("Retry-After", payload.get("retry_after", "0"))
