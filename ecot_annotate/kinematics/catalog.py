@@ -81,8 +81,12 @@ def _normalize_robot_type(robot_type: str) -> str:
     return re.sub(r"[^a-z0-9]", "", robot_type.lower())
 
 
-def _arm(name: str, ee_link: str, joints: Sequence[str], aliases: Sequence[Sequence[str]], **kw) -> ArmModelInfo:
-    with_own = tuple(tuple(dict.fromkeys((j.lower(), *a))) for j, a in zip(joints, aliases, strict=True))
+def _arm(
+    name: str, ee_link: str, joints: Sequence[str], aliases: Sequence[Sequence[str]], **kw
+) -> ArmModelInfo:
+    with_own = tuple(
+        tuple(dict.fromkeys((j.lower(), *a))) for j, a in zip(joints, aliases, strict=True)
+    )
     return ArmModelInfo(name, MODELS_DIR / f"{name}.urdf", ee_link, tuple(joints), with_own, **kw)
 
 
@@ -90,29 +94,107 @@ def _arm(name: str, ee_link: str, joints: Sequence[str], aliases: Sequence[Seque
 BUILTIN_ARMS: dict[str, ArmModelInfo] = {
     arm.name: arm
     for arm in (
-        _arm("so101", "gripper_frame_link", _LEROBOT_ARM, [(j,) for j in _LEROBOT_ARM],
-             robot_types=("so101",), convention="range"),
-        _arm("so100", "gripper", _LEROBOT_ARM, [(j,) for j in _LEROBOT_ARM],
-             robot_types=("so100",), convention="range", names_pick=False),
-        _arm("koch", "gripper_static_1", [f"joint{i}" for i in range(1, 6)], [(j,) for j in _LEROBOT_ARM],
-             robot_types=("koch",), convention="range", names_pick=False),
-        _arm("viperx300", "ee_gripper_link", _INTERBOTIX, [(j,) for j in _INTERBOTIX],
-             robot_types=("aloha", "viperx", "vx300"), convention="radians"),
-        _arm("widowx250", "ee_gripper_link", _INTERBOTIX, [(j,) for j in _INTERBOTIX],
-             robot_types=("widowx", "wx250"), convention="radians", names_pick=False),
-        _arm("piper", "link6", [f"joint{i}" for i in range(1, 7)], _numbered(6),
-             robot_types=("piper",), convention="radians", names_pick=False),
-        _arm("panda", "panda_hand_tcp", [f"panda_joint{i}" for i in range(1, 8)], _numbered(7, "panda_"),
-             robot_types=("panda", "franka"), convention="radians",
-             gripper_names=("gripper", "panda_finger_joint1", "finger_joint1")),
-        _arm("ur5e", "tool0",
-             ["shoulder_pan_joint", "shoulder_lift_joint", "elbow_joint", "wrist_1_joint", "wrist_2_joint", "wrist_3_joint"],
-             [("shoulder_pan",), ("shoulder_lift",), ("elbow",), ("wrist_1",), ("wrist_2",), ("wrist_3",)],
-             robot_types=("ur5e",), convention="radians"),
-        _arm("xarm6", "link_eef", [f"joint{i}" for i in range(1, 7)], _numbered(6),
-             robot_types=("xarm6",), convention="radians", names_pick=False),
-        _arm("xarm7", "link_eef", [f"joint{i}" for i in range(1, 8)], _numbered(7),
-             robot_types=("xarm7",), convention="radians", names_pick=False),
+        _arm(
+            "so101",
+            "gripper_frame_link",
+            _LEROBOT_ARM,
+            [(j,) for j in _LEROBOT_ARM],
+            robot_types=("so101",),
+            convention="range",
+        ),
+        _arm(
+            "so100",
+            "gripper",
+            _LEROBOT_ARM,
+            [(j,) for j in _LEROBOT_ARM],
+            robot_types=("so100",),
+            convention="range",
+            names_pick=False,
+        ),
+        _arm(
+            "koch",
+            "gripper_static_1",
+            [f"joint{i}" for i in range(1, 6)],
+            [(j,) for j in _LEROBOT_ARM],
+            robot_types=("koch",),
+            convention="range",
+            names_pick=False,
+        ),
+        _arm(
+            "viperx300",
+            "ee_gripper_link",
+            _INTERBOTIX,
+            [(j,) for j in _INTERBOTIX],
+            robot_types=("aloha", "viperx", "vx300"),
+            convention="radians",
+        ),
+        _arm(
+            "widowx250",
+            "ee_gripper_link",
+            _INTERBOTIX,
+            [(j,) for j in _INTERBOTIX],
+            robot_types=("widowx", "wx250"),
+            convention="radians",
+            names_pick=False,
+        ),
+        _arm(
+            "piper",
+            "link6",
+            [f"joint{i}" for i in range(1, 7)],
+            _numbered(6),
+            robot_types=("piper",),
+            convention="radians",
+            names_pick=False,
+        ),
+        _arm(
+            "panda",
+            "panda_hand_tcp",
+            [f"panda_joint{i}" for i in range(1, 8)],
+            _numbered(7, "panda_"),
+            robot_types=("panda", "franka"),
+            convention="radians",
+            gripper_names=("gripper", "panda_finger_joint1", "finger_joint1"),
+        ),
+        _arm(
+            "ur5e",
+            "tool0",
+            [
+                "shoulder_pan_joint",
+                "shoulder_lift_joint",
+                "elbow_joint",
+                "wrist_1_joint",
+                "wrist_2_joint",
+                "wrist_3_joint",
+            ],
+            [
+                ("shoulder_pan",),
+                ("shoulder_lift",),
+                ("elbow",),
+                ("wrist_1",),
+                ("wrist_2",),
+                ("wrist_3",),
+            ],
+            robot_types=("ur5e",),
+            convention="radians",
+        ),
+        _arm(
+            "xarm6",
+            "link_eef",
+            [f"joint{i}" for i in range(1, 7)],
+            _numbered(6),
+            robot_types=("xarm6",),
+            convention="radians",
+            names_pick=False,
+        ),
+        _arm(
+            "xarm7",
+            "link_eef",
+            [f"joint{i}" for i in range(1, 8)],
+            _numbered(7),
+            robot_types=("xarm7",),
+            convention="radians",
+            names_pick=False,
+        ),
     )
 }
 
@@ -126,12 +208,20 @@ def pick_arm(robot_type: str | None, joint_names: Sequence[str]) -> str | None:
     """
     if robot_type:
         text = _normalize_robot_type(robot_type)
-        hits = [(len(token), arm.name) for arm in BUILTIN_ARMS.values() for token in arm.robot_types if token in text]
+        hits = [
+            (len(token), arm.name)
+            for arm in BUILTIN_ARMS.values()
+            for token in arm.robot_types
+            if token in text
+        ]
         if hits:
             return max(hits, key=lambda hit: hit[0])[1]
-    best: ArmModelInfo | None = None
-    for arm in BUILTIN_ARMS.values():
-        if arm.names_pick and arm.columns(joint_names) is not None:
-            if best is None or len(arm.joint_names) > len(best.joint_names):
-                best = arm
-    return best.name if best else None
+    named = [
+        arm
+        for arm in BUILTIN_ARMS.values()
+        if arm.names_pick and arm.columns(joint_names) is not None
+    ]
+    if not named:
+        return None
+    most = max(len(arm.joint_names) for arm in named)
+    return next(arm.name for arm in named if len(arm.joint_names) == most)

@@ -21,7 +21,12 @@ from ecot_annotate.kinematics.catalog import BUILTIN_ARMS
 
 # Pinocchio's 1-DoF joints (revolute about an axis, prismatic along one) take the value as is;
 # a continuous joint is stored as (cos, sin) of its angle.
-_CONTINUOUS = ("JointModelRUBX", "JointModelRUBY", "JointModelRUBZ", "JointModelRevoluteUnboundedUnaligned")
+_CONTINUOUS = (
+    "JointModelRUBX",
+    "JointModelRUBY",
+    "JointModelRUBZ",
+    "JointModelRevoluteUnboundedUnaligned",
+)
 
 
 def _parse(urdf: str) -> tuple[str, ET.Element]:
@@ -35,7 +40,9 @@ def _parse(urdf: str) -> tuple[str, ET.Element]:
     except ET.ParseError as exc:
         raise InputError(f"kinematic model {urdf} is not valid XML: {exc}") from None
     if root.tag != "robot":
-        raise InputError(f"kinematic model {urdf} is not a URDF: its root element is <{root.tag}>, not <robot>")
+        raise InputError(
+            f"kinematic model {urdf} is not a URDF: its root element is <{root.tag}>, not <robot>"
+        )
     return text, root
 
 
@@ -84,13 +91,17 @@ class KinematicModel:
             model = pin.buildModelFromXML(text)
         except (ValueError, RuntimeError) as exc:
             raise InputError(f"kinematic model {urdf} cannot be read as a URDF: {exc}") from None
-        return cls(root.get("name") or Path(urdf).stem, model, ee_link, _source_note(root, text, urdf))
+        return cls(
+            root.get("name") or Path(urdf).stem, model, ee_link, _source_note(root, text, urdf)
+        )
 
     @classmethod
     def builtin(cls, name: str) -> KinematicModel:
         """A built-in arm by its catalog name (see `catalog.BUILTIN_ARMS`)."""
         if name not in BUILTIN_ARMS:
-            raise InputError(f"no built-in kinematic model '{name}'; choose from {', '.join(BUILTIN_ARMS)}")
+            raise InputError(
+                f"no built-in kinematic model '{name}'; choose from {', '.join(BUILTIN_ARMS)}"
+            )
         info = BUILTIN_ARMS[name]
         model = cls.load(str(info.urdf), info.ee_link)
         model.name = name

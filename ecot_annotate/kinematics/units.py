@@ -50,7 +50,10 @@ def guess_units(values: np.ndarray, convention: str | None) -> tuple[str, str]:
     if peak <= _RANGE_MAX and convention == "range":
         return "range", f"{said} (LeRobot's -100..100) and values stay within ±{peak:.1f}"
     if peak <= _DEGREES_MAX:
-        return "degrees", f"values reach ±{peak:.1f}, beyond 2π and within a turn in degrees ({said})"
+        return (
+            "degrees",
+            f"values reach ±{peak:.1f}, beyond 2π and within a turn in degrees ({said})",
+        )
     if finite.min() >= 0 and peak <= _TICKS_MAX:
         return "ticks", f"values lie in 0..{peak:.0f}, the positions of a 4096-step servo ({said})"
     raise InputError(
