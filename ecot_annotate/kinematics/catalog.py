@@ -113,8 +113,8 @@ BUILTIN_ARMS: dict[str, ArmModelInfo] = {
         ),
         _arm(
             "koch",
-            "gripper_static_1",
-            [f"joint{i}" for i in range(1, 6)],
+            "link_5",
+            [f"joint_{i}" for i in range(1, 6)],
             [(j,) for j in _LEROBOT_ARM],
             robot_types=("koch",),
             convention="range",

@@ -1,15 +1,17 @@
 """Reference kinematics built from the makers' own published tables, not from our URDFs.
 
-Each arm's reference is written in the form its maker publishes: a Denavit-Hartenberg table
-(Franka, Universal Robots, UFACTORY, AgileX) or a product-of-exponentials description (Interbotix's
-Modern Robotics screw axes and home pose). Agreement with the URDF chain therefore checks the
-transcribed joint origins, axes and the end-effector frame, not only the library.
+Each arm's reference is written in the form its publisher gives: a Denavit-Hartenberg table
+(Franka, Universal Robots, UFACTORY, AgileX), a product-of-exponentials description (Interbotix's
+Modern Robotics screw axes and home pose), or a MuJoCo Menagerie MJCF body tree (positions and
+quaternions; SO-101 and Koch v1.1, whose makers publish only URDFs). Agreement with the URDF chain
+therefore checks the transcribed joint origins, axes and the end-effector frame, not only the library.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import expm
+from scipy.spatial.transform import Rotation
 
 PI = np.pi
 
@@ -126,15 +128,58 @@ def widowx250(q) -> np.ndarray:
     return _interbotix(q, 0.11065, 0.36065, 0.04975, 0.29975, 0.458325)
 
 
-# Arms whose makers publish a DH table or a screw description.
-MAKER_TABLES = {
-    "panda": panda,
-    "ur5e": ur5e,
-    "xarm6": xarm6,
-    "xarm7": xarm7,
-    "piper": piper,
-    "viperx300": viperx300,
-    "widowx250": widowx250,
+def mjcf_chain(q, bodies) -> np.ndarray:
+    """A MuJoCo body tree: each body's pos and quat (w, x, y, z) in its parent, then its hinge."""
+    pose = np.eye(4)
+    for (pos, quat, axis), angle in zip(bodies, q, strict=True):
+        placement = np.eye(4)
+        placement[:3, :3] = Rotation.from_quat(quat, scalar_first=True).as_matrix()
+        placement[:3, 3] = pos
+        hinge = np.eye(4)
+        hinge[:3, :3] = Rotation.from_rotvec(np.asarray(axis, dtype=float) * angle).as_matrix()
+        pose = pose @ placement @ hinge
+    return pose
+
+
+def so101_wrist(q) -> np.ndarray:
+    """Menagerie robotstudio_so101/so101.xml, base to the `gripper` body (our gripper_link)."""
+    z = (0, 0, 1)
+    bodies = [
+        ((0.0388353, 0, 0.0624), (0, 0, -1, 0), z),
+        ((-0.0303992, -0.0182778, -0.0542), (1, -1, -1, -1), z),
+        ((-0.11257, -0.028, 0), (1, 0, 0, 1), z),
+        ((-0.1349, 0.0052, 0), (1, 0, 0, -1), z),
+        ((0, -0.0611, 0.0181), (0.0172091, -0.0172091, 0.706897, 0.706897), z),
+    ]
+    return mjcf_chain(q, bodies)
+
+
+def koch(q) -> np.ndarray:
+    """Menagerie low_cost_robot_arm/low_cost_robot_arm.xml (Koch v1.1), base_link to
+    gripper_static_finger (our link_5). Its elbow hinge turns about -y where the URDF's turns
+    about +y, so the same motion is the negated angle there."""
+    unit = (1, 0, 0, 0)
+    bodies = [
+        ((0.012, 0, 0.0409), unit, (0, 0, -1)),
+        ((0, -0.0209, 0.0154), unit, (0, 1, 0)),
+        ((-0.0148, 0.0065, 0.1083), unit, (0, -1, 0)),
+        ((-0.10048, 5e-05, 0.0026999), unit, (0, 1, 0)),
+        ((-0.045, 0.013097, 0), unit, (1, 0, 0)),
+    ]
+    return mjcf_chain(np.asarray(q) * [1, 1, -1, 1, 1], bodies)
+
+
+# name -> (reference pose function, the link of our model that it places)
+PUBLISHED = {
+    "panda": (panda, "panda_hand_tcp"),
+    "ur5e": (ur5e, "tool0"),
+    "xarm6": (xarm6, "link_eef"),
+    "xarm7": (xarm7, "link_eef"),
+    "piper": (piper, "link6"),
+    "viperx300": (viperx300, "ee_gripper_link"),
+    "widowx250": (widowx250, "ee_gripper_link"),
+    "so101": (so101_wrist, "gripper_link"),
+    "koch": (koch, "link_5"),
 }
 
 # Zero-pose end-effector positions (metres) the makers state outright.

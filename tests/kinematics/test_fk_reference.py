@@ -1,8 +1,8 @@
 """Every built-in arm's forward kinematics against independent references.
 
 Three configurations per arm: the zero pose and two others inside the joint limits. References:
-the makers' published DH tables or screw descriptions (tests/kinematics/published.py), the
-positions they publish for the zero pose, and a second library (ikpy) reading the same URDF.
+published DH tables, screw descriptions or MJCF body trees (tests/kinematics/published.py), the
+positions makers publish for the zero pose, and a second library (ikpy) reading the same URDF.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from ecot_annotate.kinematics import BUILTIN_ARMS, KinematicModel
-from tests.kinematics.published import MAKER_TABLES, ZERO_POSITIONS
+from tests.kinematics.published import PUBLISHED, ZERO_POSITIONS
 
 MM = 1e-3
 ARMS = list(BUILTIN_ARMS)
@@ -31,30 +31,32 @@ def arm(request) -> KinematicModel:
     return KinematicModel.builtin(request.param)
 
 
-def test_every_arm_has_a_maker_table_or_is_checked_by_ikpy_only_where_none_is_published():
-    without_table = set(ARMS) - set(MAKER_TABLES)
-    # SO-100, SO-101 and Koch are described only by their URDFs; no DH table is published.
-    assert without_table == {"so100", "so101", "koch"}
+def test_every_arm_but_so100_has_a_published_reference_besides_its_urdf():
+    # The SO-100's only descriptions are its URDF and Menagerie's MJCF of the same numbers with
+    # other joint zeros; ikpy (below) is its only check.
+    assert set(ARMS) - set(PUBLISHED) == {"so100"}
 
 
-def test_zero_pose_is_the_published_zero_pose(arm):
-    if arm.name not in ZERO_POSITIONS:
-        pytest.skip(f"no published zero-pose position for {arm.name}")
-    xyz, _ = arm.fk(np.zeros((1, len(arm.joint_names))))
-    assert np.abs(xyz[0] - ZERO_POSITIONS[arm.name]).max() < 1 * MM
+@pytest.mark.parametrize("name", sorted(ZERO_POSITIONS))
+def test_zero_pose_is_the_published_zero_pose(name):
+    model = KinematicModel.builtin(name)
+    xyz, _ = model.fk(np.zeros((1, len(model.joint_names))))
+    assert np.abs(xyz[0] - ZERO_POSITIONS[name]).max() < 1 * MM
 
 
-def test_fk_agrees_with_the_makers_table(arm):
-    if arm.name not in MAKER_TABLES:
-        pytest.skip(f"{arm.name}: the maker publishes no DH table")
-    q = _configurations(arm)
-    xyz, rpy = arm.fk(q)
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_fk_agrees_with_the_published_reference(name):
+    reference_pose, link = PUBLISHED[name]
+    info = BUILTIN_ARMS[name]
+    model = KinematicModel.load(str(info.urdf), link)
+    q = _configurations(model)
+    xyz, rpy = model.fk(q)
     for step, row in enumerate(q):
-        reference = MAKER_TABLES[arm.name](row)
-        assert np.abs(xyz[step] - reference[:3, 3]).max() < 1 * MM, (arm.name, step)
+        reference = reference_pose(row)
+        assert np.abs(xyz[step] - reference[:3, 3]).max() < 1 * MM, (name, step)
         ours = Rotation.from_euler("xyz", rpy[step])
         error = (ours.inv() * Rotation.from_matrix(reference[:3, :3])).magnitude()
-        assert error < 2e-3, (arm.name, step, error)
+        assert error < 2e-3, (name, step, error)
 
 
 def test_fk_agrees_with_ikpy_reading_the_same_urdf(arm):
