@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MODELS_DIR = Path(__file__).parent / "models"
 
@@ -43,7 +44,6 @@ class ArmModelInfo:
     aliases: tuple[tuple[str, ...], ...]
     robot_types: tuple[str, ...]
     convention: str
-    gripper_names: tuple[str, ...] = ("gripper",)
     names_pick: bool = True
 
     def columns(self, names: Sequence[str], side: str | None = None) -> list[int] | None:
@@ -71,9 +71,11 @@ def _side(name: str) -> str | None:
 
 
 def normalize_joint_name(name: str) -> str:
-    """A dataset's joint name as the catalog writes it: lower case, no left_/right_, no .pos."""
+    """A dataset's joint name as the catalog writes it: lower case, without the arm's side
+    (left_/right_), LeRobot v2.0's `main_` or LeKiwi's `arm_` prefix, and without `.pos`."""
     text = name.strip().lower()
     text = re.sub(r"^(left|right)[_.]", "", text)
+    text = re.sub(r"^(main|arm)_", "", text)
     return re.sub(r"\.(pos|position|q)$", "", text)
 
 
@@ -82,12 +84,15 @@ def _normalize_robot_type(robot_type: str) -> str:
 
 
 def _arm(
-    name: str, ee_link: str, joints: Sequence[str], aliases: Sequence[Sequence[str]], **kw
+    name: str, ee_link: str, joints: Sequence[str], aliases: Sequence[Sequence[str]], **facts: Any
 ) -> ArmModelInfo:
+    """An entry whose aliases also accept the model's own joint names."""
     with_own = tuple(
         tuple(dict.fromkeys((j.lower(), *a))) for j, a in zip(joints, aliases, strict=True)
     )
-    return ArmModelInfo(name, MODELS_DIR / f"{name}.urdf", ee_link, tuple(joints), with_own, **kw)
+    return ArmModelInfo(
+        name, MODELS_DIR / f"{name}.urdf", ee_link, tuple(joints), with_own, **facts
+    )
 
 
 # Order matters where joint names alone decide: the first arm whose names all appear wins.
@@ -99,7 +104,7 @@ BUILTIN_ARMS: dict[str, ArmModelInfo] = {
             "gripper_frame_link",
             _LEROBOT_ARM,
             [(j,) for j in _LEROBOT_ARM],
-            robot_types=("so101",),
+            robot_types=("so101", "lekiwi"),
             convention="range",
         ),
         _arm(
@@ -153,7 +158,6 @@ BUILTIN_ARMS: dict[str, ArmModelInfo] = {
             _numbered(7, "panda_"),
             robot_types=("panda", "franka"),
             convention="radians",
-            gripper_names=("gripper", "panda_finger_joint1", "finger_joint1"),
         ),
         _arm(
             "ur5e",

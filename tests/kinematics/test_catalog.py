@@ -47,6 +47,16 @@ def test_robot_type_wins_over_joint_names():
 def test_joint_names_pick_when_robot_type_is_unknown_or_missing():
     assert pick_arm(None, LEROBOT_SO) == "so101"
     assert pick_arm("my_homemade_rig", LEROBOT_SO) == "so101"
+    # LeRobot v2.0 datasets prefix the arm's names with main_; LeKiwi with arm_.
+    assert pick_arm(None, [f"main_{n[:-4]}" for n in LEROBOT_SO]) == "so101"
+    assert pick_arm("lekiwi", []) == "so101"
+    assert BUILTIN_ARMS["so101"].columns([f"arm_{n}" for n in LEROBOT_SO] + ["x.vel", "y.vel"]) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
     assert (
         pick_arm(None, [f"left_{n}" for n in ALOHA] + [f"right_{n}" for n in ALOHA]) == "viperx300"
     )
