@@ -19,6 +19,15 @@ MODELS_DIR = Path(__file__).parent / "models"
 _LEROBOT_ARM = ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll")
 # Interbotix X-series (ALOHA's ViperX, Bridge's WidowX): the URDF's and ALOHA's names.
 _INTERBOTIX = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rotate")
+# Universal Robots' joint names (ur_description); datasets also drop the "_joint".
+_UR = (
+    "shoulder_pan_joint",
+    "shoulder_lift_joint",
+    "elbow_joint",
+    "wrist_1_joint",
+    "wrist_2_joint",
+    "wrist_3_joint",
+)
 
 
 def _numbered(count: int, prefix: str = "") -> tuple[tuple[str, ...], ...]:
@@ -32,7 +41,7 @@ class ArmModelInfo:
 
     `aliases[i]` lists the names a dataset may give to `joint_names[i]`. `names_pick` says whether
     joint names alone may choose this arm: False where another arm uses the same names (SO-100 and
-    Koch share SO-101's, WidowX shares ViperX's) or the names are generic (joint1..joint6).
+    Koch share SO-101's, WidowX shares ViperX's, UR5 and UR10e share the UR5e's) or the names are generic (joint1..joint6).
     `convention` is the unit the usual recorder writes: "radians", "degrees", or "range"
     (LeRobot's -100..100 normalisation of the joint's calibrated range).
     """
@@ -162,24 +171,28 @@ BUILTIN_ARMS: dict[str, ArmModelInfo] = {
         _arm(
             "ur5e",
             "tool0",
-            [
-                "shoulder_pan_joint",
-                "shoulder_lift_joint",
-                "elbow_joint",
-                "wrist_1_joint",
-                "wrist_2_joint",
-                "wrist_3_joint",
-            ],
-            [
-                ("shoulder_pan",),
-                ("shoulder_lift",),
-                ("elbow",),
-                ("wrist_1",),
-                ("wrist_2",),
-                ("wrist_3",),
-            ],
+            _UR,
+            [(j[:-6],) for j in _UR],
             robot_types=("ur5e",),
             convention="radians",
+        ),
+        _arm(
+            "ur5",
+            "tool0",
+            _UR,
+            [(j[:-6],) for j in _UR],
+            robot_types=("ur5",),
+            convention="radians",
+            names_pick=False,
+        ),
+        _arm(
+            "ur10e",
+            "tool0",
+            _UR,
+            [(j[:-6],) for j in _UR],
+            robot_types=("ur10e",),
+            convention="radians",
+            names_pick=False,
         ),
         _arm(
             "xarm6",

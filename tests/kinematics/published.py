@@ -69,13 +69,25 @@ def panda(q) -> np.ndarray:
     return flange @ _rot_z(-PI / 4) @ _shift(z=0.1034)
 
 
-def ur5e(q) -> np.ndarray:
-    """Universal Robots' published UR5e DH table, in the ROS base_link frame (pi about z from
-    the controller's base frame)."""
-    d = [0.1625, 0, 0, 0.1333, 0.0997, 0.0996]
-    a = [0, -0.425, -0.3922, 0, 0, 0]
+def _universal_robots(q, d1, a2, a3, d4, d5, d6) -> np.ndarray:
+    """Universal Robots' published DH table, in the ROS base_link frame (pi about z from the
+    controller's base frame)."""
+    d = [d1, 0, 0, d4, d5, d6]
+    a = [0, a2, a3, 0, 0, 0]
     alpha = [PI / 2, 0, 0, PI / 2, -PI / 2, 0]
     return _rot_z(PI) @ standard_dh(q, a, alpha, d)
+
+
+def ur5e(q) -> np.ndarray:
+    return _universal_robots(q, 0.1625, -0.425, -0.3922, 0.1333, 0.0997, 0.0996)
+
+
+def ur5(q) -> np.ndarray:
+    return _universal_robots(q, 0.089159, -0.425, -0.39225, 0.10915, 0.09465, 0.0823)
+
+
+def ur10e(q) -> np.ndarray:
+    return _universal_robots(q, 0.1807, -0.6127, -0.57155, 0.17415, 0.11985, 0.11655)
 
 
 def xarm6(q) -> np.ndarray:
@@ -173,6 +185,8 @@ def koch(q) -> np.ndarray:
 PUBLISHED = {
     "panda": (panda, "panda_hand_tcp"),
     "ur5e": (ur5e, "tool0"),
+    "ur5": (ur5, "tool0"),
+    "ur10e": (ur10e, "tool0"),
     "xarm6": (xarm6, "link_eef"),
     "xarm7": (xarm7, "link_eef"),
     "piper": (piper, "link6"),

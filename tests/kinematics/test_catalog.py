@@ -31,6 +31,8 @@ ALOHA = ["waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rot
         ("agilex_piper", "piper"),
         ("franka_panda", "panda"),
         ("ur5e", "ur5e"),
+        ("berkeley_autolab_ur5", "ur5"),
+        ("UR10e", "ur10e"),
         ("xarm6", "xarm6"),
         ("xArm7", "xarm7"),
     ],
@@ -65,12 +67,8 @@ def test_joint_names_pick_when_robot_type_is_unknown_or_missing():
         == "panda"
     )
     ur = [
-        "shoulder_pan_joint",
-        "shoulder_lift_joint",
-        "elbow_joint",
-        "wrist_1_joint",
-        "wrist_2_joint",
-        "wrist_3_joint",
+        f"{j}_joint"
+        for j in ("shoulder_pan", "shoulder_lift", "elbow", "wrist_1", "wrist_2", "wrist_3")
     ]
     assert pick_arm(None, ur) == "ur5e"
     assert pick_arm(None, [n.upper() + ".pos" for n in ur]) == "ur5e"
