@@ -71,7 +71,7 @@ class KinematicModel:
         self.source = source
         self._model = model
         self._data = model.createData()
-        self._frame = model.getFrameId(ee_link)
+        self._frame = model.getFrameId(ee_link, pin.FrameType.BODY)
         self._joints = self._chain(model, self._frame)
         self.joint_names: tuple[str, ...] = tuple(j.name for j in self._joints)
         ids = [model.getJointId(j.name) for j in self._joints]

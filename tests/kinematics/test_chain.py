@@ -90,3 +90,21 @@ def test_missing_file_and_unknown_builtin(tmp_path):
         KinematicModel.load(str(tmp_path / "none.urdf"), "tip")
     with pytest.raises(InputError, match="choose from so101"):
         KinematicModel.builtin("r2d2")
+
+
+def test_end_effector_link_named_like_a_joint(tmp_path):
+    # The SO-100's published URDF names both its wrist-roll joint's child link and its jaw joint
+    # "gripper"; the end effector is the link.
+    path = tmp_path / "same_name.urdf"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><robot name="r"><link name="base"/><link name="gripper"/>'
+        '<link name="jaw"/><joint name="roll" type="revolute"><parent link="base"/><child link="gripper"/>'
+        '<origin xyz="0 0 0.2"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/>'
+        '</joint><joint name="gripper" type="revolute"><parent link="gripper"/><child link="jaw"/>'
+        '<origin xyz="0.1 0 0"/><axis xyz="0 0 1"/><limit lower="0" upper="1" effort="1" velocity="1"/>'
+        "</joint></robot>"
+    )
+    model = KinematicModel.load(str(path), "gripper")
+    assert model.joint_names == ("roll",)
+    xyz, _ = model.fk(np.array([[0.5]]))
+    assert np.allclose(xyz, [[0, 0, 0.2]])
