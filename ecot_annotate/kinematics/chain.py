@@ -19,15 +19,6 @@ from scipy.spatial.transform import Rotation
 from ecot_annotate.errors import InputError
 from ecot_annotate.kinematics.catalog import BUILTIN_ARMS
 
-# Pinocchio's 1-DoF joints (revolute about an axis, prismatic along one) take the value as is;
-# a continuous joint is stored as (cos, sin) of its angle.
-_CONTINUOUS = (
-    "JointModelRUBX",
-    "JointModelRUBY",
-    "JointModelRUBZ",
-    "JointModelRevoluteUnboundedUnaligned",
-)
-
 
 def _parse(urdf: str) -> tuple[str, ET.Element]:
     """The URDF text and its root element, or InputError naming the file."""
@@ -57,9 +48,14 @@ def _source_note(root: ET.Element, text: str, urdf: str) -> str:
 
 @dataclass(frozen=True)
 class _Joint:
+    """One joint of the chain. Pinocchio stores a revolute or prismatic joint's value as is and a
+    continuous joint's angle as (cos, sin), at `idx_q` of its configuration vector."""
+
     name: str
     idx_q: int
     continuous: bool
+    lower: float
+    upper: float
 
 
 class KinematicModel:
@@ -74,9 +70,8 @@ class KinematicModel:
         self._frame = model.getFrameId(ee_link, pin.FrameType.BODY)
         self._joints = self._chain(model, self._frame)
         self.joint_names: tuple[str, ...] = tuple(j.name for j in self._joints)
-        ids = [model.getJointId(j.name) for j in self._joints]
-        self.lower = np.array([self._limit(model, i, lower=True) for i in ids])
-        self.upper = np.array([self._limit(model, i, lower=False) for i in ids])
+        self.lower = np.array([j.lower for j in self._joints])
+        self.upper = np.array([j.upper for j in self._joints])
 
     @classmethod
     def load(cls, urdf: str, ee_link: str) -> KinematicModel:
@@ -109,28 +104,27 @@ class KinematicModel:
 
     @staticmethod
     def _chain(model: pin.Model, frame_id: int) -> list[_Joint]:
+        """The joints from the root to the frame, root first; a continuous joint spans one turn."""
         joint_id = model.frames[frame_id].parentJoint
         chain: list[_Joint] = []
         while joint_id != 0:
             joint = model.joints[joint_id]
-            kind = joint.shortname()
-            continuous = kind in _CONTINUOUS
             if joint.nv != 1:
                 raise InputError(
-                    f"joint '{model.names[joint_id]}' is a {kind}; only revolute, continuous and "
-                    "prismatic joints can carry an arm's end effector"
+                    f"joint '{model.names[joint_id]}' is a {joint.shortname()}; only revolute, "
+                    "continuous and prismatic joints can carry an arm's end effector"
                 )
-            chain.append(_Joint(model.names[joint_id], joint.idx_q, continuous))
+            continuous = joint.nq == 2
+            lower, upper = (
+                (-np.pi, np.pi)
+                if continuous
+                else (model.lowerPositionLimit[joint.idx_q], model.upperPositionLimit[joint.idx_q])
+            )
+            chain.append(
+                _Joint(model.names[joint_id], joint.idx_q, continuous, float(lower), float(upper))
+            )
             joint_id = model.parents[joint_id]
         return chain[::-1]
-
-    @staticmethod
-    def _limit(model: pin.Model, joint_id: int, lower: bool) -> float:
-        joint = model.joints[joint_id]
-        if joint.nq == 2:  # continuous: one turn either way
-            return -np.pi if lower else np.pi
-        limits = model.lowerPositionLimit if lower else model.upperPositionLimit
-        return float(limits[joint.idx_q])
 
     def fk(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """End-effector xyz (T, 3) in metres and roll/pitch/yaw (T, 3), extrinsic xyz, in radians.
