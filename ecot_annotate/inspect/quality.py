@@ -262,9 +262,12 @@ def read_summary(out: str | Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def episode_quality(out: str | Path) -> tuple[list[EpisodeQuality], str | None]:
-    """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual column used."""
-    dataset = open_annotations(out)
+def episode_quality(
+    out: str | Path, corrected: bool = True
+) -> tuple[list[EpisodeQuality], str | None]:
+    """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual
+    column used; `corrected=False`: of what the machine wrote, rejected episodes included."""
+    dataset = open_annotations(out, corrected)
     names = dataset.schema.names
     residual_name = residual_column(dataset)
     columns = [c for c in _COLUMNS if c in names] + ([residual_name] if residual_name else [])

@@ -199,10 +199,13 @@ class Corrections:
             "conflicts": sum(len(r.conflicts) for r in self.episodes.values()),
         }
 
-    def apply(self, key: str, annotation: Annotation) -> Annotation | None:
-        """The annotation with this episode's corrections applied; None when it was rejected."""
+    def apply(
+        self, key: str, annotation: Annotation, keep_rejected: bool = False
+    ) -> Annotation | None:
+        """The annotation with this episode's corrections applied; None when it was rejected
+        (unless `keep_rejected`: the review page still shows a rejected episode)."""
         review = self.review(key)
-        if review.rejected:
+        if review.rejected and not keep_rejected:
             return None
         if not review.edits:
             return annotation

@@ -105,6 +105,17 @@ class CorrectedSteps:
         return sum(d.count_rows(filter=f) for d, f in self._parts(filter))
 
 
+def with_annotation(table: pa.Table, key: str, annotation: Annotation) -> pa.Table:
+    """One episode's rows (in step order) with every column the annotation makes rebuilt from it."""
+    fixed = manifest_rows(key, annotation)
+    for name in fixed[0]:
+        if name in table.schema.names and name not in ("episode_key", "step", "n_steps"):
+            spec = table.schema.field(name)
+            column = pa.array([row[name] for row in fixed], type=spec.type)
+            table = table.set_column(table.schema.get_field_index(name), spec, column)
+    return table
+
+
 def _corrected(
     dataset: pads.Dataset, root: Path, corrections: Corrections
 ) -> pads.Dataset | CorrectedSteps:
@@ -116,14 +127,8 @@ def _corrected(
     manifest = Manifest(str(root))
     tables = [dataset.schema.empty_table()]
     for key in sorted(edited):
-        fixed = manifest_rows(key, corrections.apply(key, manifest.load(key)))
         table = dataset.to_table(filter=pads.field("episode_key") == key).sort_by("step")
-        for name in fixed[0]:
-            if name in table.schema.names and name not in ("episode_key", "step", "n_steps"):
-                spec = table.schema.field(name)
-                column = pa.array([row[name] for row in fixed], type=spec.type)
-                table = table.set_column(table.schema.get_field_index(name), spec, column)
-        tables.append(table)
+        tables.append(with_annotation(table, key, corrections.apply(key, manifest.load(key))))
     return CorrectedSteps(dataset, rejected | edited, pa.concat_tables(tables))
 
 
