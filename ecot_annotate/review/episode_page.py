@@ -25,7 +25,7 @@ def review_view(
     columns = [c for c in (*PAGE_COLUMNS, *REASONING_FIELDS) if c in names]
     columns = list(dict.fromkeys(columns))
     table = dataset.to_table(columns=columns, filter=pads.field("episode_key") == key)
-    annotation = Manifest(str(out)).load(key)
+    annotation = Manifest(str(out)).load(key) if corrections.review(key).edits else None
     if annotation is not None:
         corrected = corrections.apply(key, annotation, keep_rejected=True)
         table = with_annotation(table.sort_by("step"), key, corrected)

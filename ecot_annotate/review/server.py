@@ -24,6 +24,7 @@ from starlette.responses import (
     JSONResponse,
     PlainTextResponse,
     RedirectResponse,
+    Response,
 )
 from starlette.routing import Route
 
@@ -82,6 +83,9 @@ class ReviewApp:
     def _page(self, position: int) -> str:
         """The page of the episode at `position` in the queue (pages are named by key order)."""
         return Path(page_name(self.queue[position].index)).name
+
+    async def no_icon(self, request: Request):
+        return Response(status_code=204)
 
     async def home(self, request: Request):
         return RedirectResponse("/index.html")
@@ -183,6 +187,7 @@ def make_app(out: str | Path, reviewer: str, token: str) -> Starlette:
     review = ReviewApp(out, reviewer, token)
     routes = [
         Route("/", review.home),
+        Route("/favicon.ico", review.no_icon),
         Route("/index.html", review.index),
         Route("/assets/{name}", review.asset),
         Route("/episodes/{index:int}.html", review.episode),
