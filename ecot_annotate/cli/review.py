@@ -9,6 +9,14 @@ import click
 from ecot_annotate.cli.group import main
 
 
+def _user() -> str:
+    """The login name, or "reviewer" where the system has none for this user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "reviewer"
+
+
 @main.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False))
 @click.option("--reviewer", default=None, help="Name written with each change (default: the user name).")  # fmt: skip
@@ -22,7 +30,7 @@ def review(out: str, reviewer: str | None, port: int, host: str) -> None:
     from ecot_annotate.review.server import make_app, new_token
 
     token = new_token()
-    app = make_app(out, reviewer or getpass.getuser(), token)
+    app = make_app(out, reviewer or _user(), token)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"review of {out}: http://{shown}:{port}/?token={token}  (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

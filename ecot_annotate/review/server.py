@@ -88,7 +88,8 @@ class ReviewApp:
         return Response(status_code=204)
 
     async def home(self, request: Request):
-        return RedirectResponse("/index.html")
+        query = request.url.query
+        return RedirectResponse("/index.html" + (f"?{query}" if query else ""))
 
     async def index(self, request: Request):
         corrections = self.corrections()
@@ -177,9 +178,19 @@ class ReviewApp:
 
     @staticmethod
     def _check_steps(change: dict[str, Any], n_steps: int) -> None:
-        steps = change.get("steps") or [change.get("subtask_start", 0), (change.get("box") or {}).get("step", 0)]  # fmt: skip
-        if any(not 0 <= s < n_steps for s in steps) or ("steps" in change and steps[0] > steps[1]):
-            raise ValueError(f"steps must lie in 0-{n_steps - 1}, first before last")
+        """Steps outside the episode are refused here, before the line is written."""
+        if "steps" in change:
+            steps = change["steps"]
+            if steps[0] > steps[1]:
+                raise ValueError("the first step comes after the last")
+        elif "subtask_start" in change:
+            steps = [change["subtask_start"]]
+        elif "box" in change:
+            steps = [change["box"]["step"]]
+        else:
+            return
+        if any(not 0 <= s < n_steps for s in steps):
+            raise ValueError(f"steps must lie in 0-{n_steps - 1}")
 
 
 def make_app(out: str | Path, reviewer: str, token: str) -> Starlette:

@@ -127,8 +127,13 @@ def _corrected(
     manifest = Manifest(str(root))
     tables = [dataset.schema.empty_table()]
     for key in sorted(edited):
+        annotation = manifest.load(key)
+        if annotation is None:  # Parquet without its manifest entry: nothing to rebuild from
+            raise InputError(
+                f"{root} has corrections for episode {key!r} but no committed annotation of it in {MANIFEST}/"
+            )
         table = dataset.to_table(filter=pads.field("episode_key") == key).sort_by("step")
-        tables.append(with_annotation(table, key, corrections.apply(key, manifest.load(key))))
+        tables.append(with_annotation(table, key, corrections.apply(key, annotation)))
     return CorrectedSteps(dataset, rejected | edited, pa.concat_tables(tables))
 
 
