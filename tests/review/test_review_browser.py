@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 from click.testing import CliRunner
@@ -57,27 +58,35 @@ def sample_run_dir(tmp_path_factory):
     return root / "run", args
 
 
-@pytest.fixture(scope="module")
-def server(sample_run_dir):
+@contextmanager
+def serving(run):
+    """The review app of `run` on a free loopback port, in a thread; yields its base URL."""
     import uvicorn
 
     from ecot_annotate.review.server import make_app
 
-    run, _ = sample_run_dir
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = make_app(run, "ann", TOKEN)
-    serving = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=serving.run, daemon=True)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
-    while not serving.started and time.monotonic() < deadline:
+    while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert serving.started
-    yield f"http://127.0.0.1:{port}"
-    serving.should_exit = True
-    thread.join(10)
+    assert server.started
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(sample_run_dir):
+    with serving(sample_run_dir[0]) as base:
+        yield base
 
 
 def _watch(page, dialogs: list[str], errors: list[str]):
@@ -232,3 +241,74 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(context, server, 
     again = CliRunner().invoke(main, annotate_args)
     assert again.exit_code == 0, again.output
     assert corrections_path(run).read_bytes() == before
+
+
+def with_boxes(run, folder):
+    """A copy of `run` whose every step has two tracked boxes and a gripper point, committed in
+    its manifest and written into its Parquet steps alike (as perception would)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from ecot_annotate.episode import Box
+    from ecot_annotate.store.manifest import Manifest
+    from ecot_annotate.store.run_output import episode_keys, with_annotation
+
+    shutil.copytree(run, folder)
+    manifest = Manifest(str(folder))
+    annotations = {}
+    for key in episode_keys(folder):
+        annotation = manifest.load(key)
+        n = len(annotation.primitives)
+        annotation.bboxes = [
+            [
+                Box(PAYLOAD, 0.81, (20.0, 40.0, 120.0, 140.0), 3),
+                Box("bowl", 0.55, (130.0, 120.0, 220.0, 200.0), 1),
+            ]  # fmt: skip
+            for _ in range(n)
+        ]
+        annotation.gripper = np.array([[60.0 + 2 * t, 50.0 + t] for t in range(n)])
+        manifest.commit(key, annotation)
+        annotations[key] = annotation
+    for path in (folder / "parquet").glob("*.parquet"):
+        table = pq.read_table(path)
+        parts = []
+        for key in sorted(set(table.column("episode_key").to_pylist())):
+            rows = table.filter(pc.equal(table["episode_key"], key)).sort_by("step")
+            parts.append(with_annotation(rows, key, annotations[key]))
+        pq.write_table(pa.concat_tables(parts), path)
+    return folder
+
+
+def test_boxes_are_deleted_and_relabelled_from_the_page(context, sample_run_dir, tmp_path):
+    from ecot_annotate.store.run_output import episode_table
+
+    run = with_boxes(sample_run_dir[0], tmp_path / "run")
+    dialogs: list[str] = []
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept("plate")))
+    with serving(run) as base:
+        page.goto(f"{_episode_url(base, 0)}?token={TOKEN}")
+        assert page.locator("#overlay rect.box").count() == 2
+        assert page.locator("#overlay circle.gripper-now").count() == 1
+        items = page.locator("#box-list .box-item")
+        assert items.nth(0).inner_text().startswith(f"{PAYLOAD} #3")  # text, not markup
+        page.keyboard.press("ArrowRight")
+        items.nth(0).locator("button", has_text="delete").click()
+        _saved(page)  # the page comes back at the same step, where one box is left
+        assert page.locator("#step-label").inner_text().startswith("step 1 /")
+        page.locator("#box-list .box-item").nth(0).locator("button", has_text="relabel").click()
+        _saved(page)
+    assert dialogs == ["New label for bowl #1"] and not errors, (dialogs, errors)
+    lines = read_lines(corrections_path(run))
+    assert [(line["box"], line["action"], line.get("label")) for line in lines] == [
+        ({"step": 1, "track": 3}, "delete", None),
+        ({"step": 1, "track": 1}, "relabel", "plate"),
+    ]
+    key = lines[0]["episode"]
+    boxes = episode_table(run, key, ["step", "bboxes"]).column("bboxes").to_pylist()
+    assert [b["label"] for b in boxes[1]] == ["plate"]
+    assert [b["label"] for b in boxes[0]] == [PAYLOAD, "bowl"]

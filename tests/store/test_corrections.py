@@ -255,3 +255,15 @@ def test_a_rerun_of_annotate_leaves_the_corrections_byte_identical(corrected_run
     annotate(dataclasses.replace(config, out=str(run)))
     annotate(dataclasses.replace(config, out=str(run), overwrite=True))
     assert corrections_path(run).read_bytes() == before
+
+
+def test_report_reads_through_the_corrections(corrected_run, tmp_path):
+    from ecot_annotate.inspect.report import build_report
+
+    run, keys, *_ = corrected_run
+    index = build_report(run, tmp_path / "html")
+    page = index.read_text()
+    assert keys[0] not in page and all(key in page for key in keys[1:])
+    pages = [p.read_text() for p in sorted((tmp_path / "html" / "episodes").glob("*.html"))]
+    assert len(pages) == len(keys) - 1
+    assert sum("Checked by a person." in p for p in pages) == 1
