@@ -89,26 +89,26 @@ def check_line(line: Any) -> None:
             raise ValueError("a relabel needs 'label' text")
 
 
-def targets(line: dict[str, Any]) -> set[tuple]:
-    """What a line changes, as comparable items: two lines conflict when these overlap."""
+def touches(line: dict[str, Any]) -> tuple[set[str], set[int] | None]:
+    """What a line changes: the names of what it sets, and its steps (None: the whole episode).
+    A boundary move sets the subtask texts of steps it cannot name in advance."""
     kind = line_kind(line)
     if kind == "verdict":
-        return {("verdict",)}
+        return {"verdict"}, None
     if kind == "field":
         first, last = line["steps"]
-        name = line["field"]
-        group = "subtask" if name in ("subtask", "subtask_reason") else name
-        return {(group, name, t) for t in range(first, last + 1)} | {(group,)}
+        return {line["field"]}, set(range(first, last + 1))
     if kind == "subtask_start":
-        return {("subtask",)}
-    return {("box", line["box"]["step"], line["box"]["track"])}
+        return {"subtask", "subtask_reason"}, None
+    return {f"box {line['box']['track']}"}, {line["box"]["step"]}
 
 
-def _overlap(a: set[tuple], b: set[tuple]) -> bool:
-    """Field edits conflict step by step; a boundary move conflicts with any subtask edit."""
-    if ("subtask",) in a and ("subtask",) in b and (len(a) == 1 or len(b) == 1):
-        return True
-    return bool({t for t in a if len(t) > 1} & {t for t in b if len(t) > 1}) or a == b
+def conflicting(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two lines set the same thing on a common step."""
+    (names_a, steps_a), (names_b, steps_b) = touches(a), touches(b)
+    if not names_a & names_b:
+        return False
+    return steps_a is None or steps_b is None or bool(steps_a & steps_b)
 
 
 @dataclass
@@ -342,14 +342,13 @@ def append(run_dir: str | Path, change: dict[str, Any]) -> dict[str, Any]:
     with _locked(path):
         existing = [ln for ln in read_lines(path) if ln["episode"] == line["episode"]]
         since = existing[line["version"] :] if isinstance(line.get("version"), int) else []
-        mine = targets(line)
         first = next(
             (
                 ln
                 for ln in since
                 if not ln.get("conflict")
                 and ln["config_hash"] == line["config_hash"]
-                and _overlap(mine, targets(ln))
+                and conflicting(line, ln)
             ),
             None,
         )

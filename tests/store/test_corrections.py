@@ -267,3 +267,19 @@ def test_report_reads_through_the_corrections(corrected_run, tmp_path):
     pages = [p.read_text() for p in sorted((tmp_path / "html" / "episodes").glob("*.html"))]
     assert len(pages) == len(keys) - 1
     assert sum("Checked by a person." in p for p in pages) == 1
+
+
+def test_what_conflicts():
+    from ecot_annotate.store.corrections import conflicting
+
+    move = _line(field="move", steps=[3, 5], value="x")
+    assert conflicting(move, _line(field="move", steps=[5, 9], value="y"))
+    assert not conflicting(move, _line(field="move", steps=[6, 9], value="y"))
+    assert not conflicting(move, _line(field="plan", steps=[3, 5], value="y"))
+    boundary = _line(subtask_start=4, subtask="b")
+    assert conflicting(boundary, _line(field="subtask", steps=[0, 0], value="y"))
+    assert not conflicting(boundary, move)
+    assert conflicting(_line(verdict="accept"), _line(verdict="reject", reason="r"))
+    box = _line(box={"step": 2, "track": 7}, action="delete")
+    assert conflicting(box, _line(box={"step": 2, "track": 7}, action="relabel", label="cup"))
+    assert not conflicting(box, _line(box={"step": 3, "track": 7}, action="delete"))
