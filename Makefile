@@ -9,7 +9,7 @@ DEMO_LLM_INPUT := $(if $(wildcard $(SHARED_BRIDGE)/dataset_info.json),$(SHARED_B
 export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install browser demo test bench lint format clean profiles-doc
+.PHONY: install browser demo test bench lint format clean profiles-doc lerobot-check lerobot-fixtures
 
 install: $(STAMP)
 
@@ -67,6 +67,27 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# lerobot itself reads a LeRobot output: `make lerobot-check OUT=path` (CI does not run it).
+# lerobot 0.6.1 needs Python >= 3.12 and torch < 2.12, so it gets its own venv, made on first use.
+LEROBOT_VENV ?= .venv-lerobot
+LEROBOT_PYTHON ?= python3.12
+LEROBOT_PY := $(LEROBOT_VENV)/bin/python
+
+$(LEROBOT_PY):
+	@echo "lerobot-check: installing lerobot[dataset]==0.6.1 into $(LEROBOT_VENV) (about 6 GB with its CUDA torch)"
+	$(LEROBOT_PYTHON) -m venv $(LEROBOT_VENV)
+	$(LEROBOT_PY) -m pip install -q --upgrade pip
+	$(LEROBOT_PY) -m pip install -q "lerobot[dataset]==0.6.1"
+
+lerobot-check: $(LEROBOT_PY)
+	@test -n "$(OUT)" || { echo "usage: make lerobot-check OUT=path/to/annotate-output"; exit 2; }
+	$(LEROBOT_PY) tests/fixtures/lerobot/check_with_lerobot.py $(OUT)
+
+# Rewrites the LeRobot fixtures in tests/fixtures/lerobot with lerobot's own writer.
+lerobot-fixtures: $(LEROBOT_PY)
+	$(LEROBOT_PY) tests/fixtures/lerobot/make_fixtures.py
+	$(LEROBOT_PY) tests/fixtures/lerobot/make_v21_quirks.py
 
 clean:
 	rm -rf demo test-artifacts

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from ecot_annotate.profiles.model import DatasetProfile
 from ecot_annotate.prompt_texts import caption_prompt, load_prompts
 
 
@@ -75,6 +76,9 @@ class AnnotateConfig:
     profile: str = (
         "auto"  # built-in name, a profile file, or auto (built-in by name, else inferred)
     )
+    # The profile itself, resolved once before any work (`profiles.resolve.resolve_config`); every
+    # stage, worker and later command (export, show, score) reads it here and never resolves again.
+    dataset_profile: DatasetProfile | None = None
     camera: str | None = None  # the primary camera key, overriding the profile's
     formats: tuple[str, ...] = ("parquet", "ecot-json")
     reasoner: str = "rules"  # rules | llm
@@ -94,6 +98,7 @@ class AnnotateConfig:
         counts by its fingerprint once known, so the same dataset by another path is the same run."""
         data = asdict(self)
         data["input"] = data.pop("input_fingerprint") or self.input
+        data.pop("dataset_profile")  # `profile` names it: a name, or a digest of its content
         for key in (
             "out",
             "limit",

@@ -138,14 +138,15 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     Reads the dataset's metadata and its first episodes (those motion calibration reads); writes
     nothing.
     """
-    from ecot_annotate.profiles.resolve import resolve_profile
+    from ecot_annotate.run_profile import with_profile
     from ecot_annotate.sources import SOURCES
     from ecot_annotate.sources.base import episode_refs
     from ecot_annotate.sources.first_episodes import first_episodes
     from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
 
     dataset = SOURCES.get(config.source).open(config.input, config.split)
-    profile, _ = resolve_profile(config.profile, dataset.layout(), config.camera)
+    config, _ = with_profile(config, dataset)
+    profile = config.dataset_profile
     dataset.check(profile)
     total = dataset.num_episodes
     if total is None:  # no counts in the metadata: count record headers (no record is read)
@@ -154,7 +155,7 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
         total = min(total, config.limit)
     lengths = [e.length for e in getattr(dataset, "episodes", [])][:total] or None
     read = first_episodes(dataset, profile, CALIBRATION_EPISODES)
-    resolved, calibration = resolve_motion(config, dataset, profile, read)
+    resolved, calibration = resolve_motion(config, dataset, read)
     result = estimate(config, total, read, sum(lengths) if lengths else None, read_rates())
     motion = {"thresholds": config.motion_thresholds, **asdict(resolved.motion)}
     if calibration is not None:

@@ -14,7 +14,6 @@ from typing import Any
 from ecot_annotate.config import AnnotateConfig, LLMConfig, PerceptionConfig
 from ecot_annotate.errors import EcotError, InputError, MissingWeightsError
 from ecot_annotate.geometry.gripper_fit import FIT_METHODS
-from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.sources.base import Source
 
 
@@ -141,13 +140,12 @@ def check_llm_backend(config: LLMConfig) -> None:
 def problems(
     config: AnnotateConfig,
     dataset: Source,
-    profile: DatasetProfile,
     formats: Mapping[str, bool],
 ) -> list[EcotError]:
     """Everything wrong with running `config` on `dataset`; empty when the run can start."""
     return [
         *check_outputs(config, dataset, formats),
-        *_collect(lambda: dataset.check(profile)),
+        *_collect(lambda: dataset.check(config.dataset_profile)),
         *check_reasoner(config),
         *check_perception(config.perception, config.llm),
     ]

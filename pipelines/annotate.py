@@ -12,7 +12,6 @@ import json
 import apache_beam as beam
 
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.stages import plan
 from pipelines.formats import FORMATS, WriteContext
 from pipelines.quarantine import QUARANTINE, with_quarantine
@@ -25,7 +24,6 @@ def build(
     pipeline: beam.Pipeline,
     config: AnnotateConfig,
     dataset,
-    profile: DatasetProfile,
     staging: str,
     progress: bool = False,
     annotate_missing: bool = True,
@@ -36,7 +34,9 @@ def build(
     annotation is committed there before it is written. With `annotate_missing=False` (export),
     only committed episodes are written and the others are quarantined.
     """
-    episodes, read_quarantine = pipeline | "Read" >> ReadEpisodes(dataset, profile, config.limit)
+    episodes, read_quarantine = pipeline | "Read" >> ReadEpisodes(
+        dataset, config.dataset_profile, config.limit
+    )
     resume = ResumeFn(config.out, committed_only=not annotate_missing)
     items = episodes | "Resume" >> with_quarantine(resume, "items")
     quarantines = [read_quarantine, items[QUARANTINE]]
@@ -63,7 +63,7 @@ def build(
     done = items | "Commit" >> beam.ParDo(
         CommitFn(config.out, total, progress, llm=config.reasoner == "llm")
     )
-    ctx = WriteContext(config, dataset, profile, staging)
+    ctx = WriteContext(config, dataset, staging)
     for name in config.formats:
         failed = FORMATS.get(name).write(done, ctx)
         if failed is not None:

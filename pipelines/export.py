@@ -17,52 +17,28 @@ import uuid
 from typing import Any
 
 from ecot_annotate import fs
-from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import InputError
 from ecot_annotate.store.annotation_io import annotation_from_json
 from ecot_annotate.store.corrections import Corrections
 from ecot_annotate.store.manifest import MANIFEST, Manifest
+from ecot_annotate.store.run_config import recorded_config
 from pipelines.formats import FORMATS
 from pipelines.publish import is_local, move_into_place
 from pipelines.run import run
-
-
-def config_from_dict(data: dict[str, Any]) -> AnnotateConfig:
-    """Rebuild the AnnotateConfig a run recorded (nested settings and tuples included)."""
-    blank = AnnotateConfig(input="", out="")
-    values = {}
-    for f in dataclasses.fields(AnnotateConfig):
-        if f.name not in data:
-            continue
-        default, value = getattr(blank, f.name), data[f.name]
-        if dataclasses.is_dataclass(default) and isinstance(value, dict):
-            known = {g.name for g in dataclasses.fields(default)}
-            nested = {
-                k: tuple(v) if isinstance(v, list) else v for k, v in value.items() if k in known
-            }
-            value = type(default)(**nested)
-        elif isinstance(default, tuple) and isinstance(value, list):
-            value = tuple(value)
-        values[f.name] = value
-    return AnnotateConfig(**values)
 
 
 def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str, Any]:
     """Write the annotations of `run_dir` as format `to` at `path`; return the export's summary."""
     fmt = FORMATS.get(to)
     run_dir, path = run_dir.rstrip("/"), path.rstrip("/")
-    info = Manifest(run_dir).run_info()
-    if info is None:
-        raise InputError(
-            f"{run_dir} holds no run manifest ({MANIFEST}/run.json); run `ecot-annotate annotate` first"
-        )
+    recorded = recorded_config(run_dir)
     if fs.exists(path):
         raise InputError(f"{path} already exists; choose a new path for the export")
     work = _work_folder(path)
     try:
         _copy_manifest(run_dir, work)
         config = dataclasses.replace(
-            config_from_dict(info["config"]),
+            recorded,
             out=work,
             formats=(to,),
             overwrite=False,

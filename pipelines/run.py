@@ -14,8 +14,9 @@ from typing import Any
 
 from ecot_annotate import __version__, fs
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve_profile
+from ecot_annotate.profiles.resolve import profile_summary
 from ecot_annotate.quiet import worker_log_args
+from ecot_annotate.run_profile import with_profile
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
 from ecot_annotate.stages.motion_thresholds import describe as describe_motion
@@ -78,17 +79,13 @@ def run(
     second run into the same OUT while this one runs stops at once (RunLockedError).
     """
     dataset = SOURCES.get(config.source).open(config.input, config.split)
-    profile, how = resolve_profile(config.profile, dataset.layout(), config.camera)
-    config = replace(
-        config,
-        profile=profile_ref(config.profile, profile, how),
-        input_fingerprint=dataset_fingerprint(config.input),
-    )
+    config, how = with_profile(config, dataset)
+    config = replace(config, input_fingerprint=dataset_fingerprint(config.input))
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
-    raise_problems(problems(config, dataset, profile, formats))
+    raise_problems(problems(config, dataset, formats))
     if announce is not None:
-        announce(profile_summary(profile, how, config.source))
-    config, calibration = resolve_motion(config, dataset, profile)
+        announce(profile_summary(config.dataset_profile, how, config.source))
+    config, calibration = resolve_motion(config, dataset)
     if announce is not None:
         announce(describe_motion(config, calibration))
     with run_lock(config.out):
@@ -100,13 +97,12 @@ def run(
             **asdict(config.motion),
             "calibration": calibration.as_dict() if calibration else None,
         }
-        return _run_locked(config, dataset, profile, progress, annotate_missing, note, motion)
+        return _run_locked(config, dataset, progress, annotate_missing, note, motion)
 
 
 def _run_locked(
     config: AnnotateConfig,
     dataset: Any,
-    profile: Any,
     progress: bool,
     annotate_missing: bool,
     note: str | None,
@@ -120,11 +116,11 @@ def _run_locked(
     staging = new_staging(config.out)
     start = time.perf_counter()
     pipeline = beam.Pipeline(options=pipeline_options(config))
-    build(pipeline, config, dataset, profile, staging, progress, annotate_missing)
+    build(pipeline, config, dataset, staging, progress, annotate_missing)
     result = pipeline.run()
     result.wait_until_finish()
     counters, stages = _metrics(result)
-    ctx = WriteContext(config, dataset, profile, staging)
+    ctx = WriteContext(config, dataset, staging)
     finished: dict[str, int] = {}
     for name in config.formats:
         finished.update(FORMATS.get(name).finish(ctx))
@@ -139,7 +135,7 @@ def _run_locked(
         "dataset": dataset.name,
         "source": config.source,
         "split": config.split,
-        "profile": profile.name,
+        "profile": config.dataset_profile.name,
         "formats": list(config.formats),
         "backends": {
             "reasoner": config.reasoner,

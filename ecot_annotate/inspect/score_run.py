@@ -21,12 +21,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow.dataset as pads
 
+from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.inspect.quality import read_summary, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
 from ecot_annotate.store.corrections import Corrections, read_lines, run_config_hash
 from ecot_annotate.store.manifest import Manifest
+from ecot_annotate.store.run_config import profiled_config
 from ecot_annotate.store.run_output import open_steps
 
 _COLUMNS = (
@@ -145,18 +147,16 @@ def score_predictions(
     return scorer.figures()
 
 
-def dataset_truths(
-    input_path: str, source_name: str, profile_name: str, split: str = "train"
-) -> dict[str, EpisodeTruth]:
-    """Ground truth of every readable episode of a dataset whose profile names where it is."""
-    from ecot_annotate.profiles import load_profile
+def dataset_truths(config: AnnotateConfig) -> dict[str, EpisodeTruth]:
+    """Ground truth of every readable episode of the dataset a run read, where its profile (as
+    the run recorded it) names the ground truth."""
     from ecot_annotate.sources import SOURCES
     from ecot_annotate.sources.base import Unreadable, episode_refs
 
-    profile = load_profile(profile_name)
+    profile = config.dataset_profile
     if not profile.ground_truth_key:
         return {}
-    dataset = SOURCES.get(source_name).open(input_path, split)
+    dataset = SOURCES.get(config.source).open(config.input, config.split)
     reader = dataset.reader(profile)
     truths: dict[str, EpisodeTruth] = {}
     try:
@@ -224,12 +224,7 @@ def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
         return {"against": f"human labels ({Path(labels_path).name})", **figures}
     if not summary:
         raise InputError(f"{run} has no summary.json: cannot tell which dataset it annotated")
-    truths = dataset_truths(
-        summary["input"],
-        summary.get("source", "rlds"),
-        summary["profile"],
-        summary.get("split", "train"),
-    )
+    truths = dataset_truths(profiled_config(str(run)))
     if not truths:
         raise InputError(
             f"the dataset {summary['input']} carries no ground truth "

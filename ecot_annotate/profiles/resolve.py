@@ -8,22 +8,41 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import builtin_profiles, load_profile
 from ecot_annotate.profiles.infer import infer_profile, require
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.profiles.model import DatasetProfile
 
 
+@dataclass(frozen=True)
+class ResolvedProfile:
+    """A run's profile, decided once: what it is, how it was chosen, and what the run records."""
+
+    profile: DatasetProfile
+    how: str  # "built-in profile for this dataset", "inferred from the dataset", "profile FILE"
+    ref: str  # the name, or the file or "inferred" with a digest of the content
+
+
 def resolve_profile(
     requested: str, layout: DatasetLayout, camera: str | None = None
-) -> tuple[DatasetProfile, str]:
-    """(profile, how it was chosen) for a built-in name, a file, or 'auto'.
+) -> ResolvedProfile:
+    """The profile for a built-in name, a file, or 'auto'.
 
     Raises ProfileInferenceError naming the fields to set when 'auto' finds no built-in profile
     and the dataset does not describe itself well enough; the caller checks the result whole.
     """
+    recorded = _recorded(requested)
+    if recorded is not None:  # the reference an older run recorded, before runs kept the profile
+        profile = resolve_profile(recorded[0], layout, camera).profile
+        if _digest(profile) != recorded[1]:
+            raise InputError(
+                f"the run's profile '{requested}' is no longer what it was: the file or the "
+                "dataset changed since; annotate again to record the profile in the run"
+            )
+        return ResolvedProfile(profile, f"as recorded by the run ({requested})", requested)
     if requested != "auto":
         profile, how = load_profile(requested), f"profile {requested}"
     elif layout.name in builtin_profiles():
@@ -32,16 +51,34 @@ def resolve_profile(
         profile, how = require(infer_profile(layout)), "inferred from the dataset"
     if camera:
         profile, how = replace(profile, image_key=camera), f"{how}, camera from --camera"
-    return profile, how
+    return ResolvedProfile(profile, how, _ref(requested, profile, how))
 
 
-def profile_ref(requested: str, profile: DatasetProfile, how: str) -> str:
-    """What a run records as its profile: the name or file, or a digest of an inferred one."""
-    if requested != "auto":
+def _recorded(ref: str) -> tuple[str, str] | None:
+    """(what was asked, the digest) of a reference naming a file or inferred profile by content."""
+    if ref.startswith("inferred:"):
+        return "auto", ref.removeprefix("inferred:")
+    if "#" in ref:
+        path, _, digest = ref.rpartition("#")
+        return path, digest
+    return None
+
+
+def _digest(profile: DatasetProfile) -> str:
+    text = json.dumps(profile.as_dict(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _ref(requested: str, profile: DatasetProfile, how: str) -> str:
+    """What a run records as its profile's name: a built-in name stands for its content; a file
+    or an inferred profile is named by a digest of its content, so editing the file after a run
+    is another config."""
+    if requested in builtin_profiles():
         return requested
+    if requested != "auto":
+        return f"{requested}#{_digest(profile)}"
     if how.startswith("inferred"):
-        text = json.dumps(profile.as_dict(), sort_keys=True)
-        return f"inferred:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+        return f"inferred:{_digest(profile)}"
     return profile.name
 
 

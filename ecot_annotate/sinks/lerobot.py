@@ -2,9 +2,12 @@
 
 ECoT fields go where LeRobot's tools look for language (ECOT_FORMAT.md section 4): plan, subtask
 and motion primitives as persistent rows (each with the time it starts), the gripper track as a
-`trace` event and the boxes as a `vqa` question/answer event on every frame, both tagged with the
-camera. The full chain of each frame is kept in an `ecot.chain` column. Frames are embedded as
-images (the stored JPEG/PNG bytes), so the dataset stands alone.
+`trace` event and the boxes as a `vqa` question/answer event on every frame (the answer in
+lerobot's box shape, `{"detections": [{"label", "bbox_format": "xyxy", "bbox"}]}`), both tagged
+with the camera. The full chain of each frame is kept in an `ecot.chain` column. Where the input
+is a LeRobot dataset with videos, its video files are copied untouched after the run
+(`lerobot_finish`) and no frame is stored here; otherwise frames are embedded as images (the
+stored JPEG/PNG bytes), so the dataset stands alone.
 
 Workers write one Parquet part per episode, a few frames at a time; `finish_lerobot` then numbers
 episodes in key order and lays out data/, meta/ and info.json, reading each part a few frames at
@@ -24,18 +27,13 @@ from ecot_annotate import fs
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.layouts.lerobot import event_row_type, image_type, persistent_row_type
+from ecot_annotate.sinks.lerobot_input import DEFAULT_FPS
 from ecot_annotate.store.names import episode_file_stem
 from ecot_annotate.text.chain import clean_text, gripper_window, step_chain
 
 PARTS = "lerobot_parts"
-DEFAULT_FPS = 5.0  # Bridge's control rate; RLDS records carry no frame rate
 FRAMES_PER_GROUP = 64  # frames built and written at a time (one Parquet row group)
 VQA_QUESTION = "Which objects are visible, and where? Answer with pixel boxes [x0, y0, x1, y1]."
-
-
-def camera_key(image_key: str) -> str:
-    """`observation/image_0` or `observation.images.image_0` -> `observation.images.image_0`."""
-    return f"observation.images.{image_key.replace('/', '.').rsplit('.', 1)[-1]}"
 
 
 def _persistent(style: str, values: list[str], times: np.ndarray) -> list[dict]:
@@ -60,15 +58,18 @@ def _events(annotated: AnnotatedEpisode, t: int, camera: str) -> list[dict]:
     ann = annotated.annotation
     rows = []
     if ann.bboxes is not None:
-        answer = [
-            {
-                "label": clean_text(b.label),
-                "box": [round(float(v), 1) for v in b.box],
-                "score": round(float(b.score), 4),
-                "track": b.track,
-            }
-            for b in ann.bboxes[t]
-        ]
+        answer = {
+            "detections": [
+                {
+                    "label": clean_text(b.label),
+                    "bbox_format": "xyxy",
+                    "bbox": [round(float(v), 1) for v in b.box],
+                    "score": round(float(b.score), 4),
+                    "track": b.track,
+                }
+                for b in ann.bboxes[t]
+            ]
+        }
         rows.append(
             {
                 "role": "user",
@@ -113,12 +114,16 @@ def _broadcast(rows: pa.Array, frames: int) -> pa.ListArray:
     return pa.ListArray.from_arrays(offsets, values)
 
 
-def episode_tables(annotated: AnnotatedEpisode, image_key: str) -> Iterator[pa.Table]:
+def episode_tables(
+    annotated: AnnotatedEpisode, camera: str | None, embed_images: bool
+) -> Iterator[pa.Table]:
     """The frames of one episode in LeRobot's columns, FRAMES_PER_GROUP frames at a time, so the
-    memory a part needs does not grow with the episode; episode/task indices are set by `finish_lerobot`."""
+    memory a part needs does not grow with the episode; episode/task indices are set by
+    `finish_lerobot`. `camera`: the primary camera's LeRobot key (None: no camera), whose frames
+    are embedded when `embed_images` (no video of the input to copy)."""
     ep, ann = annotated.episode, annotated.annotation
     fps = float(ep.metadata.get("fps", DEFAULT_FPS))
-    n, camera = ep.n_steps, camera_key(image_key)
+    n = ep.n_steps
     times = (np.arange(n) / fps).astype(np.float32)
     reasoning = [r.as_dict() for r in ann.reasoning]
     persistent = pa.array(
@@ -134,11 +139,17 @@ def episode_tables(annotated: AnnotatedEpisode, image_key: str) -> Iterator[pa.T
         "width": str(ep.image_size[0]),
         "height": str(ep.image_size[1]),
     }
+    if "episode_index" in ep.metadata:  # a LeRobot input: where its videos hold this episode
+        meta["source_episode"] = str(ep.metadata["episode_index"])
     for start in range(0, n, FRAMES_PER_GROUP):
         frames = range(start, min(start + FRAMES_PER_GROUP, n))
         k = len(frames)
-        columns = {
-            camera: pa.array([{"bytes": ep.images[t], "path": None} for t in frames], image_type()),
+        columns = {}
+        if camera is not None and embed_images:
+            columns[camera] = pa.array(
+                [{"bytes": ep.images[t], "path": None} for t in frames], image_type()
+            )
+        columns |= {
             "observation.state": pa.array(
                 ep.state[start : start + k].tolist(), pa.list_(pa.float32())
             ),
@@ -157,12 +168,14 @@ def episode_tables(annotated: AnnotatedEpisode, image_key: str) -> Iterator[pa.T
         yield pa.table(columns).replace_schema_metadata({f"ecot.{k}": v for k, v in meta.items()})
 
 
-def write_episode_part(annotated: AnnotatedEpisode, folder: str, image_key: str) -> None:
+def write_episode_part(
+    annotated: AnnotatedEpisode, folder: str, camera: str | None, embed_images: bool
+) -> None:
     path = f"{folder}/{episode_file_stem(annotated.episode.key)}.parquet"
     try:
         with fs.create(path) as handle:
             writer = None
-            for table in episode_tables(annotated, image_key):
+            for table in episode_tables(annotated, camera, embed_images):
                 writer = writer or pq.ParquetWriter(handle, table.schema)
                 writer.write_table(table)
             if writer is not None:

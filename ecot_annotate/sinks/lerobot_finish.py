@@ -8,6 +8,7 @@ their length.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,50 +24,76 @@ from ecot_annotate.layouts.lerobot import (
     INFO,
     STATS,
     TASKS,
+    VIDEO_PATH,
     chunk_file,
     tasks_table,
     validate,
 )
 from ecot_annotate.sinks.lerobot import FRAMES_PER_GROUP, PARTS
+from ecot_annotate.sinks.lerobot_input import LeRobotInput
+
+QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)  # lerobot's q01, q10, q50, q90, q99
 
 
 class _Stats:
-    """Running min/max/mean/std of one numeric feature, as LeRobot's stats.json holds them."""
+    """Min/max/mean/std and quantiles of one numeric feature, as lerobot's stats.json holds them.
+
+    Running sums over all frames; quantiles per episode, joined as lerobot joins episodes'
+    statistics (their mean weighted by frame count), so only one episode's values are held."""
 
     def __init__(self):
         self.count, self.sum, self.sumsq, self.min, self.max = 0, 0.0, 0.0, None, None
+        self.quantiles = 0.0
+        self.episode: list[np.ndarray] = []
 
     def add(self, values: np.ndarray) -> None:
         values = values.astype(np.float64).reshape(len(values), -1)
+        self.episode.append(values)
         self.count += len(values)
         self.sum = self.sum + values.sum(0)
         self.sumsq = self.sumsq + (values**2).sum(0)
         self.min = values.min(0) if self.min is None else np.minimum(self.min, values.min(0))
         self.max = values.max(0) if self.max is None else np.maximum(self.max, values.max(0))
 
+    def end_episode(self) -> None:
+        values = np.concatenate(self.episode)
+        self.quantiles = self.quantiles + np.quantile(values, QUANTILES, axis=0) * len(values)
+        self.episode = []
+
     def as_dict(self) -> dict:
         mean = self.sum / self.count
         std = np.sqrt(np.maximum(self.sumsq / self.count - mean**2, 0.0))
+        quantiles = self.quantiles / self.count
         return {
             "min": self.min.tolist(),
             "max": self.max.tolist(),
             "mean": mean.tolist(),
             "std": std.tolist(),
             "count": [self.count],
+            **{f"q{round(q * 100):02d}": quantiles[i].tolist() for i, q in enumerate(QUANTILES)},
         }
 
 
+def _vector(dim: int, names: list[str] | None) -> dict:
+    return {"dtype": "float32", "shape": [dim], "names": names if names else None}
+
+
 def _features(
-    schema: pa.Schema, camera: str, width: int, height: int, state_dim: int, action_dim: int
+    source: LeRobotInput, image: tuple[str, int, int] | None, dims: tuple[int, int]
 ) -> dict:
-    return {
-        camera: {
+    """info.json's features: every camera the input ships as video, else the embedded one."""
+    cameras = dict(source.videos)
+    if image is not None:
+        camera, width, height = image
+        cameras[camera] = {
             "dtype": "image",
             "shape": [height, width, 3],
             "names": ["height", "width", "channels"],
-        },
-        "observation.state": {"dtype": "float32", "shape": [state_dim], "names": None},
-        "action": {"dtype": "float32", "shape": [action_dim], "names": None},
+        }
+    return {
+        **cameras,
+        "observation.state": _vector(dims[0], source.state_names),
+        "action": _vector(dims[1], source.action_names),
         "timestamp": {"dtype": "float32", "shape": [1], "names": None},
         "frame_index": {"dtype": "int64", "shape": [1], "names": None},
         "episode_index": {"dtype": "int64", "shape": [1], "names": None},
@@ -76,6 +103,34 @@ def _features(
         "language_events": {"dtype": "language", "shape": [1], "names": None},
         "ecot.chain": {"dtype": "string", "shape": [1], "names": None},
     }
+
+
+class _Videos:
+    """The input's video files, copied untouched as this dataset's files: each distinct file of a
+    camera becomes the next file of that camera here, and an episode keeps its span of it."""
+
+    def __init__(self, root: Path, source: LeRobotInput):
+        self.root, self.source = root, source
+        self.copied: dict[tuple[str, str], dict[str, int]] = {}
+
+    def columns(self, source_episode: int) -> dict:
+        """meta/episodes columns of one input episode's videos, copying files on first use."""
+        row = {}
+        for camera, (path, start, stop) in self.source.spans.get(source_episode, {}).items():
+            where = self.copied.get((camera, path))
+            if where is None:
+                where = chunk_file(sum(1 for c, _ in self.copied if c == camera))
+                target = self.root / VIDEO_PATH.format(video_key=camera, **where)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                self.copied[(camera, path)] = where
+            row |= {
+                f"videos/{camera}/chunk_index": where["chunk_index"],
+                f"videos/{camera}/file_index": where["file_index"],
+                f"videos/{camera}/from_timestamp": start,
+                f"videos/{camera}/to_timestamp": stop,
+            }
+        return row
 
 
 def _parts(staging: str) -> list[tuple[str, str]]:
@@ -115,31 +170,28 @@ def _copy_part(
             for name, stat in stats.items():
                 stat.add(np.asarray(table.column(name).to_pylist(), dtype=np.float32))
             done += k
+    for stat in stats.values():
+        stat.end_episode()
     return done
 
 
 def _info_bits(part: pq.ParquetFile, meta: dict[str, str]) -> tuple:
-    """(schema, camera, width, height, fps, (state dim, action dim)) for info.json, from one part."""
-    schema = part.schema_arrow.remove_metadata()
-    camera = next(c for c in schema.names if c.startswith("observation.images."))
+    """(the embedded camera with its size or None, (state dim, action dim)), from one part."""
+    names = part.schema_arrow.names
+    camera = next((c for c in names if c.startswith("observation.images.")), None)
+    image = (camera, int(meta["ecot.width"]), int(meta["ecot.height"])) if camera else None
     first = next(part.iter_batches(batch_size=1, columns=["observation.state", "action"]))
-    dims = (len(first.column(0)[0]), len(first.column(1)[0]))
-    return (
-        schema,
-        camera,
-        int(meta["ecot.width"]),
-        int(meta["ecot.height"]),
-        float(meta["ecot.fps"]),
-        dims,
-    )
+    return image, (len(first.column(0)[0]), len(first.column(1)[0]))
 
 
-def finish_lerobot(staging: str) -> Path | None:
-    """Lay the episode parts out as `staging/lerobot/` (v3.0), one data file per episode; validate it."""
+def finish_lerobot(staging: str, source: LeRobotInput) -> Path | None:
+    """Lay the episode parts out as `staging/lerobot/` (v3.0), one data file per episode, with
+    what it keeps of its input (`source`); validate it."""
     root = Path(staging) / "lerobot"
     parts = _parts(staging)
     if not parts:
         return None
+    videos = _Videos(root, source)
     tasks: dict[str, int] = {}
     stats = {"observation.state": _Stats(), "action": _Stats()}
     rows, total, info_bits = [], 0, None
@@ -166,10 +218,15 @@ def finish_lerobot(staging: str) -> Path | None:
                 "meta/episodes/chunk_index": 0,
                 "meta/episodes/file_index": 0,
                 "ecot.episode_key": key,
+                **(
+                    videos.columns(int(meta["ecot.source_episode"]))
+                    if "ecot.source_episode" in meta
+                    else {}
+                ),
             }
         )
         total += n
-    schema, camera, width, height, fps, dims = info_bits
+    image, dims = info_bits
     episodes_path = root / EPISODES.format(chunk_index=0, file_index=0)
     episodes_path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows), episodes_path)
@@ -177,18 +234,18 @@ def finish_lerobot(staging: str) -> Path | None:
     (root / STATS).write_text(json.dumps({k: v.as_dict() for k, v in stats.items()}, indent=2))
     info = {
         "codebase_version": CODEBASE_VERSION,
-        "robot_type": None,
+        "robot_type": source.robot_type,
         "total_episodes": len(parts),
         "total_frames": total,
         "total_tasks": len(tasks),
         "chunks_size": CHUNKS_SIZE,
         "data_files_size_in_mb": 100,
         "video_files_size_in_mb": 200,
-        "fps": fps,
+        "fps": source.fps,
         "splits": {"train": f"0:{len(parts)}"},
         "data_path": DATA_PATH,
-        "video_path": None,
-        "features": _features(schema, camera, width, height, *dims),
+        "video_path": VIDEO_PATH if source.videos else None,
+        "features": _features(source, image, dims),
     }
     (root / INFO).write_text(json.dumps(info, indent=2))
     fs.delete_matching(f"{staging}/{PARTS}/*")

@@ -40,7 +40,6 @@ def control_rate(
 def resolve_motion(
     config: AnnotateConfig,
     dataset: Source,
-    profile: DatasetProfile,
     episodes: list[Episode] | None = None,
 ) -> tuple[AnnotateConfig, MotionCalibration | None]:
     """The config with the motion thresholds this run uses, and the calibration behind them.
@@ -55,6 +54,7 @@ def resolve_motion(
         raise InputError(f"--control-hz must be positive, got {config.control_hz}")
     if config.motion_thresholds == "fixed":
         return config, None
+    profile = config.dataset_profile
     if episodes is None:
         episodes = first_episodes(dataset, profile, CALIBRATION_EPISODES)
     hz, where = control_rate(config, profile, dataset)

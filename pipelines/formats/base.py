@@ -22,8 +22,12 @@ from ecot_annotate.registry import Registry
 class WriteContext:
     config: AnnotateConfig
     dataset: Any
-    profile: DatasetProfile
     staging: str  # this run's staging folder; `folder` under it is published into OUT
+
+    @property
+    def profile(self) -> DatasetProfile:
+        """The run's profile, resolved once and carried by the config."""
+        return self.config.dataset_profile
 
     def staged(self, path: str) -> str:
         """`path` in the staging folder, where every format writes before publishing."""

@@ -9,18 +9,19 @@ from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.sinks.lerobot import PARTS, write_episode_part
 from ecot_annotate.sinks.lerobot_finish import finish_lerobot
+from ecot_annotate.sinks.lerobot_input import lerobot_input
 from pipelines.formats.base import FORMATS, OutputFormat, WriteContext
 from pipelines.quarantine import NAMESPACE, to_quarantine
 
 
 class WriteLeRobotPartFn(beam.DoFn):
-    def __init__(self, folder: str, image_key: str):
-        self.folder, self.image_key = folder, image_key
+    def __init__(self, folder: str, camera: str | None, embed_images: bool):
+        self.folder, self.camera, self.embed_images = folder, camera, embed_images
         self.failed = Metrics.counter(NAMESPACE, "episodes_write_failed")
 
     def process(self, annotated: AnnotatedEpisode):
         try:
-            write_episode_part(annotated, self.folder, self.image_key)
+            write_episode_part(annotated, self.folder, self.camera, self.embed_images)
         except EpisodeError as exc:
             self.failed.inc()
             yield to_quarantine(exc.record(annotated.episode.key))
@@ -28,12 +29,13 @@ class WriteLeRobotPartFn(beam.DoFn):
 
 class LeRobotFormat(OutputFormat):
     def write(self, episodes, ctx: WriteContext):
+        source = lerobot_input(ctx.dataset, ctx.profile)
         return episodes | "WriteLeRobotParts" >> beam.ParDo(
-            WriteLeRobotPartFn(ctx.staged(PARTS), ctx.profile.image_key)
+            WriteLeRobotPartFn(ctx.staged(PARTS), source.camera, source.camera not in source.videos)
         )
 
     def finish(self, ctx: WriteContext) -> dict[str, int]:
-        finish_lerobot(ctx.staging)
+        finish_lerobot(ctx.staging, lerobot_input(ctx.dataset, ctx.profile))
         return {}
 
 

@@ -34,7 +34,9 @@ def _decode(root, profile):
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_auto_reads_every_layout_with_its_built_in_profile(layouts, name):
     layout = RldsDataset.open(str(layouts[name])).layout()
-    profile, how = resolve_profile("auto", layout)
+    chosen = resolve_profile("auto", layout)
+    profile, how = chosen.profile, chosen.how
+    assert chosen.ref == name
     assert profile == load_profile(name) and how == "built-in profile for this dataset"
     assert profile_summary(profile, how).startswith(f"profile {name} (built-in")
     episodes = _decode(layouts[name], profile)
@@ -72,9 +74,9 @@ def test_planar_code_point_instructions_are_read(layouts):
 
 def test_ur5_with_auto_no_longer_gets_bridges_layout(layouts):
     """Before, auto fell back to Bridge: `key 'observation/image_0' ... is not in the dataset`."""
-    profile, _ = resolve_profile(
+    profile = resolve_profile(
         "auto", RldsDataset.open(str(layouts["berkeley_autolab_ur5"])).layout()
-    )
+    ).profile
     assert profile.image_key == "observation/image" and profile.rotation == "quaternion"
     assert profile.action_keys == (
         "action/world_vector",
@@ -129,9 +131,10 @@ def test_camera_option_picks_another_camera_and_is_checked(layouts):
     from ecot_annotate.profiles.validate import ProfileError, check_profile_fits
 
     layout = RldsDataset.open(str(layouts["berkeley_autolab_ur5"])).layout()
-    profile, how = resolve_profile("auto", layout, camera="observation/hand_image")
+    chosen = resolve_profile("auto", layout, camera="observation/hand_image")
+    profile, how = chosen.profile, chosen.how
     assert profile.image_key == "observation/hand_image" and how.endswith("camera from --camera")
     check_profile_fits(profile, layout)
-    depth, _ = resolve_profile("auto", layout, camera="observation/image_with_depth")
+    depth = resolve_profile("auto", layout, camera="observation/image_with_depth").profile
     with pytest.raises(ProfileError, match="is float32 \\[32, 32, 1\\], not an RGB uint8 image"):
         check_profile_fits(depth, layout)

@@ -245,13 +245,12 @@ def test_every_export_format_applies_the_corrections(corrected_run, tmp_path, fm
 
 
 def test_a_rerun_of_annotate_leaves_the_corrections_byte_identical(corrected_run):
-    from ecot_annotate.store.manifest import Manifest
-    from pipelines.export import config_from_dict
+    from ecot_annotate.store.run_config import recorded_config
     from pipelines.run import run as annotate
 
     run, *_ = corrected_run
     before = corrections_path(run).read_bytes()
-    config = config_from_dict(Manifest(str(run)).run_info()["config"])
+    config = recorded_config(str(run))
     annotate(dataclasses.replace(config, out=str(run)))
     annotate(dataclasses.replace(config, out=str(run), overwrite=True))
     assert corrections_path(run).read_bytes() == before

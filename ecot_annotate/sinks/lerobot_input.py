@@ -1,0 +1,84 @@
+"""What a LeRobot output keeps of its input, as lerobot's own tools carry it.
+
+A copy that drops `robot_type`, the state and action `names`, a camera or the videos is another
+dataset to LeRobot's users. From a LeRobot input we keep all of them: each camera whose video
+files the input ships is declared as it was and its files are copied untouched (an episode keeps
+its span of the file), so nothing is re-encoded and no frame is stored twice. An RLDS input has
+none of these facts: its primary camera's frames are embedded as images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ecot_annotate.profiles.model import DatasetProfile
+from ecot_annotate.sources.lerobot import LeRobotFolder
+from ecot_annotate.sources.lerobot_profile import resolved_profile
+
+DEFAULT_FPS = 5  # Bridge's control rate; RLDS records carry no frame rate
+
+
+@dataclass(frozen=True)
+class LeRobotInput:
+    camera: str | None = None  # the primary camera's key in the output; None: no camera
+    robot_type: str | None = None
+    state_names: list[str] | None = None
+    action_names: list[str] | None = None
+    fps: int = DEFAULT_FPS
+    videos: dict[str, dict] = field(default_factory=dict)  # camera -> its info.json feature
+    # input episode index -> camera -> (mp4 path, from_s, to_s)
+    spans: dict[int, dict[str, tuple[str, float, float]]] = field(default_factory=dict)
+
+
+def camera_key(image_key: str) -> str:
+    """`observation/image_0` or `observation.images.image_0` -> `observation.images.image_0`."""
+    return f"observation.images.{image_key.replace('/', '.').rsplit('.', 1)[-1]}"
+
+
+def flat_names(names: Any) -> list[str] | None:
+    """A feature's `names` as one list of strings, however the dataset wrapped them (a list, a
+    list in a list, or lerobot's older `{"motors": [...]}`)."""
+    if isinstance(names, dict) and len(names) == 1:
+        names = next(iter(names.values()))
+    if isinstance(names, list) and len(names) == 1 and isinstance(names[0], list):
+        names = names[0]
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        return names
+    return None
+
+
+def _names(dataset: LeRobotFolder, keys: tuple[str, ...]) -> list[str] | None:
+    """The names of a vector made of `keys` concatenated, when every key names its values."""
+    found = [flat_names(dataset.features.get(k, {}).get("names")) for k in keys]
+    if not found or any(n is None for n in found):
+        return None
+    return [name for names in found for name in names]
+
+
+def lerobot_input(dataset: Any, profile: DatasetProfile) -> LeRobotInput:
+    """The facts of `dataset` that a LeRobot output keeps (defaults for a non-LeRobot input)."""
+    if not isinstance(dataset, LeRobotFolder):
+        hz = profile.control_hz
+        camera = camera_key(profile.image_key) if profile.image_key else None
+        return LeRobotInput(camera=camera, fps=round(hz) if hz else DEFAULT_FPS)
+    profile = resolved_profile(dataset, profile)
+    shipped = {
+        camera: entry
+        for camera, entry in dataset.features.items()
+        if entry.get("dtype") == "video"
+        and all(Path(ref.videos[camera][0]).is_file() for ref in dataset.episodes)
+    }
+    return LeRobotInput(
+        camera=profile.image_key,
+        robot_type=dataset.robot_type,
+        state_names=_names(dataset, profile.state_keys),
+        action_names=_names(dataset, profile.action_keys),
+        fps=round(dataset.fps),
+        videos=shipped,
+        spans={
+            ref.index: {c: ref.videos[c] for c in shipped if c in ref.videos}
+            for ref in dataset.episodes
+        },
+    )
