@@ -100,8 +100,11 @@ def _episode_url(base: str, index: int) -> str:
     return f"{base}/episodes/{index:05d}.html"
 
 
-def _saved(page) -> None:
-    """Wait for the reload that follows a saved change."""
+@contextmanager
+def saved(page):
+    """Wait for the reload that follows the change made in the block, and its notice."""
+    with page.expect_navigation(timeout=15000):
+        yield
     page.wait_for_selector("#notice.ok", state="visible", timeout=15000)
 
 
@@ -129,8 +132,8 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(context, server, 
     # 2a. accept the first in the queue with `a`
     page.locator(".episode-link").first.click()
     page.wait_for_selector("#review-data", state="attached")
-    page.keyboard.press("a")
-    _saved(page)
+    with saved(page):
+        page.keyboard.press("a")
     assert page.locator("#review-status").inner_text() == "accepted"
 
     # arrows step through the episode; j goes to the next episode in the queue
@@ -143,8 +146,8 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(context, server, 
     # 2b. reject the second, with a reason that must stay text
     page.keyboard.press("r")
     page.keyboard.type(PAYLOAD)
-    page.keyboard.press("Enter")
-    _saved(page)
+    with saved(page):
+        page.keyboard.press("Enter")
     assert page.locator("#review-status").inner_text() == "rejected"
     assert PAYLOAD in page.locator(".review-head").inner_text()
 
@@ -161,15 +164,15 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(context, server, 
     page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
     page.mouse.down()
     page.mouse.move(target, handle["y"] + handle["height"] / 2, steps=8)
-    page.mouse.up()
-    _saved(page)
+    with saved(page):
+        page.mouse.up()
     assert int(page.locator("#subtask-strip .cell").nth(1).get_attribute("data-step")) == start + 2
     page.select_option("#edit-field", "move_reason")
     page.fill("#edit-first", "0")
     page.fill("#edit-last", "3")
     page.fill("#edit-value", f"Checked by hand {PAYLOAD}")
-    page.click("#edit-save")
-    _saved(page)
+    with saved(page):
+        page.click("#edit-save")
 
     # 3. reload: the edits are still there
     page.reload()
@@ -192,8 +195,8 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(context, server, 
         tab.fill("#edit-first", "5")
         tab.fill("#edit-last", "5")
     tabs[0].fill("#edit-value", "first tab")
-    tabs[0].click("#edit-save")
-    _saved(tabs[0])
+    with saved(tabs[0]):
+        tabs[0].click("#edit-save")
     tabs[1].fill("#edit-value", "second tab")
     tabs[1].click("#edit-save")
     tabs[1].wait_for_selector("#notice:not(.ok)", state="visible")
@@ -255,7 +258,7 @@ def with_boxes(run, folder):
     from ecot_annotate.store.manifest import Manifest
     from ecot_annotate.store.run_output import episode_keys, with_annotation
 
-    shutil.copytree(run, folder)
+    shutil.copytree(run, folder, ignore=shutil.ignore_patterns("review"))  # no one reviewed it yet
     manifest = Manifest(str(folder))
     annotations = {}
     for key in episode_keys(folder):
@@ -297,11 +300,11 @@ def test_boxes_are_deleted_and_relabelled_from_the_page(context, sample_run_dir,
         items = page.locator("#box-list .box-item")
         assert items.nth(0).inner_text().startswith(f"{PAYLOAD} #3")  # text, not markup
         page.keyboard.press("ArrowRight")
-        items.nth(0).locator("button", has_text="delete").click()
-        _saved(page)  # the page comes back at the same step, where one box is left
+        with saved(page):  # the page comes back at the same step, where one box is left
+            items.nth(0).locator("button", has_text="delete").click()
         assert page.locator("#step-label").inner_text().startswith("step 1 /")
-        page.locator("#box-list .box-item").nth(0).locator("button", has_text="relabel").click()
-        _saved(page)
+        with saved(page):
+            page.locator("#box-list .box-item").nth(0).locator("button", has_text="relabel").click()
     assert dialogs == ["New label for bowl #1"] and not errors, (dialogs, errors)
     lines = read_lines(corrections_path(run))
     assert [(line["box"], line["action"], line.get("label")) for line in lines] == [
