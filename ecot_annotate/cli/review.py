@@ -7,6 +7,7 @@ import getpass
 import click
 
 from ecot_annotate.cli.group import main
+from ecot_annotate.errors import EcotError
 
 
 def _user() -> str:
@@ -25,8 +26,13 @@ def _user() -> str:
 def review(out: str, reviewer: str | None, port: int, host: str) -> None:
     """Serve the review page of run OUT: episodes most likely wrong first; accept, reject or correct
     them. Changes go to OUT/review/corrections.jsonl, which every other command reads."""
-    import uvicorn
-
+    try:
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError as exc:
+        raise EcotError(
+            "the review page needs starlette and uvicorn: pip install 'ecot-annotate[review]'"
+        ) from exc
     from ecot_annotate.review.server import make_app, new_token
 
     token = new_token()

@@ -67,7 +67,8 @@ class TokenGate(BaseHTTPMiddleware):
 
 
 class ReviewApp:
-    """The pages and the one change endpoint of a run's review."""
+    """The pages and the one change endpoint of a run's review. The pages read the run from disk,
+    so they are plain functions, which Starlette runs in its thread pool."""
 
     def __init__(self, out: str | Path, reviewer: str, token: str):
         self.out, self.reviewer, self.token = Path(out), reviewer, token
@@ -91,7 +92,7 @@ class ReviewApp:
         query = request.url.query
         return RedirectResponse("/index.html" + (f"?{query}" if query else ""))
 
-    async def index(self, request: Request):
+    def index(self, request: Request):
         corrections = self.corrections()
         for item in self.queue:
             item.review = corrections.review(item.key)
@@ -117,7 +118,7 @@ class ReviewApp:
         index = int(request.path_params["index"])
         return self.by_index.get(index)
 
-    async def episode(self, request: Request):
+    def episode(self, request: Request):
         item = self._item(request)
         if item is None:
             return PlainTextResponse("no such episode", status_code=404)
