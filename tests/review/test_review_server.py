@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
@@ -105,3 +111,32 @@ def test_score_reads_the_review_folder_as_labels(client, run):
     assert figures["primitives"]["steps"] == 2 and figures["primitives"]["accuracy"] == 0.0
     text = CliRunner().invoke(main, ["score", str(run), "--labels", str(run / "review")])
     assert "1 accepted unchanged, 1 corrected, 1 rejected" in text.output
+
+
+def test_the_command_prints_a_loopback_url_with_its_token(run):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    main = "from ecot_annotate.cli import main; main()"
+    command = [sys.executable, "-c", main, "review", str(run), "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().split()[3]
+        assert url.startswith(f"http://127.0.0.1:{port}/?token=")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url) as page:
+                    assert "Review queue" in page.read().decode()
+                break
+            except urllib.error.HTTPError:
+                raise
+            except urllib.error.URLError:  # not listening yet
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html")
+        assert refused.value.code == 403
+    finally:
+        server.terminate()
+        server.wait(10)
