@@ -175,6 +175,8 @@ def test_show_reads_through_the_corrections(corrected_run):
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert shown["tags"]["SUBTASK:"] == before and "Checked by a person." not in result.output
+    rejected = CliRunner().invoke(main, ["show", str(run), "--episode", keys[0]])
+    assert rejected.exit_code == 2 and "was rejected in review (wrong object)" in rejected.output
     first = CliRunner().invoke(main, ["show", str(run), "--episode", keys[1], "--format", "json"])
     assert json.loads(first.output)["tags"]["MOVE REASONING:"] == "Checked by a person."
 
