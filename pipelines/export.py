@@ -18,6 +18,8 @@ from typing import Any
 
 from ecot_annotate import fs
 from ecot_annotate.errors import InputError
+from ecot_annotate.store.annotation_io import annotation_from_json
+from ecot_annotate.store.corrections import Corrections
 from ecot_annotate.store.manifest import MANIFEST, Manifest
 from ecot_annotate.store.run_config import recorded_config
 from pipelines.formats import FORMATS
@@ -63,9 +65,23 @@ def _remove(folder: str) -> None:
 
 
 def _copy_manifest(src: str, dst: str) -> None:
-    """The committed annotations only: the export records its own settings (its one format)."""
+    """The committed annotations only, through the run's corrections: the export records its own
+    settings (its one format)."""
     sources = Manifest(src).committed_paths()
+    corrections = Corrections.load(src)
+    if corrections.episodes:
+        _write_corrected(sources, Manifest(dst), corrections)
+        return
     targets = [f"{dst}/{MANIFEST}/episodes/{p.rsplit('/', 1)[-1]}" for p in sources]
     fs.mkdirs(f"{dst}/{MANIFEST}/episodes")
     if sources:
         fs.copy(sources, targets)
+
+
+def _write_corrected(sources: list[str], target: Manifest, corrections: Corrections) -> None:
+    """Commit each annotation as corrected; a rejected one is not committed, so not exported."""
+    for source in sources:
+        key, annotation = annotation_from_json(fs.read_text(source))
+        corrected = corrections.apply(key, annotation)
+        if corrected is not None:
+            target.commit(key, corrected)

@@ -43,7 +43,9 @@ class ResumeFn(beam.DoFn):
         elif self.committed_only:
             yield to_quarantine(
                 quarantine_record(
-                    episode.key, "export", "the run holds no committed annotation for this episode"
+                    episode.key,
+                    "export",
+                    "the run holds no committed annotation for this episode, or review rejected it",
                 )
             )
         else:

@@ -13,6 +13,14 @@ from ecot_annotate.cli.group import main
 def score_lines(figures: dict) -> list[str]:
     """The figures as terminal lines, one per figure."""
     lines = [f"scored {figures['episodes']} episodes against {figures['against']}"]
+    review = figures.get("review")
+    if review:
+        share = review["accepted_unchanged_share"]
+        lines.append(
+            f"review: {review['reviewed']} reviewed, {review['accepted']} accepted unchanged, "
+            f"{review['corrected']} corrected, {review['rejected']} rejected"
+            + (f"; accepted unchanged {share}" if share is not None else "")
+        )
     b = figures.get("boundaries")
     if b:
         lines.append(
@@ -46,7 +54,7 @@ def score_lines(figures: dict) -> list[str]:
 
 @main.command()
 @click.argument("out")
-@click.option("--labels", type=click.Path(exists=True, dir_okay=False), default=None, help="Human labels: JSONL of {\"episode\": KEY, \"step\": N, \"subtask\": TEXT}, one per segment start.")  # fmt: skip
+@click.option("--labels", type=click.Path(exists=True), default=None, help="Human labels: JSONL of {\"episode\": KEY, \"step\": N, \"subtask\": TEXT}, one per segment start; or a review folder (OUT/review), whose accepted and corrected episodes are the truth the machine's first pass is scored against.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def score(out: str, labels: str | None, as_json: bool) -> None:
     """Score a run's labels (subtask boundaries, primitives, gripper, boxes, tracks) and store the

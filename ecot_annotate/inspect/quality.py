@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ecot_annotate.store.run_output import open_annotations
+from ecot_annotate.store.run_output import open_annotations, run_corrections
 from ecot_annotate.text.chain import clean_text
 
 RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
@@ -262,9 +262,12 @@ def read_summary(out: str | Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def episode_quality(out: str | Path) -> tuple[list[EpisodeQuality], str | None]:
-    """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual column used."""
-    dataset = open_annotations(out)
+def episode_quality(
+    out: str | Path, corrected: bool = True
+) -> tuple[list[EpisodeQuality], str | None]:
+    """Per-episode figures in key order (the order `--episode INDEX` counts in), and the residual
+    column used; `corrected=False`: of what the machine wrote, rejected episodes included."""
+    dataset = open_annotations(out, corrected)
     names = dataset.schema.names
     residual_name = residual_column(dataset)
     columns = [c for c in _COLUMNS if c in names] + ([residual_name] if residual_name else [])
@@ -293,6 +296,12 @@ def _percentiles(values: list[float]) -> dict[str, float] | None:
     }
 
 
+def review_counts(out: str | Path) -> dict[str, int] | None:
+    """What people did in review (store/corrections.py); None when nobody reviewed the run."""
+    corrections = run_corrections(out)
+    return None if corrections is None else corrections.counts()
+
+
 def run_stats(
     out: str | Path, episodes: list[EpisodeQuality] | None = None, residual_name: str | None = None
 ) -> dict[str, Any]:
@@ -316,6 +325,7 @@ def run_stats(
         "steps": sum(e.n_steps for e in episodes),
         "episodes_in": summary.get("episodes_in"),
         "episodes_quarantined": summary.get("episodes_quarantined"),
+        "review": review_counts(out),
         "backends": summary.get("backends", {}),
         "reasoning": {
             "episodes_by_source": dict(Counter(e.source for e in episodes).most_common()),
@@ -372,6 +382,8 @@ def quality_rows(stats: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows = [("run", "episodes annotated", str(episodes)), ("run", "steps annotated", str(steps))]
     if stats.get("episodes_quarantined") is not None:
         rows.append(("run", "episodes quarantined", str(stats["episodes_quarantined"])))
+    for name, count in (stats.get("review") or {}).items():
+        rows.append(("review", name.replace("_", " "), str(count)))
     reasoning = stats["reasoning"]
     for source, count in reasoning["episodes_by_source"].items():
         rows.append(("reasoning", f"episodes by {source}", _share(count, episodes)))

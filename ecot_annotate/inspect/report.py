@@ -35,7 +35,7 @@ from ecot_annotate.store.run_output import open_steps, parquet_dir
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ASSETS = ("report.css", "episode.js", "index.js")
-_PAGE_COLUMNS = (
+PAGE_COLUMNS = (
     "episode_key",
     "step",
     "n_steps",
@@ -58,7 +58,8 @@ _PAGE_COLUMNS = (
 )
 
 
-def _environment():
+def environment():
+    """The templates' Jinja environment: HTML autoescaping on, undefined names an error."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     layout = {"trim_blocks": True, "lstrip_blocks": True}
@@ -73,7 +74,7 @@ def page_name(index: int) -> str:
 def _episode_rows(out: str | Path, keys: set[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Each chosen episode's rows, in one pass over the Parquet; only unfinished episodes stay in memory."""
     dataset = open_steps(out)
-    columns = [c for c in _PAGE_COLUMNS if c in dataset.schema.names]
+    columns = [c for c in PAGE_COLUMNS if c in dataset.schema.names]
     pending: dict[str, list[dict[str, Any]]] = {}
     for batch in dataset.to_batches(
         columns=columns, filter=pads.field("episode_key").isin(sorted(keys))
@@ -119,7 +120,7 @@ def build_report(
     for asset in ASSETS:
         shutil.copyfile(TEMPLATES / asset, html_dir / "assets" / asset)
     plots = _plots(stats, episodes, html_dir / "plots")
-    env = _environment()
+    env = environment()
     page = env.get_template("episode.html")
     thumbs: dict[str, str] = {}
     lead = summary_event_lead(read_summary(out))

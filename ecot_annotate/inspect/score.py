@@ -47,6 +47,7 @@ class EpisodeTruth:
     key: str
     subtasks: list[str] | None = None  # per step: a phase name or a human subtask label
     primitives: list[str] | None = None
+    primitive_steps: list[int] | None = None  # the steps `primitives` is known at; None: every step
     gripper: np.ndarray | None = None  # (T, 2) pixels
     boxes: np.ndarray | None = None  # (T, N, 4) pixels, one row per named object
     names: list[str] | None = None
@@ -97,7 +98,9 @@ class Scorer:
             self.boundary["predicted"] += len(pred_b)
             self.boundary["matched"] += matched_boundaries(pred_b, true_b, self.tolerance)
         if truth.primitives is not None:
-            for got, want in zip(pred.primitives, truth.primitives, strict=False):
+            known = range(n) if truth.primitive_steps is None else truth.primitive_steps
+            pairs = [(pred.primitives[t], truth.primitives[t]) for t in known if t < n]
+            for got, want in pairs:
                 self.primitive["steps"] += 1
                 self.primitive["exact"] += got == want
                 self.confusion[primitive_kind(want)][primitive_kind(got)] += 1

@@ -5,6 +5,11 @@ generated sample: per step the true phase, primitive, gripper pixel and object b
 labels come from a JSONL file of `{"episode": KEY, "step": N, "subtask": TEXT}` lines: each line
 says which subtask runs from that step on, so one line per segment is enough (one per step works
 too). Only the episodes that have truth or labels are scored.
+
+A review folder (`OUT/review`, see store/corrections.py) is read as labels too: each episode
+people accepted or corrected is the truth as they left it (subtask boundaries and texts, and the
+moves at the steps where they corrected a move), and the machine's first pass, before any
+correction, is scored against it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.inspect.quality import read_summary, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
+from ecot_annotate.store.corrections import Corrections, read_lines, run_config_hash
+from ecot_annotate.store.manifest import Manifest
 from ecot_annotate.store.run_config import profiled_config
 from ecot_annotate.store.run_output import open_steps
 
@@ -83,9 +90,12 @@ def labelled_subtasks(rows: list[tuple[int, str]], n_steps: int) -> list[str]:
     return out
 
 
-def predictions(run: str | Path, keys: set[str] | None = None) -> Iterator[EpisodePrediction]:
-    """The run's episodes as written, in key order (only `keys` when given)."""
-    dataset = open_steps(run)
+def predictions(
+    run: str | Path, keys: set[str] | None = None, corrected: bool = True
+) -> Iterator[EpisodePrediction]:
+    """The run's episodes (as people corrected them, unless not `corrected`), in key order (only
+    `keys` when given)."""
+    dataset = open_steps(run, corrected=corrected)
     columns = [c for c in _COLUMNS if c in dataset.schema.names]
     filter_ = pads.field("episode_key").isin(sorted(keys)) if keys is not None else None
     table = dataset.to_table(columns=columns, filter=filter_).sort_by(
@@ -164,10 +174,50 @@ def dataset_truths(config: AnnotateConfig) -> dict[str, EpisodeTruth]:
     return truths
 
 
+def review_truths(run: str | Path, folder: str | Path) -> tuple[dict[str, EpisodeTruth], dict]:
+    """The truth people set in a review folder, per episode they accepted or corrected, and the
+    review's counts."""
+    corrections = Corrections(read_lines(Path(folder) / "corrections.jsonl"), run_config_hash(run))
+    manifest = Manifest(str(run))
+    truths = {}
+    for key, review in corrections.episodes.items():
+        annotation = manifest.load(key)
+        if review.status not in ("accepted", "corrected") or annotation is None:
+            continue
+        fixed = corrections.apply(key, annotation)
+        moved = sorted(
+            {
+                t
+                for line in review.edits
+                if line.get("field") == "move"
+                for t in range(line["steps"][0], line["steps"][1] + 1)
+            }
+        )
+        truths[key] = EpisodeTruth(
+            key=key,
+            subtasks=[r.subtask for r in fixed.reasoning],
+            primitives=fixed.primitives if moved else None,
+            primitive_steps=moved or None,
+        )
+    counts = corrections.counts()
+    judged = counts["accepted"] + counts["corrected"]
+    counts["accepted_unchanged_share"] = round(counts["accepted"] / judged, 4) if judged else None
+    return truths, counts
+
+
 def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
     """Figures of a finished run against human labels, else the ground truth of its dataset."""
     summary = read_summary(run)
     lead = summary_event_lead(summary)
+    if labels_path is not None and Path(labels_path).is_dir():
+        truths, counts = review_truths(run, labels_path)
+        if not truths:
+            raise InputError(
+                f"{labels_path} holds no accepted or corrected episode to score against"
+            )
+        preds = predictions(run, set(truths), corrected=False)
+        figures = score_predictions(preds, truths, lead=lead)
+        return {"against": f"review ({labels_path})", "review": counts, **figures}
     if labels_path is not None:
         labels = read_labels(labels_path)
         figures = score_predictions(predictions(run, set(labels)), {}, labels, lead)

@@ -115,6 +115,7 @@
   });
   document.addEventListener("keydown", (event) => {
     if (event.target === slider || event.altKey || event.ctrlKey || event.metaKey) return; // the slider moves itself
+    if (event.target.closest && event.target.closest("input, textarea, select")) return; // typing, not stepping
     const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
     if (event.key in moves) {
       event.preventDefault();

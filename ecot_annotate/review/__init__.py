@@ -1,0 +1,1 @@
+"""`review`: a local page where people accept, reject and correct a run's episodes."""
