@@ -52,6 +52,15 @@ def check_outputs(
         yield InputError("--format lerobot writes a local folder; choose a local --out")
 
 
+def check_camera(config: AnnotateConfig, profile: DatasetProfile) -> Iterator[EcotError]:
+    """Outputs that store each step's frame need a camera."""
+    if profile.image_key is None and "lerobot" in config.formats:
+        yield InputError(
+            "--format lerobot stores each step's camera frame, and this run has no camera; "
+            "choose parquet, ecot-json or rlds"
+        )
+
+
 def check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[EcotError]:
     """Impossible perception settings and missing models.
 
@@ -147,6 +156,7 @@ def problems(
     """Everything wrong with running `config` on `dataset`; empty when the run can start."""
     return [
         *check_outputs(config, dataset, formats),
+        *check_camera(config, profile),
         *_collect(lambda: dataset.check(profile)),
         *check_reasoner(config),
         *check_perception(config.perception, config.llm),

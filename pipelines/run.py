@@ -18,6 +18,7 @@ from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve
 from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
+from ecot_annotate.stages import without_frames
 from ecot_annotate.stages.motion_thresholds import describe as describe_motion
 from ecot_annotate.stages.motion_thresholds import resolve_motion
 from ecot_annotate.store.manifest import atomic_write
@@ -84,10 +85,15 @@ def run(
         profile=profile_ref(config.profile, profile, how),
         input_fingerprint=dataset_fingerprint(config.input),
     )
+    skipped = None
+    if profile.image_key is None:
+        config, skipped = without_frames(config)
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
     raise_problems(problems(config, dataset, profile, formats))
     if announce is not None:
         announce(profile_summary(profile, how, config.source))
+        if skipped:
+            announce(skipped)
     config, calibration = resolve_motion(config, dataset, profile)
     if announce is not None:
         announce(describe_motion(config, calibration))

@@ -15,6 +15,8 @@ from ecot_annotate.profiles.infer import infer_profile, require
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.profiles.model import DatasetProfile
 
+NO_CAMERA = "none"  # --camera none: no frames are read; episodes are annotated from the state
+
 
 def resolve_profile(
     requested: str, layout: DatasetLayout, camera: str | None = None
@@ -23,6 +25,8 @@ def resolve_profile(
 
     Raises ProfileInferenceError naming the fields to set when 'auto' finds no built-in profile
     and the dataset does not describe itself well enough; the caller checks the result whole.
+    `camera` overrides the profile's; "none", or a dataset whose declared cameras ship no frame
+    at all, gives no camera (image key None).
     """
     if requested != "auto":
         profile, how = load_profile(requested), f"profile {requested}"
@@ -30,8 +34,13 @@ def resolve_profile(
         profile, how = load_profile(layout.name), "built-in profile for this dataset"
     else:
         profile, how = require(infer_profile(layout)), "inferred from the dataset"
-    if camera:
+    if camera == NO_CAMERA:
+        profile, how = replace(profile, image_key=None), f"{how}, no camera (--camera none)"
+    elif camera:
         profile, how = replace(profile, image_key=camera), f"{how}, camera from --camera"
+    elif layout.no_frames:
+        shipped = f"not one video file of {', '.join(layout.unshipped)} ships with the data"
+        profile, how = replace(profile, image_key=None), f"{how}; no camera: {shipped}"
     return profile, how
 
 
@@ -68,7 +77,9 @@ def profile_summary(profile: DatasetProfile, how: str, source: str = "rlds") -> 
         ids += " (keys: dataset/split/shard:position)"
     lines = [
         f"profile {p.name} ({how})",
-        f"  camera       {p.image_key}",
+        f"  camera       {p.image_key}"
+        if p.image_key is not None
+        else "  camera       none: annotated from the state alone, perception skipped",
         f"  state        {' + '.join(p.state_keys) or 'none'}",
         f"  action       {' + '.join(p.action_keys)}",
         f"  motion       from {motion}: {track}; gripper {gripper}",
