@@ -1,3 +1,4 @@
+# Long file: every profile field is inferred here, one function each, sharing the Inference record.
 """Infer a profile from a dataset's own description (RLDS features.json, LeRobot info.json).
 
 Each field is picked from the features by kind, dtype and the names Open X-Embodiment datasets

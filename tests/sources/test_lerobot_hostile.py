@@ -1,3 +1,4 @@
+# Long file: one test per hostile dataset, sharing the fixtures that write and copy them.
 """Hostile LeRobot datasets: each gives one line before any work (InputError) or a quarantine
 entry with its reason, never a traceback and never a silent annotation. Each is made here from a
 valid tiny dataset, and where it matters from a copy of the real SO-101 dataset in ../shared."""
