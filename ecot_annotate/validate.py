@@ -57,7 +57,7 @@ def check_camera(config: AnnotateConfig, profile: DatasetProfile) -> Iterator[Ec
     if profile.image_key is None and "lerobot" in config.formats:
         yield InputError(
             "--format lerobot stores each step's camera frame, and this run has no camera; "
-            "choose parquet, ecot-json or rlds"
+            "parquet and ecot-json need none"
         )
 
 
