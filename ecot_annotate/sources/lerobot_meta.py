@@ -63,11 +63,19 @@ def read_info(root: Path) -> dict[str, Any]:
         float(info["fps"])
     except (TypeError, ValueError):
         raise InputError(f"{path}: 'fps' is {info['fps']!r}, not a number") from None
+    for key in ("total_episodes", "chunks_size"):
+        value = info.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise InputError(f"{path}: '{key}' is {value!r}, not a whole number")
+    if not isinstance(info["data_path"], str):
+        raise InputError(f"{path}: 'data_path' is {info['data_path']!r}, not a path template")
     return info
 
 
 def fill_template(template: str, values: dict[str, Any], origin: str) -> str:
     """A data/video path template filled by the placeholders it names, whichever spelling."""
+    if not isinstance(template, str):
+        raise InputError(f"{origin}: path template {template!r} is not text")
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
     except ValueError as exc:
@@ -83,7 +91,9 @@ def fill_template(template: str, values: dict[str, Any], origin: str) -> str:
 
 def split_range(info: dict, split: str, root: Path) -> range:
     """The episode indices of `split`; without `splits`, all `total_episodes`."""
-    splits = info.get("splits") or {"train": f"0:{info.get('total_episodes', 0)}"}
+    splits = info.get("splits") or {"train": f"0:{info.get('total_episodes') or 0}"}
+    if not isinstance(splits, dict):
+        raise InputError(f"{root / 'meta' / 'info.json'}: 'splits' is {splits!r}, not a mapping")
     if split not in splits:
         raise InputError(f"{root} has no split '{split}'; splits: {sorted(splits)}")
     try:
@@ -170,7 +180,8 @@ def episode_refs(
             raise InputError(f"{origin}: an entry lacks 'episode_index' or 'length': {row!r}"[:300])
         if int(row["episode_index"]) in wanted:
             found.setdefault(int(row["episode_index"]), _ref(root, info, row, origin))
-    declared = range(wanted.start, min(wanted.stop, int(info.get("total_episodes", wanted.stop))))
+    total = info.get("total_episodes")
+    declared = range(wanted.start, wanted.stop if total is None else min(wanted.stop, total))
     refs: list[LeRobotEpisodeRef | Unreadable] = []
     for index in sorted(set(declared) | set(found)):
         if index in found:

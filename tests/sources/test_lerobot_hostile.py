@@ -138,6 +138,23 @@ def test_a_broken_info_json_is_one_line_naming_it(copy, text, match):
         _open(root)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "match"),
+    [
+        ("splits", 3.5, "'splits' is 3.5, not a mapping"),
+        ("total_episodes", "eight", "'total_episodes' is 'eight', not a whole number"),
+        ("fps", "fast", "'fps' is 'fast', not a number"),
+        ("data_path", 7, "'data_path' is 7, not a path template"),
+        ("video_path", "videos/{camera}.mp4", r"names \['camera'\]; known placeholders"),
+    ],
+)
+def test_odd_info_values_are_one_line_naming_the_key(copy, key, value, match):
+    root = copy()
+    edit_info(root, lambda info: info.update({key: value}))
+    with pytest.raises(InputError, match=match):
+        _open(root)
+
+
 def test_features_as_a_list_is_one_line(copy):
     root = copy()
     edit_info(root, lambda info: info.update(features=list(info["features"])))
