@@ -43,7 +43,6 @@ from ecot_annotate.sources.lerobot_profile import (
 from ecot_annotate.sources.values import frame_bytes, image_sizes, robot_vectors, text_of
 from ecot_annotate.sources.video import decode_video, require_video_decoder
 
-__all__ = ["LeRobotDecoder", "LeRobotEpisodeRef", "LeRobotFolder", "LeRobotReader"]
 
 
 @SOURCES.register("lerobot")
