@@ -44,7 +44,6 @@ from ecot_annotate.sources.values import frame_bytes, image_sizes, robot_vectors
 from ecot_annotate.sources.video import decode_video, require_video_decoder
 
 
-
 @SOURCES.register("lerobot")
 @dataclass
 class LeRobotFolder(DatasetFolder):
