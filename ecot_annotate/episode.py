@@ -23,8 +23,8 @@ class Episode:
     key: str  # stable: file_path + "_" + episode_id where the dataset has them, else our own
     dataset: str
     instruction: str
-    images: list[bytes]  # primary camera, encoded (JPEG/PNG) exactly as stored
-    image_size: tuple[int, int]  # (width, height) of the primary camera
+    images: list[bytes]  # primary camera, encoded (JPEG/PNG) exactly as stored; [] with no camera
+    image_size: tuple[int, int]  # (width, height) of the primary camera; (0, 0) with none
     state: np.ndarray  # (T, D) float32, the dataset's proprioceptive state
     action: np.ndarray  # (T, A) float32
     xyz: np.ndarray  # (T, 3) end-effector position, picked from state by the profile
@@ -44,7 +44,8 @@ class Episode:
 
     @property
     def n_steps(self) -> int:
-        return len(self.images)
+        """Steps, counted by the frames, or by the state rows where there is no camera."""
+        return len(self.images) if self.images else len(self.state)
 
 
 def decode_image(data: bytes) -> np.ndarray:

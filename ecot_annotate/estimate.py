@@ -142,18 +142,21 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     from ecot_annotate.sources import SOURCES
     from ecot_annotate.sources.base import episode_refs
     from ecot_annotate.sources.first_episodes import first_episodes
+    from ecot_annotate.stages import without_frames
     from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
 
     dataset = SOURCES.get(config.source).open(config.input, config.split)
     config, _ = with_profile(config, dataset)
     profile = config.dataset_profile
+    if profile.image_key is None:
+        config, _ = without_frames(config)
     dataset.check(profile)
     total = dataset.num_episodes
     if total is None:  # no counts in the metadata: count record headers (no record is read)
         total = sum(1 for _ in episode_refs(dataset))
     if config.limit is not None:
         total = min(total, config.limit)
-    lengths = [e.length for e in getattr(dataset, "episodes", [])][:total] or None
+    lengths = [getattr(e, "length", 0) for e in getattr(dataset, "episodes", [])][:total] or None
     read = first_episodes(dataset, profile, CALIBRATION_EPISODES)
     resolved, calibration = resolve_motion(config, dataset, read)
     result = estimate(config, total, read, sum(lengths) if lengths else None, read_rates())

@@ -19,6 +19,7 @@ from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.run_profile import with_profile
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
+from ecot_annotate.stages import without_frames
 from ecot_annotate.stages.motion_thresholds import describe as describe_motion
 from ecot_annotate.stages.motion_thresholds import resolve_motion
 from ecot_annotate.store.manifest import atomic_write
@@ -81,12 +82,17 @@ def run(
     dataset = SOURCES.get(config.source).open(config.input, config.split)
     config, how = with_profile(config, dataset)
     config = replace(config, input_fingerprint=dataset_fingerprint(config.input))
+    skipped = None
+    if config.dataset_profile.image_key is None:
+        config, skipped = without_frames(config)
     formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
     warnings = raise_problems(problems(config, dataset, formats))
     if announce is not None:
         for line in warnings:
             announce(line)
         announce(profile_summary(config.dataset_profile, how, config.source))
+        if skipped:
+            announce(skipped)
     config, calibration = resolve_motion(config, dataset)
     if announce is not None:
         announce(describe_motion(config, calibration))

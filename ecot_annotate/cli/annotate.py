@@ -28,7 +28,7 @@ from pipelines.formats import FORMATS
 @source_options
 @click.option("--limit", type=int, default=None, help="Annotate only the first N episodes.")
 @click.option("--profile", default="auto", show_default=True, help="Built-in profile name, a profile file (.toml/.json), or auto: the built-in profile named like the dataset, else one inferred from the dataset's own description.")  # fmt: skip
-@click.option("--camera", default=None, help="The primary camera's key (e.g. observation/image), overriding the profile's.")  # fmt: skip
+@click.option("--camera", default=None, help="The primary camera's key (e.g. observation/image), overriding the profile's; none: no camera, episodes annotated from the state alone (chosen by itself when no declared camera ships a frame).")  # fmt: skip
 @click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help=f"Comma-separated: {', '.join(FORMATS.names())}.")  # fmt: skip
 @click.option("--reasoner", type=click.Choice(REASONERS.names()), default="rules", show_default=True, help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).")  # fmt: skip
 @click.option("--motion-thresholds", type=click.Choice(["auto", "fixed"]), default="auto", show_default=True, help="auto: ECoT's 0.8 s look-ahead and thresholds in the data's units and control rate; fixed: ECoT's 4 steps, 0.03 m, 0.3 rad as they are.")  # fmt: skip

@@ -13,12 +13,21 @@ from ecot_annotate.inspect.quality import episode_disagreements, primitive_kind
 from ecot_annotate.text.chain import GRIPPER_LOOKAHEAD, split_chain
 
 THUMB_SIZE = 96  # px, the longer side of an index thumbnail
+_NO_FRAME_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="192"><rect width="100%" '
+    'height="100%" fill="#eee"/><text x="50%" y="50%" text-anchor="middle" font-family="sans-serif"'
+    ' fill="#666">no camera</text></svg>'
+)
+NO_FRAME = f"data:image/svg+xml;base64,{base64.b64encode(_NO_FRAME_SVG.encode()).decode()}"
 
 
 def data_uri(image: bytes) -> str:
-    """An encoded frame as a data: URI, with its real type (JPEG or PNG as the dataset stored it)."""
+    """An encoded frame as a data: URI, with its real type (JPEG or PNG as the dataset stored it);
+    a run without a camera stores no frame, shown as a plain 'no camera' card."""
     from PIL import Image
 
+    if not image:
+        return NO_FRAME
     with Image.open(io.BytesIO(image)) as img:
         mime = Image.MIME.get(img.format or "", "application/octet-stream")
     return f"data:{mime};base64,{base64.b64encode(image).decode()}"
@@ -28,6 +37,8 @@ def thumbnail_uri(image: bytes) -> str:
     """A small JPEG of a frame for the index (small frames are kept as they are)."""
     from PIL import Image
 
+    if not image:
+        return NO_FRAME
     with Image.open(io.BytesIO(image)) as img:
         if max(img.size) <= THUMB_SIZE:
             return data_uri(image)

@@ -1,3 +1,4 @@
+# Long file: every profile field is inferred here, one function each, sharing the Inference record.
 """Infer a profile from a dataset's own description (RLDS features.json, LeRobot info.json).
 
 Each field is picked from the features by kind, dtype and the names Open X-Embodiment datasets
@@ -57,8 +58,13 @@ def _pick(keys: list[str], preferred: tuple[str, ...]) -> str | None:
     return next((by_leaf[name.lower()] for name in preferred if name.lower() in by_leaf), None)
 
 
-def _camera(layout: DatasetLayout, inf: Inference) -> str:
-    images = [k for k, f in layout.steps.items() if f.kind == IMAGE]
+def _camera(layout: DatasetLayout, inf: Inference) -> str | None:
+    if layout.no_frames:
+        inf.notes["image_key"] = (
+            f"no camera: not one video file of {', '.join(layout.unshipped)} ships with the data"
+        )
+        return None
+    images = [k for k, f in layout.steps.items() if f.kind == IMAGE and k not in layout.unshipped]
     rgb = [k for k in images if layout.steps[k].is_rgb]
     if len(rgb) == 1:
         inf.notes["image_key"] = "the only RGB uint8 image"
@@ -85,7 +91,7 @@ def _state_candidates(layout: DatasetLayout) -> list[str]:
         leaf = key.lower()
         return (
             f.kind not in (IMAGE, TEXT)
-            and _under_observation(key)
+            and (_under_observation(key) or (layout.source == "lerobot" and key == "state"))
             and len(f.shape) <= 1
             and "embedding" not in leaf
             and "instruction" not in leaf
@@ -115,6 +121,9 @@ def _gripper_feature(layout: DatasetLayout, candidates: list[str], state: str) -
 def _actions(layout: DatasetLayout, inf: Inference) -> tuple[str, ...]:
     if "action" in layout.steps:
         return ("action",)
+    if layout.source == "lerobot" and "actions" in layout.steps:
+        inf.notes["action_keys"] = "LeRobot's action under the name 'actions'"
+        return ("actions",)
     parts = [k for k in layout.steps if k.startswith("action/") or k.startswith("action.")]
     known = [k for name in names.ACTION_PARTS for k in parts if _leaf(k) == name]
     whole = [k for k in parts if _leaf(k) in names.WHOLE_ACTIONS]

@@ -39,6 +39,13 @@ class DatasetLayout:
     episode: dict[str, Feature] = field(default_factory=dict)
     source: str = "rlds"  # rlds | lerobot: LeRobot keeps the instruction in its task table
     fps: float | None = None  # steps per second, where the dataset states it (LeRobot does)
+    unshipped: tuple[str, ...] = ()  # cameras declared whose frames are nowhere (no video file)
+
+    @property
+    def no_frames(self) -> bool:
+        """Cameras are declared but not one ships a frame: the data can only be read as state."""
+        images = [k for k, f in self.steps.items() if f.kind == IMAGE]
+        return bool(images) and set(images) <= set(self.unshipped)
 
     def feature(self, key: str) -> Feature | None:
         return self.steps.get(key) or self.episode.get(key)
@@ -84,20 +91,39 @@ def rlds_layout(name: str, features) -> DatasetLayout:
     return DatasetLayout(name, steps, episode, "rlds")
 
 
-def lerobot_layout(name: str, info_features: dict, fps: float | None = None) -> DatasetLayout:
+def _names(names) -> tuple[str, ...]:
+    """LeRobot's per-value `names`: a list, a list wrapped in a list (`[["a", "b"]]`), or a dict of
+    lists as older lerobot writes (`{"motors": [...]}`), concatenated in order."""
+    if isinstance(names, dict):
+        names = [n for part in names.values() for n in (part if isinstance(part, list) else [part])]
+    if isinstance(names, list) and len(names) == 1 and isinstance(names[0], list):
+        names = names[0]
+    if not isinstance(names, list) or not all(isinstance(n, str | int) for n in names):
+        return ()
+    return tuple(str(n) for n in names)
+
+
+def _image_shape(shape: tuple[int, ...], names) -> tuple[int, ...]:
+    """(height, width, channels), also for shapes declared channels-first."""
+    chw = isinstance(names, list) and names[:1] in (["channels"], ["channel"], ["c"])
+    first = shape[:1] in ((1,), (3,), (4,))
+    if len(shape) == 3 and (chw or (first and shape[-1] not in (1, 3, 4))):
+        return (*shape[1:], shape[0])
+    return shape
+
+
+def lerobot_layout(
+    name: str, info_features: dict, fps: float | None = None, unshipped: tuple[str, ...] = ()
+) -> DatasetLayout:
     """The layout of a LeRobot dataset from the `features` of its meta/info.json."""
     steps: dict[str, Feature] = {}
     for key, spec in info_features.items():
         dtype = str(spec.get("dtype", ""))
         shape = tuple(int(d) for d in spec.get("shape") or ())
-        names = spec.get("names")
-        if isinstance(names, dict):  # older files: {"motors": [...]}
-            names = next(iter(names.values()), None)
-        flat = tuple(str(n) for n in names) if isinstance(names, list) else ()
         if dtype in ("video", "image"):
-            steps[key] = Feature(IMAGE, "uint8", shape if shape[-1:] == (3,) else shape, "", ())
+            steps[key] = Feature(IMAGE, "uint8", _image_shape(shape, spec.get("names")), "", ())
         elif dtype == "string":
             steps[key] = Feature(TEXT, dtype, shape)
         else:
-            steps[key] = Feature(TENSOR, dtype, shape, "", flat)
-    return DatasetLayout(name, steps, {}, "lerobot", fps)
+            steps[key] = Feature(TENSOR, dtype, shape, "", _names(spec.get("names")))
+    return DatasetLayout(name, steps, {}, "lerobot", fps, tuple(unshipped))

@@ -25,7 +25,7 @@ class DatasetProfile:
     """Step keys are looked up inside `steps`; `episode_metadata/...` keys at episode level."""
 
     name: str
-    image_key: str = "observation/image_0"
+    image_key: str | None = "observation/image_0"  # None: no camera, annotated from state alone
     state_keys: tuple[str, ...] = ("observation/state",)  # concatenated; () when there is none
     action_keys: tuple[str, ...] = ("action",)  # concatenated in this order
     instruction_key: str | None = "language_instruction"  # a step key, or "episode_metadata/..."
@@ -90,7 +90,13 @@ def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
         data["gripper_from"] = "none"
     if data.get("gripper_from") == "none":
         data.setdefault("gripper_index", None)
-    for key in ("file_path_key", "episode_id_key", "instruction_key", "ground_truth_key"):
+    for key in (
+        "image_key",
+        "file_path_key",
+        "episode_id_key",
+        "instruction_key",
+        "ground_truth_key",
+    ):
         if data.get(key) == "":
             data[key] = None
     return DatasetProfile(**data)

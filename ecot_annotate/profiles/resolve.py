@@ -16,6 +16,8 @@ from ecot_annotate.profiles.infer import infer_profile, require
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.profiles.model import DatasetProfile
 
+NO_CAMERA = "none"  # --camera none: no frames are read; episodes are annotated from the state
+
 
 @dataclass(frozen=True)
 class ResolvedProfile:
@@ -33,6 +35,8 @@ def resolve_profile(
 
     Raises ProfileInferenceError naming the fields to set when 'auto' finds no built-in profile
     and the dataset does not describe itself well enough; the caller checks the result whole.
+    `camera` overrides the profile's; "none", or a dataset whose declared cameras ship no frame
+    at all, gives no camera (image key None).
     """
     recorded = _recorded(requested)
     if recorded is not None:  # the reference an older run recorded, before runs kept the profile
@@ -49,8 +53,13 @@ def resolve_profile(
         profile, how = load_profile(layout.name), "built-in profile for this dataset"
     else:
         profile, how = require(infer_profile(layout)), "inferred from the dataset"
-    if camera:
+    if camera == NO_CAMERA:
+        profile, how = replace(profile, image_key=None), f"{how}, no camera (--camera none)"
+    elif camera:
         profile, how = replace(profile, image_key=camera), f"{how}, camera from --camera"
+    elif layout.no_frames:
+        shipped = f"not one video file of {', '.join(layout.unshipped)} ships with the data"
+        profile, how = replace(profile, image_key=None), f"{how}; no camera: {shipped}"
     return ResolvedProfile(profile, how, _ref(requested, profile, how))
 
 
@@ -105,7 +114,9 @@ def profile_summary(profile: DatasetProfile, how: str, source: str = "rlds") -> 
         ids += " (keys: dataset/split/shard:position)"
     lines = [
         f"profile {p.name} ({how})",
-        f"  camera       {p.image_key}",
+        f"  camera       {p.image_key}"
+        if p.image_key is not None
+        else "  camera       none: annotated from the state alone, perception skipped",
         f"  state        {' + '.join(p.state_keys) or 'none'}",
         f"  action       {' + '.join(p.action_keys)}",
         f"  motion       from {motion}: {track}; gripper {gripper}",

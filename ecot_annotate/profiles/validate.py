@@ -38,8 +38,10 @@ def _candidates(layout: DatasetLayout, wanted) -> str:
 
 def _key_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
     problems = []
-    image = layout.steps.get(p.image_key)
-    if image is None:
+    image = layout.steps.get(p.image_key) if p.image_key is not None else None
+    if p.image_key is None:
+        pass  # no camera: the episodes are read from their state alone
+    elif image is None:
         images = _candidates(layout, lambda f: f.kind == IMAGE)
         problems.append(f"image_key: '{p.image_key}' is not a step feature; images: {images}")
     elif not (image.is_rgb or (image.dtype == "uint8" and image.shape[-1:] == (3,))):

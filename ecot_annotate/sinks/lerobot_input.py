@@ -15,6 +15,7 @@ from typing import Any
 
 from ecot_annotate.profiles.model import DatasetProfile
 from ecot_annotate.sources.lerobot import LeRobotFolder
+from ecot_annotate.sources.lerobot_meta import LeRobotEpisodeRef
 from ecot_annotate.sources.lerobot_profile import resolved_profile
 
 DEFAULT_FPS = 5  # Bridge's control rate; RLDS records carry no frame rate
@@ -64,11 +65,12 @@ def lerobot_input(dataset: Any, profile: DatasetProfile) -> LeRobotInput:
         camera = camera_key(profile.image_key) if profile.image_key else None
         return LeRobotInput(camera=camera, fps=round(hz) if hz else DEFAULT_FPS)
     profile = resolved_profile(dataset, profile)
+    refs = [r for r in dataset.episodes if isinstance(r, LeRobotEpisodeRef)]
     shipped = {
         camera: entry
         for camera, entry in dataset.features.items()
         if entry.get("dtype") == "video"
-        and all(Path(ref.videos[camera][0]).is_file() for ref in dataset.episodes)
+        and all(camera in r.videos and Path(r.videos[camera][0]).is_file() for r in refs)
     }
     return LeRobotInput(
         camera=profile.image_key,
@@ -77,8 +79,5 @@ def lerobot_input(dataset: Any, profile: DatasetProfile) -> LeRobotInput:
         action_names=_names(dataset, profile.action_keys),
         fps=round(dataset.fps),
         videos=shipped,
-        spans={
-            ref.index: {c: ref.videos[c] for c in shipped if c in ref.videos}
-            for ref in dataset.episodes
-        },
+        spans={ref.index: {c: ref.videos[c] for c in shipped} for ref in refs},
     )

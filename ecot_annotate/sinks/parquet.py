@@ -26,7 +26,7 @@ def step_rows(annotated: AnnotatedEpisode) -> list[dict[str, Any]]:
                 "step": t,
                 "n_steps": ep.n_steps,
                 "instruction": ep.instruction,
-                "image": ep.images[t],
+                "image": ep.images[t] if ep.images else b"",  # no camera: empty
                 "image_width": ep.image_size[0],
                 "image_height": ep.image_size[1],
                 "state": ep.state[t].tolist(),

@@ -1,32 +1,41 @@
-# Long file: the v2.1 and v3.0 readers share key resolution and video decoding.
 """LeRobot source: episodes of a LeRobot dataset folder (v3.0, or v2.1), frames from its MP4 videos.
 
 Frame rows come from Parquet through pyarrow; camera frames are decoded from the videos with PyAV
 (or read from Parquet when the camera is stored as images) and kept as PNG bytes, so stages see
 the same Episode as from RLDS. Profile keys written RLDS-style (`observation/image_0`,
 `observation/state`) are looked up under LeRobot's names (`observation.images.image_0`,
-`observation.state`). The episode key is `dataset/split/episode_index`.
+`observation.state`). The episode key is `dataset/split/episode_index`. A dataset whose cameras
+ship no video file at all is still read, from its state alone (image key None).
 """
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
-from ecot_annotate.layouts.lerobot import read_tasks
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.kinematics import episode_track
 from ecot_annotate.profiles.layout import DatasetLayout
-from ecot_annotate.sources.base import SOURCES, DatasetFolder
+from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
+from ecot_annotate.sources.lerobot_meta import (
+    LeRobotEpisodeRef,
+    episode_refs,
+    read_info,
+    read_task_table,
+    split_range,
+    video_keys,
+)
 from ecot_annotate.sources.lerobot_profile import (
+    check_columns,
     check_lerobot_profile,
     dataset_layout,
     resolved_profile,
@@ -35,22 +44,13 @@ from ecot_annotate.sources.values import frame_bytes, image_sizes, robot_vectors
 from ecot_annotate.sources.video import decode_video, require_video_decoder
 
 
-@dataclass(frozen=True)
-class LeRobotEpisodeRef:
-    """Where one episode's rows and frames are."""
-
-    index: int
-    length: int
-    data_path: str
-    videos: dict[str, tuple[str, float, float]] = field(
-        default_factory=dict
-    )  # camera -> (mp4, from_s, to_s)
-
-
 @SOURCES.register("lerobot")
 @dataclass
 class LeRobotFolder(DatasetFolder):
-    """A LeRobot dataset folder opened for one split. As a source, its episodes fan out one by one."""
+    """A LeRobot dataset folder opened for one split. As a source, its episodes fan out one by one.
+
+    `episodes` holds one entry per declared episode: a reference, or an Unreadable for an episode
+    that info.json declares and the episode index does not list."""
 
     title: ClassVar[str] = "a LeRobot dataset"
     marker: ClassVar[str] = "meta/info.json"
@@ -60,7 +60,8 @@ class LeRobotFolder(DatasetFolder):
     fps: float
     features: dict
     tasks: dict[int, str]
-    episodes: list[LeRobotEpisodeRef]
+    episodes: list[LeRobotEpisodeRef | Unreadable]
+    unshipped: tuple[str, ...] = ()  # declared video cameras with no file at all
     features_json: None = None  # no RLDS features: augmented RLDS needs an RLDS input
     robot_type: str | None = None  # as info.json names it; a LeRobot output keeps it
 
@@ -68,27 +69,19 @@ class LeRobotFolder(DatasetFolder):
     def open(cls, root: str, split: str = "train") -> LeRobotFolder:
         """Open a LeRobot dataset folder (the one holding meta/info.json) or raise a clear InputError."""
         path = Path(root)
-        info_path = path / "meta" / "info.json"
-        if not info_path.is_file():
+        if not (path / "meta" / "info.json").is_file():
             raise InputError(f"{root} is not a LeRobot dataset folder: it needs meta/info.json")
-        info = json.loads(info_path.read_text())
+        info = read_info(path)
         version = str(info.get("codebase_version", ""))
-        wanted = _split_range(info, split, path)
-        if version.startswith("v3"):
-            episodes = _v3_episodes(path, info, wanted)
-            tasks = read_tasks(path / "meta" / "tasks.parquet")
-        elif version.startswith("v2"):
-            episodes = _v2_episodes(path, info, wanted)
-            lines = (path / "meta" / "tasks.jsonl").read_text().splitlines()
-            tasks = {
-                row["task_index"]: row["task"]
-                for row in (json.loads(line) for line in lines if line.strip())
-            }
-        else:
+        if not version.startswith(("v2", "v3")):
             raise InputError(
                 f"{root}: LeRobot codebase_version '{version}' is not supported (v2.1 and v3.0 are)"
             )
-        if any(v.get("dtype") == "video" for v in info["features"].values()):
+        wanted = split_range(info, split, path)
+        episodes = episode_refs(path, info, version, wanted, f"{path.name}/{split}")
+        tasks = read_task_table(path, version, episodes)
+        unshipped = _unshipped(info, episodes)
+        if len(unshipped) < len(video_keys(info)):
             require_video_decoder()
         return cls(
             str(path),
@@ -99,7 +92,8 @@ class LeRobotFolder(DatasetFolder):
             info["features"],
             tasks,
             episodes,
-            robot_type=info.get("robot_type"),
+            unshipped,
+            robot_type=info["robot_type"] if isinstance(info.get("robot_type"), str) else None,
         )
 
     @property
@@ -111,82 +105,69 @@ class LeRobotFolder(DatasetFolder):
 
     def check(self, profile: DatasetProfile) -> None:
         check_lerobot_profile(self, profile)
+        paths = sorted({r.data_path for r in self.episodes if isinstance(r, LeRobotEpisodeRef)})
+        check_columns(self, profile, paths)
 
-    def units(self, limit: int | None) -> list[LeRobotEpisodeRef]:
+    def units(self, limit: int | None) -> list[LeRobotEpisodeRef | Unreadable]:
         return self.episodes if limit is None else self.episodes[:limit]
 
-    def refs(self, unit: LeRobotEpisodeRef, limit: int | None) -> Iterator[LeRobotEpisodeRef]:
+    def refs(
+        self, unit: LeRobotEpisodeRef | Unreadable, limit: int | None
+    ) -> Iterator[LeRobotEpisodeRef | Unreadable]:
         yield unit
 
     def reader(self, profile: DatasetProfile) -> LeRobotReader:
         return LeRobotReader(self, profile)
 
 
-def _split_range(info: dict, split: str, root: Path) -> range:
-    splits = info.get("splits") or {"train": f"0:{info['total_episodes']}"}
-    if split not in splits:
-        raise InputError(f"{root} has no split '{split}'; splits: {sorted(splits)}")
-    start, stop = (int(x) for x in str(splits[split]).split(":"))
-    return range(start, stop)
+def _unshipped(info: dict, episodes: list) -> tuple[str, ...]:
+    """Video cameras of which not one episode's file exists (data pushed without its videos)."""
+    refs = [r for r in episodes if isinstance(r, LeRobotEpisodeRef)]
+    return tuple(
+        key
+        for key in video_keys(info)
+        if not any(os.path.exists(p) for p in {r.videos[key][0] for r in refs})
+    )
 
 
-def _v3_episodes(root: Path, info: dict, wanted: range) -> list[LeRobotEpisodeRef]:
-    files = sorted((root / "meta" / "episodes").glob("*/*.parquet"))
-    if not files:
-        raise InputError(f"{root}: no meta/episodes/*/*.parquet (LeRobot v3.0 layout)")
-    videos = [k for k, v in info["features"].items() if v.get("dtype") == "video"]
-    refs = []
-    for path in files:
-        columns = [c for c in pq.read_schema(path).names if not c.startswith("stats/")]
-        for row in pq.read_table(path, columns=columns).to_pylist():
-            if row["episode_index"] not in wanted:
-                continue
-            data = info["data_path"].format(
-                chunk_index=row["data/chunk_index"], file_index=row["data/file_index"]
-            )
-            video_refs = {}
-            for key in videos:
-                mp4 = info["video_path"].format(
-                    video_key=key,
-                    chunk_index=row[f"videos/{key}/chunk_index"],
-                    file_index=row[f"videos/{key}/file_index"],
-                )
-                video_refs[key] = (
-                    str(root / mp4),
-                    float(row[f"videos/{key}/from_timestamp"]),
-                    float(row[f"videos/{key}/to_timestamp"]),
-                )
-            refs.append(
-                LeRobotEpisodeRef(row["episode_index"], row["length"], str(root / data), video_refs)
-            )
-    return sorted(refs, key=lambda r: r.index)
+def _read_rows(ref: LeRobotEpisodeRef, key: str) -> pa.Table:
+    """The episode's rows in frame order; EpisodeError naming the file when it cannot be read."""
+    try:
+        names = pq.read_schema(ref.data_path).names
+        filters = [("episode_index", "=", ref.index)] if "episode_index" in names else None
+        table = pq.read_table(ref.data_path, filters=filters)
+        order = next((c for c in ("frame_index", "timestamp") if c in names), None)
+        table = table.sort_by(order) if order else table
+    except Exception as exc:  # noqa: BLE001 - any failure to read this file is its episodes' fault
+        raise EpisodeError(
+            "decode", f"episode {key}: cannot read {ref.data_path}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if table.num_rows == 0:
+        raise EpisodeError("decode", f"episode {key} has no rows in {ref.data_path}")
+    if table.num_rows != ref.length:
+        raise EpisodeError(
+            "decode",
+            f"episode {key}: {ref.data_path} holds {table.num_rows} rows, the episode index "
+            f"says {ref.length}",
+        )
+    return table
 
 
-def _v2_episodes(root: Path, info: dict, wanted: range) -> list[LeRobotEpisodeRef]:
-    lines = (root / "meta" / "episodes.jsonl").read_text().splitlines()
-    videos = [k for k, v in info["features"].items() if v.get("dtype") == "video"]
-    refs = []
-    for row in (json.loads(line) for line in lines if line.strip()):
-        index = row["episode_index"]
-        if index not in wanted:
-            continue
-        chunk = index // info.get("chunks_size", 1000)
-        data = info["data_path"].format(episode_chunk=chunk, episode_index=index)
-        video_refs = {
-            key: (
-                str(
-                    root
-                    / info["video_path"].format(
-                        episode_chunk=chunk, video_key=key, episode_index=index
-                    )
-                ),
-                0.0,
-                row["length"] / info["fps"],
-            )
-            for key in videos
-        }
-        refs.append(LeRobotEpisodeRef(index, row["length"], str(root / data), video_refs))
-    return sorted(refs, key=lambda r: r.index)
+def _numeric_column(table: pa.Table, name: str, ref: LeRobotEpisodeRef, key: str) -> list:
+    """One state/action column as Python values; EpisodeError when it is missing or not numbers."""
+    if name not in table.column_names:
+        raise EpisodeError("decode", f"episode {key}: {ref.data_path} has no column '{name}'")
+    kind = table.schema.field(name).type
+    while (
+        pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+    ):
+        kind = kind.value_type
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
+        raise EpisodeError(
+            "decode",
+            f"episode {key}: '{name}' in {ref.data_path} is stored as {kind}, not numbers",
+        )
+    return table.column(name).to_pylist()
 
 
 class LeRobotDecoder:
@@ -202,33 +183,21 @@ class LeRobotDecoder:
         """Raise EpisodeError for anything wrong with this one episode."""
         f, key = self.folder, self.key(ref)
         p = resolved_profile(f, self.profile)
-        try:
-            table = pq.read_table(
-                ref.data_path, filters=[("episode_index", "=", ref.index)]
-            ).sort_by("frame_index")
-        except (OSError, ValueError) as exc:
-            raise EpisodeError(
-                "decode", f"episode {key}: cannot read {ref.data_path}: {exc}"
-            ) from exc
-        if table.num_rows == 0:
-            raise EpisodeError("decode", f"episode {key} has no rows in {ref.data_path}")
-        columns = {k: table.column(k).to_pylist() for k in {*p.state_keys, *p.action_keys}}
+        table = _read_rows(ref, key)
+        columns = {k: _numeric_column(table, k, ref, key) for k in {*p.state_keys, *p.action_keys}}
         rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
         state, action = robot_vectors(rows, p, key)
         track = episode_track(p, state, action, key)
         images = self._images(ref, table, p.image_key, key)
-        if len(images) != table.num_rows:
+        if p.image_key is not None and len(images) != table.num_rows:
             raise EpisodeError(
                 "decode", f"episode {key}: {len(images)} video frames for {table.num_rows} rows"
             )
-        task_index = (
-            int(table.column("task_index")[0].as_py()) if "task_index" in table.column_names else 0
-        )
         n = table.num_rows
         return Episode(
             key=key,
             dataset=f.name,
-            instruction=text_of(f.tasks.get(task_index, "")),
+            instruction=text_of(self._task(ref, table)),
             images=images,
             image_size=image_sizes(images, p.image_key),
             state=state,
@@ -240,17 +209,34 @@ class LeRobotDecoder:
             metadata={"episode_index": ref.index, "fps": f.fps, "lerobot_version": f.version},
         )
 
-    def _images(self, ref: LeRobotEpisodeRef, table, image_key: str, key: str) -> list[bytes]:
+    def _task(self, ref: LeRobotEpisodeRef, table: pa.Table) -> str:
+        """The task table's entry for the rows' task_index; else the episode's own task list, else
+        the dataset's single task (a parquet written without task_index)."""
+        tasks = self.folder.tasks
+        if "task_index" in table.column_names and tasks:
+            found = tasks.get(table.column("task_index")[0].as_py())
+            if found is not None:
+                return found
+        if ref.tasks:
+            return ref.tasks[0]
+        return next(iter(tasks.values())) if len(tasks) == 1 else ""
+
+    def _images(
+        self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None, key: str
+    ) -> list[bytes]:
+        if image_key is None:
+            return []
         if image_key in ref.videos:
             path, start, stop = ref.videos[image_key]
-            try:
-                return [
-                    frame_bytes(frame) for frame in decode_video(path, start, stop, self.folder.fps)
-                ]
-            except Exception as exc:  # noqa: BLE001 - a broken video is this episode's fault
-                raise EpisodeError(
-                    "decode", f"episode {key}: cannot decode {path}: {type(exc).__name__}: {exc}"
-                ) from exc
+            if not os.path.exists(path):
+                raise EpisodeError("decode", f"episode {key}: video file {path} is missing")
+            spec = self.folder.features.get(image_key, {})
+            meta = spec.get("info") or spec.get("video_info") or {}
+            declared = meta.get("video.codec") if isinstance(meta, dict) else None
+            frames = decode_video(path, start, stop, self.folder.fps, declared)
+            return [frame_bytes(frame) for frame in frames]
+        if image_key not in table.column_names:
+            raise EpisodeError("decode", f"episode {key}: {ref.data_path} has no '{image_key}'")
         images = []
         for cell in table.column(image_key).to_pylist():
             if not isinstance(cell, dict) or not cell.get("bytes"):

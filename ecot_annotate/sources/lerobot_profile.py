@@ -1,14 +1,25 @@
 """Profiles for LeRobot datasets: RLDS-style keys resolved to LeRobot's column names,
-checked against meta/info.json, or inferred from it."""
+checked against meta/info.json and the data files' columns, or inferred from them."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Protocol
 
+import pyarrow.parquet as pq
+
+from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.layout import DatasetLayout, lerobot_layout
 from ecot_annotate.profiles.validate import check_profile_fits
+
+# Names datasets give the state and the action besides lerobot's own (older ports, hand-written).
+ALIASES = {
+    "observation.state": ("state", "observation.states"),
+    "state": ("observation.state",),
+    "action": ("actions",),
+    "actions": ("action",),
+}
 
 
 class LeRobotFolder(Protocol):
@@ -17,12 +28,14 @@ class LeRobotFolder(Protocol):
     name: str
     fps: float
     features: dict
+    unshipped: tuple[str, ...]
 
 
 def resolve_key(key: str, features: dict, image: bool = False) -> str:
-    """A profile key as this dataset names it: as is, dotted, or under observation.images."""
+    """A profile key as this dataset names it: as is, dotted, under observation.images, or under
+    another common name for the state (`state`) and the action (`actions`)."""
     dotted = key.replace("/", ".")
-    candidates = [key, dotted]
+    candidates = [key, dotted, *ALIASES.get(dotted, ())]
     if image:
         candidates.append(f"observation.images.{dotted.rsplit('.', 1)[-1]}")
     for candidate in candidates:
@@ -33,7 +46,7 @@ def resolve_key(key: str, features: dict, image: bool = False) -> str:
 
 def dataset_layout(folder: LeRobotFolder) -> DatasetLayout:
     """What meta/info.json declares, for validating and inferring profiles."""
-    return lerobot_layout(folder.name, folder.features, folder.fps)
+    return lerobot_layout(folder.name, folder.features, folder.fps, folder.unshipped)
 
 
 def resolved_profile(folder: LeRobotFolder, profile: DatasetProfile) -> DatasetProfile:
@@ -47,7 +60,7 @@ def resolved_profile(folder: LeRobotFolder, profile: DatasetProfile) -> DatasetP
 
     return replace(
         profile,
-        image_key=name(profile.image_key, image=True),
+        image_key=None if profile.image_key is None else name(profile.image_key, image=True),
         state_keys=tuple(name(k) for k in profile.state_keys),
         action_keys=tuple(name(k) for k in profile.action_keys),
         file_path_key=None,
@@ -58,3 +71,21 @@ def resolved_profile(folder: LeRobotFolder, profile: DatasetProfile) -> DatasetP
 def check_lerobot_profile(folder: LeRobotFolder, profile: DatasetProfile) -> None:
     """Fail before any work, naming every way the profile does not fit the dataset."""
     check_profile_fits(resolved_profile(folder, profile), dataset_layout(folder))
+
+
+def check_columns(folder: LeRobotFolder, profile: DatasetProfile, paths: list[str]) -> None:
+    """Fail before any work when a data file lacks a column the profile reads, naming both. A file
+    whose footer cannot be read is left to its episodes, which are quarantined naming it."""
+    p = resolved_profile(folder, profile)
+    wanted = {k: "state_keys" for k in p.state_keys} | {k: "action_keys" for k in p.action_keys}
+    if p.image_key is not None and folder.features.get(p.image_key, {}).get("dtype") == "image":
+        wanted[p.image_key] = "image_key"
+    for path in paths:
+        try:
+            names = set(pq.read_schema(path).names)
+        except Exception:  # noqa: BLE001, S112 - its episodes are quarantined with the reason
+            continue
+        missing = [k for k in wanted if k not in names]
+        if missing:
+            fields = ", ".join(f"'{k}' ({wanted[k]})" for k in missing)
+            raise InputError(f"{path} has no column {fields}, which info.json declares")

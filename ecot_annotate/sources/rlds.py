@@ -194,10 +194,10 @@ class EpisodeDecoder:
             raise EpisodeError("decode", f"episode {key} has zero steps")
         p = self.profile
         for name in (p.image_key, *p.state_keys, *p.action_keys):
-            if name not in steps[0]:
+            if name is not None and name not in steps[0]:
                 raise EpisodeError("decode", str(ProfileKeyError(name, p.name, sorted(steps[0]))))
         state, action = robot_vectors(steps, p, key)
-        images = [frame_bytes(s[p.image_key]) for s in steps]
+        images = [frame_bytes(s[p.image_key]) for s in steps] if p.image_key else []
         return Episode(
             key=key,
             dataset=self.dataset.name,

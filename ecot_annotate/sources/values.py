@@ -13,6 +13,8 @@ import numpy as np
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.profiles import DatasetProfile
 
+SANE_LIMIT = 1e6  # no state or action of a robot comes near this; corrupted floats often do
+
 
 def text_of(value: Any, errors: str = "replace") -> str:
     """Text from stored bytes of any encoding: invalid UTF-8 is replaced, never an error.
@@ -42,11 +44,23 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _column(steps: list[dict[str, Any]], key: str) -> np.ndarray:
+    """(T, width) float32 of one key; EpisodeError naming it when its values are not numbers of
+    one width (text, or a different length at some step)."""
+    values = [s[key] for s in steps]
+    first = np.asarray(values[0] if values else 0.0, dtype=object).ravel()
+    if any(isinstance(v, str | bytes | np.str_ | np.bytes_) for v in first):
+        raise EpisodeError("decode", f"'{key}' holds text, not numbers")
+    try:
+        return np.asarray(values, dtype=np.float32).reshape(len(steps), -1)
+    except (TypeError, ValueError) as exc:
+        raise EpisodeError("decode", f"'{key}' cannot be read as numbers: {exc}") from None
+
+
 def vectors(steps: list[dict[str, Any]], keys: tuple[str, ...]) -> np.ndarray:
     """(T, sum of widths) float32: each key's per-step values flattened and concatenated."""
-    n = len(steps)
-    parts = [np.asarray([s[k] for s in steps], dtype=np.float32).reshape(n, -1) for k in keys]
-    return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0), dtype=np.float32)
+    parts = [_column(steps, k) for k in keys]
+    return np.concatenate(parts, axis=1) if parts else np.zeros((len(steps), 0), dtype=np.float32)
 
 
 def frame_bytes(value: Any) -> bytes:
@@ -62,19 +76,20 @@ def frame_bytes(value: Any) -> bytes:
     return bytes(value)
 
 
-def image_sizes(images: list[bytes], key: str) -> tuple[int, int]:
-    """(width, height) of the first frame; EpisodeError naming the step of any unreadable one."""
+def image_sizes(images: list[bytes], key: str | None) -> tuple[int, int]:
+    """(width, height) of the first frame, (0, 0) with no camera; EpisodeError naming the step
+    of any unreadable frame."""
     import io
 
     from PIL import Image, UnidentifiedImageError
 
-    size = None
+    size = (0, 0)
     for t, data in enumerate(images):
         if not data:
             raise EpisodeError("decode", f"step {t}: {key} is empty (0 bytes)")
         try:
             with Image.open(io.BytesIO(data)) as img:
-                size = size or img.size
+                size = size if t else img.size
         except UnidentifiedImageError:
             reason = "not a recognised image format"
             raise EpisodeError(
@@ -101,14 +116,26 @@ def step_flags(steps: list[dict[str, Any]]) -> dict[str, np.ndarray]:
 def robot_vectors(
     rows: list[dict[str, Any]], profile: DatasetProfile, key: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(state, action) as the profile concatenates them; a NaN or inf quarantines the episode
-    with the step it is in, since every later stage would turn it into nonsense silently."""
-    state, action = vectors(rows, profile.state_keys), vectors(rows, profile.action_keys)
-    for name, values in (("state", state), ("action", action)):
-        bad = np.argwhere(~np.isfinite(values))
+    """(state, action) as the profile concatenates them; a NaN, an inf or a value beyond any robot's
+    range (|x| > SANE_LIMIT: corrupted bytes read as floats) quarantines the episode with the
+    step and field it is in, since every later stage would turn it into nonsense silently."""
+    try:
+        state, action = vectors(rows, profile.state_keys), vectors(rows, profile.action_keys)
+    except EpisodeError as exc:
+        raise EpisodeError("decode", f"episode {key}: {exc.reason}") from None
+    for name, values, keys in (
+        ("state", state, profile.state_keys),
+        ("action", action, profile.action_keys),
+    ):
+        with np.errstate(invalid="ignore"):
+            bad = np.argwhere(~(np.abs(values) <= SANE_LIMIT))
         if len(bad):
+            step, column = int(bad[0][0]), int(bad[0][1])
+            value = float(values[step, column])
+            what = "a non-finite value (NaN/inf)" if not np.isfinite(value) else f"{value:.3g}"
             raise EpisodeError(
                 "decode",
-                f"episode {key}: {name} has a non-finite value (NaN/inf) at step {int(bad[0][0])}",
+                f"episode {key}: {name} ({' + '.join(keys)}) value {column} is {what} at step "
+                f"{step}, beyond any robot's range (|x| <= {SANE_LIMIT:g}); corrupted data?",
             )
     return state, action

@@ -1,10 +1,14 @@
-"""MP4 frames for sources that store cameras as video (LeRobot), decoded with PyAV."""
+"""MP4 frames for sources that store cameras as video (LeRobot), decoded with PyAV.
+
+PyAV decodes whatever codec the file holds (H.264, HEVC, AV1, ...), whatever info.json declares;
+where this PyAV build has no decoder for it, the episode is quarantined naming file and codec.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ecot_annotate.errors import InputError
+from ecot_annotate.errors import EpisodeError, InputError
 
 
 def require_video_decoder() -> None:
@@ -16,19 +20,35 @@ def require_video_decoder() -> None:
         ) from exc
 
 
-def decode_video(path: str, start: float, stop: float, fps: float) -> list[np.ndarray]:
-    """RGB frames whose time lies in [start, stop) of one MP4 (a v3 file holds many episodes)."""
+def decode_video(
+    path: str, start: float, stop: float, fps: float, declared: str | None = None
+) -> list[np.ndarray]:
+    """RGB frames whose time lies in [start, stop) of one MP4 (a v3 file holds many episodes);
+    EpisodeError naming the file and its codec (the file's, else the `declared` one) when they
+    cannot be decoded."""
     import av
 
     half = 0.5 / fps
-    frames = []
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        container.seek(max(0, int((start - half) / stream.time_base)), stream=stream, backward=True)
-        for frame in container.decode(stream):
-            if frame.time is None or frame.time < start - half:
-                continue
-            if frame.time >= stop - half:
-                break
-            frames.append(frame.to_ndarray(format="rgb24"))
+    frames, codec = [], f"{declared or 'unknown'} codec, as declared"
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                raise EpisodeError("decode", f"{path} holds no video stream")
+            stream = container.streams.video[0]
+            codec = f"{stream.codec_context.name} codec"
+            container.seek(
+                max(0, int((start - half) / stream.time_base)), stream=stream, backward=True
+            )
+            for frame in container.decode(stream):
+                if frame.time is None or frame.time < start - half:
+                    continue
+                if frame.time >= stop - half:
+                    break
+                frames.append(frame.to_ndarray(format="rgb24"))
+    except EpisodeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken video is this episode's fault
+        raise EpisodeError(
+            "decode", f"cannot decode {path} ({codec}): {type(exc).__name__}: {exc}"
+        ) from exc
     return frames

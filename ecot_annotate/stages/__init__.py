@@ -6,7 +6,7 @@ and segmenter across episodes) runs between the two groups.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count, no_count
@@ -21,6 +21,7 @@ __all__ = [
     "annotate",
     "build_stages",
     "plan",
+    "without_frames",
     "run_stage",
     "caption",
     "motion",
@@ -51,6 +52,25 @@ def plan(config: AnnotateConfig) -> StagePlan:
             "reasoning",
             "validate",
         ),
+    )
+
+
+def without_frames(config: AnnotateConfig) -> tuple[AnnotateConfig, str | None]:
+    """With no camera the detector and captioner have nothing to look at: the config without
+    them, and one line saying they are skipped (None when none was asked for)."""
+    p = config.perception
+    asked = [
+        name
+        for name, value in (("detector", p.detector), ("captioner", p.captioner))
+        if value != "none"
+    ]
+    if not asked:
+        return config, None
+    frameless = replace(p, detector="none", captioner="none")
+    return replace(config, perception=frameless), (
+        f"no camera: the {' and '.join(asked)} are skipped (they need frames)"
+        if len(asked) > 1
+        else f"no camera: the {asked[0]} is skipped (it needs frames)"
     )
 
 

@@ -81,3 +81,18 @@ def test_zero_steps_and_nan_state_are_episode_errors(tmp_path, make_episodes):
         decoder.decode(records[1][1], dataset.shards[0], 1)
     with pytest.raises(EpisodeError, match="non-finite value.*step 4"):
         decoder.decode(records[2][1], dataset.shards[0], 2)
+
+
+def test_camera_none_reads_rlds_steps_without_frames(sample_dir):
+    from dataclasses import replace
+
+    dataset = RldsDataset.open(str(sample_dir))
+    profile = load_profile("ecot_sample")
+    shard = dataset.shards[0]
+    _, data, _ = next(read_shard(shard))
+    with_frames = EpisodeDecoder(dataset, profile).decode(data, shard, 0)
+    without = EpisodeDecoder(dataset, replace(profile, image_key=None)).decode(data, shard, 0)
+    assert without.images == [] and without.image_size == (0, 0)
+    assert without.n_steps == with_frames.n_steps and np.array_equal(
+        without.state, with_frames.state
+    )

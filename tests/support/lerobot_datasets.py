@@ -153,3 +153,21 @@ def write_lerobot(root: Path, episodes, version: str = "v3.0", state_names=None)
     info = _info(version, episodes, tasks, index, state_names, [height, width, 3])
     (root / "meta" / "info.json").write_text(json.dumps(info, indent=2))
     return root
+
+
+STATE_NAMES = ["x", "y", "z", "roll", "pitch", "yaw", "gripper"]  # the sample's state, by name
+SO101 = Path(__file__).resolve().parents[3] / "shared" / "data" / "lerobot_so101"
+
+
+def edit_info(root: Path, edit) -> dict:
+    """Apply `edit(info)` to meta/info.json in place (a quirk or damage a test adds)."""
+    path = root / "meta" / "info.json"
+    info = json.loads(path.read_text())
+    edit(info)
+    path.write_text(json.dumps(info, indent=2))
+    return info
+
+
+def edit_parquet(path: Path, edit) -> None:
+    """Replace a Parquet file by `edit(table)`."""
+    pq.write_table(edit(pq.read_table(path)), path)
