@@ -88,7 +88,8 @@ def test_annotate_lerobot_into_lerobot_layout(lerobot_input, tmp_path):
                 "subtask": expected["subtask"],
                 "motion": expected["primitive"],
             }
-            assert frame[CAMERA]["bytes"]  # frames travel with the dataset
+            assert CAMERA not in frame  # frames travel as the input's video, copied untouched
+        assert (out / "lerobot" / "videos" / CAMERA).is_dir()
 
 
 def test_missing_video_decoder_is_one_clear_error(lerobot_input, monkeypatch):
