@@ -17,6 +17,21 @@ REASONING_FIELDS = ("task", "plan", "subtask", "subtask_reason", "move", "move_r
 
 
 @dataclass
+class ArmTrack:
+    """One arm's end-effector track, from its joints through a kinematic model where one is known.
+
+    An arm with no model keeps zeros in `xyz`/`rotation`; its motion is read from `joints`."""
+
+    name: str  # "arm" for a single arm; "left" / "right" for two
+    xyz: np.ndarray  # (T, 3) metres, forward kinematics of the joints
+    rotation: np.ndarray  # (T, 3) roll, pitch, yaw
+    gripper: np.ndarray  # (T,) larger = more open; zeros where the arm names no gripper
+    joints: np.ndarray  # (T, n) joint positions in turns (a fraction of a full revolution)
+    source: str  # "forward kinematics (so101, degrees)", "joint speed (no kinematic model)"
+    has_model: bool
+
+
+@dataclass
 class Episode:
     """One demonstration, as read from a dataset through a profile."""
 
@@ -41,6 +56,8 @@ class Episode:
     )
     record: bytes | None = None  # the serialized source record, for writers that copy it through
     motion_source: str = "state"  # where xyz/rotation came from: state, or integrated action deltas
+    # Robots whose state is joint positions: every arm's track; xyz/rotation/gripper are the first's.
+    arms: tuple[ArmTrack, ...] = ()
 
     @property
     def n_steps(self) -> int:

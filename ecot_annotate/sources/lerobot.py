@@ -62,6 +62,7 @@ class LeRobotFolder(DatasetFolder):
     tasks: dict[int, str]
     episodes: list[LeRobotEpisodeRef]
     features_json: None = None  # no RLDS features: augmented RLDS needs an RLDS input
+    robot_type: str | None = None  # info.json's robot_type: which arm, for its kinematic model
 
     @classmethod
     def open(cls, root: str, split: str = "train") -> LeRobotFolder:
@@ -98,6 +99,7 @@ class LeRobotFolder(DatasetFolder):
             info["features"],
             tasks,
             episodes,
+            robot_type=info.get("robot_type") or None,
         )
 
     @property

@@ -1,0 +1,87 @@
+"""The arms of a robot whose state is joint positions, read from its value names and robot type.
+
+LeRobot names each value of the state (`shoulder_pan.pos`, ..., `gripper.pos`; two arms as
+`left_shoulder_pan.pos` ... `right_gripper.pos`; ALOHA as `left_waist` ... or 14 unnamed values).
+Each arm becomes one `ArmProfile`: its joints, its gripper, the kinematic model `robot_type` and
+the joint names pick, and the joint units the robot's convention and the recorded range imply.
+An arm no model knows still gets an entry (kinematics None): its motion is read from joint speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ecot_annotate.profiles.model import ArmProfile
+
+SIDES = ("left", "right")
+ALOHA_ARM = 7  # ALOHA: 6 joints and a gripper per arm, left then right
+
+
+@dataclass(frozen=True)
+class ArmsFound:
+    arms: tuple[ArmProfile, ...]
+    notes: dict[str, str]  # "arms.NAME" -> why the arm has its model and units
+
+
+def value_name(name: str) -> str:
+    """A value's name without lerobot's `.pos` suffix (or any other dotted prefix)."""
+    return name.lower().removesuffix(".pos").rsplit(".", 1)[-1]
+
+
+def _groups(names: list[str], robot_type: str) -> list[tuple[str, list[int]]]:
+    """(arm name, indices of its values): one arm, or left and right by prefix or by halves."""
+    lowered = [value_name(n) for n in names]
+    sides = {
+        side: [i for i, n in enumerate(lowered) if n.startswith(f"{side}_")] for side in SIDES
+    }
+    if sides["left"] and sides["right"]:
+        return [(side, sides[side]) for side in SIDES]
+    if "aloha" in robot_type.lower() and len(names) == 2 * ALOHA_ARM:
+        return [("left", list(range(ALOHA_ARM))), ("right", list(range(ALOHA_ARM, 2 * ALOHA_ARM)))]
+    return [("arm", list(range(len(names))))]
+
+
+def _convention(robot_type: str) -> str:
+    """How the robot's software records joints: LeRobot's own arms (SO-100/101, Koch, ...) in
+    range mode or degrees; everything else as its driver does."""
+    known = ("so100", "so101", "so_100", "so_101", "koch", "lekiwi", "moss")
+    return "lerobot_range" if any(k in robot_type.lower() for k in known) else robot_type
+
+
+def _units(low: tuple[float, ...], high: tuple[float, ...], robot_type: str) -> tuple[str, str]:
+    from ecot_annotate.kinematics.units import guess_units
+
+    if not low:
+        return "radians", "the dataset records no value ranges: radians assumed"
+    values = np.asarray([low, high], dtype=np.float64)
+    return guess_units(values, _convention(robot_type))
+
+
+def infer_arms(
+    names: list[str], robot_type: str | None, low: tuple = (), high: tuple = ()
+) -> ArmsFound:
+    """Every arm in a joint-position state with per-value names."""
+    from ecot_annotate.kinematics.catalog import pick_arm
+
+    robot = robot_type or ""
+    arms, notes = [], {}
+    for side, indices in _groups(names, robot):
+        prefix = "" if side == "arm" else f"{side}_"
+        local = {i: value_name(names[i]).removeprefix(prefix) for i in indices}
+        grippers = [i for i in indices if "gripper" in local[i]]
+        gripper = grippers[0] if grippers else None
+        joints = [i for i in indices if i != gripper]
+        if gripper is None and side != "arm" and len(indices) == ALOHA_ARM:
+            gripper, joints = indices[-1], indices[:-1]  # ALOHA: the gripper closes each arm
+        model = pick_arm(robot, [local[i] for i in joints])
+        unit, why = _units(
+            tuple(low[i] for i in joints) if low else (),
+            tuple(high[i] for i in joints) if high else (),
+            robot,
+        )
+        arms.append(ArmProfile(side, tuple(joints), gripper, True, model, None, unit))
+        said = f"model {model} from robot_type '{robot}'" if model else "no known model"
+        notes[f"arms.{side}"] = f"{said}; joints in {unit} ({why})"
+    return ArmsFound(tuple(arms), notes)
