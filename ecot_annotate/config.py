@@ -80,7 +80,9 @@ class AnnotateConfig:
     # stage, worker and later command (export, show, score) reads it here and never resolves again.
     dataset_profile: DatasetProfile | None = None
     camera: str | None = None  # the primary camera key, overriding the profile's
-    kinematics: str | None = None  # a URDF (or built-in model) for every arm, overriding the profile's
+    kinematics: str | None = (
+        None  # a URDF (or built-in model) for every arm, overriding the profile's
+    )
     ee_link: str | None = None  # the URDF's end-effector link
     formats: tuple[str, ...] = ("parquet", "ecot-json")
     reasoner: str = "rules"  # rules | llm

@@ -101,7 +101,8 @@ class StepReasoning:
 class Annotation:
     """Everything the stages add to an episode, with where each part came from."""
 
-    primitives: list[str] = field(default_factory=list)
+    primitives: list[str] = field(default_factory=list)  # the first arm's where there are two
+    arm_primitives: dict[str, list[str]] = field(default_factory=dict)  # per arm, for two arms
     event_lead: int = 0  # steps from a primitive first naming a gripper change to where it starts
     reasoning: list[StepReasoning] = field(default_factory=list)
     caption: str | None = None
@@ -111,6 +112,17 @@ class Annotation:
     gripper_fit_rms_px: float | None = None  # the fit's pixel error over its inlier detections
     gripper_fit_inliers: int | None = None  # detections the fit agrees with
     provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def moves(self) -> list[str]:
+        """Each step's move as the text names it: the primitive, or with two arms every arm's,
+        each named (`left arm: move forward, close gripper; right arm: stop`)."""
+        if len(self.arm_primitives) < 2:
+            return self.primitives
+        return [
+            "; ".join(f"{arm} arm: {prims[t]}" for arm, prims in self.arm_primitives.items())
+            for t in range(len(self.primitives))
+        ]
 
 
 @dataclass

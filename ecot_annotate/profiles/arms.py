@@ -33,9 +33,7 @@ def value_name(name: str) -> str:
 def _groups(names: list[str], robot_type: str) -> list[tuple[str, list[int]]]:
     """(arm name, indices of its values): one arm, or left and right by prefix or by halves."""
     lowered = [value_name(n) for n in names]
-    sides = {
-        side: [i for i, n in enumerate(lowered) if n.startswith(f"{side}_")] for side in SIDES
-    }
+    sides = {side: [i for i, n in enumerate(lowered) if n.startswith(f"{side}_")] for side in SIDES}
     if sides["left"] and sides["right"]:
         return [(side, sides[side]) for side in SIDES]
     if "aloha" in robot_type.lower() and len(names) == 2 * ALOHA_ARM:

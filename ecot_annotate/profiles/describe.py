@@ -107,12 +107,20 @@ def _named(lowered: list[str], name: str, skip: tuple[str, ...] = ()) -> int | N
     return None
 
 
+def _value_name(name: str) -> str:
+    """The part of a value's name that says what it is: `state.x` -> `x`; lerobot's joint positions
+    keep the joint (`shoulder_pan.pos` -> `shoulder_pan`, `left_gripper.pos` -> `left_gripper`)."""
+    lowered = name.lower().removesuffix(".pos")
+    return lowered.rsplit(".", 1)[-1]
+
+
 def layout_from_names(names: list[str], evidence: str = "") -> VectorLayout | None:
     """The layout from per-value names (x, y, z, roll/pitch/yaw or qx..qw, gripper).
 
-    Named values with no end-effector words (`shoulder_pan`, ..., `gripper`) are joints;
+    Named values with no end-effector words (`shoulder_pan`, ..., `gripper`) are joints, and so is
+    every name lerobot writes for a joint position (`shoulder_pan.pos`, ..., `gripper.pos`);
     numbered names (`motor_0`, ...) say nothing."""
-    lowered = [n.lower().rsplit(".", 1)[-1] for n in names]
+    lowered = [_value_name(n) for n in names]
     evidence = evidence or f"its names: {', '.join(names)}"
     gripper = next((i for i, n in enumerate(lowered) if "gripper" in n), None)
     axes = [_named(lowered, a, ("quat", "rot", "vel", "force")) for a in _AXES]

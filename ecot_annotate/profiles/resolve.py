@@ -56,7 +56,10 @@ def resolve_profile(
     if camera:
         profile, how = replace(profile, image_key=camera), f"{how}, camera from --camera"
     if kinematics or ee_link:
-        profile, how = with_kinematics(profile, kinematics, ee_link), f"{how}, model from --kinematics"
+        profile, how = (
+            with_kinematics(profile, kinematics, ee_link),
+            f"{how}, model from --kinematics",
+        )
     return ResolvedProfile(profile, how, _ref(requested, profile, how))
 
 

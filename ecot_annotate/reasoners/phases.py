@@ -57,6 +57,28 @@ def split_phases(prims: list[str], has_object: bool = True, lead: int = 0) -> li
     return [Phase(kind, start, end) for kind, start, end in bounds if end > start]
 
 
+_BEFORE = {None: "reach", "close": "carry", "open": "retreat"}  # what goes on between events
+_DURING = {"close": "grasp", "open": "release"}
+
+
+def split_at_every_event(prims: list[str], has_object: bool = True, lead: int = 0) -> list[Phase]:
+    """Phases split at every close and open, as two arms need (either arm's event starts a new
+    subtask): reach before the first grasp, carry after a close, retreat after an open."""
+    n = len(prims)
+    events = gripper_events(prims, lead)
+    if not events:
+        return [Phase("reach" if has_object else "act", 0, n)] if n else []
+    phases, cursor, previous = [], 0, None
+    for start, kind in events:
+        if start < cursor:
+            continue  # inside the run of the event before it
+        end = _run_end(prims, start, f"{kind} gripper")
+        phases += [Phase(_BEFORE[previous], cursor, start), Phase(_DURING[kind], start, end)]
+        cursor, previous = end, kind
+    phases.append(Phase(_BEFORE[previous], cursor, n))
+    return [p for p in phases if p.end > p.start]
+
+
 def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
     """The subtask sentence of a phase, in the instruction's own words where it has them."""
     obj = f"the {parsed.obj}" if parsed.obj else "the object"

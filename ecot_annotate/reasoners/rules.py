@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ecot_annotate.episode import Annotation, Episode, StepReasoning
 from ecot_annotate.geometry.motion import STOP
-from ecot_annotate.reasoners.phases import describe_phase, split_phases
+from ecot_annotate.reasoners.phases import describe_phase, split_at_every_event, split_phases
 from ecot_annotate.text.instruction import parse_instruction
 
 _WHY_SUBTASK = {
@@ -35,13 +35,15 @@ def _sentence(text: str) -> str:
 
 
 def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
-    if primitive == STOP:
+    if all(part.rsplit(": ", 1)[-1] == STOP for part in primitive.split("; ")):
         return f"The gripper holds still for a moment before going on to {words['subtask']}."
     if "close gripper" in primitive:
         return f"Closing the gripper takes hold of the {words['obj']}."
     if "open gripper" in primitive:
         return f"Opening the gripper lets go of the {words['obj']}."
     goal = _GOAL[kind].format(**words)
+    if "; " in primitive:  # two arms, each named
+        return f"To {words['subtask']}, the arms move ({primitive}) to get {goal}."
     return f"To {words['subtask']}, the gripper must {primitive} to get {goal}."
 
 
@@ -52,8 +54,9 @@ class RuleReasoner:
 
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
         parsed = parse_instruction(episode.instruction)
-        prims = annotation.primitives
-        phases = split_phases(prims, bool(parsed.obj), annotation.event_lead)
+        prims = annotation.moves  # with two arms, each names every arm's move
+        split = split_at_every_event if len(annotation.arm_primitives) > 1 else split_phases
+        phases = split(prims, bool(parsed.obj), annotation.event_lead)
         subtasks = [describe_phase(p.kind, parsed) for p in phases]
         obj = parsed.obj or "object"
         words = {
