@@ -83,3 +83,27 @@ def infer_arms(
         said = f"model {model} from robot_type '{robot}'" if model else "no known model"
         notes[f"arms.{side}"] = f"{said}; joints in {unit} ({why})"
     return ArmsFound(tuple(arms), notes)
+
+
+def unnamed_aloha(robot_type: str | None, width: int) -> bool:
+    """ALOHA's 14 values (two arms of 6 joints and a gripper) are known by position."""
+    return "aloha" in (robot_type or "").lower() and width == 2 * ALOHA_ARM
+
+
+def joint_fields(
+    names: tuple[str, ...], robot_type: str | None, low: tuple = (), high: tuple = ()
+) -> tuple[dict, dict[str, str]]:
+    """Profile fields (and notes) for a state of named joint positions: the track is forward
+    kinematics of each arm's joints, joint speed for an arm no model knows."""
+    found = infer_arms(list(names), robot_type, low, high)
+    notes = {**found.notes, "motion_from": "the state holds joint positions: kinematics per arm"}
+    fields = dict(
+        motion_from="joints",
+        xyz_indices=(),
+        rotation="none",
+        rotation_indices=(),
+        gripper_from="none",
+        gripper_index=None,
+        arms=found.arms,
+    )
+    return fields, notes

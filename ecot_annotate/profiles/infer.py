@@ -1,3 +1,4 @@
+# Long file: one inference reads every part of a profile (camera, action, state, arms) from a layout.
 """Infer a profile from a dataset's own description (RLDS features.json, LeRobot info.json).
 
 Each field is picked from the features by kind, dtype and the names Open X-Embodiment datasets
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import oxe_names as names
-from ecot_annotate.profiles.arms import ALOHA_ARM, infer_arms
+from ecot_annotate.profiles.arms import joint_fields, unnamed_aloha
 from ecot_annotate.profiles.describe import VectorLayout, layout_from_doc, layout_from_names
 from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
 from ecot_annotate.profiles.model import DatasetProfile
@@ -200,7 +201,7 @@ def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> d
         return {}
     feature = layout.steps[state]
     found = _vector_layout(feature)
-    if found is None and _unnamed_aloha(layout, feature):
+    if found is None and unnamed_aloha(layout.robot_type, feature.width):
         feature = replace(feature, names=tuple(f"motor_{i}" for i in range(feature.width)))
         return {"state_keys": (state,), **_joints(layout, inf, feature)}
     fields: dict = {"state_keys": (state,)}
@@ -243,28 +244,6 @@ def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> d
     return {**fields, **_from_action(layout, inf, actions, fields)}
 
 
-def _joints(layout: DatasetLayout, inf: Inference, feature: Feature) -> dict:
-    """Profile fields for a state of named joint positions: the track is forward kinematics of
-    each arm's joints (joint speed for an arm no model knows)."""
-    found = infer_arms(list(feature.names), layout.robot_type, feature.low, feature.high)
-    inf.notes.update(found.notes)
-    inf.notes["motion_from"] = "the state holds joint positions: forward kinematics per arm"
-    return dict(
-        motion_from="joints",
-        xyz_indices=(),
-        rotation="none",
-        rotation_indices=(),
-        gripper_from="none",
-        gripper_index=None,
-        arms=found.arms,
-    )
-
-
-def _unnamed_aloha(layout: DatasetLayout, feature: Feature) -> bool:
-    """ALOHA's 14 values (two arms of 6 joints and a gripper) are known by position."""
-    return "aloha" in (layout.robot_type or "").lower() and feature.width == 2 * ALOHA_ARM
-
-
 def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict:
     motion = _action_motion(layout, actions)
     if motion is None:
@@ -295,6 +274,12 @@ def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict
                 inf.notes["gripper_from"] = f"the state has no gripper value; the command {key}"
             offset += layout.steps[key].width
     return out
+
+
+def _joints(layout: DatasetLayout, inf: Inference, feature: Feature) -> dict:
+    fields, notes = joint_fields(feature.names, layout.robot_type, feature.low, feature.high)
+    inf.notes.update(notes)
+    return fields
 
 
 def infer_profile(layout: DatasetLayout) -> Inference:
