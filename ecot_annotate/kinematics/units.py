@@ -1,0 +1,87 @@
+"""Which unit a dataset's joint positions are in, and turning them into radians for the FK.
+
+Datasets rarely say their joint unit. The recorder's convention (from the arm's catalog entry) is
+the first clue and the values' range the second: radians never exceed a few turns, LeRobot's range
+mode stays within -100..100, degrees within a turn or two, and raw servo ticks are non-negative
+integers up to 4095.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecot_annotate.errors import InputError
+
+if TYPE_CHECKING:
+    from ecot_annotate.kinematics.chain import KinematicModel
+
+JOINT_UNITS = ("radians", "degrees", "range", "ticks")
+
+# Slack on each bound: recorders overshoot their nominal range by a little (servo noise,
+# calibration drift), and a joint at exactly pi reads pi + 1e-6.
+_RADIANS_MAX = 2 * np.pi * 1.05
+_RANGE_MAX = 100.5
+_DEGREES_MAX = 360.0 * 1.05
+_TICKS_MAX = 4095.5
+TICKS_PER_TURN = 4096
+TICKS_CENTRE = 2048
+
+
+def guess_units(values: np.ndarray, convention: str | None) -> tuple[str, str]:
+    """(unit, reason) for joint positions `values` (T, n) recorded under `convention` (or None).
+
+    Range mode and degrees overlap within -100..100; there the convention decides, and a
+    recorder with no convention is read as degrees, which is exact where range mode is not.
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        raise InputError("joint positions hold no finite value; their unit cannot be told")
+    peak = float(np.max(np.abs(finite)))
+    said = f"the recorder's convention is {convention}" if convention else "no convention is known"
+    if convention == "ticks" and finite.min() >= 0 and peak <= _TICKS_MAX:
+        return "ticks", f"{said} and values lie in 0..{peak:.0f}"
+    if peak <= _RADIANS_MAX and convention in (None, "radians"):
+        return "radians", f"values stay within ±{peak:.2f}, inside a turn in radians ({said})"
+    if peak <= _RADIANS_MAX and convention in ("degrees", "range"):
+        return convention, f"{said}; values stay within ±{peak:.2f}"
+    if peak <= _RANGE_MAX and convention == "range":
+        return "range", f"{said} (LeRobot's -100..100) and values stay within ±{peak:.1f}"
+    if peak <= _DEGREES_MAX:
+        return (
+            "degrees",
+            f"values reach ±{peak:.1f}, beyond 2π and within a turn in degrees ({said})",
+        )
+    if finite.min() >= 0 and peak <= _TICKS_MAX:
+        return "ticks", f"values lie in 0..{peak:.0f}, the positions of a 4096-step servo ({said})"
+    raise InputError(
+        f"joint positions reach {peak:.1f}: not radians, degrees, LeRobot's range mode or 4096-step "
+        "servo ticks; convert them to radians or give the unit"
+    )
+
+
+def to_radians(values: np.ndarray, unit: str, model: KinematicModel) -> tuple[np.ndarray, bool]:
+    """Joint positions (T, n) in `unit` as radians for `model`, and whether that is approximate.
+
+    Range mode maps -100..100 onto the model's joint limits: the calibration that ties the range to
+    angles is not in the data, so the angles are approximate. Ticks take 2048 as the joint's zero,
+    which holds only for a servo mounted at its centre; also approximate.
+    """
+    if unit not in JOINT_UNITS:
+        raise InputError(f"unknown joint unit '{unit}'; choose from {', '.join(JOINT_UNITS)}")
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2 or values.shape[1] != len(model.joint_names):
+        raise InputError(
+            f"kinematic model '{model.name}' has {len(model.joint_names)} joints; "
+            f"joint positions have shape {values.shape}"
+        )
+    if unit == "radians":
+        return values.copy(), False
+    if unit == "degrees":
+        return np.deg2rad(values), False
+    if unit == "range":
+        fraction = (values + 100.0) / 200.0
+        return model.lower + fraction * (model.upper - model.lower), True
+    return (values - TICKS_CENTRE) * (2 * np.pi / TICKS_PER_TURN), True
