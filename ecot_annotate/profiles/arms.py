@@ -41,27 +41,27 @@ def _groups(names: list[str], robot_type: str) -> list[tuple[str, list[int]]]:
     return [("arm", list(range(len(names))))]
 
 
-def _convention(robot_type: str) -> str:
-    """How the robot's software records joints: LeRobot's own arms (SO-100/101, Koch, ...) in
-    range mode or degrees; everything else as its driver does."""
-    known = ("so100", "so101", "so_100", "so_101", "koch", "lekiwi", "moss")
-    return "lerobot_range" if any(k in robot_type.lower() for k in known) else robot_type
-
-
-def _units(low: tuple[float, ...], high: tuple[float, ...], robot_type: str) -> tuple[str, str]:
+def _units(low: tuple, high: tuple, convention: str | None, known: bool) -> tuple[str, str]:
+    """The joints' unit from the recorder's convention and the recorded range. An arm no model
+    knows is never stopped by it: its moves need only a rough scale."""
+    from ecot_annotate.errors import InputError
     from ecot_annotate.kinematics.units import guess_units
 
     if not low:
         return "radians", "the dataset records no value ranges: radians assumed"
-    values = np.asarray([low, high], dtype=np.float64)
-    return guess_units(values, _convention(robot_type))
+    try:
+        return guess_units(np.asarray([low, high], dtype=np.float64), convention)
+    except InputError as exc:
+        if known:
+            raise
+        return "radians", f"{exc}; radians assumed for joint speed"
 
 
 def infer_arms(
     names: list[str], robot_type: str | None, low: tuple = (), high: tuple = ()
 ) -> ArmsFound:
     """Every arm in a joint-position state with per-value names."""
-    from ecot_annotate.kinematics.catalog import pick_arm
+    from ecot_annotate.kinematics.catalog import BUILTIN_ARMS, pick_arm
 
     robot = robot_type or ""
     arms, notes = [], {}
@@ -73,15 +73,23 @@ def infer_arms(
         joints = [i for i in indices if i != gripper]
         if gripper is None and side != "arm" and len(indices) == ALOHA_ARM:
             gripper, joints = indices[-1], indices[:-1]  # ALOHA: the gripper closes each arm
-        model = pick_arm(robot, [local[i] for i in joints])
+        model = pick_arm(robot, [names[i] for i in joints])
+        info = BUILTIN_ARMS.get(model) if model else None
+        if info is not None:
+            ordered = info.columns([names[i] for i in joints])  # the model's joint order
+            if ordered is not None:
+                joints = [joints[i] for i in ordered]
+            elif len(joints) != len(info.joint_names):
+                model, info = None, None  # robot_type names an arm these values are not
         unit, why = _units(
             tuple(low[i] for i in joints) if low else (),
             tuple(high[i] for i in joints) if high else (),
-            robot,
+            info.convention if info else None,
+            info is not None,
         )
         arms.append(ArmProfile(side, tuple(joints), gripper, True, model, None, unit))
-        said = f"model {model} from robot_type '{robot}'" if model else "no known model"
-        notes[f"arms.{side}"] = f"{said}; joints in {unit} ({why})"
+        said = f"model {model} (robot_type '{robot}', joint names)" if model else "no known model"
+        notes[f"arms.{side}"] = f"{said}; joints in {unit}: {why}"
     return ArmsFound(tuple(arms), notes)
 
 

@@ -22,7 +22,6 @@ def _so101_profile() -> DatasetProfile:
 
 
 def test_raising_the_shoulder_moves_the_so101_the_way_its_model_says():
-    pytest.importorskip("ecot_annotate.kinematics")
     from ecot_annotate.kinematics import KinematicModel
 
     steps = 12

@@ -12,10 +12,16 @@ import pytest
 from ecot_annotate.config import AnnotateConfig
 from pipelines.run import run
 from tests.support.datasets import decode_all
-from tests.support.joint_datasets import ALOHA, SEVEN, SO101, joint_episodes, names
+from tests.support.joint_datasets import (
+    ALOHA,
+    SEVEN,
+    SO101,
+    joint_episodes,
+    names,
+    real_state_episodes,
+)
 
 pytest.importorskip("av")
-pytest.importorskip("ecot_annotate.kinematics")
 REAL_SO101 = Path(__file__).parents[2] / ".." / "shared" / "data" / "lerobot_so101"
 DEGREES = 180 / 3.141592653589793
 
@@ -121,3 +127,17 @@ def test_the_real_so101_dataset_reads_as_an_so101_in_range_mode():
     assert track.source == "forward kinematics (so101, range mode: approximate)"
     reach = np.linalg.norm(track.xyz, axis=1)
     assert reach.min() > 0.05 and reach.max() < 0.5  # within the SO-101's reach, in metres
+
+
+@pytest.mark.skipif(not REAL_SO101.is_dir(), reason="the real SO-101 dataset is not here")
+def test_the_real_so101_states_annotate_every_episode(sample_episodes, tmp_path):
+    """The real dataset's recorded joint states (range mode) with a plain frame per step in place
+    of its missing videos, written as LeRobot writes them and annotated from the input path."""
+    episodes, state_names, robot_type = real_state_episodes(REAL_SO101, sample_episodes[0])
+    root = _write(tmp_path, episodes, state_names, robot_type)
+    summary, said = _annotate(root, tmp_path / "out")
+    assert "in range (approximate); model so101" in said
+    assert summary["episodes_out"] == len(episodes) == 4 and summary["episodes_quarantined"] == 0
+    prims = [r["primitive"] for r in pq.read_table(tmp_path / "out" / "parquet").to_pylist()]
+    assert sum(p != "stop" for p in prims) > len(prims) / 4
+    assert any("close gripper" in p for p in prims)

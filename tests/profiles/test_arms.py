@@ -22,7 +22,6 @@ from ecot_annotate.profiles.validate import profile_problems
 from ecot_annotate.store.run_config import config_from_dict
 from tests.support.joint_datasets import SO101, names
 
-pytest.importorskip("ecot_annotate.kinematics")
 
 LEFT = ArmProfile("left", (0, 1, 2, 3, 4), 5, True, "so101", None, "degrees")
 RIGHT = ArmProfile("right", (6, 7, 8, 9, 10), 11, True, None, None, "range")

@@ -159,7 +159,6 @@ def test_named_joints_are_joints_and_numbered_motors_say_nothing():
 
 
 def test_a_joint_space_lerobot_arm_is_read_as_an_arm_of_joints():
-    pytest.importorskip("ecot_annotate.kinematics")
     joints = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"]
     features = {
         "observation.images.front": {"dtype": "video", "shape": [48, 64, 3]},

@@ -42,3 +42,42 @@ def names(joint_names: list[str], sides: tuple[str, ...] = (), suffix: str = ".p
     if not sides:
         return [f"{n}{suffix}" for n in joint_names]
     return [f"{side}_{n}{suffix}" for side in sides for n in joint_names]
+
+
+def real_state_episodes(root, template):
+    """The episodes of a real LeRobot dataset whose videos are not shipped, with its recorded state
+    and action and a plain frame per step in place of the missing video (`template`: any Episode
+    to copy the other fields from)."""
+    import io
+    import json
+
+    import pyarrow.parquet as pq
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (90, 120, 150)).save(buffer, format="PNG")
+    frame = buffer.getvalue()
+    info = json.loads((root / "meta" / "info.json").read_text())
+    table = pq.read_table(root / "data" / "chunk-000" / "file-000.parquet")
+    episodes = []
+    for index in sorted(set(table.column("episode_index").to_pylist())):
+        mask = [i == index for i in table.column("episode_index").to_pylist()]
+        part = table.filter(mask)
+        state = np.asarray(part.column("observation.state").to_pylist(), dtype=np.float32)
+        action = np.asarray(part.column("action").to_pylist(), dtype=np.float32)
+        n = len(state)
+        episodes.append(
+            replace(
+                template,
+                key=f"real/{index}",
+                images=[frame] * n,
+                image_size=(32, 24),
+                state=state,
+                action=action,
+                is_first=np.arange(n) == 0,
+                is_last=np.arange(n) == n - 1,
+                is_terminal=np.arange(n) == n - 1,
+            )
+        )
+    names = info["features"]["observation.state"]["names"]
+    return episodes, names, info["robot_type"]
