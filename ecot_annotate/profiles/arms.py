@@ -48,7 +48,9 @@ def _units(low: tuple, high: tuple, convention: str | None, known: bool) -> tupl
     from ecot_annotate.kinematics.units import guess_units
 
     if not low:
-        return "radians", "the dataset records no value ranges: radians assumed"
+        if convention:
+            return convention, f"no value ranges recorded (meta/stats.json): the arm's {convention}"
+        return "radians", "no value ranges recorded (meta/stats.json): radians assumed"
     try:
         return guess_units(np.asarray([low, high], dtype=np.float64), convention)
     except InputError as exc:

@@ -14,7 +14,6 @@ from ecot_annotate.errors import InputError
 
 ROTATIONS = ("euler", "quaternion", "axis_angle", "none")
 MOTION_SOURCES = ("state", "action_deltas", "action_pose", "joints")
-JOINT_UNITS = ("radians", "degrees", "range", "ticks")  # range: LeRobot's -100..100 mode
 EXACT_UNITS = ("radians", "degrees")  # the others depend on each arm's calibration
 GRIPPER_SOURCES = ("state", "action", "none")
 QUATERNION_ORDERS = ("xyzw", "wxyz")

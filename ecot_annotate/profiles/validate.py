@@ -6,7 +6,6 @@ from ecot_annotate.errors import InputError
 from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
 from ecot_annotate.profiles.model import (
     GRIPPER_SOURCES,
-    JOINT_UNITS,
     MOTION_SOURCES,
     QUATERNION_ORDERS,
     ROTATIONS,
@@ -161,6 +160,8 @@ def _arm_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
         return ["arms: given, but motion_from is not 'joints'"] if p.arms else []
     if not p.arms:
         return ["arms: motion_from is 'joints' but no arm is listed; add an [[arms]] table"]
+    from ecot_annotate.kinematics.units import JOINT_UNITS
+
     width = _width(layout, p.state_keys)
     problems, used, names = [], {}, set()
     for number, arm in enumerate(p.arms):

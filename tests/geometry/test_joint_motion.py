@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from ecot_annotate.config import MotionConfig
 from ecot_annotate.geometry.motion import JOINT_THRESHOLD, joint_primitives, primitives

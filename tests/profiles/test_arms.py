@@ -22,7 +22,6 @@ from ecot_annotate.profiles.validate import profile_problems
 from ecot_annotate.store.run_config import config_from_dict
 from tests.support.joint_datasets import SO101, names
 
-
 LEFT = ArmProfile("left", (0, 1, 2, 3, 4), 5, True, "so101", None, "degrees")
 RIGHT = ArmProfile("right", (6, 7, 8, 9, 10), 11, True, None, None, "range")
 
@@ -124,6 +123,25 @@ def test_arms_from_lerobot_names():
     assert [(a.name, a.gripper_index) for a in aloha] == [("left", 6), ("right", 13)]
     (unknown,) = infer_arms([f"joint_{i}" for i in range(7)] + ["gripper"], "my_arm").arms
     assert unknown.kinematics is None and unknown.gripper_index == 7
+
+
+def test_joint_units_come_from_the_recorded_range_and_the_arms_convention():
+    so101 = names(SO101)
+    low, high = (-90.0, -80.0, -60.0, -40.0, -120.0, 0.0), (90.0, 80.0, 60.0, 40.0, 120.0, 100.0)
+    assert infer_arms(so101, "so101_follower", low, high).arms[0].joint_units == "degrees"
+    within = tuple(v / 2 for v in low), tuple(v / 2 for v in high)
+    assert infer_arms(so101, "so101_follower", *within).arms[0].joint_units == "range"
+    assert infer_arms(so101, "so101_follower").arms[0].joint_units == "range"  # no stats
+    wild = (0.0,) * 8, (9000.0,) * 8
+    seven = [f"joint_{i}" for i in range(7)] + ["gripper"]
+    assert infer_arms(seven, "my_arm", *wild).arms[0].joint_units == "radians"  # never stops
+
+
+def test_the_models_joint_order_is_kept_whatever_the_datasets_order():
+    shuffled = ["elbow_flex.pos", "shoulder_pan.pos", "gripper.pos", "shoulder_lift.pos"]
+    shuffled += ["wrist_roll.pos", "wrist_flex.pos"]
+    (arm,) = infer_arms(shuffled, "so101_follower").arms
+    assert arm.joint_indices == (1, 3, 0, 5, 4) and arm.gripper_index == 2
 
 
 def _so101(units: str = "degrees") -> DatasetProfile:
