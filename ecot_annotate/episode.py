@@ -104,6 +104,7 @@ class Annotation:
     primitives: list[str] = field(default_factory=list)  # the first arm's where there are two
     arm_primitives: dict[str, list[str]] = field(default_factory=dict)  # per arm, for two arms
     event_lead: int = 0  # steps from a primitive first naming a gripper change to where it starts
+    split_at_pauses: bool = False  # an arm with no kinematic model: subtasks split where it rests
     reasoning: list[StepReasoning] = field(default_factory=list)
     caption: str | None = None
     bboxes: list[list[Box]] | None = None  # per step; None when no detector ran

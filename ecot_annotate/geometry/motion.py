@@ -104,6 +104,12 @@ def event_lead(window: int) -> int:
     return max(0, window - 2)
 
 
+def event_window(lead: int) -> int:
+    """The look-ahead window an `event_lead` was made for (its inverse): a pause at least this
+    long is one the primitives saw whole."""
+    return lead + 2
+
+
 def gripper_events(prims: list[str], lead: int = 0) -> list[tuple[int, str]]:
     """Steps where the gripper starts to close or open: (step, 'close'|'open').
 

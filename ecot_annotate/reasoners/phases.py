@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecot_annotate.geometry.motion import gripper_events
+from ecot_annotate.geometry.motion import STOP, gripper_events
 from ecot_annotate.text.instruction import ParsedInstruction
 
 
@@ -79,6 +79,30 @@ def split_at_every_event(prims: list[str], has_object: bool = True, lead: int = 
     return [p for p in phases if p.end > p.start]
 
 
+def is_still(move: str) -> bool:
+    """Every arm named in the move stops (`stop`, or `left arm: stop; right arm: stop`)."""
+    return all(part.rsplit(": ", 1)[-1] == STOP for part in move.split("; "))
+
+
+def split_at_pauses(phases: list[Phase], prims: list[str], min_steps: int) -> list[Phase]:
+    """Each phase split where the robot holds still for `min_steps` steps or more: the pause is a
+    phase of its own. An arm with no kinematic model has no directions to tell its subtasks by,
+    so its pauses are where one motion ends and the next begins."""
+    out: list[Phase] = []
+    for phase in phases:
+        start = t = phase.start
+        while t < phase.end:
+            end = t
+            while end < phase.end and is_still(prims[end]):
+                end += 1
+            if end - t >= min_steps:
+                out += [Phase(phase.kind, start, t), Phase("pause", t, end)]
+                start = end
+            t = max(end, t + 1)
+        out.append(Phase(phase.kind, start, phase.end))
+    return [p for p in out if p.end > p.start]
+
+
 def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
     """The subtask sentence of a phase, in the instruction's own words where it has them."""
     obj = f"the {parsed.obj}" if parsed.obj else "the object"
@@ -99,4 +123,6 @@ def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
         return f"release {obj}" + (f" over the {parsed.target}" if parsed.target else "")
     if kind == "retreat":
         return "move the gripper away"
+    if kind == "pause":
+        return "hold still"
     return parsed.text or "follow the instruction"

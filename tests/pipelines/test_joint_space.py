@@ -104,6 +104,10 @@ def test_an_unknown_seven_joint_arm_still_gets_every_episode(sample_episodes, tm
         "close gripper",
         "open gripper",
     }
+    subtasks = {
+        step["subtask"] for e in _entries(tmp_path / "out") for step in e["reasoning"].values()
+    }
+    assert "Hold still." in subtasks  # the arm rests at the end: a pause is a subtask
 
 
 @pytest.mark.skipif(not REAL_SO101.is_dir(), reason="the real SO-101 dataset is not here")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecot_annotate.episode import Annotation
-from ecot_annotate.reasoners.phases import split_at_every_event, split_phases
+from ecot_annotate.reasoners.phases import split_at_every_event, split_at_pauses, split_phases
 
 
 def _two_arms() -> Annotation:
@@ -38,3 +38,13 @@ def test_two_arms_split_at_either_arms_events():
 
 def test_no_gripper_event_is_one_phase():
     assert [p.kind for p in split_at_every_event(["move"] * 4, has_object=False)] == ["act"]
+
+
+def test_an_arm_with_no_model_splits_its_subtasks_at_pauses():
+    prims = ["move"] * 4 + ["stop"] * 5 + ["move"] * 3 + ["stop"] * 2 + ["move"]
+    phases = split_at_pauses(split_phases(prims, has_object=False), prims, 4)
+    assert [(p.kind, p.start, p.end) for p in phases] == [
+        ("act", 0, 4),
+        ("pause", 4, 9),  # five still steps: a pause; the two later ones are too short
+        ("act", 9, 15),
+    ]
