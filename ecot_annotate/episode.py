@@ -97,6 +97,11 @@ class StepReasoning:
         return {name: getattr(self, name) for name in REASONING_FIELDS}
 
 
+def arms_move(per_arm: dict[str, str]) -> str:
+    """One step's move of two arms, each named: `left arm: move up; right arm: stop`."""
+    return "; ".join(f"{arm} arm: {primitive}" for arm, primitive in per_arm.items())
+
+
 @dataclass
 class Annotation:
     """Everything the stages add to an episode, with where each part came from."""
@@ -121,7 +126,7 @@ class Annotation:
         if len(self.arm_primitives) < 2:
             return self.primitives
         return [
-            "; ".join(f"{arm} arm: {prims[t]}" for arm, prims in self.arm_primitives.items())
+            arms_move({arm: prims[t] for arm, prims in self.arm_primitives.items()})
             for t in range(len(self.primitives))
         ]
 

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.inspect.quality import episode_quality
 from pipelines.run import run
 from tests.support.datasets import decode_all
 from tests.support.joint_datasets import (
@@ -82,6 +83,8 @@ def test_two_so101_arms_get_their_own_moves(sample_episodes, tmp_path):
     assert arms["left"]["move_primitive"] != arms["right"]["move_primitive"]  # later, per arm
     subtasks = [step["subtask"] for step in entry["reasoning"].values()]
     assert len(set(subtasks)) >= 4  # split at either arm's close and open
+    quality, _ = episode_quality(tmp_path / "out")  # `stats`: the move says both arms' primitives
+    assert all(e.disagreements["move differs from primitive"] == 0 for e in quality)
 
 
 def test_aloha_in_radians_is_two_arms(sample_episodes, tmp_path):
