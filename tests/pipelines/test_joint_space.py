@@ -11,6 +11,7 @@ import pytest
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.inspect.quality import episode_quality
+from ecot_annotate.inspect.score_run import predictions
 from pipelines.run import run
 from tests.support.datasets import decode_all
 from tests.support.joint_datasets import (
@@ -85,6 +86,7 @@ def test_two_so101_arms_get_their_own_moves(sample_episodes, tmp_path):
     assert len(set(subtasks)) >= 4  # split at either arm's close and open
     quality, _ = episode_quality(tmp_path / "out")  # `stats`: the move says both arms' primitives
     assert all(e.disagreements["move differs from primitive"] == 0 for e in quality)
+    assert all(p.named == p.moves for p in predictions(tmp_path / "out"))  # `score` reads both
 
 
 def test_aloha_in_radians_is_two_arms(sample_episodes, tmp_path):
