@@ -115,6 +115,20 @@ def test_an_unknown_seven_joint_arm_still_gets_every_episode(sample_episodes, tm
     assert "Hold still." in subtasks  # the arm rests at the end: a pause is a subtask
 
 
+def test_kinematics_option_gives_an_unknown_arm_full_move_names(sample_episodes, tmp_path):
+    from ecot_annotate.kinematics.catalog import BUILTIN_ARMS
+
+    panda = BUILTIN_ARMS["panda"]  # any URDF file: here the built-in Panda's
+    episodes = joint_episodes(sample_episodes, 1, 7, 1.0, 1.0)
+    root = _write(tmp_path, episodes, SEVEN, "my_homemade_arm")
+    options = {"kinematics": str(panda.urdf), "ee_link": panda.ee_link}
+    summary, said = _annotate(root, tmp_path / "out", **options)
+    assert "model from --kinematics" in said and "--kinematics FILE.urdf" not in said
+    assert summary["episodes_out"] == 2 and summary["episodes_unknown_arm"] == 0
+    prims = {r["primitive"] for r in pq.read_table(tmp_path / "out" / "parquet").to_pylist()}
+    assert any(p.startswith("move ") for p in prims)  # a direction, not the bare "move"
+
+
 @pytest.mark.skipif(not REAL_SO101.is_dir(), reason="the real SO-101 dataset is not here")
 def test_the_real_so101_dataset_reads_as_an_so101_in_range_mode():
     """Its videos are not shipped: the profile and the track are checked on its state."""
