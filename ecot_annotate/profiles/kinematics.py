@@ -106,10 +106,10 @@ def arm_model(kinematics: str, ee_link: str | None):
     return KinematicModel.load(kinematics, ee_link)
 
 
-def model_source(arm: ArmProfile, model_name: str) -> str:
+def model_source(arm: ArmProfile, model_name: str, approximate: bool) -> str:
     """What the provenance says of a track made by forward kinematics."""
     units = f"{arm.joint_units} mode" if arm.joint_units == "range" else arm.joint_units
-    return f"forward kinematics ({model_name}, {units}{': approximate' if arm.approximate else ''})"
+    return f"forward kinematics ({model_name}, {units}{': approximate' if approximate else ''})"
 
 
 def arm_track(arm: ArmProfile, state: np.ndarray) -> ArmTrack:
@@ -127,9 +127,9 @@ def arm_track(arm: ArmProfile, state: np.ndarray) -> ArmTrack:
     from ecot_annotate.kinematics.units import to_radians
 
     model = arm_model(arm.kinematics, arm.ee_link)
-    radians, _ = to_radians(values, arm.joint_units, model)
+    radians, approximate = to_radians(values, arm.joint_units, model)
     xyz, rpy = model.fk(radians)
-    source = model_source(arm, model.name)
+    source = model_source(arm, model.name, approximate)
     return ArmTrack(
         arm.name, xyz.astype(state.dtype), rpy.astype(state.dtype), gripper, joints, source, True
     )
