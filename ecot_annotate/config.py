@@ -77,6 +77,10 @@ class AnnotateConfig:
     # stage, worker and later command (export, show, score) reads it here and never resolves again.
     dataset_profile: DatasetProfile | None = None
     camera: str | None = None  # the primary camera key, overriding the profile's
+    kinematics: str | None = (
+        None  # a URDF (or built-in model) for every arm, overriding the profile's
+    )
+    ee_link: str | None = None  # the URDF's end-effector link
     formats: tuple[str, ...] = ("parquet", "ecot-json")
     reasoner: str = "rules"  # rules | llm
     motion: MotionConfig = field(default_factory=MotionConfig)
@@ -106,8 +110,9 @@ class AnnotateConfig:
             "formats",
         ):
             data.pop(key)
-        if data["camera"] is None:
-            data.pop("camera")  # runs that do not override the camera keep their hash
+        for key in ("camera", "kinematics", "ee_link"):
+            if data[key] is None:
+                data.pop(key)  # runs that do not override these keep their hash
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
         if self.reasoner == "llm":
             data["llm"]["prompt_hash"] = load_prompts().hash  # a new prompt is a new config

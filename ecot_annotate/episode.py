@@ -17,6 +17,21 @@ REASONING_FIELDS = ("task", "plan", "subtask", "subtask_reason", "move", "move_r
 
 
 @dataclass
+class ArmTrack:
+    """One arm's end-effector track, from its joints through a kinematic model where one is known.
+
+    An arm with no model keeps zeros in `xyz`/`rotation`; its motion is read from `joints`."""
+
+    name: str  # "arm" for a single arm; "left" / "right" for two
+    xyz: np.ndarray  # (T, 3) metres, forward kinematics of the joints
+    rotation: np.ndarray  # (T, 3) roll, pitch, yaw
+    gripper: np.ndarray  # (T,) larger = more open; zeros where the arm names no gripper
+    joints: np.ndarray  # (T, n) joint positions in turns (a fraction of a full revolution)
+    source: str  # "forward kinematics (so101, degrees)", "joint speed (no kinematic model)"
+    has_model: bool
+
+
+@dataclass
 class Episode:
     """One demonstration, as read from a dataset through a profile."""
 
@@ -41,6 +56,8 @@ class Episode:
     )
     record: bytes | None = None  # the serialized source record, for writers that copy it through
     motion_source: str = "state"  # where xyz/rotation came from: state, or integrated action deltas
+    # Robots whose state is joint positions: every arm's track; xyz/rotation/gripper are the first's.
+    arms: tuple[ArmTrack, ...] = ()
 
     @property
     def n_steps(self) -> int:
@@ -81,12 +98,19 @@ class StepReasoning:
         return {name: getattr(self, name) for name in REASONING_FIELDS}
 
 
+def arms_move(per_arm: dict[str, str]) -> str:
+    """One step's move of two arms, each named: `left arm: move up; right arm: stop`."""
+    return "; ".join(f"{arm} arm: {primitive}" for arm, primitive in per_arm.items())
+
+
 @dataclass
 class Annotation:
     """Everything the stages add to an episode, with where each part came from."""
 
-    primitives: list[str] = field(default_factory=list)
+    primitives: list[str] = field(default_factory=list)  # the first arm's where there are two
+    arm_primitives: dict[str, list[str]] = field(default_factory=dict)  # per arm, for two arms
     event_lead: int = 0  # steps from a primitive first naming a gripper change to where it starts
+    split_at_pauses: bool = False  # an arm with no kinematic model: subtasks split where it rests
     reasoning: list[StepReasoning] = field(default_factory=list)
     caption: str | None = None
     bboxes: list[list[Box]] | None = None  # per step; None when no detector ran
@@ -95,6 +119,17 @@ class Annotation:
     gripper_fit_rms_px: float | None = None  # the fit's pixel error over its inlier detections
     gripper_fit_inliers: int | None = None  # detections the fit agrees with
     provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def moves(self) -> list[str]:
+        """Each step's move as the text names it: the primitive, or with two arms every arm's,
+        each named (`left arm: move forward, close gripper; right arm: stop`)."""
+        if len(self.arm_primitives) < 2:
+            return self.primitives
+        return [
+            arms_move({arm: prims[t] for arm, prims in self.arm_primitives.items()})
+            for t in range(len(self.primitives))
+        ]
 
 
 @dataclass

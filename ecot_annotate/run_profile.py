@@ -21,5 +21,7 @@ def with_profile(config: AnnotateConfig, dataset: Any) -> tuple[AnnotateConfig, 
     carries one (a later command on a finished run) keeps it."""
     if config.dataset_profile is not None:
         return config, f"recorded by the run as {config.profile}"
-    chosen = resolve_profile(config.profile, dataset.layout(), config.camera)
+    chosen = resolve_profile(
+        config.profile, dataset.layout(), config.camera, config.kinematics, config.ee_link
+    )
     return replace(config, profile=chosen.ref, dataset_profile=chosen.profile), chosen.how

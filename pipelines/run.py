@@ -20,6 +20,7 @@ from ecot_annotate.run_profile import with_profile
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
 from ecot_annotate.stages import without_frames
+from ecot_annotate.stages.motion import UNKNOWN_ARM
 from ecot_annotate.stages.motion_thresholds import describe as describe_motion
 from ecot_annotate.stages.motion_thresholds import resolve_motion
 from ecot_annotate.store.manifest import atomic_write
@@ -157,6 +158,7 @@ def _run_locked(
         "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
         "episodes_resumed": counters.get("episodes_resumed", 0),
         "episodes_quarantined": len(quarantined),
+        "episodes_unknown_arm": counters.get(UNKNOWN_ARM, 0),  # move/stop from joint speed
         "steps_in": counters.get("steps_in", 0),
         "steps_out": counters.get("steps_out", 0),
         "ecot_json_entries": finished.get("ecot_json_entries", 0),

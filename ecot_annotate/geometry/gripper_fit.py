@@ -142,6 +142,8 @@ def fit_gripper_track(
         )
     found = np.isfinite(detections).all(axis=1)
     inliers = np.zeros(len(xyz), dtype=bool)
+    if len(xyz) and not np.ptp(xyz, axis=0).any():  # an arm with no kinematic model keeps zeros
+        return GripperFit(None, inliers, method, "no end-effector position: it never changes")
     needed = MIN_POINTS[method]
     if found.sum() < needed:
         return GripperFit(

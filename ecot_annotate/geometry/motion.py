@@ -14,6 +14,10 @@ from ecot_annotate.config import MotionConfig
 ECOT_MOTION = MotionConfig()  # ECoT's thresholds
 
 STOP = "stop"
+MOVE = "move"  # an arm with no kinematic model: its joints turn, the direction is not known
+# An arm with no kinematic model moves when one of its joints turns more than this fraction of a
+# full turn across the look-ahead window (about 5 degrees; ECoT's 0.03 m at a 0.3 m reach).
+JOINT_THRESHOLD = 0.015
 _TRANSLATION = (("forward", "backward"), ("left", "right"), ("up", "down"))
 
 
@@ -45,27 +49,50 @@ def classify(delta: np.ndarray, config: MotionConfig) -> str:
     return ", ".join(parts) if parts else STOP
 
 
+def _per_window(state: np.ndarray, window: int, name) -> list[str]:
+    """name(change across the look-ahead window) per step; the last step repeats the one before
+    it (it has no future)."""
+    n = len(state)
+    if n == 0:
+        return []
+    if n == 1:
+        return [STOP]
+    names = [name(state[t : t + window][-1] - state[t]) for t in range(n - 1)]
+    names.append(names[-1])
+    return names
+
+
 def primitives(
     xyz: np.ndarray,
     rotation: np.ndarray,
     gripper: np.ndarray,
     config: MotionConfig = ECOT_MOTION,
 ) -> list[str]:
-    """One primitive per step; the last step repeats the one before it (it has no future)."""
+    """One primitive per step from the end-effector track."""
     state = np.concatenate([xyz, rotation, np.asarray(gripper)[:, None]], axis=1).astype(np.float64)
-    n = len(state)
-    if n == 0:
-        return []
-    if n == 1:
-        return [STOP]
-    names = []
-    for t in range(n - 1):
-        window = state[t : t + config.window]
-        delta = window[-1] - window[0]
+
+    def name(delta: np.ndarray) -> str:
         delta[3:6] = (delta[3:6] + np.pi) % (2 * np.pi) - np.pi  # angles wrap
-        names.append(classify(delta, config))
-    names.append(names[-1])
-    return names
+        return classify(delta, config)
+
+    return _per_window(state, config.window, name)
+
+
+def joint_primitives(
+    joints: np.ndarray, gripper: np.ndarray, config: MotionConfig = ECOT_MOTION
+) -> list[str]:
+    """One primitive per step for an arm with no kinematic model: `move` while a joint turns
+    (joints in turns), `stop` otherwise, and the gripper's open/close as for any arm."""
+    state = np.concatenate([joints, np.asarray(gripper)[:, None]], axis=1).astype(np.float64)
+
+    def name(delta: np.ndarray) -> str:
+        parts = [MOVE] if np.abs(delta[:-1]).max(initial=0.0) > JOINT_THRESHOLD else []
+        grip = _sign(delta[-1], config.gripper_threshold)
+        if grip:
+            parts.append("open gripper" if grip > 0 else "close gripper")
+        return ", ".join(parts) if parts else STOP
+
+    return _per_window(state, config.window, name)
 
 
 def event_lead(window: int) -> int:
@@ -75,6 +102,12 @@ def event_lead(window: int) -> int:
     from state c) is first named at step c + 2 - window.
     """
     return max(0, window - 2)
+
+
+def event_window(lead: int) -> int:
+    """The look-ahead window an `event_lead` was made for (its inverse): a pause at least this
+    long is one the primitives saw whole."""
+    return lead + 2
 
 
 def gripper_events(prims: list[str], lead: int = 0) -> list[tuple[int, str]]:

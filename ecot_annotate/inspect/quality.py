@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ecot_annotate.episode import arms_move
 from ecot_annotate.store.run_output import open_annotations, run_corrections
 from ecot_annotate.text.chain import clean_text
 
@@ -52,6 +53,7 @@ _COLUMNS = (
     "instruction",
     "image_width",
     "primitive",
+    "arm_primitives",
     "move",
     "subtask",
     "reasoning_source",
@@ -179,6 +181,7 @@ class EpisodeQuality:
     gripper_reason: str | None = None
     residuals: list[float] = field(default_factory=list)
     step_primitives: dict[int, str] = field(default_factory=dict)
+    step_named: dict[int, str] = field(default_factory=dict)  # what the move should say
     step_texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # step: (move, subtask)
     disagreements: Counter = field(default_factory=Counter)
     disagreeing_steps: int = 0
@@ -197,13 +200,16 @@ class EpisodeQuality:
         if residual_name:
             self.residuals.extend(_numbers(row[residual_name]))
         self.step_primitives[row["step"]] = row["primitive"]
+        arms = row.get("arm_primitives")  # two arms: the move names each arm's primitive
+        named = arms_move({a["arm"]: a["primitive"] for a in arms}) if arms else row["primitive"]
+        self.step_named[row["step"]] = named
         self.step_texts[row["step"]] = (row["move"], row["subtask"])
 
     def finish(self, lead: int) -> None:
         """Count disagreements once every step is in (rows arrive in any order)."""
         steps = sorted(self.step_primitives)
         for found in episode_disagreements(
-            [self.step_primitives[t] for t in steps],
+            [self.step_named[t] for t in steps],
             [self.step_texts[t][0] for t in steps],
             [self.step_texts[t][1] for t in steps],
             lead,

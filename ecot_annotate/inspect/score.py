@@ -65,6 +65,7 @@ class EpisodePrediction:
     gripper: np.ndarray | None  # (T, 2) or None when not tracked
     boxes: list[list[dict]] | None  # per step: {label, score, box, track (optional)}
     image_width: int
+    named: list[str] | None = None  # two arms: each step's move naming every arm's primitive
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -89,7 +90,8 @@ class Scorer:
     def add(self, truth: EpisodeTruth, pred: EpisodePrediction) -> None:
         self.episodes += 1
         n = len(pred.primitives)
-        for found in episode_disagreements(pred.primitives, pred.moves, pred.subtasks, self.lead):
+        named = pred.named or pred.primitives
+        for found in episode_disagreements(named, pred.moves, pred.subtasks, self.lead):
             self.agreement["differ" if found else "agree"] += 1
         if truth.subtasks is not None:
             true_b = boundaries(truth.subtasks[:n])

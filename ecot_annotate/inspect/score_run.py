@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow.dataset as pads
 
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.episode import Episode
+from ecot_annotate.episode import Episode, arms_move
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.inspect.quality import read_summary, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
@@ -36,11 +36,19 @@ _COLUMNS = (
     "step",
     "subtask",
     "primitive",
+    "arm_primitives",
     "move",
     "bboxes",
     "gripper_position",
     "image_width",
 )
+
+
+def _named(arms: list | None, part: slice) -> list[str] | None:
+    """Two arms: each step's move naming every arm's primitive, as the move text does."""
+    if arms is None or any(a is None for a in arms[part]):
+        return None
+    return [arms_move({a["arm"]: a["primitive"] for a in step}) for step in arms[part]]
 
 
 def _texts(values: np.ndarray) -> list[str]:
@@ -122,6 +130,7 @@ def predictions(
             else np.asarray([g[:2] for g in gripper], dtype=float),
             boxes=None if any(b is None for b in boxes) else boxes,
             image_width=int(rows["image_width"][start]),
+            named=_named(rows.get("arm_primitives"), part),
         )
         start = end
 

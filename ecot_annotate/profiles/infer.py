@@ -1,4 +1,4 @@
-# Long file: every profile field is inferred here, one function each, sharing the Inference record.
+# Long file: one inference reads every part of a profile (camera, action, state, arms) from a layout.
 """Infer a profile from a dataset's own description (RLDS features.json, LeRobot info.json).
 
 Each field is picked from the features by kind, dtype and the names Open X-Embodiment datasets
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import oxe_names as names
+from ecot_annotate.profiles.arms import joint_fields, unnamed_aloha
 from ecot_annotate.profiles.describe import VectorLayout, layout_from_doc, layout_from_names
 from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
 from ecot_annotate.profiles.model import DatasetProfile
@@ -208,6 +209,9 @@ def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> d
         return {}
     feature = layout.steps[state]
     found = _vector_layout(feature)
+    if found is None and unnamed_aloha(layout.robot_type, feature.width):
+        feature = replace(feature, names=tuple(f"motor_{i}" for i in range(feature.width)))
+        return {"state_keys": (state,), **_joints(layout, inf, feature)}
     fields: dict = {"state_keys": (state,)}
     gripper_key = None
     if found is None or (not found.xyz and not found.joints_only):
@@ -243,6 +247,8 @@ def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> d
         inf.notes["xyz_indices"] = f"from {found.evidence}"
         return fields
     inf.notes["state_keys"] = f"joint values only ({found.evidence})"
+    if _action_motion(layout, actions) is None and feature.names:
+        return {**fields, **_joints(layout, inf, feature)}
     return {**fields, **_from_action(layout, inf, actions, fields)}
 
 
@@ -276,6 +282,12 @@ def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict
                 inf.notes["gripper_from"] = f"the state has no gripper value; the command {key}"
             offset += layout.steps[key].width
     return out
+
+
+def _joints(layout: DatasetLayout, inf: Inference, feature: Feature) -> dict:
+    fields, notes = joint_fields(feature.names, layout.robot_type, feature.low, feature.high)
+    inf.notes.update(notes)
+    return fields
 
 
 def infer_profile(layout: DatasetLayout) -> Inference:

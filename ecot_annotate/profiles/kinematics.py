@@ -2,23 +2,32 @@
 
 A state with an end-effector pose gives the track directly. A state of joint angles only has no
 pose: the track is then integrated from the action's deltas (or read from an absolute pose in the
-action), and `source` says so, so every output can tell which one it was.
+action), and `source` says so, so every output can tell which one it was. A robot whose profile
+lists its arms (`motion_from = "joints"`) gets each arm's track through forward kinematics of its
+kinematic model; an arm with no model keeps its joints, and its motion is read from joint speed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
+from ecot_annotate.episode import ArmTrack
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.profiles.model import DatasetProfile
+from ecot_annotate.profiles.model import ArmProfile, DatasetProfile
 
 SOURCES = {
     "state": "state",
     "action_deltas": "integrated action deltas",
     "action_pose": "action pose",
 }
+NO_MODEL = "joint speed (no kinematic model)"
+# A full turn of a joint in each unit: an unknown arm's joints are compared in turns. LeRobot's
+# range mode spans a joint's calibrated range with -100..100, about a turn on its servos.
+FULL_TURN = {"radians": 2 * math.pi, "degrees": 360.0, "range": 200.0, "ticks": 4096.0}
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,8 @@ class EndEffectorTrack:
     xyz: np.ndarray  # (T, 3); zeros where the profile names no position
     rotation: np.ndarray  # (T, 3) roll, pitch, yaw; zeros where it names no rotation
     gripper: np.ndarray  # (T,) larger = more open; zeros where there is no gripper value
-    source: str  # "state", "integrated action deltas" or "action pose"
+    source: str  # "state", "integrated action deltas", "action pose" or the first arm's source
+    arms: tuple[ArmTrack, ...] = ()  # motion_from = "joints": every arm, the first one above
 
     def episode_fields(self) -> dict:
         """The Episode fields this track fills."""
@@ -35,6 +45,7 @@ class EndEffectorTrack:
             "rotation": self.rotation,
             "gripper": self.gripper,
             "motion_source": self.source,
+            "arms": self.arms,
         }
 
 
@@ -83,11 +94,62 @@ def _rotation(p: DatasetProfile, source: np.ndarray, integrate: bool) -> np.ndar
     return out.astype(source.dtype)
 
 
+@cache
+def arm_model(kinematics: str, ee_link: str | None):
+    """The kinematic model an arm names: a built-in one by name, else a URDF file (loaded once
+    per worker)."""
+    from ecot_annotate.kinematics import KinematicModel
+    from ecot_annotate.kinematics.catalog import BUILTIN_ARMS
+
+    if kinematics in BUILTIN_ARMS:
+        return KinematicModel.builtin(kinematics)
+    return KinematicModel.load(kinematics, ee_link)
+
+
+def model_source(arm: ArmProfile, model_name: str, approximate: bool) -> str:
+    """What the provenance says of a track made by forward kinematics."""
+    units = f"{arm.joint_units} mode" if arm.joint_units == "range" else arm.joint_units
+    return f"forward kinematics ({model_name}, {units}{': approximate' if approximate else ''})"
+
+
+def arm_track(arm: ArmProfile, state: np.ndarray) -> ArmTrack:
+    """One arm's track from (T, S) joint-position states."""
+    values = state[:, list(arm.joint_indices)].astype(np.float64)
+    n = len(state)
+    gripper = np.zeros(n, dtype=state.dtype)
+    if arm.gripper_index is not None:
+        raw = state[:, arm.gripper_index]
+        gripper = raw if arm.gripper_open_is_high else -raw
+    joints = values / FULL_TURN[arm.joint_units]
+    if arm.kinematics is None:
+        zeros = np.zeros((n, 3), dtype=state.dtype)
+        return ArmTrack(arm.name, zeros, zeros.copy(), gripper, joints, NO_MODEL, False)
+    from ecot_annotate.kinematics.units import to_radians
+
+    model = arm_model(arm.kinematics, arm.ee_link)
+    radians, approximate = to_radians(values, arm.joint_units, model)
+    xyz, rpy = model.fk(radians)
+    source = model_source(arm, model.name, approximate)
+    return ArmTrack(
+        arm.name, xyz.astype(state.dtype), rpy.astype(state.dtype), gripper, joints, source, True
+    )
+
+
+def joint_track(profile: DatasetProfile, state: np.ndarray) -> EndEffectorTrack:
+    """Every arm's track; the Episode's single track is the first arm's, so every consumer of one
+    end-effector track works unchanged."""
+    arms = tuple(arm_track(arm, state) for arm in profile.arms)
+    first = arms[0]
+    return EndEffectorTrack(first.xyz, first.rotation, first.gripper, first.source, arms)
+
+
 def end_effector_track(
     profile: DatasetProfile, state: np.ndarray, action: np.ndarray
 ) -> EndEffectorTrack:
     """Read the track the profile describes from (T, S) state and (T, A) action arrays."""
     p = profile
+    if p.motion_from == "joints":
+        return joint_track(p, state)
     source = state if p.motion_from == "state" else action
     integrate = p.motion_from == "action_deltas"
     n = len(source)

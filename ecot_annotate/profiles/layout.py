@@ -7,7 +7,7 @@ either source and can be tested with a hand-written layout.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 IMAGE, TEXT, TENSOR = "image", "text", "tensor"
 
@@ -19,6 +19,8 @@ class Feature:
     shape: tuple[int, ...] = ()
     doc: str = ""  # the dataset's own description of the feature, if any
     names: tuple[str, ...] = ()  # per-value names (LeRobot `names`), if any
+    low: tuple[float, ...] = ()  # per-value minimum over the dataset (LeRobot meta/stats.json)
+    high: tuple[float, ...] = ()  # per-value maximum
 
     @property
     def width(self) -> int:
@@ -40,6 +42,7 @@ class DatasetLayout:
     source: str = "rlds"  # rlds | lerobot: LeRobot keeps the instruction in its task table
     fps: float | None = None  # steps per second, where the dataset states it (LeRobot does)
     unshipped: tuple[str, ...] = ()  # cameras declared whose frames are nowhere (no video file)
+    robot_type: str | None = None  # LeRobot's robot_type (so101_follower, aloha, ...)
 
     @property
     def no_frames(self) -> bool:
@@ -112,10 +115,28 @@ def _image_shape(shape: tuple[int, ...], names) -> tuple[int, ...]:
     return shape
 
 
+def _range(stats: dict, key: str, width: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(min, max) per value from meta/stats.json, or () where it does not give them whole."""
+    entry = stats.get(key) if isinstance(stats, dict) else None
+    low, high = (entry.get("min"), entry.get("max")) if isinstance(entry, dict) else (None, None)
+    if not (isinstance(low, list) and isinstance(high, list) and len(low) == len(high) == width):
+        return (), ()
+    try:
+        return tuple(float(v) for v in low), tuple(float(v) for v in high)
+    except (TypeError, ValueError):
+        return (), ()
+
+
 def lerobot_layout(
-    name: str, info_features: dict, fps: float | None = None, unshipped: tuple[str, ...] = ()
+    name: str,
+    info_features: dict,
+    fps: float | None = None,
+    unshipped: tuple[str, ...] = (),
+    robot_type: str | None = None,
+    stats: dict | None = None,
 ) -> DatasetLayout:
-    """The layout of a LeRobot dataset from the `features` of its meta/info.json."""
+    """The layout of a LeRobot dataset from the `features` of its meta/info.json (and the value
+    ranges of its meta/stats.json)."""
     steps: dict[str, Feature] = {}
     for key, spec in info_features.items():
         dtype = str(spec.get("dtype", ""))
@@ -125,5 +146,7 @@ def lerobot_layout(
         elif dtype == "string":
             steps[key] = Feature(TEXT, dtype, shape)
         else:
-            steps[key] = Feature(TENSOR, dtype, shape, "", _names(spec.get("names")))
-    return DatasetLayout(name, steps, {}, "lerobot", fps, tuple(unshipped))
+            feature = Feature(TENSOR, dtype, shape, "", _names(spec.get("names")))
+            low, high = _range(stats or {}, key, feature.width)
+            steps[key] = replace(feature, low=low, high=high)
+    return DatasetLayout(name, steps, {}, "lerobot", fps, tuple(unshipped), robot_type)

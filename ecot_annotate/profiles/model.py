@@ -13,11 +13,31 @@ from typing import Any
 from ecot_annotate.errors import InputError
 
 ROTATIONS = ("euler", "quaternion", "axis_angle", "none")
-MOTION_SOURCES = ("state", "action_deltas", "action_pose")
+MOTION_SOURCES = ("state", "action_deltas", "action_pose", "joints")
+EXACT_UNITS = ("radians", "degrees")  # the others depend on each arm's calibration
 GRIPPER_SOURCES = ("state", "action", "none")
 QUATERNION_ORDERS = ("xyzw", "wxyz")
 # Older profile files named one state/action key; they still load.
 _LEGACY_SINGLE = {"state_key": "state_keys", "action_key": "action_keys"}
+
+
+@dataclass(frozen=True)
+class ArmProfile:
+    """One arm of a robot whose state is joint positions: where its joints and gripper are in the
+    state, and the kinematic model that turns the joints into an end-effector pose."""
+
+    name: str  # "arm" for a single arm; "left" / "right" for two
+    joint_indices: tuple[int, ...]  # into the state, in the model's joint order
+    gripper_index: int | None = None  # into the state; None when the arm has no gripper value
+    gripper_open_is_high: bool = True
+    kinematics: str | None = None  # a built-in model name or a URDF path; None: unknown arm
+    ee_link: str | None = None  # the URDF's end-effector link (built-in models know their own)
+    joint_units: str = "radians"  # radians | degrees | range (-100..100) | ticks
+
+    @property
+    def approximate(self) -> bool:
+        """Range mode and servo ticks map onto the model's limits without the arm's calibration."""
+        return self.joint_units not in EXACT_UNITS
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ class DatasetProfile:
     gripper_open_is_high: bool = True  # Bridge: 1.0 open, 0.0 closed
     control_hz: float | None = None  # steps per second, where the dataset documents it
     ground_truth_key: str | None = None  # generated sample: per-step ground truth for measuring
+    arms: tuple[ArmProfile, ...] = ()  # motion_from = "joints": one arm, or two (left, right)
 
     @property
     def state_key(self) -> str | None:
@@ -48,7 +69,12 @@ class DatasetProfile:
         return self.state_keys[0] if len(self.state_keys) == 1 else None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field; `arms` only where there are arms, so a Cartesian profile's digest (its
+        name in a run's config) is what it was before profiles had arms."""
+        data = asdict(self)
+        if not self.arms:
+            data.pop("arms")
+        return data
 
 
 def _indices(value: Any, key: str, origin: str) -> tuple[int, ...]:
@@ -57,6 +83,29 @@ def _indices(value: Any, key: str, origin: str) -> tuple[int, ...]:
     ):
         raise InputError(f"profile {origin}: {key} must be a list of integers, got {value!r}")
     return tuple(value)
+
+
+def _arm(value: Any, origin: str) -> ArmProfile:
+    """One `[[arms]]` entry; unknown keys are named, as for the profile itself."""
+    if isinstance(value, ArmProfile):
+        return value
+    if not isinstance(value, dict):
+        raise InputError(f"profile {origin}: each entry of arms must be a table, got {value!r}")
+    known = {f.name for f in fields(ArmProfile)}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise InputError(f"profile {origin}: arms: unknown keys {unknown}; known: {sorted(known)}")
+    data = dict(value)
+    for key in ("name", "joint_indices"):
+        if key not in data:
+            raise InputError(f"profile {origin}: each arm needs '{key}'")
+    data["joint_indices"] = _indices(data["joint_indices"], "arms.joint_indices", origin)
+    if isinstance(data.get("gripper_index"), str):
+        raise InputError(f"profile {origin}: arms.gripper_index must be a number")
+    for key in ("kinematics", "ee_link"):
+        if data.get(key) == "":
+            data[key] = None
+    return ArmProfile(**data)
 
 
 def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
@@ -99,4 +148,8 @@ def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
     ):
         if data.get(key) == "":
             data[key] = None
+    if "arms" in data:
+        if not isinstance(data["arms"], list | tuple):
+            raise InputError(f"profile {origin}: arms must be a list of tables ([[arms]])")
+        data["arms"] = tuple(_arm(arm, origin) for arm in data["arms"])
     return DatasetProfile(**data)

@@ -14,7 +14,7 @@ from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import builtin_profiles, load_profile
 from ecot_annotate.profiles.infer import infer_profile, require
 from ecot_annotate.profiles.layout import DatasetLayout
-from ecot_annotate.profiles.model import DatasetProfile
+from ecot_annotate.profiles.model import ArmProfile, DatasetProfile
 
 NO_CAMERA = "none"  # --camera none: no frames are read; episodes are annotated from the state
 
@@ -29,7 +29,11 @@ class ResolvedProfile:
 
 
 def resolve_profile(
-    requested: str, layout: DatasetLayout, camera: str | None = None
+    requested: str,
+    layout: DatasetLayout,
+    camera: str | None = None,
+    kinematics: str | None = None,
+    ee_link: str | None = None,
 ) -> ResolvedProfile:
     """The profile for a built-in name, a file, or 'auto'.
 
@@ -40,7 +44,7 @@ def resolve_profile(
     """
     recorded = _recorded(requested)
     if recorded is not None:  # the reference an older run recorded, before runs kept the profile
-        profile = resolve_profile(recorded[0], layout, camera).profile
+        profile = resolve_profile(recorded[0], layout, camera, kinematics, ee_link).profile
         if _digest(profile) != recorded[1]:
             raise InputError(
                 f"the run's profile '{requested}' is no longer what it was: the file or the "
@@ -60,7 +64,29 @@ def resolve_profile(
     elif layout.no_frames:
         shipped = f"not one video file of {', '.join(layout.unshipped)} ships with the data"
         profile, how = replace(profile, image_key=None), f"{how}; no camera: {shipped}"
+    if kinematics or ee_link:
+        profile, how = (
+            with_kinematics(profile, kinematics, ee_link),
+            f"{how}, model from --kinematics",
+        )
     return ResolvedProfile(profile, how, _ref(requested, profile, how))
+
+
+def with_kinematics(
+    profile: DatasetProfile, kinematics: str | None, ee_link: str | None
+) -> DatasetProfile:
+    """Every arm moved by the given URDF (and end-effector link): `--kinematics` serves an arm
+    no built-in model knows."""
+    if profile.motion_from != "joints":
+        raise InputError(
+            f"--kinematics and --ee-link serve a robot whose state is joint positions; profile "
+            f"'{profile.name}' reads its motion from {profile.motion_from}"
+        )
+    arms = tuple(
+        replace(arm, kinematics=kinematics or arm.kinematics, ee_link=ee_link or arm.ee_link)
+        for arm in profile.arms
+    )
+    return replace(profile, arms=arms)
 
 
 def _recorded(ref: str) -> tuple[str, str] | None:
@@ -95,6 +121,28 @@ def _indices(values: tuple[int, ...]) -> str:
     return ",".join(str(i) for i in values) or "-"
 
 
+def _arm_line(arm: ArmProfile) -> str:
+    model = arm.kinematics or "none (unknown arm: move/stop and gripper only)"
+    gripper = "none" if arm.gripper_index is None else f"state[{arm.gripper_index}]"
+    exact = "approximate" if arm.approximate else "exact"
+    return (
+        f"  arm {arm.name:<8} joints [{_indices(arm.joint_indices)}] in {arm.joint_units} "
+        f"({exact}); model {model}; gripper {gripper}"
+    )
+
+
+def unknown_arm_line(profile: DatasetProfile) -> str | None:
+    """The line a run starts with when an arm has no kinematic model: what full names need."""
+    unknown = [arm.name for arm in profile.arms if arm.kinematics is None]
+    if not unknown:
+        return None
+    return (
+        f"  note         no kinematic model for {', '.join(unknown)}: moves are named move/stop "
+        "and open/close gripper only; for full move names pass --kinematics FILE.urdf "
+        "--ee-link LINK"
+    )
+
+
 def profile_summary(profile: DatasetProfile, how: str, source: str = "rlds") -> str:
     """A few lines that say where each part of an episode comes from."""
     p = profile
@@ -119,7 +167,11 @@ def profile_summary(profile: DatasetProfile, how: str, source: str = "rlds") -> 
         else "  camera       none: annotated from the state alone, perception skipped",
         f"  state        {' + '.join(p.state_keys) or 'none'}",
         f"  action       {' + '.join(p.action_keys)}",
-        f"  motion       from {motion}: {track}; gripper {gripper}",
+        f"  motion       from {motion}: {track}; gripper {gripper}"
+        if p.motion_from != "joints"
+        else "  motion       from the joints, forward kinematics per arm",
+        *(_arm_line(arm) for arm in p.arms),
+        *([unknown_arm_line(p)] if unknown_arm_line(p) else []),
         f"  instruction  {p.instruction_key or ('task table' if source == 'lerobot' else 'none')}",
         f"  episode ids  {ids}" + (f"; {p.control_hz:g} Hz" if p.control_hz else ""),
     ]

@@ -6,7 +6,7 @@ import json
 from dataclasses import fields
 
 from ecot_annotate.profiles.infer import Inference
-from ecot_annotate.profiles.model import DatasetProfile
+from ecot_annotate.profiles.model import ArmProfile, DatasetProfile
 
 HELP = {
     "image_key": "primary (third-person) RGB camera",
@@ -15,7 +15,7 @@ HELP = {
     "instruction_key": 'step key, or "episode_metadata/..."; "" = none',
     "file_path_key": '"" = the dataset has none',
     "episode_id_key": '"" = the dataset has none',
-    "motion_from": "state | action_deltas (integrated) | action_pose",
+    "motion_from": "state | action_deltas (integrated) | action_pose | joints (arms below)",
     "xyz_indices": "end-effector x, y, z (into the state, or the action per motion_from)",
     "rotation": "euler | quaternion | axis_angle | none",
     "rotation_indices": "3 (roll, pitch, yaw / rotation vector) or 4 (quaternion) indices",
@@ -24,6 +24,13 @@ HELP = {
     "gripper_index": "the gripper value's index",
     "gripper_open_is_high": "true when a larger value means more open",
     "control_hz": "steps per second",
+}
+ARM_HELP = {
+    "joint_indices": "the arm's joints in the state, in the kinematic model's order",
+    "gripper_index": "the arm's gripper value in the state",
+    "kinematics": "a built-in model name or a URDF file; omit for an unknown arm (move/stop only)",
+    "ee_link": "the URDF's end-effector link",
+    "joint_units": "radians | degrees | range (LeRobot's -100..100) | ticks",
 }
 
 
@@ -50,7 +57,7 @@ def profile_toml(profile: DatasetProfile, inference: Inference | None = None) ->
     said: set[str] = set()
     for f in fields(DatasetProfile):
         name, value = f.name, getattr(profile, f.name)
-        if name == "ground_truth_key" and value is None:
+        if (name == "ground_truth_key" and value is None) or name == "arms":
             continue
         comment = "; ".join(x for x in (HELP.get(name), notes.get(name)) if x)
         if name in unset:
@@ -66,4 +73,18 @@ def profile_toml(profile: DatasetProfile, inference: Inference | None = None) ->
                 continue
             text = '""'
         lines.append(f"{name} = {text}" + (f"  # {comment}" if comment else ""))
+    for arm in profile.arms:
+        lines += ["", *_arm_table(arm, notes.get(f"arms.{arm.name}"))]
     return "\n".join(lines) + "\n"
+
+
+def _arm_table(arm: ArmProfile, note: str | None) -> list[str]:
+    """One `[[arms]]` table; TOML needs these after every top-level key."""
+    lines = ["[[arms]]" + (f"  # {note}" if note else "")]
+    for f in fields(ArmProfile):
+        text = _value(getattr(arm, f.name))
+        if text is None:
+            continue
+        help_text = ARM_HELP.get(f.name)
+        lines.append(f"{f.name} = {text}" + (f"  # {help_text}" if help_text else ""))
+    return lines

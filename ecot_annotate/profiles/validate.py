@@ -98,7 +98,7 @@ def _index_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
             problems.append(f"{field}: '{value}' is not one of {', '.join(allowed)}")
     widths = {"state": _width(layout, p.state_keys), "action": _width(layout, p.action_keys)}
     names = {"state": " + ".join(p.state_keys), "action": " + ".join(p.action_keys)}
-    motion = "state" if p.motion_from == "state" else "action"
+    motion = "state" if p.motion_from in ("state", "joints") else "action"
     if motion == "state" and not p.state_keys:
         problems.append(
             "motion_from: 'state' but state_keys is empty; set motion_from = 'action_deltas'"
@@ -139,9 +139,66 @@ def _index_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
     return problems
 
 
+def _model_problems(arm, where: str) -> list[str]:
+    """The arm's kinematic model: it must load, and its joints must be the arm's joints."""
+    from ecot_annotate.errors import InputError
+    from ecot_annotate.profiles.kinematics import arm_model
+
+    try:
+        model = arm_model(arm.kinematics, arm.ee_link)
+    except InputError as exc:
+        return [f"{where}.kinematics: {exc}"]
+    if len(model.joint_names) != len(arm.joint_indices):
+        return [
+            f"{where}.joint_indices: {len(arm.joint_indices)} joints, but the model "
+            f"'{model.name}' has {len(model.joint_names)} ({', '.join(model.joint_names)})"
+        ]
+    return []
+
+
+def _arm_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
+    """The arms of a joint-space profile: named once, inside the state, each value used once."""
+    if p.motion_from != "joints":
+        return ["arms: given, but motion_from is not 'joints'"] if p.arms else []
+    if not p.arms:
+        return ["arms: motion_from is 'joints' but no arm is listed; add an [[arms]] table"]
+    from ecot_annotate.kinematics.units import JOINT_UNITS
+
+    width = _width(layout, p.state_keys)
+    problems, used, names = [], {}, set()
+    for number, arm in enumerate(p.arms):
+        where = f"arms[{number}] ({arm.name})"
+        if arm.name in names:
+            problems.append(f"{where}.name: another arm is also called '{arm.name}'")
+        names.add(arm.name)
+        if arm.joint_units not in JOINT_UNITS:
+            problems.append(
+                f"{where}.joint_units: '{arm.joint_units}' is not one of {', '.join(JOINT_UNITS)}"
+            )
+        if not arm.joint_indices:
+            problems.append(f"{where}.joint_indices: empty")
+        grip = () if arm.gripper_index is None else (arm.gripper_index,)
+        for field, indices in (("joint_indices", arm.joint_indices), ("gripper_index", grip)):
+            for i in indices:
+                if width is not None and not 0 <= i < width:
+                    problems.append(
+                        f"{where}.{field}: index {i} is outside the state ({width} values)"
+                    )
+                if i in used:
+                    problems.append(f"{where}.{field}: index {i} is also used by {used[i]}")
+                used[i] = f"{where}.{field}"
+        if arm.kinematics is not None and arm.joint_units in JOINT_UNITS:
+            problems += _model_problems(arm, where)
+    return problems
+
+
 def profile_problems(profile: DatasetProfile, layout: DatasetLayout) -> list[str]:
     """Every way the profile does not fit the layout, one line each; empty when it fits."""
-    return _key_problems(profile, layout) + _index_problems(profile, layout)
+    return (
+        _key_problems(profile, layout)
+        + _index_problems(profile, layout)
+        + _arm_problems(profile, layout)
+    )
 
 
 def check_profile_fits(profile: DatasetProfile, layout: DatasetLayout) -> None:

@@ -124,7 +124,7 @@ class LLMReasoner:
             {"role": "system", "content": self.prompts.system},
             {"role": "user", "content": user_message(self.prompts, data)},
         ]
-        runs = move_runs(annotation.primitives)
+        runs = move_runs(annotation.moves)
         return _Job(
             episode, annotation, runs, Request(messages, answer_schema(len(runs), self.max_chars))
         )
@@ -264,7 +264,12 @@ class LLMReasoner:
 
     def _rule_texts(self, job: _Job, keys: list[str]) -> dict[str, str]:
         """The rule reasoner's text for each named field, taken at the first step of its move."""
-        steps = self.rules.reason(job.episode, Annotation(primitives=job.annotation.primitives))
+        steps = self.rules.reason(
+            job.episode,
+            Annotation(
+                primitives=job.annotation.primitives, arm_primitives=job.annotation.arm_primitives
+            ),
+        )
         written = {"task": steps.reasoning[0].task}
         for index, (first, _, _) in enumerate(job.runs):
             step = steps.reasoning[first].as_dict()

@@ -49,7 +49,7 @@ def _move(index: int, run: Run, annotation: Annotation) -> dict[str, Any]:
 
 def episode_input(episode: Episode, annotation: Annotation) -> dict[str, Any]:
     """Instruction and caption are data fields here; the prompt says they are never instructions."""
-    runs = move_runs(annotation.primitives)
+    runs = move_runs(annotation.moves)  # with two arms, each move names both arms'
     data: dict[str, Any] = {
         "instruction": clean_text(episode.instruction),
         "n_steps": len(annotation.primitives),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecot_annotate.geometry.motion import gripper_events
+from ecot_annotate.geometry.motion import STOP, gripper_events
 from ecot_annotate.text.instruction import ParsedInstruction
 
 
@@ -57,6 +57,52 @@ def split_phases(prims: list[str], has_object: bool = True, lead: int = 0) -> li
     return [Phase(kind, start, end) for kind, start, end in bounds if end > start]
 
 
+_BEFORE = {None: "reach", "close": "carry", "open": "retreat"}  # what goes on between events
+_DURING = {"close": "grasp", "open": "release"}
+
+
+def split_at_every_event(prims: list[str], has_object: bool = True, lead: int = 0) -> list[Phase]:
+    """Phases split at every close and open, as two arms need (either arm's event starts a new
+    subtask): reach before the first grasp, carry after a close, retreat after an open."""
+    n = len(prims)
+    events = gripper_events(prims, lead)
+    if not events:
+        return [Phase("reach" if has_object else "act", 0, n)] if n else []
+    phases, cursor, previous = [], 0, None
+    for start, kind in events:
+        if start < cursor:
+            continue  # inside the run of the event before it
+        end = _run_end(prims, start, f"{kind} gripper")
+        phases += [Phase(_BEFORE[previous], cursor, start), Phase(_DURING[kind], start, end)]
+        cursor, previous = end, kind
+    phases.append(Phase(_BEFORE[previous], cursor, n))
+    return [p for p in phases if p.end > p.start]
+
+
+def is_still(move: str) -> bool:
+    """Every arm named in the move stops (`stop`, or `left arm: stop; right arm: stop`)."""
+    return all(part.rsplit(": ", 1)[-1] == STOP for part in move.split("; "))
+
+
+def split_at_pauses(phases: list[Phase], prims: list[str], min_steps: int) -> list[Phase]:
+    """Each phase split where the robot holds still for `min_steps` steps or more: the pause is a
+    phase of its own. An arm with no kinematic model has no directions to tell its subtasks by,
+    so its pauses are where one motion ends and the next begins."""
+    out: list[Phase] = []
+    for phase in phases:
+        start = t = phase.start
+        while t < phase.end:
+            end = t
+            while end < phase.end and is_still(prims[end]):
+                end += 1
+            if end - t >= min_steps:
+                out += [Phase(phase.kind, start, t), Phase("pause", t, end)]
+                start = end
+            t = max(end, t + 1)
+        out.append(Phase(phase.kind, start, phase.end))
+    return [p for p in out if p.end > p.start]
+
+
 def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
     """The subtask sentence of a phase, in the instruction's own words where it has them."""
     obj = f"the {parsed.obj}" if parsed.obj else "the object"
@@ -77,4 +123,6 @@ def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
         return f"release {obj}" + (f" over the {parsed.target}" if parsed.target else "")
     if kind == "retreat":
         return "move the gripper away"
+    if kind == "pause":
+        return "hold still"
     return parsed.text or "follow the instruction"

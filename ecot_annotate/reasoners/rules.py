@@ -7,8 +7,14 @@ reasoner falls back to it, per episode, when an answer cannot be validated.
 from __future__ import annotations
 
 from ecot_annotate.episode import Annotation, Episode, StepReasoning
-from ecot_annotate.geometry.motion import STOP
-from ecot_annotate.reasoners.phases import describe_phase, split_phases
+from ecot_annotate.geometry.motion import event_window
+from ecot_annotate.reasoners.phases import (
+    describe_phase,
+    is_still,
+    split_at_every_event,
+    split_at_pauses,
+    split_phases,
+)
 from ecot_annotate.text.instruction import parse_instruction
 
 _WHY_SUBTASK = {
@@ -18,6 +24,7 @@ _WHY_SUBTASK = {
     "release": "The {obj} is where it should be, so the gripper lets go of it.",
     "retreat": "The {obj} is in place, so the gripper moves clear of it and the task is done.",
     "act": "This is the motion the task asks for: {task}.",
+    "pause": "One motion is done, so the arm holds still before the next.",
 }
 _GOAL = {
     "reach": "closer to the {obj}",
@@ -26,6 +33,7 @@ _GOAL = {
     "release": "over the spot where the {obj} goes",
     "retreat": "away from the {obj}",
     "act": "where the task needs it",
+    "pause": "where it is",
 }
 
 
@@ -35,13 +43,15 @@ def _sentence(text: str) -> str:
 
 
 def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
-    if primitive == STOP:
+    if is_still(primitive):
         return f"The gripper holds still for a moment before going on to {words['subtask']}."
     if "close gripper" in primitive:
         return f"Closing the gripper takes hold of the {words['obj']}."
     if "open gripper" in primitive:
         return f"Opening the gripper lets go of the {words['obj']}."
     goal = _GOAL[kind].format(**words)
+    if "; " in primitive:  # two arms, each named
+        return f"To {words['subtask']}, the arms move ({primitive}) to get {goal}."
     return f"To {words['subtask']}, the gripper must {primitive} to get {goal}."
 
 
@@ -52,8 +62,11 @@ class RuleReasoner:
 
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
         parsed = parse_instruction(episode.instruction)
-        prims = annotation.primitives
-        phases = split_phases(prims, bool(parsed.obj), annotation.event_lead)
+        prims = annotation.moves  # with two arms, each names every arm's move
+        split = split_at_every_event if len(annotation.arm_primitives) > 1 else split_phases
+        phases = split(prims, bool(parsed.obj), annotation.event_lead)
+        if annotation.split_at_pauses:
+            phases = split_at_pauses(phases, prims, event_window(annotation.event_lead))
         subtasks = [describe_phase(p.kind, parsed) for p in phases]
         obj = parsed.obj or "object"
         words = {

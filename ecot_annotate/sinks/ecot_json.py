@@ -49,6 +49,7 @@ def episode_entry(annotated: AnnotatedEpisode) -> dict[str, Any]:
             else [[b.track for b in boxes] for boxes in ann.bboxes],
             "state_3d": [[float(v) for v in xyz] for xyz in ep.xyz],
             "image_size": list(ep.image_size),
+            **_arms(annotated),
         },
         "metadata": {
             "episode_id": episode_id,
@@ -57,6 +58,25 @@ def episode_entry(annotated: AnnotatedEpisode) -> dict[str, Any]:
             "language_instruction": clean_text(ep.instruction),
             "caption": clean_text(ann.caption or ""),
         },
+    }
+
+
+def _arms(annotated: AnnotatedEpisode) -> dict[str, Any]:
+    """Two arms: each arm's primitives and end-effector track beside the trainer's keys (which
+    hold the first arm's); nothing for one arm, whose entry is as ECoT writes it."""
+    ep, ann = annotated.episode, annotated.annotation
+    if len(ann.arm_primitives) < 2:
+        return {}
+    tracks = {arm.name: arm for arm in ep.arms}
+    return {
+        "arms": {
+            name: {
+                "move_primitive": [clean_text(p) for p in prims],
+                "state_3d": [[float(v) for v in xyz] for xyz in tracks[name].xyz],
+                "motion_source": tracks[name].source,
+            }
+            for name, prims in ann.arm_primitives.items()
+        }
     }
 
 

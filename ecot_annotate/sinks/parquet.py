@@ -47,6 +47,10 @@ def annotation_fields(ann: Annotation, t: int) -> dict[str, Any]:
     return {
         **{k: clean_text(v) for k, v in ann.reasoning[t].as_dict().items()},
         "primitive": ann.primitives[t],
+        "arm_primitives": [
+            {"arm": arm, "primitive": prims[t]} for arm, prims in ann.arm_primitives.items()
+        ]
+        or None,
         "chain": join_tags(annotation_tags(ann, t)),
         "caption": clean_text(ann.caption) if ann.caption else None,
         "bboxes": None

@@ -63,7 +63,9 @@ class LeRobotFolder(DatasetFolder):
     episodes: list[LeRobotEpisodeRef | Unreadable]
     unshipped: tuple[str, ...] = ()  # declared video cameras with no file at all
     features_json: None = None  # no RLDS features: augmented RLDS needs an RLDS input
-    robot_type: str | None = None  # as info.json names it; a LeRobot output keeps it
+    robot_type: str | None = (
+        None  # info.json's robot_type: which arm, and a LeRobot output keeps it
+    )
 
     @classmethod
     def open(cls, root: str, split: str = "train") -> LeRobotFolder:

@@ -3,7 +3,9 @@ checked against meta/info.json and the data files' columns, or inferred from the
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 import pyarrow.parquet as pq
@@ -25,10 +27,12 @@ ALIASES = {
 class LeRobotFolder(Protocol):
     """What profiles need of an opened LeRobot folder (sources.lerobot.LeRobotFolder)."""
 
+    root: str
     name: str
     fps: float
     features: dict
     unshipped: tuple[str, ...]
+    robot_type: str | None
 
 
 def resolve_key(key: str, features: dict, image: bool = False) -> str:
@@ -44,9 +48,26 @@ def resolve_key(key: str, features: dict, image: bool = False) -> str:
     raise KeyError(key)
 
 
+def _stats(root: str) -> dict:
+    """meta/stats.json, whose min/max say a joint's units; {} where it is absent or unreadable."""
+    path = Path(root) / "meta" / "stats.json"
+    try:
+        stats = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
+
+
 def dataset_layout(folder: LeRobotFolder) -> DatasetLayout:
     """What meta/info.json declares, for validating and inferring profiles."""
-    return lerobot_layout(folder.name, folder.features, folder.fps, folder.unshipped)
+    return lerobot_layout(
+        folder.name,
+        folder.features,
+        folder.fps,
+        folder.unshipped,
+        folder.robot_type,
+        _stats(folder.root),
+    )
 
 
 def resolved_profile(folder: LeRobotFolder, profile: DatasetProfile) -> DatasetProfile:

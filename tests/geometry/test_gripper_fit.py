@@ -61,3 +61,9 @@ def test_bad_shapes_and_methods_are_refused():
         fit_gripper_track(np.zeros((5, 2)), np.zeros((5, 2)), (64, 64))
     with pytest.raises(ValueError, match="unknown gripper fit"):
         fit_gripper_track(np.zeros((5, 3)), np.zeros((5, 2)), (64, 64), method="magic")
+
+
+def test_no_end_effector_position_is_no_gripper_fit():
+    pixels = np.tile([[40.0, 50.0]], (10, 1)) + np.arange(10)[:, None]
+    fit = fit_gripper_track(np.zeros((10, 3)), pixels, (128, 128))
+    assert fit.track is None and "no end-effector position" in fit.reason

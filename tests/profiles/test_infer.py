@@ -158,15 +158,30 @@ def test_named_joints_are_joints_and_numbered_motors_say_nothing():
     assert layout_from_names(["motor_0", "motor_1", "motor_2"]) is None
 
 
-def test_a_joint_space_lerobot_arm_says_it_has_no_end_effector_pose():
+def test_a_joint_space_lerobot_arm_is_read_as_an_arm_of_joints():
     joints = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"]
     features = {
         "observation.images.front": {"dtype": "video", "shape": [48, 64, 3]},
         "observation.state": {"dtype": "float32", "shape": [6], "names": joints},
         "action": {"dtype": "float32", "shape": [6], "names": joints},
     }
+    profile = require(infer_profile(lerobot_layout("so_arm", features, fps=30)))
+    (arm,) = profile.arms
+    assert profile.motion_from == "joints"
+    assert (arm.joint_indices, arm.gripper_index) == ((0, 1, 2, 3, 4), 5)
+
+
+def test_joint_values_known_only_from_a_description_say_there_is_no_end_effector_pose():
+    features = {
+        "observation.images.front": {"dtype": "video", "shape": [48, 64, 3]},
+        "observation.state": {"dtype": "float32", "shape": [6]},
+        "action": {"dtype": "float32", "shape": [6]},
+    }
+    layout = lerobot_layout("so_arm", features, fps=30)
+    state = replace(layout.steps["observation.state"], doc="6x joint angles")
+    layout = replace(layout, steps={**layout.steps, "observation.state": state})
     with pytest.raises(ProfileInferenceError, match="the state holds no end-effector pose"):
-        require(infer_profile(lerobot_layout("so_arm", features, fps=30)))
+        require(infer_profile(layout))
 
 
 def test_prefixed_axis_names_are_read():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -49,12 +50,12 @@ def _close(container) -> None:
     container.close()
 
 
-def _info(version: str, episodes, tasks, frames: int, names, shape) -> dict:
+def _info(version: str, episodes, tasks, frames: int, names, shape, robot_type: str) -> dict:
     scalar = {"shape": [1], "names": None}
     v3 = version.startswith("v3")
     return {
         "codebase_version": version,
-        "robot_type": "widowx",
+        "robot_type": robot_type,
         "total_episodes": len(episodes),
         "total_frames": frames,
         "total_tasks": len(tasks),
@@ -84,9 +85,12 @@ def _info(version: str, episodes, tasks, frames: int, names, shape) -> dict:
     }
 
 
-def write_lerobot(root: Path, episodes, version: str = "v3.0", state_names=None) -> Path:
+def write_lerobot(
+    root: Path, episodes, version: str = "v3.0", state_names=None, robot_type: str = "widowx"
+) -> Path:
     """Episodes as LeRobot writes them: v3.0 keeps one data file and one MP4 for all episodes,
-    v2.1 one of each per episode with JSONL metadata. `state_names` fills info.json's names."""
+    v2.1 one of each per episode with JSONL metadata. `state_names` fills info.json's names;
+    meta/stats.json holds the state's min and max, as lerobot computes them."""
     tasks = sorted({ep.instruction for ep in episodes})
     v3 = version.startswith("v3")
     rows_by_episode, meta, index, container = [], [], 0, None
@@ -150,8 +154,11 @@ def write_lerobot(root: Path, episodes, version: str = "v3.0", state_names=None)
         tasks_lines = [json.dumps({"task_index": i, "task": t}) for i, t in enumerate(tasks)]
         (root / "meta" / "tasks.jsonl").write_text("\n".join(tasks_lines) + "\n")
     height, width = decode_image(episodes[0].images[0]).shape[:2]
-    info = _info(version, episodes, tasks, index, state_names, [height, width, 3])
+    info = _info(version, episodes, tasks, index, state_names, [height, width, 3], robot_type)
     (root / "meta" / "info.json").write_text(json.dumps(info, indent=2))
+    states = np.concatenate([ep.state for ep in episodes])
+    stats = {"observation.state": {"min": states.min(0).tolist(), "max": states.max(0).tolist()}}
+    (root / "meta" / "stats.json").write_text(json.dumps(stats))
     return root
 
 

@@ -1,0 +1,172 @@
+"""Profiles of robots whose state is joint positions: arms in TOML, JSON and run.json, their
+whole-profile checks, the arms read from LeRobot's value names, and the forward-kinematics track."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+
+import numpy as np
+import pytest
+
+from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.errors import InputError
+from ecot_annotate.profiles import load_profile
+from ecot_annotate.profiles.arms import infer_arms
+from ecot_annotate.profiles.kinematics import end_effector_track
+from ecot_annotate.profiles.layout import IMAGE, TENSOR, DatasetLayout, Feature
+from ecot_annotate.profiles.model import ArmProfile, DatasetProfile, profile_from_mapping
+from ecot_annotate.profiles.resolve import profile_summary, with_kinematics
+from ecot_annotate.profiles.toml_text import profile_toml
+from ecot_annotate.profiles.validate import profile_problems
+from ecot_annotate.store.run_config import config_from_dict
+from tests.support.joint_datasets import SO101, names
+
+LEFT = ArmProfile("left", (0, 1, 2, 3, 4), 5, True, "so101", None, "degrees")
+RIGHT = ArmProfile("right", (6, 7, 8, 9, 10), 11, True, None, None, "range")
+
+
+def _profile(*arms: ArmProfile) -> DatasetProfile:
+    return DatasetProfile(
+        name="two_arms",
+        image_key="observation/image",
+        instruction_key=None,
+        file_path_key=None,
+        episode_id_key=None,
+        motion_from="joints",
+        xyz_indices=(),
+        rotation="none",
+        rotation_indices=(),
+        gripper_from="none",
+        gripper_index=None,
+        arms=arms or (LEFT, RIGHT),
+    )
+
+
+def _layout(state_width: int = 12) -> DatasetLayout:
+    steps = {
+        "observation/image": Feature(IMAGE, "uint8", (8, 8, 3)),
+        "observation/state": Feature(TENSOR, "float32", (state_width,)),
+        "action": Feature(TENSOR, "float32", (state_width,)),
+    }
+    return DatasetLayout("two_arms", steps)
+
+
+def test_arms_round_trip_through_toml_json_and_run_json(tmp_path):
+    profile = _profile()
+    toml = tmp_path / "two.toml"
+    toml.write_text(profile_toml(profile))
+    assert "[[arms]]" in toml.read_text()
+    assert load_profile(str(toml)) == profile
+    as_json = tmp_path / "two.json"
+    as_json.write_text(json.dumps(profile.as_dict()))
+    assert load_profile(str(as_json)) == profile
+    config = AnnotateConfig(input="in", out="out", dataset_profile=profile)
+    recorded = json.loads(json.dumps(asdict(config)))
+    assert config_from_dict(recorded).dataset_profile == profile
+
+
+def test_a_cartesian_profile_keeps_its_digest_material():
+    assert "arms" not in DatasetProfile(name="plain").as_dict()
+
+
+def test_unknown_arm_keys_are_named():
+    with pytest.raises(InputError, match=r"arms: unknown keys \['joints'\]"):
+        profile_from_mapping({"name": "x", "arms": [{"name": "a", "joints": [0]}]}, "test")
+
+
+def test_arms_are_checked_whole_every_problem_at_once():
+    bad = replace(RIGHT, joint_indices=(5, 6, 7, 8, 20), joint_units="furlongs")
+    short = replace(LEFT, joint_indices=(0, 1, 2))
+    problems = "\n".join(profile_problems(_profile(short, bad), _layout()))
+    assert "arms[0] (left).joint_indices: 3 joints, but the model 'so101' has 5" in problems
+    assert "arms[1] (right).joint_units: 'furlongs' is not one of" in problems
+    assert "arms[1] (right).joint_indices: index 20 is outside the state (12 values)" in problems
+    assert "index 5 is also used by arms[0] (left).gripper_index" in problems
+    missing = replace(_profile(), arms=())
+    assert any("no arm is listed" in p for p in profile_problems(missing, _layout()))
+    assert profile_problems(_profile(), _layout()) == []
+
+
+def test_the_profile_block_says_model_units_and_whether_approximate():
+    text = profile_summary(_profile(), "a test", "lerobot")
+    assert (
+        "arm left     joints [0,1,2,3,4] in degrees (exact); model so101; gripper state[5]" in text
+    )
+    assert "arm right    joints [6,7,8,9,10] in range (approximate); model none" in text
+    assert "for full move names pass --kinematics FILE.urdf --ee-link LINK" in text
+
+
+def test_kinematics_option_gives_every_arm_the_model():
+    both = with_kinematics(_profile(), "arm.urdf", "tool")
+    assert {(a.kinematics, a.ee_link) for a in both.arms} == {("arm.urdf", "tool")}
+    with pytest.raises(InputError, match="joint positions"):
+        with_kinematics(DatasetProfile(name="cartesian"), "arm.urdf", "tool")
+
+
+def test_arms_from_lerobot_names():
+    (arm,) = infer_arms(names(SO101), "so101_follower").arms
+    assert (arm.name, arm.joint_indices, arm.gripper_index, arm.kinematics) == (
+        "arm",
+        (0, 1, 2, 3, 4),
+        5,
+        "so101",
+    )
+    left, right = infer_arms(names(SO101, ("left", "right")), "bi_so101_follower").arms
+    assert (left.name, right.name, right.joint_indices, right.gripper_index) == (
+        "left",
+        "right",
+        (6, 7, 8, 9, 10),
+        11,
+    )
+    aloha = infer_arms([f"motor_{i}" for i in range(14)], "aloha").arms
+    assert [(a.name, a.gripper_index) for a in aloha] == [("left", 6), ("right", 13)]
+    (unknown,) = infer_arms([f"joint_{i}" for i in range(7)] + ["gripper"], "my_arm").arms
+    assert unknown.kinematics is None and unknown.gripper_index == 7
+
+
+def test_joint_units_come_from_the_recorded_range_and_the_arms_convention():
+    so101 = names(SO101)
+    low, high = (-90.0, -80.0, -60.0, -40.0, -120.0, 0.0), (90.0, 80.0, 60.0, 40.0, 120.0, 100.0)
+    assert infer_arms(so101, "so101_follower", low, high).arms[0].joint_units == "degrees"
+    within = tuple(v / 2 for v in low), tuple(v / 2 for v in high)
+    assert infer_arms(so101, "so101_follower", *within).arms[0].joint_units == "range"
+    assert infer_arms(so101, "so101_follower").arms[0].joint_units == "range"  # no stats
+    wild = (0.0,) * 8, (9000.0,) * 8
+    seven = [f"joint_{i}" for i in range(7)] + ["gripper"]
+    assert infer_arms(seven, "my_arm", *wild).arms[0].joint_units == "radians"  # never stops
+
+
+def test_the_models_joint_order_is_kept_whatever_the_datasets_order():
+    shuffled = ["elbow_flex.pos", "shoulder_pan.pos", "gripper.pos", "shoulder_lift.pos"]
+    shuffled += ["wrist_roll.pos", "wrist_flex.pos"]
+    (arm,) = infer_arms(shuffled, "so101_follower").arms
+    assert arm.joint_indices == (1, 3, 0, 5, 4) and arm.gripper_index == 2
+
+
+def _so101(units: str = "degrees") -> DatasetProfile:
+    return replace(_profile(replace(LEFT, name="arm", joint_units=units)))
+
+
+def test_the_track_is_forward_kinematics_of_the_joints():
+    from ecot_annotate.kinematics import KinematicModel
+
+    model = KinematicModel.builtin("so101")
+    radians = np.array([[0.0, 0.0, 0.0, 0.0, 0.0, 40.0], [0.3, -0.5, 0.4, 0.2, 1.0, 10.0]])
+    degrees = radians.copy()
+    degrees[:, :5] = np.degrees(radians[:, :5])
+    track = end_effector_track(_so101(), degrees.astype(np.float32), degrees.astype(np.float32))
+    xyz, rpy = model.fk(radians[:, :5])
+    assert np.allclose(track.xyz, xyz, atol=1e-5) and np.allclose(track.rotation, rpy, atol=1e-4)
+    assert track.source == "forward kinematics (so101, degrees)"
+    assert list(track.gripper) == [40.0, 10.0]
+    assert [a.name for a in track.arms] == ["arm"] and track.arms[0].has_model
+
+
+def test_an_arm_with_no_model_keeps_its_joints_in_turns():
+    profile = _profile(replace(RIGHT, joint_indices=(0, 1), gripper_index=2, name="arm"))
+    state = np.array([[100.0, -100.0, 50.0]], dtype=np.float32)
+    track = end_effector_track(profile, state, state)
+    (arm,) = track.arms
+    assert not arm.has_model and not track.xyz.any()
+    assert np.allclose(arm.joints, [[0.5, -0.5]]) and track.source.startswith("joint speed")

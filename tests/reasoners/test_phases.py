@@ -1,0 +1,50 @@
+"""Subtasks of two arms: split at either arm's gripper events; the move text names each arm."""
+
+from __future__ import annotations
+
+from ecot_annotate.episode import Annotation
+from ecot_annotate.reasoners.phases import split_at_every_event, split_at_pauses, split_phases
+
+
+def _two_arms() -> Annotation:
+    left = ["move down"] * 3 + ["close gripper"] * 2 + ["move up"] * 10 + ["open gripper"] * 2
+    left += ["stop"] * 3
+    right = ["stop"] * 6 + ["move left"] * 2 + ["close gripper"] * 2 + ["move up"] * 10
+    return Annotation(primitives=left, arm_primitives={"left": left, "right": right})
+
+
+def test_the_move_names_each_arm():
+    moves = _two_arms().moves
+    assert moves[3] == "left arm: close gripper; right arm: stop"
+    assert moves[8] == "left arm: move up; right arm: close gripper"
+    assert Annotation(primitives=["stop"]).moves == ["stop"]
+
+
+def test_two_arms_split_at_either_arms_events():
+    moves = _two_arms().moves
+    phases = [(p.kind, p.start, p.end) for p in split_at_every_event(moves)]
+    assert phases == [
+        ("reach", 0, 3),
+        ("grasp", 3, 5),  # the left arm closes
+        ("carry", 5, 8),
+        ("grasp", 8, 10),  # the right arm closes
+        ("carry", 10, 15),
+        ("release", 15, 17),  # the left arm opens
+        ("retreat", 17, 20),
+    ]
+    single = [(p.kind, p.start, p.end) for p in split_phases(moves)]
+    assert len(single) < len(phases)  # one arm's rule would miss the right arm's grasp
+
+
+def test_no_gripper_event_is_one_phase():
+    assert [p.kind for p in split_at_every_event(["move"] * 4, has_object=False)] == ["act"]
+
+
+def test_an_arm_with_no_model_splits_its_subtasks_at_pauses():
+    prims = ["move"] * 4 + ["stop"] * 5 + ["move"] * 3 + ["stop"] * 2 + ["move"]
+    phases = split_at_pauses(split_phases(prims, has_object=False), prims, 4)
+    assert [(p.kind, p.start, p.end) for p in phases] == [
+        ("act", 0, 4),
+        ("pause", 4, 9),  # five still steps: a pause; the two later ones are too short
+        ("act", 9, 15),
+    ]
