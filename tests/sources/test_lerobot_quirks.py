@@ -140,8 +140,9 @@ def test_lerobot_state_names_infer_a_joint_state_with_its_gripper():
     }
     inference = infer_profile(lerobot_layout("so101", features, 30))
     assert inference.profile.state_keys == ("observation.state",)
-    assert inference.profile.gripper_index == 5 and inference.profile.gripper_from == "state"
-    assert "joint values only" in inference.notes["state_keys"]
+    profile = inference.profile
+    assert profile.motion_from == "joints" and len(profile.arms) == 1
+    assert profile.arms[0].kinematics == "so101" and profile.arms[0].gripper_index == 5
 
 
 def test_an_av1_video_decodes_or_quarantines_naming_file_and_codec(originals, tmp_path):
