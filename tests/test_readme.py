@@ -37,3 +37,13 @@ def test_the_readme_annotate_example_is_what_annotate_prints(bridge_dir, tmp_pat
     shape = r"annotated 25/25 episodes \(250 steps\) in [0-9.]+s -> "
     assert re.fullmatch(shape + "runs/bridge", last)
     assert re.fullmatch(shape + re.escape(str(out)), summary)
+
+
+def test_the_readme_lists_every_built_in_kinematic_model():
+    from ecot_annotate.kinematics.catalog import BUILTIN_ARMS
+
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("### Robots in joint space") : text.index("### Motion primitives")]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert listed == set(BUILTIN_ARMS)
