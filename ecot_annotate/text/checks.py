@@ -253,6 +253,23 @@ def later_subtasks(steps: list[dict[str, str]], t: int) -> list[str]:
     return found
 
 
+def step_failures(
+    steps: list[dict[str, str]], t: int, episode: EpisodeWords
+) -> dict[str, dict[str, str]]:
+    """Field -> (check -> reason) for the texts of step t that fail a check (empty: all pass)."""
+    found = {
+        name: field_failures(
+            name,
+            steps[t][name],
+            episode,
+            move=steps[t].get("move", ""),
+            subtasks=later_subtasks(steps, t) if name == "plan" else None,
+        )
+        for name in FIELDS
+    }
+    return {name: failed for name, failed in found.items() if failed}
+
+
 def check_chain(steps: list[dict[str, str]], episode: EpisodeWords) -> ChainTally:
     """Check every distinct text of one episode's chain (steps: the six fields per step)."""
     tally = ChainTally()
