@@ -27,7 +27,8 @@ from typing import Protocol
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.config import LLMConfig
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.prompt_texts import load_prompts
+from ecot_annotate.prompt_texts import load_prompts, mode_prompt
+from ecot_annotate.reasoners.answer_text import rule_draft
 from ecot_annotate.reasoners.llm_answer import (
     AnswerError,
     Checked,
@@ -109,7 +110,7 @@ class LLMReasoner:
         completer: Completer | None = None,
     ):
         self.config, self.count, self.max_chars = llm_config, count, llm_config.max_text_chars
-        self.prompts = load_prompts()
+        self.prompts = load_prompts(mode_prompt(llm_config.mode))
         self.completer = completer or build_completer(llm_config, count)
         self.cache = (
             AnswerCache(llm_config.cache_dir or default_cache_dir()) if llm_config.cache else None
@@ -132,9 +133,13 @@ class LLMReasoner:
 
     def _job(self, episode: Episode, annotation: Annotation) -> _Job:
         data = episode_input(episode, annotation)
+        draft = rule_draft(episode, annotation) if self.config.mode == "edit" else ""
         messages = [
             {"role": "system", "content": self.prompts.system},
-            {"role": "user", "content": user_message(self.prompts, data)},
+            {
+                "role": "user",
+                "content": user_message(self.prompts, data, draft),
+            },
         ]
         runs = move_runs(annotation.primitives)
         request = Request(messages, answer_schema(len(runs), self.max_chars))

@@ -57,3 +57,23 @@ def test_failing_texts_are_repaired_or_written_by_the_rules(bridge_dir, tmp_path
     assert texts["written"]["only_moves"] == llm["text_checks"]["only_moves"]
     table = CliRunner().invoke(main, ["stats", str(tmp_path / "a")]).output
     assert "while writing: only moves" in table and "2 failed, 1 repaired, 1 from rules" in table
+
+
+def test_edit_mode_sends_the_rule_writers_draft_to_rewrite(bridge_dir, tmp_path):
+    drafts = []
+
+    def rewrite(n, request):
+        user = request["messages"][1]["content"]
+        assert "Draft reasoning to rewrite" in user
+        draft = json.loads(user.split("```json")[2].split("```")[0])
+        drafts.append(draft)
+        return valid(request)
+
+    with ScriptedServer(PerEpisode([rewrite, rewrite])) as server:
+        llm = annotate(bridge_dir, tmp_path / "edit", server.base_url, 2, mode="edit")
+    assert llm["validated"] == 2 and llm["fields_from_rules"] == 0
+    summary = json.loads((tmp_path / "edit" / "summary.json").read_text())
+    assert summary["llm"]["mode"] == "edit"
+    for draft in drafts:  # the rule writer's own text, one item per move
+        assert draft["task"] and all(item["subtask"] for item in draft["items"])
+    assert drafts[0]["items"][0]["subtask"] == "Move to the pot."
