@@ -98,7 +98,11 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
         assert check_chain(steps, episode_words(episode.instruction)).failing == 0
         assert [s.move for s in annotation.reasoning] == annotation.primitives
         texts = [t for s in annotation.reasoning for t in (s.task, s.subtask, s.move_reason)]
-        assert all(0 < len(t) <= 32 and "@" not in t for t in texts)
+        assert all(t and "@" not in t for t in texts)
+        if not prov[
+            "fields_from_rules"
+        ]:  # the rule writer's texts are not bound by the model's limit
+            assert all(len(t) <= 32 for t in texts)
     # the same questions again come from the answer cache, with no generation
     again = LLMReasoner(config, count, completer=reasoner.completer)
     again.reason_batch(short_episodes(bridge_dir, EPISODES))
