@@ -76,4 +76,4 @@ def test_edit_mode_sends_the_rule_writers_draft_to_rewrite(bridge_dir, tmp_path)
     assert summary["llm"]["mode"] == "edit"
     for draft in drafts:  # the rule writer's own text, one item per move
         assert draft["task"] and all(item["subtask"] for item in draft["items"])
-    assert drafts[0]["items"][0]["subtask"] == "Move to the pot."
+    assert all(d["items"][0]["subtask"].startswith("Move to the ") for d in drafts)
