@@ -33,7 +33,7 @@ demo: install
 	$(CLI) report demo/out --html demo/report
 	$(CLI) annotate $(DEMO_LLM_INPUT) --limit 3 --out demo/out-llm --format parquet --overwrite \
 		--reasoner llm --llm-backend transformers --llm-max-text-chars 60
-	$(CLI) show demo/out-llm --episode 0 --step 0
+	$(CLI) show demo/out-llm --episode 0 --step 0 --only-passing
 	@echo "Outputs: demo/out (parquet/, ecot/reasonings.json, rlds/, quarantine/, summary.json); report: demo/report/index.html"
 
 # The HTML report's browser tests drive a real Chromium (Debian's package). `make browser` installs

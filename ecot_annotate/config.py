@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from ecot_annotate.profiles.model import DatasetProfile
-from ecot_annotate.prompt_texts import caption_prompt, load_prompts
+from ecot_annotate.prompt_texts import caption_prompt, load_prompts, mode_prompt
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class LLMConfig:
     batch_size: int = 8  # transformers backend: episodes generated together
     device: str = "auto"  # transformers backend: auto | cpu | cuda
     max_fallback_rate: float = 0.2  # more episodes falling back for service reasons fail the run
+    mode: str = "write"  # write: from the episode | edit: rewrite the rule writer's draft
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class AnnotateConfig:
                 data.pop(key)  # runs that do not override these keep their hash
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
         if self.reasoner == "llm":
-            data["llm"]["prompt_hash"] = load_prompts().hash  # a new prompt is a new config
+            data["llm"]["prompt_hash"] = load_prompts(mode_prompt(self.llm.mode)).hash
             data["llm"]["backend"] = self.llm.backend
             data["llm"]["max_text_chars"] = self.llm.max_text_chars
         if self.perception.captioner != "none":

@@ -18,6 +18,8 @@ from typing import Any
 from ecot_annotate.resources import resource_path
 
 PROMPT = "reasoning_v2"
+EDIT_PROMPT = "reasoning_edit_v1"  # --llm-mode edit: the rule writer's draft is in the prompt
+LLM_MODES = ("write", "edit")
 ANSWER_SCHEMA = "llm_answer.json"
 PARTS = ("system", "user", "repair", "fields")
 
@@ -31,6 +33,11 @@ class PromptSet:
     fields: Template
     schema: dict[str, Any]
     hash: str  # sha256 of every template and the schema, first 16 hex digits
+
+
+def mode_prompt(mode: str) -> str:
+    """The prompt set of an LLM mode: write from the episode, or edit the rule writer's draft."""
+    return EDIT_PROMPT if mode == "edit" else PROMPT
 
 
 @cache

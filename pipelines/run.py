@@ -174,6 +174,7 @@ def _run_locked(
         summary["llm"] = {
             "backend": config.llm.backend,
             "model": config.llm.model,
+            "mode": config.llm.mode,
             "max_fallback_rate": config.llm.max_fallback_rate,
             **llm_summary(counters),
         }

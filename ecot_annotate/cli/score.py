@@ -49,6 +49,13 @@ def score_lines(figures: dict) -> list[str]:
         )
     if figures.get("plan_motion_agreement") is not None:
         lines.append(f"plan/motion agreement  {figures['plan_motion_agreement']} of steps")
+    texts = figures.get("text_checks")
+    if texts and texts["fields"]:
+        passing = texts["fields"] - texts["failing"]
+        lines.append(
+            f"texts passing the text checks  {passing} of {texts['fields']} "
+            f"({100 * passing / texts['fields']:.0f}%)"
+        )
     return lines
 
 

@@ -62,6 +62,21 @@ def _per_window(state: np.ndarray, window: int, name) -> list[str]:
     return names
 
 
+def primitive_words(config: MotionConfig = ECOT_MOTION) -> frozenset[str]:
+    """Every word a primitive name can hold, found by naming a change along each axis each way.
+
+    Text checks use it to tell a sentence from a list of move names without a second copy of
+    the names.
+    """
+    names = [STOP]
+    for axis in range(7):
+        for sign in (1.0, -1.0):
+            delta = np.zeros(7)
+            delta[axis] = sign * 10.0
+            names.append(classify(delta, config))
+    return frozenset(word for name in names for word in name.replace(",", " ").split())
+
+
 def primitives(
     xyz: np.ndarray,
     rotation: np.ndarray,

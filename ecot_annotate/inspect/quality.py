@@ -7,6 +7,10 @@ summary.json where there is one. Perception columns may be null (no detector ran
 gripper-fit residual column may be absent (older runs): every figure then says "not measured"
 rather than zero.
 
+Every distinct text of every episode also goes through the text checks (`text.checks`), so a run
+made by any writer, version or tool is measured the same way; where the run counted its own
+checks while writing (summary.json `llm.text_checks`), those counts are shown beside.
+
 A plan/motion disagreement is a step where the text and the measured motion do not agree:
 the MOVE text is not the primitive computed from the state, the gripper closes while the
 subtask is not about taking hold of something, or it opens while the subtask is not about
@@ -28,6 +32,7 @@ import numpy as np
 from ecot_annotate.episode import arms_move
 from ecot_annotate.store.run_output import open_annotations, run_corrections
 from ecot_annotate.text.chain import clean_text
+from ecot_annotate.text.checks import ChainTally, check_chain, episode_words
 
 RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
 GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
@@ -61,7 +66,13 @@ _COLUMNS = (
     "bboxes",
     "gripper_position",
     "gripper_reason",
+    "task",
+    "plan",
+    "subtask_reason",
+    "move_reason",
+    "caption",
 )
+_TEXTS = ("task", "plan", "subtask", "subtask_reason", "move", "move_reason")
 
 
 def primitive_kind(primitive: str) -> str:
@@ -185,6 +196,10 @@ class EpisodeQuality:
     step_texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # step: (move, subtask)
     disagreements: Counter = field(default_factory=Counter)
     disagreeing_steps: int = 0
+    step_chains: dict[int, dict[str, str]] = field(default_factory=dict)  # step: the six fields
+    caption: str = ""
+    labels: set[str] = field(default_factory=set)
+    text_checks: ChainTally = field(default_factory=ChainTally)
 
     def add(self, row: dict[str, Any], residual_name: str | None) -> None:
         self.instruction = row.get("instruction") or ""
@@ -204,6 +219,9 @@ class EpisodeQuality:
         named = arms_move({a["arm"]: a["primitive"] for a in arms}) if arms else row["primitive"]
         self.step_named[row["step"]] = named
         self.step_texts[row["step"]] = (row["move"], row["subtask"])
+        self.step_chains[row["step"]] = {name: row.get(name) or "" for name in _TEXTS}
+        self.caption = row.get("caption") or self.caption
+        self.labels.update(box["label"] for box in row["bboxes"] or ())
 
     def finish(self, lead: int) -> None:
         """Count disagreements once every step is in (rows arrive in any order)."""
@@ -216,6 +234,9 @@ class EpisodeQuality:
         ):
             self.disagreements.update(found)
             self.disagreeing_steps += bool(found)
+        chain = [self.step_chains[t] for t in steps]
+        instruction = self.instruction or (chain[0]["task"] if chain else "")
+        self.text_checks = check_chain(chain, episode_words(instruction, self.caption, self.labels))
 
     @property
     def primitives(self) -> Counter:
@@ -255,6 +276,10 @@ class EpisodeQuality:
                 _count(
                     self.disagreeing_steps, "plan/motion disagreement", "plan/motion disagreements"
                 )
+            )
+        if self.text_checks.failing:
+            flags.append(
+                _count(self.text_checks.failing, "text failing a check", "texts failing a check")
             )
         return flags
 
@@ -323,6 +348,9 @@ def run_stats(
         kinds[primitive_kind(name)] += count
     disagreements: Counter = sum((e.disagreements for e in episodes), Counter())
     residuals = [r for e in episodes for r in e.fit_residuals()]
+    texts = ChainTally()
+    for episode in episodes:
+        texts.add(episode.text_checks)
     flagged = [e for e in episodes if e.flags(perception)]
     return {
         "run": str(out),
@@ -373,6 +401,10 @@ def run_stats(
             "steps": sum(e.disagreeing_steps for e in episodes),
             "episodes": sum(bool(e.disagreeing_steps) for e in episodes),
             "by_kind": {k: disagreements.get(k, 0) for k in DISAGREEMENT_KINDS},
+        },
+        "text_checks": {
+            **texts.as_dict(),
+            "written": (summary.get("llm") or {}).get("text_checks"),
         },
         "flagged_episodes": len(flagged),
     }
@@ -425,5 +457,27 @@ def quality_rows(stats: dict[str, Any]) -> list[tuple[str, str, str]]:
     for kind, count in disagreements["by_kind"].items():
         if count:
             rows.append(("plan/motion", kind, str(count)))
+    rows.extend(_text_check_rows(stats["text_checks"]))
     rows.append(("flags", "episodes flagged", _share(stats["flagged_episodes"], episodes)))
+    return rows
+
+
+def _text_check_rows(texts: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The text checks as measured now, and as the LLM reasoner counted them while writing."""
+    rows = [("text checks", "texts failing a check", _share(texts["failing"], texts["fields"]))]
+    rows += [
+        ("text checks", f"failing: {check.replace('_', ' ')}", str(count))
+        for check, count in texts["by_check"].items()
+        if count
+    ]
+    for check, counts in (texts.get("written") or {}).items():
+        if any(counts.values()):
+            rows.append(
+                (
+                    "text checks",
+                    f"while writing: {check.replace('_', ' ')}",
+                    f"{counts['failed']} failed, {counts['repaired']} repaired, "
+                    f"{counts['from_rules']} from rules",
+                )
+            )
     return rows

@@ -24,7 +24,7 @@ import pyarrow.dataset as pads
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Episode, arms_move
 from ecot_annotate.errors import EpisodeError, InputError
-from ecot_annotate.inspect.quality import read_summary, summary_event_lead
+from ecot_annotate.inspect.quality import read_summary, run_stats, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
 from ecot_annotate.store.corrections import Corrections, read_lines, run_config_hash
 from ecot_annotate.store.manifest import Manifest
@@ -230,7 +230,11 @@ def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
     if labels_path is not None:
         labels = read_labels(labels_path)
         figures = score_predictions(predictions(run, set(labels)), {}, labels, lead)
-        return {"against": f"human labels ({Path(labels_path).name})", **figures}
+        return {
+            "against": f"human labels ({Path(labels_path).name})",
+            **figures,
+            "text_checks": run_stats(run)["text_checks"],
+        }
     if not summary:
         raise InputError(f"{run} has no summary.json: cannot tell which dataset it annotated")
     truths = dataset_truths(profiled_config(str(run)))
@@ -240,4 +244,8 @@ def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
             f"(profile '{summary['profile']}'): pass human labels as a JSONL file"
         )
     figures = score_predictions(predictions(run, set(truths)), truths, lead=lead)
-    return {"against": "dataset ground truth", **figures}
+    return {
+        "against": "dataset ground truth",
+        **figures,
+        "text_checks": run_stats(run)["text_checks"],
+    }

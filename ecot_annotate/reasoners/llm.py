@@ -1,13 +1,14 @@
+# Long file: one reasoner owns the whole answer round trip (request, cache, checks, repair, rules fallback).
 """The LLM reasoner: one checked answer per episode from a server or an embedded model.
 
 Per episode: ask (or read the cache) for the task and one item of language per move, in the
 episode's own JSON Schema. Then at most one more request: an answer unusable as a whole (no JSON,
 the wrong number of items) is asked for again whole; an answer with a few bad texts (empty, too
-long, '@') is asked for only those texts. Texts that still fail are written by the rule
-reasoner, and the provenance names them. `reason_batch` takes several episodes and hands each
-round's requests to the backend together: an embedded model (fed batches by RunInference)
-generates them in one call. A server's episodes come one per call, from as many threads as the
-backend's concurrency allows.
+long, '@', or failing a text check against the episode: `llm_checks`) is asked for only those
+texts, each with its reason. Texts that still fail are written by the rule reasoner, and the
+provenance names them. `reason_batch` takes several episodes and hands each round's requests to
+the backend together: an embedded model (fed batches by RunInference) generates them in one call.
+A server's episodes come one per call, from as many threads as the backend's concurrency allows.
 
 Provenance of the result:
 - reasoning_source "llm": the LLM's answer; reasoning_model = the model; answer_mode = how the
@@ -28,7 +29,8 @@ from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.config import LLMConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.prompt_texts import load_prompts
+from ecot_annotate.prompt_texts import load_prompts, mode_prompt
+from ecot_annotate.reasoners.answer_text import rule_draft
 from ecot_annotate.reasoners.llm_answer import (
     AnswerError,
     Checked,
@@ -45,11 +47,13 @@ from ecot_annotate.reasoners.llm_cache import (
     cache_key,
     default_cache_dir,
 )
+from ecot_annotate.reasoners.llm_checks import answer_words, count_outcomes, mark_failures
 from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
 from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
 from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, answer_schema, fields_schema
 from ecot_annotate.reasoners.llm_usage import MODE_PREFIX
 from ecot_annotate.reasoners.rules import RuleReasoner
+from ecot_annotate.text.checks import EpisodeWords
 
 Result = Completion | RequestFailed
 
@@ -62,11 +66,13 @@ class _Job:
     annotation: Annotation
     runs: list[Run]
     request: Request
+    words: EpisodeWords
     checked: Checked = field(default_factory=Checked)
     text: str = ""
     mode: str = "text"
     failure: RequestFailed | None = None
     repaired: list[str] = field(default_factory=list)
+    failed_checks: dict[str, str] = field(default_factory=dict)  # key -> first check it failed
 
     def follow_up(self, message: str, schema: dict) -> Request:
         return Request(
@@ -96,7 +102,7 @@ class LLMReasoner:
         completer: Completer | None = None,
     ):
         self.config, self.count, self.max_chars = llm_config, count, llm_config.max_text_chars
-        self.prompts = load_prompts()
+        self.prompts = load_prompts(mode_prompt(llm_config.mode))
         self.completer = completer or build_completer(llm_config, count)
         self.cache = (
             AnswerCache(llm_config.cache_dir or default_cache_dir()) if llm_config.cache else None
@@ -120,14 +126,17 @@ class LLMReasoner:
 
     def _job(self, episode: Episode, annotation: Annotation) -> _Job:
         data = episode_input(episode, annotation)
+        draft = rule_draft(episode, annotation) if self.config.mode == "edit" else ""
         messages = [
             {"role": "system", "content": self.prompts.system},
-            {"role": "user", "content": user_message(self.prompts, data)},
+            {
+                "role": "user",
+                "content": user_message(self.prompts, data, draft),
+            },
         ]
         runs = move_runs(annotation.moves)
-        return _Job(
-            episode, annotation, runs, Request(messages, answer_schema(len(runs), self.max_chars))
-        )
+        request = Request(messages, answer_schema(len(runs), self.max_chars))
+        return _Job(episode, annotation, runs, request, answer_words(episode, annotation))
 
     def _complete(self, requests: list[Request]) -> list[Result]:
         """From the cache where this exact request was answered before, the rest in one call."""
@@ -184,6 +193,8 @@ class LLMReasoner:
 
     def _check(self, job: _Job, completion: Completion) -> Checked:
         checked = check_answer(completion.text, len(job.runs), self.max_chars)
+        if checked.usable:
+            mark_failures(checked.texts, checked.bad, job.runs, job.words, job.failed_checks)
         if not checked.usable and completion.finish_reason == "length":
             checked.problems.insert(
                 0, f"the answer was cut off at the token limit ({self.config.max_tokens})"
@@ -220,6 +231,7 @@ class LLMReasoner:
             return
         fixed = {key: answer.get(key) for key in job.checked.bad}
         still_bad = bad_texts(fixed, self.max_chars)
+        mark_failures(fixed, still_bad, job.runs, job.words, job.failed_checks)
         for key, value in fixed.items():
             if key not in still_bad:
                 job.checked.texts[key] = value
@@ -241,6 +253,8 @@ class LLMReasoner:
         if from_rules:
             texts.update(self._rule_texts(job, from_rules))
             self.count("llm_fields_from_rules", len(from_rules))
+        self.count("llm_fields", len(texts))
+        count_outcomes(self.count, job.failed_checks, job.repaired, from_rules)
         annotation = job.annotation
         annotation.reasoning = assemble(texts, job.runs)
         annotation.provenance.pop("fallback_reason", None)

@@ -8,12 +8,14 @@ from typing import Any
 from ecot_annotate.prompt_texts import PromptSet
 
 
-def user_message(prompts: PromptSet, episode_input: dict[str, Any]) -> str:
+def user_message(prompts: PromptSet, episode_input: dict[str, Any], draft: str = "") -> str:
+    """`draft`: the rule writer's answer, for the edit prompt (the write prompt has no place for it)."""
     n_moves = len(episode_input["moves"])
     return prompts.user.substitute(
         n_moves=n_moves,
         last_move=n_moves - 1,
         episode=json.dumps(episode_input, separators=(",", ":")),
+        draft=draft,
     ).strip()
 
 

@@ -8,9 +8,13 @@ to answers the model got wrong.
 
 from __future__ import annotations
 
+from ecot_annotate.text.checks import CHECKS
+
 PREFIX = "llm_"
 FALLBACK_PREFIX = "llm_fallback_"
 MODE_PREFIX = "llm_mode_"  # answers in use, by how their form was asked for
+CHECK_PREFIX = "llm_check_"  # llm_check_<check>_<outcome>: texts of validated answers per check
+CHECK_OUTCOMES = ("failed", "repaired", "from_rules")
 SERVICE_KINDS = ("connection", "timeout", "rate_limited", "server_error", "rejected")
 COUNTERS = (
     "requests",  # HTTP requests sent (first tries, retries, repairs, format downgrades)
@@ -20,6 +24,7 @@ COUNTERS = (
     "repairs",  # episodes whose first answer was unusable as a whole and were asked again
     "field_repairs",  # episodes asked again for only the texts that failed a check
     "fields_from_rules",  # texts still failing after that, written by the rule reasoner instead
+    "fields",  # texts of the validated answers (task and three per move), the model's or the rules'
     "validated",  # episodes whose reasoning is a validated LLM answer
     "fallbacks",  # episodes that fell back to the rule reasoner
     "prompt_tokens",
@@ -37,6 +42,10 @@ def llm_summary(counters: dict[str, int]) -> dict[str, object]:
     by_reason = _by_prefix(counters, FALLBACK_PREFIX)
     summary["fallbacks_by_reason"] = by_reason
     summary["answers_by_mode"] = _by_prefix(counters, MODE_PREFIX)
+    summary["text_checks"] = {
+        check: {o: counters.get(f"{CHECK_PREFIX}{check}_{o}", 0) for o in CHECK_OUTCOMES}
+        for check in CHECKS
+    }
     episodes = int(summary["validated"]) + int(summary["fallbacks"])
     service = sum(by_reason.get(kind, 0) for kind in SERVICE_KINDS)
     summary["fallback_rate"] = round(service / episodes, 4) if episodes else 0.0

@@ -69,6 +69,8 @@ def test_score_against_hand_labels(sample_run, tmp_path):
     found = figures["boundaries"]
     assert (found["true"], found["predicted"], found["matched"]) == (5, 4, 4)  # "lift" is extra
     assert (found["recall"], found["f1"]) == (0.8, 0.8889)
+    texts = figures["text_checks"]  # the rule writer's text passes every text check
+    assert texts["fields"] > 0 and texts["failing"] == 0, texts
     stored = json.loads((sample_run / "summary.json").read_text())
     assert stored["score_labels"]["against"] == "human labels (labels.jsonl)"
 

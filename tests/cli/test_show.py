@@ -51,3 +51,20 @@ def test_colours_on_a_terminal_only(bridge_run):
     os.close(leader)
     assert proc.returncode == 0, proc.stderr
     assert b"\x1b[36m\x1b[1mTASK:\x1b[0m" in output
+
+
+def test_only_passing_shows_checked_text_and_says_in_one_line_what_fails(bridge_run, tmp_path):
+    from tests.support.run_builders import write_known_run
+
+    shown = CliRunner().invoke(main, ["show", str(bridge_run), "--step", "3", "--only-passing"])
+    assert shown.exit_code == 0 and "SUBTASK REASONING:" in shown.output, shown.output
+    run = write_known_run(tmp_path / "run")
+    hidden = CliRunner().invoke(main, ["show", str(run), "--episode", "c", "--only-passing"])
+    assert hidden.exit_code == 0, hidden.output
+    assert hidden.output.count("\n") == 1 and "TASK:" not in hidden.output
+    assert (
+        "episode c step 0: not shown, 1 of its 5 texts fail the text checks: subtask names none of: table"
+        in hidden.output
+    )
+    clean = CliRunner().invoke(main, ["show", str(run), "--episode", "d", "--only-passing"])
+    assert "SUBTASK: wait, holding still" in clean.output

@@ -26,6 +26,8 @@ def test_report_writes_index_pages_and_plots(tmp_path):
     assert index.count('class="episode-row"') == 4
     assert '<span class="flag">fallback</span>' in index
     assert "too few gripper detections" in index  # the untracked reason is a figure
+    assert "texts failing a check" in index and "failing: plan out of order" in index
+    assert "2 texts failing a check" in index  # episode c's flag
     page = (html / "episodes" / "00001.html").read_text()
     assert "fallback reason: schema: missing field plan" in page
     assert "data:image/png;base64," in page

@@ -88,3 +88,20 @@ def test_disagreement_rules():
             "move up, rotate clockwise",
         )
     ] == ["close", "open", "stop", "rotate", "move"]
+
+
+def test_stats_checks_the_texts_of_a_run_written_without_text_check_counts(tmp_path):
+    """A run of an earlier version (no `llm.text_checks` in summary.json) is measured all the same."""
+    run = write_known_run(tmp_path / "run")
+    summary = json.loads((run / "summary.json").read_text())
+    assert "text_checks" not in json.dumps(summary)
+    figures = run_stats(run)
+    assert figures["text_checks"]["failing"] == 5 and figures["text_checks"]["written"] is None
+    table = CliRunner().invoke(main, ["stats", str(run)]).output
+    assert "texts failing a check" in table and "5 (11%)" in table
+    assert "failing: plan out of order" in table and "while writing" not in table
+
+
+def test_the_rule_writer_passes_every_text_check_on_the_bridge_sample(bridge_run):
+    texts = run_stats(bridge_run)["text_checks"]
+    assert texts["fields"] > 400 and texts["failing"] == 0, texts

@@ -31,10 +31,13 @@ def test_random_model_constrained_by_the_schema_validates_every_episode(bridge_d
     llm = json.loads((out / "summary.json").read_text())["llm"]
     assert llm["backend"] == "transformers" and llm["validated"] == EPISODES
     assert llm["fallbacks"] == 0 and llm["answers_by_mode"] == {"json_schema": EPISODES}
-    assert llm["requests"] == EPISODES and llm["completion_tokens"] > 0
+    # random text seldom names the instruction's objects: the text checks ask again, then the rules write
+    assert llm["requests"] == EPISODES + llm["field_repairs"] and llm["completion_tokens"] > 0
     rows = pads.dataset(str(out / "parquet"), format="parquet").to_table().to_pylist()
     assert {r["reasoning_source"] for r in rows} == {"llm"}
     assert {r["reasoning_model"] for r in rows} == {str(model)}
     assert {r["answer_mode"] for r in rows} == {"json_schema"}
     assert all(r["move"] == r["primitive"] for r in rows)
-    assert all(0 < len(r["move_reason"]) <= 16 and "@" not in r["chain"] for r in rows)
+    assert all(r["move_reason"] and "@" not in r["chain"] for r in rows)
+    from_model = [r for r in rows if "move_reason" not in (r["fields_from_rules"] or "")]
+    assert all(len(r["move_reason"]) <= 16 for r in from_model)

@@ -16,7 +16,16 @@ from click.testing import CliRunner
 from ecot_annotate.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lerobot"
-DATASETS = ["so101", "so101_range", "bi_so101", "aloha", "piper", "unknown7", "state_only", "v21_quirks"]
+DATASETS = [
+    "so101",
+    "so101_range",
+    "bi_so101",
+    "aloha",
+    "piper",
+    "unknown7",
+    "state_only",
+    "v21_quirks",
+]
 
 
 @pytest.mark.parametrize("name", DATASETS)

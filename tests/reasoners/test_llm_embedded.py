@@ -64,6 +64,7 @@ def one_thread():
 def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thread, tmp_path):
     from ecot_annotate.backends.llm_weights import DONE
     from ecot_annotate.reasoners.llm import LLMReasoner
+    from ecot_annotate.text.checks import check_chain, episode_words
 
     converted = [p for p in smollm2_cache.iterdir() if (p / DONE).is_file()]
     assert len(converted) == 1 and (converted[0] / "model.safetensors").is_file()
@@ -80,20 +81,32 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
     assert len(pairs) == EPISODES
     annotations = reasoner.reason_batch(pairs)
     assert counts.get("llm_validated") == EPISODES and "llm_fallbacks" not in counts
-    assert counts["llm_requests"] == EPISODES, "one batched generation, no repair"
+    # one batched generation, then a repair round for the texts failing the text checks (this
+    # model often writes move names as reasons)
+    requests = counts["llm_requests"]
+    assert requests == EPISODES + counts.get("llm_field_repairs", 0) <= 2 * EPISODES
     for (episode, _), annotation in zip(pairs, annotations, strict=True):
         check_complete(episode, annotation)
         prov = annotation.provenance
         assert prov["reasoning_source"] == "llm" and prov["answer_mode"] == "json_schema"
         assert prov["reasoning_model"] == "SmolLM2-135M-Instruct"
-        assert prov["fields_from_rules"] == "" and prov["fields_repaired"] == ""
+        taken = [
+            k for k in (prov["fields_from_rules"] + "," + prov["fields_repaired"]).split(",") if k
+        ]
+        assert all(k == "task" or k.startswith("items.") for k in taken)
+        steps = [s.as_dict() for s in annotation.reasoning]
+        assert check_chain(steps, episode_words(episode.instruction)).failing == 0
         assert [s.move for s in annotation.reasoning] == annotation.primitives
         texts = [t for s in annotation.reasoning for t in (s.task, s.subtask, s.move_reason)]
-        assert all(0 < len(t) <= 32 and "@" not in t for t in texts)
+        assert all(t and "@" not in t for t in texts)
+        if not prov[
+            "fields_from_rules"
+        ]:  # the rule writer's texts are not bound by the model's limit
+            assert all(len(t) <= 32 for t in texts)
     # the same questions again come from the answer cache, with no generation
     again = LLMReasoner(config, count, completer=reasoner.completer)
     again.reason_batch(short_episodes(bridge_dir, EPISODES))
-    assert counts["llm_cache_hits"] == EPISODES and counts["llm_requests"] == EPISODES
+    assert counts["llm_cache_hits"] == requests and counts["llm_requests"] == requests
 
 
 def test_backend_is_in_the_content_hash():

@@ -61,14 +61,15 @@ def is_ping(request: dict) -> bool:
 
 
 def perfect_answer(request: dict) -> str:
-    """One subtask over all moves, one item per move; for a partial repair, the texts it names."""
+    """One subtask over all moves, one item per move, every text passing the text checks; for a
+    partial repair, the texts it names."""
     keys = request.get("response_format", {}).get("json_schema", {}).get("schema", {})
     if "task" not in keys.get("properties", {"task": None}):  # a partial repair's own schema
         return json.dumps({key: f"Fixed text for {key}." for key in keys["required"]})
     data = episode_data(request)
     items = [
         {
-            "subtask": "do the task",
+            "subtask": f"carry out the task: {data['instruction']}",
             "subtask_reason": "It is the whole task.",
             "move_reason": f"The arm must {move['move']} now.",
         }

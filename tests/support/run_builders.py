@@ -52,7 +52,7 @@ def _annotated(
 ):
     episode = _episode(key, instruction, len(prims))
     reasoning = [
-        StepReasoning(instruction, "plan", s, "why", m, "because")
+        StepReasoning(instruction, s, s, "why", m, "because")
         for s, m in zip(subtasks, moves, strict=True)
     ]
     annotation = Annotation(
@@ -125,7 +125,7 @@ EPISODES = [
             "d",
             "stay still",
             ["stop", "stop"],
-            ["wait"] * 2,
+            ["wait, holding still"] * 2,
             ["stop", "stop"],
             [[_box("table", 1)], [_box("table", 1)]],
             [[20, 20], [20, 20]],
@@ -180,6 +180,21 @@ EXPECTED = {
             "close gripper outside a grasp subtask": 1,
             "open gripper outside a release subtask": 1,
         },
+    },
+    # a's plan names only the current subtask (3 steps before the last); c's subtask names the
+    # cloth, which "wipe the table" does not
+    "text_checks": {
+        "fields": 44,
+        "failing": 5,
+        "by_check": {
+            "only_moves": 0,
+            "repeats_instruction": 0,
+            "move_reason_disagrees": 0,
+            "subtask_without_object": 2,
+            "plan_out_of_order": 3,
+            "unknown_object": 0,
+        },
+        "written": None,
     },
     "flagged_episodes": 3,
 }

@@ -1,0 +1,68 @@
+"""The text checks applied to an LLM answer: which of its texts fail which check, and the counts.
+
+The answer's texts are keyed as in repairs and provenance (`task`, `items.<i>.<field>`); each
+item's move reason is checked against that item's move. A text that fails goes into the partial
+repair with the check's reason, and, failing again, is written by the rule reasoner; the counters
+say, per check, how many texts failed, were repaired and were taken from the rules. The plan is not
+the model's text (it is assembled from the subtasks), so it is checked only in `stats`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecot_annotate.counting import Count
+from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.reasoners.llm_input import Run
+from ecot_annotate.reasoners.llm_usage import CHECK_PREFIX
+from ecot_annotate.text.checks import EpisodeWords, episode_words, field_failures
+
+
+def answer_words(episode: Episode, annotation: Annotation) -> EpisodeWords:
+    """What the checks compare an answer with: instruction, caption and detected labels."""
+    labels = {box.label for boxes in annotation.bboxes or () for box in boxes}
+    return episode_words(episode.instruction, annotation.caption, labels)
+
+
+def text_failures(
+    texts: dict[str, Any], runs: list[Run], words: EpisodeWords
+) -> dict[str, tuple[str, str]]:
+    """key -> (check, reason) for the first check each text fails; texts that are not strings
+    (the schema's problems, handled before) are left out."""
+    found: dict[str, tuple[str, str]] = {}
+    for key, text in texts.items():
+        if not isinstance(text, str):
+            continue
+        name = key.rsplit(".", 1)[-1]
+        move = runs[int(key.split(".")[1])][2] if key.startswith("items.") else ""
+        failed = field_failures(name, text, words, move=move)
+        if failed:
+            found[key] = next(iter(failed.items()))
+    return found
+
+
+def mark_failures(
+    texts: dict[str, Any],
+    bad: dict[str, str],
+    runs: list[Run],
+    words: EpisodeWords,
+    failed_checks: dict[str, str],
+) -> None:
+    """Add the texts that pass the schema but fail a text check to `bad` (key -> reason), and
+    the first check each failed to `failed_checks` (key -> check), for the counts."""
+    good = {key: text for key, text in texts.items() if key not in bad}
+    for key, (check, reason) in text_failures(good, runs, words).items():
+        bad[key] = reason
+        failed_checks.setdefault(key, check)
+
+
+def count_outcomes(
+    count: Count, failed: dict[str, str], repaired: list[str], from_rules: list[str]
+) -> None:
+    """Per check: the texts that failed it, then were repaired or written by the rules."""
+    for key, check in failed.items():
+        count(f"{CHECK_PREFIX}{check}_failed", 1)
+        if key in repaired:
+            count(f"{CHECK_PREFIX}{check}_repaired", 1)
+        elif key in from_rules:
+            count(f"{CHECK_PREFIX}{check}_from_rules", 1)
