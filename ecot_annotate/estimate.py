@@ -143,7 +143,9 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     from ecot_annotate.sources.base import episode_refs
     from ecot_annotate.sources.first_episodes import first_episodes
     from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
+    from ecot_annotate.validate import check_settings, raise_problems
 
+    raise_problems(list(check_settings(config)))
     dataset = SOURCES.get(config.source).open(config.input, config.split)
     profile, _ = resolve_profile(config.profile, dataset.layout(), config.camera)
     dataset.check(profile)
