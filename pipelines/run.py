@@ -43,6 +43,31 @@ def pipeline_options(config: AnnotateConfig):
     return PipelineOptions([*args, *worker_log_args(args)])
 
 
+def new_pipeline(config: AnnotateConfig):
+    """A pipeline on `config`'s runner; DirectRunner is Beam's FnApiRunner, chosen explicitly.
+
+    Beam 2.77's DirectRunner first tries PrismRunner (a Go binary it downloads on first use) and
+    falls back to the FnApiRunner when that fails. The FnApiRunner is the one every test runs, so
+    DirectRunner names it here, built as the DirectRunner builds it (the options travel to worker
+    processes through the provision info); `--runner PrismRunner` runs on Prism by choice.
+    """
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    options = pipeline_options(config)
+    if options.view_as(StandardOptions).runner not in ("DirectRunner", "SwitchingDirectRunner"):
+        return beam.Pipeline(options=options)
+    from apache_beam.portability.api import beam_provision_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.portability.portable_runner import JobServiceHandle
+
+    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+    provision = fn_runner.ExtendedProvisionInfo(
+        beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
+    )
+    return beam.Pipeline(runner=fn_runner.FnApiRunner(provision_info=provision), options=options)
+
+
 def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
     from apache_beam.metrics.metric import MetricsFilter
 
@@ -113,13 +138,11 @@ def _run_locked(
     motion: dict[str, Any],
 ) -> dict[str, Any]:
     """The run proper, while this process holds OUT's lock; `motion`: the thresholds it uses."""
-    import apache_beam as beam
-
     from pipelines.annotate import build
 
     staging = new_staging(config.out)
     start = time.perf_counter()
-    pipeline = beam.Pipeline(options=pipeline_options(config))
+    pipeline = new_pipeline(config)
     build(pipeline, config, dataset, profile, staging, progress, annotate_missing)
     result = pipeline.run()
     result.wait_until_finish()
