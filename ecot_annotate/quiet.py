@@ -77,6 +77,10 @@ def configure(verbosity: int = 0) -> None:
         ours.addHandler(own)
     for name in ("transformers", "huggingface_hub"):
         _library_level(name, level)
+    # Beam logs a failing step's traceback and raises it again: the caller reports it once.
+    logging.getLogger("apache_beam.runners.common").setLevel(
+        logging.CRITICAL if verbosity == 0 else logging.NOTSET
+    )
     if not any(isinstance(finder, _FilteredImport) for finder in sys.meta_path):
         sys.meta_path.insert(0, _FilteredImport())
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ecot_annotate import __version__, fs
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.errors import disk_full_as_one_line
 from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve_profile
 from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.sources import SOURCES
@@ -116,7 +117,7 @@ def run(
     config, calibration = resolve_motion(config, dataset, profile)
     if announce is not None:
         announce(describe_motion(config, calibration))
-    with run_lock(config.out):
+    with disk_full_as_one_line(config.out), run_lock(config.out):
         config, note = prepare_output(config)
         if note and announce is not None:
             announce(note)
