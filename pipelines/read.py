@@ -15,12 +15,15 @@ from apache_beam.metrics import Metrics
 
 from ecot_annotate.errors import EpisodeError, quarantine_record
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.sources.base import Source, Unreadable
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
+from ecot_annotate.sources.base import Damaged, Source, Unreadable
+from pipelines.quarantine import DAMAGE, NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
 
 
 class ExpandFn(beam.DoFn):
-    """A unit (a shard, an episode) -> references to its episodes; counts every episode found."""
+    """A unit (a shard, an episode) -> references to its episodes; counts every episode found.
+
+    Damage that holds no episode goes to quarantine as damage, not counted as an episode.
+    """
 
     def __init__(self, dataset: Source, limit: int | None):
         self.dataset, self.limit = dataset, limit
@@ -28,6 +31,9 @@ class ExpandFn(beam.DoFn):
 
     def process(self, unit):
         for ref in self.dataset.refs(unit, self.limit):
+            if isinstance(ref, Damaged):
+                yield to_quarantine(quarantine_record(ref.where, DAMAGE, ref.error))
+                continue
             self.episodes_in.inc()
             if isinstance(ref, Unreadable):
                 yield to_quarantine(quarantine_record(ref.where, "read", ref.error))

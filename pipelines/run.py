@@ -26,6 +26,7 @@ from ecot_annotate.store.run_lock import run_lock
 from ecot_annotate.validate import problems, raise_problems
 from pipelines.formats import FORMATS, WriteContext
 from pipelines.publish import clear_staging, new_staging, publish
+from pipelines.quarantine import DAMAGE
 from pipelines.rerun import prepare_output
 
 
@@ -155,6 +156,7 @@ def _run_locked(
     quarantined = [
         json.loads(line) for line in fs.read_lines(f"{staging}/quarantine/*.jsonl") if line.strip()
     ]
+    damage = [q for q in quarantined if q["stage"] == DAMAGE]
     publish(staging, config.out, [*(FORMATS.get(f).folder for f in config.formats), "quarantine"])
     summary = {
         "tool_version": __version__,
@@ -176,7 +178,8 @@ def _run_locked(
         "episodes_in": counters.get("episodes_in", 0),
         "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
         "episodes_resumed": counters.get("episodes_resumed", 0),
-        "episodes_quarantined": len(quarantined),
+        "episodes_quarantined": len(quarantined) - len(damage),
+        "damaged_spans": len(damage),
         "steps_in": counters.get("steps_in", 0),
         "steps_out": counters.get("steps_out", 0),
         "ecot_json_entries": finished.get("ecot_json_entries", 0),

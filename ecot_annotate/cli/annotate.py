@@ -110,6 +110,13 @@ def annotate(
         if exceeded:
             click.secho(f"error: {exceeded}", fg="red", err=True)
             sys.exit(1)
+    if summary.get("damaged_spans"):
+        click.secho(
+            f"{summary['damaged_spans']} damaged span(s) outside any episode: "
+            f"see {config.out}/quarantine/",
+            fg="yellow",
+            err=True,
+        )
     if summary["episodes_quarantined"]:
         click.secho(
             f"{summary['episodes_quarantined']} episode(s) quarantined: see {config.out}/quarantine/",

@@ -27,6 +27,12 @@ class Unreadable:
     error: str
 
 
+@dataclass(frozen=True)
+class Damaged(Unreadable):
+    """Unreadable bytes that hold none of the declared episodes (garbage after a shard's last
+    record): reported with the shard's damage, never counted as an episode."""
+
+
 @dataclass
 class DatasetFolder:
     """What every opened dataset knows of itself; messages, keys and output formats name these."""
