@@ -1,7 +1,10 @@
 """The shape of the code: imports run downward only, no import circles, long files say why.
 
 Layers, top to bottom: `ecot_annotate.cli` -> `pipelines` (the only place Beam's graph lives) ->
-the library (`ecot_annotate`). Every import counts, also those inside functions.
+the library (`ecot_annotate`). Every import counts, also those inside functions. Between folders
+too: `FLOORS` orders them, and a folder imports only from folders on lower floors (the library's
+top-level modules, config.py, errors.py and the like, sit beside the floors and are checked by
+the circle tests).
 """
 
 from __future__ import annotations
@@ -17,6 +20,23 @@ from tests.support.datasets import REPO
 PACKAGES = ("ecot_annotate", "pipelines")
 LONG_FILE_LINES = 300
 LONG_FILE_MARK = "# Long file:"
+FLOORS = (  # top to bottom; folders on one floor do not import each other
+    ("ecot_annotate.cli",),
+    ("pipelines",),  # with pipelines/formats
+    ("ecot_annotate.inspect", "ecot_annotate.sample", "ecot_annotate.train"),
+    ("ecot_annotate.stages", "ecot_annotate.store"),
+    ("ecot_annotate.reasoners", "ecot_annotate.sinks"),
+    (
+        "ecot_annotate.backends",
+        "ecot_annotate.geometry",
+        "ecot_annotate.sources",
+        "ecot_annotate.text",
+    ),
+    ("ecot_annotate.layouts", "ecot_annotate.profiles"),
+)
+# The one upward edge left: backends/llm_client.py and backends/llm_local.py import the usage
+# counter `Count` from reasoners/llm_usage.py, until it moves to a module below both folders.
+ALLOWED_UPWARD = {("ecot_annotate.backends", "ecot_annotate.reasoners")}
 
 
 def _modules() -> dict[str, Path]:
@@ -61,6 +81,49 @@ def graph() -> nx.DiGraph:
         g.add_node(module)
         g.add_edges_from((module, target) for target in _imported(module, path, known))
     return g
+
+
+def _unit(module: str) -> str:
+    """The folder a module lives in (`pipelines` for all of it), or the module itself when it
+    sits at the library's top level."""
+    parts = module.split(".")
+    if parts[0] == "pipelines":
+        return "pipelines"
+    if len(parts) == 1:
+        return module
+    folder = ".".join(parts[:2])
+    return folder if (REPO / "ecot_annotate" / parts[1]).is_dir() else module
+
+
+@pytest.fixture(scope="module")
+def folders(graph) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_nodes_from(_unit(m) for m in graph.nodes)
+    g.add_edges_from((_unit(a), _unit(b)) for a, b in graph.edges if _unit(a) != _unit(b))
+    return g
+
+
+def test_no_import_circles_between_folders(folders):
+    g = folders.copy()
+    g.remove_edges_from(ALLOWED_UPWARD)
+    circles = [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+    assert circles == []
+
+
+def test_folders_import_only_from_lower_floors(folders):
+    floor = {folder: n for n, names in enumerate(FLOORS) for folder in names}
+    package_folders = {
+        u
+        for u in folders.nodes
+        if u == "pipelines" or (u.count(".") == 1 and (REPO / Path(*u.split("."))).is_dir())
+    }
+    assert package_folders == set(floor), "every folder has a floor in FLOORS"
+    upward = sorted(
+        (a, b)
+        for a, b in folders.edges
+        if a in floor and b in floor and floor[a] >= floor[b] and (a, b) not in ALLOWED_UPWARD
+    )
+    assert upward == []
 
 
 def test_no_import_circles(graph):
