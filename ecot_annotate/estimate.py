@@ -140,7 +140,7 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     """
     from ecot_annotate.profiles.resolve import resolve_profile
     from ecot_annotate.sources import SOURCES
-    from ecot_annotate.sources.base import episode_refs
+    from ecot_annotate.sources.base import declared_episodes, episode_refs
     from ecot_annotate.sources.first_episodes import first_episodes
     from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
     from ecot_annotate.validate import check_settings, raise_problems
@@ -149,11 +149,10 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     dataset = SOURCES.get(config.source).open(config.input, config.split)
     profile, _ = resolve_profile(config.profile, dataset.layout(), config.camera)
     dataset.check(profile)
-    total = dataset.num_episodes
+    total = declared_episodes(dataset, config.limit)
     if total is None:  # no counts in the metadata: count record headers (no record is read)
-        total = sum(1 for _ in episode_refs(dataset))
-    if config.limit is not None:
-        total = min(total, config.limit)
+        total = sum(1 for _ in episode_refs(dataset, config.limit))
+        total = total if config.limit is None else min(total, config.limit)
     lengths = [e.length for e in getattr(dataset, "episodes", [])][:total] or None
     read = first_episodes(dataset, profile, CALIBRATION_EPISODES)
     resolved, calibration = resolve_motion(config, dataset, profile, read)

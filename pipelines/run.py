@@ -18,6 +18,7 @@ from ecot_annotate.errors import disk_full_as_one_line
 from ecot_annotate.profiles.resolve import profile_ref, profile_summary, resolve_profile
 from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.sources import SOURCES
+from ecot_annotate.sources.base import declared_episodes
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
 from ecot_annotate.stages.motion_thresholds import describe as describe_motion
 from ecot_annotate.stages.motion_thresholds import resolve_motion
@@ -28,12 +29,6 @@ from pipelines.formats import FORMATS, WriteContext
 from pipelines.publish import clear_staging, new_staging, publish
 from pipelines.quarantine import DAMAGE
 from pipelines.rerun import prepare_output
-
-
-def _declared(dataset: Any, limit: int | None) -> int | None:
-    """Episodes the dataset says it holds (within the limit), when it says."""
-    declared = getattr(dataset, "num_episodes", None)
-    return declared if limit is None or declared is None else min(limit, declared)
 
 
 def pipeline_options(config: AnnotateConfig):
@@ -174,7 +169,7 @@ def _run_locked(
             "captioner": config.perception.captioner,
         },
         "motion": motion,
-        "episodes_declared": _declared(dataset, config.limit),
+        "episodes_declared": declared_episodes(dataset, config.limit),
         "episodes_in": counters.get("episodes_in", 0),
         "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
         "episodes_resumed": counters.get("episodes_resumed", 0),

@@ -88,6 +88,12 @@ class Source(Protocol):
     def reader(self, profile: DatasetProfile) -> EpisodeReader: ...
 
 
+def declared_episodes(dataset: Source, limit: int | None) -> int | None:
+    """Episodes the dataset declares, within the limit; None when it does not say."""
+    declared = dataset.num_episodes
+    return declared if limit is None or declared is None else min(limit, declared)
+
+
 def episode_refs(dataset: Source, limit: int | None = None) -> Iterator[Any | Unreadable]:
     """Every episode reference of the dataset in its order, unit after unit (no frame is read)."""
     for unit in dataset.units(limit):
