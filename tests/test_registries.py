@@ -118,7 +118,6 @@ class NpzReader:
         return None
 
 
-@SOURCES.register("npz-episodes")
 @dataclass
 class NpzEpisodes(DatasetFolder):
     """An example source: a folder of .npz files, one episode each (JPEG frames end to end, state,
@@ -170,10 +169,19 @@ class ShoutingReasoner:
         return annotation
 
 
-REASONERS.register("shouting")(lambda llm, count: ShoutingReasoner())
+@pytest.fixture
+def registered(monkeypatch):
+    """The example source and reasoner registered for one test, so that other tests' messages
+    (which list every source) see the tables as shipped."""
+    for table in (SOURCES, REASONERS):
+        monkeypatch.setattr(table, "_entries", dict(table._entries))
+    SOURCES.register("npz-episodes")(NpzEpisodes)
+    REASONERS.register("shouting")(lambda llm, count: ShoutingReasoner())
 
 
-def test_a_registered_source_and_reasoner_run_through_the_pipeline(sample_dir, tmp_path):
+def test_a_registered_source_and_reasoner_run_through_the_pipeline(
+    registered, sample_dir, tmp_path
+):
     folder = tmp_path / "npz"
     folder.mkdir()
     episodes = decode_all(sample_dir, "ecot_sample")[:3]

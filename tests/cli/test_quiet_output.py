@@ -79,11 +79,11 @@ def test_the_embedded_llm_loads_without_bars_or_library_lines(sample_dir, tmp_pa
     done = _cli(
         "annotate", str(sample_dir), "--out", str(tmp_path / "run"), "--limit", "1",
         "--format", "parquet", "--reasoner", "llm", "--llm-backend", "transformers",
-        "--llm-max-text-chars", "60",
-        env=_plain_shell(ECOT_ANNOTATE_PROGRESS_S="0"),
+        env=_plain_shell(ECOT_ANNOTATE_PROGRESS_S="0", ECOT_ANNOTATE_CACHE=str(tmp_path / "cache")),
         timeout=900,  # a 135M model generating on CPUs
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
     assert lines and all(line.startswith("progress: ") for line in lines), done.stderr
     assert "annotated 1/1 episodes" in done.stdout
+    assert "1 requests" in done.stdout  # the model was loaded and answered: no cached answer

@@ -102,7 +102,6 @@ def test_quarantine_records_leave_by_their_own_output():
         )
 
 
-@STAGES.register("fails-on-long")
 class FailsOnLongStage:
     """A stage for these tests: marks short episodes, raises on episodes over 51 steps."""
 
@@ -121,8 +120,15 @@ class FailsOnLongStage:
         return annotation
 
 
+@pytest.fixture
+def failing_stage(monkeypatch):
+    """FailsOnLongStage registered for one test only."""
+    monkeypatch.setattr(STAGES, "_entries", dict(STAGES._entries))
+    STAGES.register("fails-on-long")(FailsOnLongStage)
+
+
 def test_the_stage_wrapper_runs_fresh_episodes_quarantines_failures_and_skips_committed(
-    episodes,
+    failing_stage, episodes
 ):
     config = AnnotateConfig(input="", out="")
     committed = AnnotatedEpisode(episodes[0], Annotation(provenance={"kept": "as is"}), True)
