@@ -145,28 +145,30 @@ def read_record_at(handle: BinaryIO, ref: RecordRef) -> tuple[bytes | None, str 
     return _body(handle, ref.length)
 
 
-def _gap_sizes(gaps: list[Gap], frames: list[Frame], declared: int | None) -> list[int]:
+def _gap_sizes(gaps: list[Gap], frames: list[Frame], declared: int | None, size: int) -> list[int]:
     """How many records each gap stands for, so the records after it keep their positions.
 
     Without a declaration, one each. With one, the records the intact headers do not account
-    for are shared out: first one to each gap (a damaged header cost a record), then more to
-    each gap up to its size in records of the file's mean size; a gap the file ends inside takes
-    all the rest, and what no gap takes is missing after the file's end. When fewer records are
-    missing than there are gaps, the largest gaps get them and the others stand for none: damage
-    outside any record (bytes appended after the last one).
+    for are shared out: first one to each gap a record follows (a damaged header cost a record),
+    then more, one at a time to the gap furthest below its size in records of the file's mean
+    size, up to that size; a gap the file ends inside takes all the rest, and what no gap takes
+    is missing after the file's end. A gap at the end that gets none is damage outside any
+    record (bytes appended after the last one).
     """
     if declared is None:
         return [1] * len(gaps)
     missing = max(0, declared - len(frames))
     mean = sum(HEADER + f.length + FOOTER for f in frames) / len(frames) if frames else None
+    cut = [g.reason.startswith("truncated") for g in gaps]
     want = [
-        math.inf if g.reason.startswith("truncated") else (g.end - g.start) / mean if mean else 1.0
-        for g in gaps
+        math.inf if c else (g.end - g.start) / mean if mean else 1.0
+        for g, c in zip(gaps, cut, strict=True)
     ]
     most = [w if math.isinf(w) else max(1, round(w)) for w in want]
     sizes = [0] * len(gaps)
-    for i in sorted(range(len(gaps)), key=lambda j: -want[j])[:missing]:
-        sizes[i] = 1
+    followed = [j for j, g in enumerate(gaps) if g.end < size or cut[j]]
+    for j in sorted(followed, key=lambda j: -want[j])[:missing]:
+        sizes[j] = 1
     for _ in range(missing - sum(sizes)):
         room = [j for j in range(len(gaps)) if sizes[j] < most[j]]
         if not room:
@@ -185,7 +187,7 @@ def index_records(
     items = list(scan_frames(handle, size)) if size else []
     gaps = [item for item in items if isinstance(item, Gap)]
     frames = [item for item in items if isinstance(item, Frame)]
-    sizes = iter(_gap_sizes(gaps, frames, declared))
+    sizes = iter(_gap_sizes(gaps, frames, declared, size))
     position = 0
     for item in items:
         if isinstance(item, Frame):

@@ -153,3 +153,20 @@ def test_deleting_the_only_shard_counts_every_declared_episode(tmp_path):
     assert [(r.position, r.error) for r in index_shard(dataset.shards[0])] == [
         (n, "shard file is missing; dataset_info.json declares 3") for n in range(3)
     ]
+
+
+def test_bridge_shard_with_two_damaged_spans_and_garbage_after_it(bridge_dir, tmp_path):
+    folder, shard_file = _copy(bridge_dir, tmp_path)
+    offsets = [ref.offset for ref in index_shard(RldsDataset.open(str(folder)).shards[0])]
+    raw = bytearray(shard_file.read_bytes())
+    raw[offsets[3] : offsets[5]] = bytes(i % 251 for i in range(offsets[5] - offsets[3]))
+    raw[offsets[10] + 3] ^= 0x01
+    raw += random.Random(2).randbytes(3000)
+    shard_file.write_bytes(bytes(raw))
+    items = list(index_shard(RldsDataset.open(str(folder)).shards[0]))
+    assert [i.position for i in items if isinstance(i, Record)] == [3, 4, 10]
+    refs = [i for i in items if isinstance(i, RecordRef)]
+    assert [(r.position, r.offset) for r in refs] == [
+        (n, offsets[n]) for n in range(25) if n not in (3, 4, 10)
+    ]
+    assert [type(i) for i in items].count(Gap) == 1  # the appended bytes: damage, no 26th record
