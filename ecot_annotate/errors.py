@@ -1,5 +1,11 @@
 """Errors the tool raises on purpose: each one carries a message a user can act on."""
 
+from __future__ import annotations
+
+import contextlib
+import errno
+from collections.abc import Iterator
+
 
 class EcotError(Exception):
     """Base class: a problem with the user's input or setup, shown without a traceback."""
@@ -40,3 +46,37 @@ class EpisodeError(EcotError):
 
 class MissingWeightsError(EcotError):
     """A model was asked for but its weights are not on this machine."""
+
+
+class DiskFullError(EcotError):
+    """The device under the output filled up. Committed episodes stay, so a rerun goes on."""
+
+    def __init__(self, path: str):
+        super().__init__(
+            f"no space left on the device holding {path}; free some and run the same command "
+            "again (the episodes committed so far are kept)"
+        )
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """ENOSPC raised here, or reported by a Beam worker, which passes on only the message."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        if f"[Errno {errno.ENOSPC}]" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+@contextlib.contextmanager
+def disk_full_as_one_line(path: str) -> Iterator[None]:
+    """Turns a full disk anywhere in the body into `DiskFullError(path)`."""
+    try:
+        yield
+    except EcotError:
+        raise
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        raise DiskFullError(path) from exc

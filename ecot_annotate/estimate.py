@@ -140,22 +140,23 @@ def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     """
     from ecot_annotate.run_profile import with_profile
     from ecot_annotate.sources import SOURCES
-    from ecot_annotate.sources.base import episode_refs
+    from ecot_annotate.sources.base import declared_episodes, episode_refs
     from ecot_annotate.sources.first_episodes import first_episodes
     from ecot_annotate.stages import without_frames
     from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
+    from ecot_annotate.validate import check_settings, raise_problems
 
+    raise_problems(list(check_settings(config)))
     dataset = SOURCES.get(config.source).open(config.input, config.split)
     config, _ = with_profile(config, dataset)
     profile = config.dataset_profile
     if profile.image_key is None:
         config, _ = without_frames(config)
     dataset.check(profile)
-    total = dataset.num_episodes
+    total = declared_episodes(dataset, config.limit)
     if total is None:  # no counts in the metadata: count record headers (no record is read)
-        total = sum(1 for _ in episode_refs(dataset))
-    if config.limit is not None:
-        total = min(total, config.limit)
+        total = sum(1 for _ in episode_refs(dataset, config.limit))
+        total = total if config.limit is None else min(total, config.limit)
     lengths = [getattr(e, "length", 0) for e in getattr(dataset, "episodes", [])][:total] or None
     read = first_episodes(dataset, profile, CALIBRATION_EPISODES)
     resolved, calibration = resolve_motion(config, dataset, read)

@@ -7,6 +7,8 @@ finds; `problems` runs them all.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -35,10 +37,27 @@ def _collect(check: Callable[[], Any]) -> Iterator[EcotError]:
         yield exc
 
 
+def check_settings(config: AnnotateConfig) -> Iterator[EcotError]:
+    """Option values no dataset could make right: each refused with the option's name."""
+    hz = config.control_hz
+    if hz is not None and not (math.isfinite(hz) and hz > 0):
+        yield InputError(f"--control-hz must be a positive number of Hz, got {hz}")
+    if config.limit is not None and config.limit < 1:
+        yield InputError(f"--limit must be at least 1, got {config.limit}")
+    if config.num_shards < 0:
+        yield InputError(
+            f"--num-shards must be 0 (the runner decides) or more, got {config.num_shards}"
+        )
+    if "://" not in config.out and os.path.exists(config.out) and not os.path.isdir(config.out):
+        yield InputError(f"--out {config.out} is a file; name a folder")
+
+
 def check_outputs(
     config: AnnotateConfig, dataset: Source, formats: Mapping[str, bool]
 ) -> Iterator[EcotError]:
     """`formats` maps every known output format to whether it copies the source's records."""
+    if not config.formats:
+        yield InputError(f"--format names no format; choose from {', '.join(sorted(formats))}")
     unknown = [f for f in config.formats if f not in formats]
     if unknown:
         yield InputError(
@@ -154,6 +173,7 @@ def problems(
 ) -> list[EcotError]:
     """Everything wrong with running `config` on `dataset`; empty when the run can start."""
     return [
+        *check_settings(config),
         *check_outputs(config, dataset, formats),
         *_collect(lambda: dataset.check(config.dataset_profile)),
         *check_reasoner(config),

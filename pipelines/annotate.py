@@ -12,12 +12,13 @@ import json
 import apache_beam as beam
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.sources.base import declared_episodes
 from ecot_annotate.stages import plan
 from pipelines.formats import FORMATS, WriteContext
 from pipelines.quarantine import QUARANTINE, with_quarantine
 from pipelines.read import ReadEpisodes
-from pipelines.resume import CommitFn, ResumeFn
-from pipelines.stage_fn import StageFn
+from pipelines.resume import CommitFn, FreshOnly, ResumeFn
+from pipelines.stage_fn import RunStages
 
 
 def build(
@@ -48,18 +49,14 @@ def build(
     if steps.perception:
         from pipelines.perception import Perceive
 
-        items, failed = items | "Perceive" >> Perceive(config.perception)
+        items, failed = items | "Perceive" >> FreshOnly(Perceive(config.perception))
         quarantines.append(failed)
     if _batched_reasoning(config):
         items = _reasoning_in_batches(items, steps.after_perception, config, quarantines)
     else:
         items, failed = _stages("Annotate", items, steps.after_perception, config)
         quarantines.append(failed)
-    total = (
-        dataset.num_episodes
-        if config.limit is None
-        else min(config.limit, dataset.num_episodes or config.limit)
-    )
+    total = declared_episodes(dataset, config.limit)
     done = items | "Commit" >> beam.ParDo(
         CommitFn(config.out, total, progress, llm=config.reasoner == "llm")
     )
@@ -96,7 +93,7 @@ def _reasoning_in_batches(items, names: tuple[str, ...], config: AnnotateConfig,
     if names[:at]:
         items, failed = _stages("BeforeReasoning", items, names[:at], config)
         quarantines.append(failed)
-    items = items | "EmbeddedReasoning" >> EmbeddedReasoning(config.llm)
+    items = items | "EmbeddedReasoning" >> FreshOnly(EmbeddedReasoning(config.llm))
     if names[at + 1 :]:
         items, failed = _stages("AfterReasoning", items, names[at + 1 :], config)
         quarantines.append(failed)
@@ -104,5 +101,4 @@ def _reasoning_in_batches(items, names: tuple[str, ...], config: AnnotateConfig,
 
 
 def _stages(label: str, items, names: tuple[str, ...], config: AnnotateConfig):
-    out = items | label >> with_quarantine(StageFn(names, config), "items")
-    return out.items, out[QUARANTINE]
+    return items | label >> FreshOnly(RunStages(names, config))

@@ -3,7 +3,7 @@ go through RunInference.
 
 Like the detector, the model loads once per worker in a model handler, and RunInference batches
 episodes (`--llm-batch-size`) so one generate call answers several of them. Episodes committed by
-an earlier run go around it. Failures never raise out of a batch: the reasoner falls back to the
+an earlier run go around it (`resume.FreshOnly`). Failures never raise out of a batch: the reasoner falls back to the
 rules per episode and says why in the provenance.
 """
 
@@ -64,8 +64,4 @@ class EmbeddedReasoning(beam.PTransform):
         self.config = config
 
     def expand(self, items):
-        split = items | "SplitCommitted" >> beam.Partition(
-            lambda item, n: 0 if item.committed else 1, 2
-        )
-        reasoned = split[1] | "Reason" >> RunInference(LLMModelHandler(self.config))
-        return (split[0], reasoned) | "Rejoin" >> beam.Flatten()
+        return items | "Reason" >> RunInference(LLMModelHandler(self.config))

@@ -4,7 +4,7 @@ Episodes fan out into frames (decoded once), RunInference batches frames across 
 (`--batch-size`) through a model handler that loads the detector and segmenter once per worker and
 shares them between threads, and the results are grouped back by episode key, joined with the
 episode and assembled into its Annotation (which may already hold a caption). Episodes committed
-by an earlier run pass through without frames. An episode with a bad frame, no vocabulary or a
+by an earlier run go around it (`resume.FreshOnly`). An episode with a bad frame, no vocabulary or a
 frame the models fail on goes to quarantine with the reason; a failed batch is retried in halves,
 so the other episodes of the batch are not lost with it.
 """
@@ -90,9 +90,6 @@ class FramesFn(beam.DoFn):
 
     def process(self, item: AnnotatedEpisode):
         episode = item.episode
-        if item.committed:
-            yield beam.pvalue.TaggedOutput("episodes", (episode.key, item))
-            return
         yield beam.pvalue.TaggedOutput("episodes", (episode.key, item))
         try:  # frames decoded one at a time: a long episode is never all pixels at once
             for frame in episode_frames(episode, self.config, item.annotation.caption):
@@ -136,9 +133,6 @@ class AssembleFn(beam.DoFn):
         if not episodes:
             return
         item = episodes[0]
-        if item.committed:
-            yield item
-            return
         if failed:
             reason = f"inference failed on {len(failed)} frame(s): {failed[0]}"
             yield to_quarantine(quarantine_record(key, "detect", reason))

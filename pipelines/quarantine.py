@@ -6,6 +6,7 @@ import apache_beam as beam
 
 QUARANTINE = "quarantine"
 NAMESPACE = "ecot"
+DAMAGE = "damage"  # the stage of a quarantine entry that names damage holding no episode
 
 
 def to_quarantine(record: dict[str, str]) -> beam.pvalue.TaggedOutput:

@@ -15,12 +15,15 @@ from apache_beam.metrics import Metrics
 
 from ecot_annotate.errors import EpisodeError, quarantine_record
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.sources.base import Source, Unreadable
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
+from ecot_annotate.sources.base import Damaged, Source, Unreadable
+from pipelines.quarantine import DAMAGE, NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
 
 
 class ExpandFn(beam.DoFn):
-    """A unit (a shard, an episode) -> references to its episodes; counts every episode found."""
+    """A unit (a shard, an episode) -> references to its episodes; counts every episode found.
+
+    Damage that holds no episode goes to quarantine as damage, not counted as an episode.
+    """
 
     def __init__(self, dataset: Source, limit: int | None):
         self.dataset, self.limit = dataset, limit
@@ -28,6 +31,9 @@ class ExpandFn(beam.DoFn):
 
     def process(self, unit):
         for ref in self.dataset.refs(unit, self.limit):
+            if isinstance(ref, Damaged):
+                yield to_quarantine(quarantine_record(ref.where, DAMAGE, ref.error))
+                continue
             self.episodes_in.inc()
             if isinstance(ref, Unreadable):
                 yield to_quarantine(quarantine_record(ref.where, "read", ref.error))
@@ -35,34 +41,35 @@ class ExpandFn(beam.DoFn):
                 yield ref
 
 
-class IdentifyFn(beam.DoFn):
-    """A reference -> (identity, (place, ref)): what its episode's key would be, cheaply."""
+class ReaderFn(beam.DoFn):
+    """A DoFn holding the dataset's reader: opened once per worker, closed at teardown."""
 
     def __init__(self, dataset: Source, profile: DatasetProfile):
         self.dataset, self.profile = dataset, profile
 
     def setup(self):
         self.reader = self.dataset.reader(self.profile)
-
-    def process(self, ref):
-        identity, place = self.reader.identity(ref)
-        yield identity, (place, ref)
 
     def teardown(self):
         if getattr(self, "reader", None) is not None:
             self.reader.close()
 
 
-class FirstOfEachKeyFn(beam.DoFn):
+class IdentifyFn(ReaderFn):
+    """A reference -> (identity, (place, ref)): what its episode's key would be, cheaply."""
+
+    def process(self, ref):
+        identity, place = self.reader.identity(ref)
+        yield identity, (place, ref)
+
+
+class FirstOfEachKeyFn(ReaderFn):
     """Of references whose episodes share a key, the first in the dataset is read; every later
     one goes to quarantine as a duplicate, so no two episodes merge under one key."""
 
     def __init__(self, dataset: Source, profile: DatasetProfile):
-        self.dataset, self.profile = dataset, profile
+        super().__init__(dataset, profile)
         self.duplicates = Metrics.counter(NAMESPACE, "episodes_duplicate_key")
-
-    def setup(self):
-        self.reader = self.dataset.reader(self.profile)
 
     def process(self, element):
         identity, placed = element
@@ -78,19 +85,14 @@ class FirstOfEachKeyFn(beam.DoFn):
             reason = f"duplicate key: {key} was first read at {first}"
             yield to_quarantine(quarantine_record(key, "read", reason, where))
 
-    def teardown(self):
-        if getattr(self, "reader", None) is not None:
-            self.reader.close()
 
+class DecodeFn(ReaderFn):
+    """A reference -> its Episode, or the quarantine record of why it cannot be read."""
 
-class DecodeFn(beam.DoFn):
     def __init__(self, dataset: Source, profile: DatasetProfile):
-        self.dataset, self.profile = dataset, profile
+        super().__init__(dataset, profile)
         self.steps_in = Metrics.counter(NAMESPACE, "steps_in")
         self.us = Metrics.distribution(NAMESPACE, "us_decode")
-
-    def setup(self):
-        self.reader = self.dataset.reader(self.profile)
 
     def process(self, ref):
         start = time.perf_counter()
@@ -103,10 +105,6 @@ class DecodeFn(beam.DoFn):
         self.us.update(int(1e6 * (time.perf_counter() - start)))
         self.steps_in.inc(episode.n_steps)
         yield episode
-
-    def teardown(self):
-        if getattr(self, "reader", None) is not None:
-            self.reader.close()
 
 
 class ReadEpisodes(beam.PTransform):

@@ -25,6 +25,25 @@ def committed_annotation(manifest: Manifest, key: str) -> Annotation | None:
         return None
 
 
+class FreshOnly(beam.PTransform):
+    """Applies `inner` to the episodes no earlier run committed; committed ones go around it
+    untouched. `inner` returns its episodes, or (episodes, quarantine records)."""
+
+    def __init__(self, inner: beam.PTransform):
+        super().__init__()
+        self.inner = inner
+
+    def expand(self, items):
+        committed, fresh = items | "SplitCommitted" >> beam.Partition(
+            lambda item, _: 0 if item.committed else 1, 2
+        )
+        result = fresh | "Fresh" >> self.inner
+        if isinstance(result, tuple):
+            done, quarantine = result
+            return (committed, done) | "Rejoin" >> beam.Flatten(), quarantine
+        return (committed, result) | "Rejoin" >> beam.Flatten()
+
+
 class ResumeFn(beam.DoFn):
     """Episode -> AnnotatedEpisode; with `committed_only` (export), the rest go to quarantine."""
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from ecot_annotate import __version__, fs
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.errors import disk_full_as_one_line
 from ecot_annotate.profiles.resolve import profile_summary
 from ecot_annotate.quiet import worker_log_args
 from ecot_annotate.run_profile import with_profile
 from ecot_annotate.sources import SOURCES
+from ecot_annotate.sources.base import declared_episodes
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
 from ecot_annotate.stages import without_frames
 from ecot_annotate.stages.motion import UNKNOWN_ARM
@@ -28,13 +30,8 @@ from ecot_annotate.store.run_lock import run_lock
 from ecot_annotate.validate import problems, raise_problems
 from pipelines.formats import FORMATS, WriteContext
 from pipelines.publish import clear_staging, new_staging, publish
+from pipelines.quarantine import DAMAGE
 from pipelines.rerun import prepare_output
-
-
-def _declared(dataset: Any, limit: int | None) -> int | None:
-    """Episodes the dataset says it holds (within the limit), when it says."""
-    declared = getattr(dataset, "num_episodes", None)
-    return declared if limit is None or declared is None else min(limit, declared)
 
 
 def pipeline_options(config: AnnotateConfig):
@@ -44,6 +41,31 @@ def pipeline_options(config: AnnotateConfig):
     if not any(a.startswith("--runner") for a in args):
         args.append("--runner=DirectRunner")
     return PipelineOptions([*args, *worker_log_args(args)])
+
+
+def new_pipeline(config: AnnotateConfig):
+    """A pipeline on `config`'s runner; DirectRunner is Beam's FnApiRunner, chosen explicitly.
+
+    Beam 2.77's DirectRunner first tries PrismRunner (a Go binary it downloads on first use) and
+    falls back to the FnApiRunner when that fails. The FnApiRunner is the one every test runs, so
+    DirectRunner names it here, built as the DirectRunner builds it (the options travel to worker
+    processes through the provision info); `--runner PrismRunner` runs on Prism by choice.
+    """
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    options = pipeline_options(config)
+    if options.view_as(StandardOptions).runner not in ("DirectRunner", "SwitchingDirectRunner"):
+        return beam.Pipeline(options=options)
+    from apache_beam.portability.api import beam_provision_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.portability.portable_runner import JobServiceHandle
+
+    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+    provision = fn_runner.ExtendedProvisionInfo(
+        beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
+    )
+    return beam.Pipeline(runner=fn_runner.FnApiRunner(provision_info=provision), options=options)
 
 
 def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
@@ -97,7 +119,7 @@ def run(
     config, calibration = resolve_motion(config, dataset)
     if announce is not None:
         announce(describe_motion(config, calibration))
-    with run_lock(config.out):
+    with disk_full_as_one_line(config.out), run_lock(config.out):
         config, note = prepare_output(config)
         if note and announce is not None:
             announce(note)
@@ -118,13 +140,11 @@ def _run_locked(
     motion: dict[str, Any],
 ) -> dict[str, Any]:
     """The run proper, while this process holds OUT's lock; `motion`: the thresholds it uses."""
-    import apache_beam as beam
-
     from pipelines.annotate import build
 
     staging = new_staging(config.out)
     start = time.perf_counter()
-    pipeline = beam.Pipeline(options=pipeline_options(config))
+    pipeline = new_pipeline(config)
     build(pipeline, config, dataset, staging, progress, annotate_missing)
     result = pipeline.run()
     result.wait_until_finish()
@@ -136,6 +156,7 @@ def _run_locked(
     quarantined = [
         json.loads(line) for line in fs.read_lines(f"{staging}/quarantine/*.jsonl") if line.strip()
     ]
+    damage = [q for q in quarantined if q["stage"] == DAMAGE]
     publish(staging, config.out, [*(FORMATS.get(f).folder for f in config.formats), "quarantine"])
     summary = {
         "tool_version": __version__,
@@ -153,11 +174,12 @@ def _run_locked(
             "captioner": config.perception.captioner,
         },
         "motion": motion,
-        "episodes_declared": _declared(dataset, config.limit),
+        "episodes_declared": declared_episodes(dataset, config.limit),
         "episodes_in": counters.get("episodes_in", 0),
         "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
         "episodes_resumed": counters.get("episodes_resumed", 0),
-        "episodes_quarantined": len(quarantined),
+        "episodes_quarantined": len(quarantined) - len(damage),
+        "damaged_spans": len(damage),
         "episodes_unknown_arm": counters.get(UNKNOWN_ARM, 0),  # move/stop from joint speed
         "steps_in": counters.get("steps_in", 0),
         "steps_out": counters.get("steps_out", 0),

@@ -2,8 +2,9 @@
 
 `StageFn(names, config)` runs the named registered stages in order on each `AnnotatedEpisode`.
 The stages are built once per worker process and shared by its threads (Beam's `Shared`), so a
-model loads once. An episode whose annotation was committed by an earlier run passes untouched;
-an episode a stage fails on goes to quarantine with the stage's name and reason.
+model loads once. An episode a stage fails on goes to quarantine with the stage's name and
+reason. Episodes committed by an earlier run never reach it (`resume.FreshOnly` leads them
+around).
 
 A stage that mostly waits (on an LLM server, say) declares `concurrency = N`: the episodes then
 run through a pool of N threads, shared like the stages by every StageFn of the process, so up to
@@ -30,7 +31,7 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.stages import build_stages, run_stage
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine
+from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
 
 
 class _Built:
@@ -122,9 +123,7 @@ class StageFn(beam.DoFn):
         timestamp=beam.DoFn.TimestampParam,
         window=beam.DoFn.WindowParam,
     ):
-        if item.committed:
-            yield item
-        elif self.pool is None:
+        if self.pool is None:
             yield self._annotate(item)
         else:
             self.pending.append((self.pool.submit(self._annotate, item), timestamp, window))
@@ -154,3 +153,10 @@ class StageFn(beam.DoFn):
             wait([f for f, _, _ in self.pending])
             yield from self._emit(done_only=False)
         self._report()
+
+
+@beam.ptransform_fn
+def RunStages(items, names: tuple[str, ...], config: AnnotateConfig):  # noqa: N802 - a transform
+    """AnnotatedEpisodes -> (annotated by the named stages, quarantine records)."""
+    out = items | with_quarantine(StageFn(names, config), "items")
+    return out.items, out[QUARANTINE]

@@ -36,7 +36,7 @@ from pipelines.formats import FORMATS
 @click.option("--motion-thresholds", type=click.Choice(["auto", "fixed"]), default="auto", show_default=True, help="auto: ECoT's 0.8 s look-ahead and thresholds in the data's units and control rate; fixed: ECoT's 4 steps, 0.03 m, 0.3 rad as they are.")  # fmt: skip
 @click.option("--control-hz", type=float, default=None, help="The dataset's control rate (default: the profile's, else the dataset's, else 5 Hz is assumed).")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print what the run would do and cost (episodes, steps, detector frames, LLM requests and tokens, time); write nothing.")  # fmt: skip
-@click.option("--runner", default="DirectRunner", show_default=True, help="Beam runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner).")  # fmt: skip
+@click.option("--runner", default="DirectRunner", show_default=True, help="Beam runner: DirectRunner (Beam's FnApi runner in this process), PrismRunner (Beam's Go runner, downloaded on first use), DataflowRunner, FlinkRunner, SparkRunner.")  # fmt: skip
 @click.option("--direct-running-mode", type=click.Choice(["in_memory", "multi_threading", "multi_processing"]), default=None, help="DirectRunner only: multi_processing uses every core (Beam's default is in_memory).")  # fmt: skip
 @click.option("--num-shards", type=int, default=0, help="Output shards per format (0: the runner decides).")  # fmt: skip
 @click.option("--overwrite", is_flag=True, help="Replace an output folder made with other settings.")  # fmt: skip
@@ -116,6 +116,13 @@ def annotate(
         if exceeded:
             click.secho(f"error: {exceeded}", fg="red", err=True)
             sys.exit(1)
+    if summary.get("damaged_spans"):
+        click.secho(
+            f"{summary['damaged_spans']} damaged span(s) outside any episode: "
+            f"see {config.out}/quarantine/",
+            fg="yellow",
+            err=True,
+        )
     if summary["episodes_quarantined"]:
         click.secho(
             f"{summary['episodes_quarantined']} episode(s) quarantined: see {config.out}/quarantine/",

@@ -1,8 +1,8 @@
 """The `ecot-annotate` command group: errors the user can act on print as one line, not a traceback.
 
-Output is quiet by default (our own lines only): logging is set up here, when the CLI is imported
-and before the commands import Beam, TensorFlow or transformers; `-v` shows third-party warnings,
-`-vv` everything.
+Output is quiet by default (our own lines only): the package's `__init__` sets logging up before
+the commands import Beam, TensorFlow or transformers; `-v` shows third-party warnings, `-vv`
+everything.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import click
 
 from ecot_annotate import __version__, quiet
 from ecot_annotate.errors import EcotError
-
-quiet.configure(0)
 
 
 class _Group(click.Group):

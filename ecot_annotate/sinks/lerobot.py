@@ -26,9 +26,9 @@ import pyarrow.parquet as pq
 from ecot_annotate import fs
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
+from ecot_annotate.file_names import episode_file_stem
 from ecot_annotate.layouts.lerobot import event_row_type, image_type, persistent_row_type
 from ecot_annotate.sinks.lerobot_input import DEFAULT_FPS
-from ecot_annotate.store.names import episode_file_stem
 from ecot_annotate.text.chain import clean_text, gripper_window, step_chain
 
 PARTS = "lerobot_parts"

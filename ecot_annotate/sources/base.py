@@ -27,6 +27,12 @@ class Unreadable:
     error: str
 
 
+@dataclass(frozen=True)
+class Damaged(Unreadable):
+    """Unreadable bytes that hold none of the declared episodes (garbage after a shard's last
+    record): reported with the shard's damage, never counted as an episode."""
+
+
 @dataclass
 class DatasetFolder:
     """What every opened dataset knows of itself; messages, keys and output formats name these."""
@@ -80,6 +86,12 @@ class Source(Protocol):
     def refs(self, unit: Any, limit: int | None) -> Iterator[Any | Unreadable]: ...
 
     def reader(self, profile: DatasetProfile) -> EpisodeReader: ...
+
+
+def declared_episodes(dataset: Source, limit: int | None) -> int | None:
+    """Episodes the dataset declares, within the limit; None when it does not say."""
+    declared = dataset.num_episodes
+    return declared if limit is None or declared is None else min(limit, declared)
 
 
 def episode_refs(dataset: Source, limit: int | None = None) -> Iterator[Any | Unreadable]:

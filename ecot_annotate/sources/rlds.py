@@ -22,7 +22,7 @@ from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.kinematics import episode_track
 from ecot_annotate.profiles.layout import DatasetLayout, rlds_layout
 from ecot_annotate.profiles.validate import check_profile_fits
-from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
+from ecot_annotate.sources.base import SOURCES, Damaged, DatasetFolder, Unreadable
 from ecot_annotate.sources.tfds_features import STEPS, flatten, image_decoders, missing_features
 from ecot_annotate.sources.tfds_folder import (
     index_shard_file,
@@ -31,7 +31,7 @@ from ecot_annotate.sources.tfds_folder import (
     read_split_info,
     shard_paths,
 )
-from ecot_annotate.sources.tfrecord_file import RecordRef, read_record_at
+from ecot_annotate.sources.tfrecord_file import Gap, RecordRef, read_record_at
 from ecot_annotate.sources.values import (
     frame_bytes,
     image_sizes,
@@ -108,6 +108,10 @@ class RldsDataset(DatasetFolder):
 
     def refs(self, unit: Shard, limit: int | None) -> Iterator[RecordAt | Unreadable]:
         for ref in index_shard(unit):
+            if isinstance(ref, Gap):
+                where = f"{unit.path}:bytes {ref.start}-{ref.end}"
+                yield Damaged(where, f"{ref.reason}: damage outside the declared records")
+                continue
             if limit is not None and (unit.first_index or 0) + ref.position >= limit:
                 return
             if isinstance(ref, RecordRef):

@@ -16,7 +16,13 @@ from typing import Any
 
 from ecot_annotate import fs
 from ecot_annotate.errors import InputError
-from ecot_annotate.sources.tfrecord_file import Record, RecordRef, index_records, read_record_at
+from ecot_annotate.sources.tfrecord_file import (
+    Gap,
+    Record,
+    RecordRef,
+    index_records,
+    read_record_at,
+)
 
 
 def _first_line(exc: BaseException, limit: int = 160) -> str:
@@ -104,12 +110,13 @@ def shard_paths(
     """(path, declared records) of every shard of the split, present on disk or not.
 
     With declared lengths the expected TFDS names are listed, so a missing shard file still counts
-    its records; otherwise the files on disk, with no declaration. No shard at all is an error:
+    its records (even when none is left: every declared episode is then quarantined by index);
+    otherwise the files on disk, with no declaration. No shard and no declaration is an error:
     the folder is most likely not the one meant.
     """
     pattern = f"{root}/{name}-{split}.tfrecord-*"
     found = sorted(fs.match(pattern))
-    if not found:
+    if not found and not lengths:
         raise InputError(f"{root}: no shards match {pattern}")
     if lengths:
         n = len(lengths)
@@ -125,9 +132,10 @@ def shard_paths(
     return [(path, None) for path in found]
 
 
-def index_shard_file(path: str, declared: int | None) -> Iterator[RecordRef | Record]:
-    """RecordRefs of a shard's records (headers only) and an error Record for every record that
-    the shard should hold but cannot give: in an unreadable span, cut off, or in a missing file."""
+def index_shard_file(path: str, declared: int | None) -> Iterator[RecordRef | Record | Gap]:
+    """RecordRefs of a shard's records (headers only), an error Record for every record that
+    the shard should hold but cannot give (in an unreadable span, cut off, or in a missing file),
+    and a Gap for damage that holds no declared record."""
     if not fs.exists(path):
         reason = f"shard file is missing; dataset_info.json declares {declared}"
         yield from (Record(position, None, reason) for position in range(declared or 0))
@@ -144,5 +152,7 @@ def read_shard_file(
     with contextlib.ExitStack() as stack:
         handle = stack.enter_context(fs.open_read(path)) if fs.exists(path) else None
         for item in items:
+            if isinstance(item, Gap):
+                continue  # no record of the shard: the source reports it as damage
             found = isinstance(item, RecordRef)
             yield item.position, *(read_record_at(handle, item) if found else (None, item.error))

@@ -9,6 +9,7 @@ intact record by scanning forward for an offset whose length and length-CRC agre
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,32 +145,59 @@ def read_record_at(handle: BinaryIO, ref: RecordRef) -> tuple[bytes | None, str 
     return _body(handle, ref.length)
 
 
-def _gap_sizes(gaps: list[Gap], frames: int, declared: int | None) -> list[int]:
-    """How many records each gap stands for: the records the declaration says are missing go to
-    the last gap (a corrupt header usually costs one record, a truncation all that follow)."""
-    sizes = [1] * len(gaps)
-    if declared is not None and gaps:
-        sizes[-1] = max(1, declared - frames - (len(gaps) - 1))
+def _gap_sizes(gaps: list[Gap], frames: list[Frame], declared: int | None, size: int) -> list[int]:
+    """How many records each gap stands for, so the records after it keep their positions.
+
+    Without a declaration, one each. With one, the records the intact headers do not account
+    for are shared out: first one to each gap a record follows (a damaged header cost a record),
+    then more, one at a time to the gap furthest below its size in records of the file's mean
+    size, up to that size; a gap the file ends inside takes all the rest, and what no gap takes
+    is missing after the file's end. A gap at the end that gets none is damage outside any
+    record (bytes appended after the last one).
+    """
+    if declared is None:
+        return [1] * len(gaps)
+    missing = max(0, declared - len(frames))
+    mean = sum(HEADER + f.length + FOOTER for f in frames) / len(frames) if frames else None
+    cut = [g.reason.startswith("truncated") for g in gaps]
+    want = [
+        math.inf if c else (g.end - g.start) / mean if mean else 1.0
+        for g, c in zip(gaps, cut, strict=True)
+    ]
+    most = [w if math.isinf(w) else max(1, round(w)) for w in want]
+    sizes = [0] * len(gaps)
+    followed = [j for j, g in enumerate(gaps) if g.end < size or cut[j]]
+    for j in sorted(followed, key=lambda j: -want[j])[:missing]:
+        sizes[j] = 1
+    for _ in range(missing - sum(sizes)):
+        room = [j for j in range(len(gaps)) if sizes[j] < most[j]]
+        if not room:
+            break
+        sizes[max(room, key=lambda j: want[j] - sizes[j])] += 1
     return sizes
 
 
 def index_records(
     handle: BinaryIO, size: int, declared: int | None
-) -> Iterator[RecordRef | Record]:
+) -> Iterator[RecordRef | Record | Gap]:
     """Every record a file holds or should hold, numbered: a RecordRef for each intact header, an
     error Record for each record lost in an unreadable span or missing from a file shorter than
-    `declared`. So the positions of records after a bad span are those the writer gave them."""
+    `declared`, and the Gap itself for an unreadable span that holds no declared record. So the
+    positions of records after a bad span are those the writer gave them."""
     items = list(scan_frames(handle, size)) if size else []
     gaps = [item for item in items if isinstance(item, Gap)]
-    frames = len(items) - len(gaps)
-    sizes = iter(_gap_sizes(gaps, frames, declared))
+    frames = [item for item in items if isinstance(item, Frame)]
+    sizes = iter(_gap_sizes(gaps, frames, declared, size))
     position = 0
     for item in items:
         if isinstance(item, Frame):
             yield RecordRef(position, item.offset, item.length)
             position += 1
             continue
-        for _ in range(next(sizes)):
+        count = next(sizes)
+        if not count:
+            yield item
+        for _ in range(count):
             yield Record(position, None, item.describe())
             position += 1
     if declared is not None and position < declared:

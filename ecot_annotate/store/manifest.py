@@ -2,7 +2,7 @@
 
 Layout under ``OUT/manifest/``: ``run.json`` (the settings that made the annotations and their
 hash) and ``episodes/<name>.json`` (one episode's annotation, see annotation_io; names as
-store/names.py makes them: never hidden, so only temporary files start with '.'). Every file is
+file_names.py makes them: never hidden, so only temporary files start with '.'). Every file is
 written under a temporary name and renamed into place, so a file that exists is complete; a run
 killed at any moment leaves at most a temporary file, which readers skip and the next run removes.
 Paths may be local or gs:// / s3:// (Beam's file systems).
@@ -16,8 +16,8 @@ from typing import Any
 
 from ecot_annotate import fs
 from ecot_annotate.episode import Annotation
+from ecot_annotate.file_names import episode_file_stem
 from ecot_annotate.store.annotation_io import annotation_from_json, annotation_to_json
-from ecot_annotate.store.names import episode_file_stem
 
 MANIFEST = "manifest"
 TMP_PREFIX = ".tmp-"

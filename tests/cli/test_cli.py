@@ -56,3 +56,31 @@ def test_quarantine_sets_the_exit_code(tmp_path, make_episodes):
         main, ["annotate", str(root), "--out", str(tmp_path / "o"), "--allow-quarantine"]
     )
     assert result.exit_code == 0
+
+
+def test_bad_option_values_are_refused_in_one_line(sample_dir, tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a folder")
+    out = str(tmp_path / "o")
+    cases = [
+        (["--control-hz", "nan"], "--control-hz must be a positive number of Hz, got nan"),
+        (["--control-hz", "inf"], "--control-hz must be a positive number of Hz, got inf"),
+        (["--control-hz", "0"], "--control-hz must be a positive number of Hz, got 0.0"),
+        (["--limit", "-3"], "--limit must be at least 1, got -3"),
+        (["--format", ""], "--format names no format; choose from "),
+        (["--format", " , "], "--format names no format; choose from "),
+        (["--num-shards", "-1"], "--num-shards must be 0 (the runner decides) or more, got -1"),
+    ]
+    runner = CliRunner()
+    for options, message in cases:
+        result = runner.invoke(main, ["annotate", str(sample_dir), "--out", out, *options])
+        assert result.exit_code == 2, (options, result.output)
+        assert result.output.startswith(f"error: {message}"), (options, result.output)
+        assert len(result.output.splitlines()) == 1, (options, result.output)
+    result = runner.invoke(main, ["annotate", str(sample_dir), "--out", str(a_file)])
+    assert result.exit_code == 2, result.output
+    assert result.output == f"error: --out {a_file} is a file; name a folder\n"
+    assert a_file.read_text() == "not a folder"
+    result = runner.invoke(main, ["annotate", str(sample_dir), "--out", out, "--limit", "-3", "--dry-run"])  # fmt: skip
+    assert result.output == "error: --limit must be at least 1, got -3\n"
+    assert not (tmp_path / "o").exists()

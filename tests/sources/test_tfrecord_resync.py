@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import shutil
 
 import pytest
@@ -116,3 +117,56 @@ def test_missing_shard_file_is_counted_by_its_declaration(tmp_path):
 def test_intact_files_read_unchanged(declared):
     raw, _ = _file(PAYLOADS[:3])
     assert [type(i) for i in _index(raw, declared)] == [RecordRef] * 3
+
+
+def test_garbage_appended_after_the_last_record_is_damage_not_a_record():
+    raw, _ = _file()
+    end = len(raw)
+    raw += random.Random(0).randbytes(3000)
+    items = _index(raw, declared=8)
+    assert [type(i) for i in items] == [RecordRef] * 8 + [Gap]
+    assert [i.position for i in items[:8]] == list(range(8))
+    assert (items[-1].start, items[-1].end) == (end, len(raw))
+
+
+def test_two_damaged_spans_keep_every_later_record_at_its_own_position():
+    payloads = [bytes([i]) * 80 for i in range(12)]
+    raw, offsets = _file(payloads)
+    raw[offsets[3] : offsets[5]] = bytes(i % 251 for i in range(offsets[5] - offsets[3]))
+    raw[offsets[10] + 2] ^= 0x40
+    items = _index(raw, declared=12)
+    assert [i.position for i in items] == list(range(12))
+    assert [i.position for i in items if isinstance(i, Record)] == [3, 4, 10]
+    handle = io.BytesIO(bytes(raw))
+    for ref in (i for i in items if isinstance(i, RecordRef)):
+        handle.seek(ref.offset + HEADER)
+        assert handle.read(ref.length) == payloads[ref.position]
+
+
+def test_deleting_the_only_shard_counts_every_declared_episode(tmp_path):
+    from ecot_annotate.sample.generate import write_sample
+
+    root = write_sample(tmp_path, episodes=3, seed=0, shards=1)
+    next(root.glob("*.tfrecord-*")).unlink()
+    dataset = RldsDataset.open(str(root))
+    assert dataset.num_episodes == 3
+    assert [(r.position, r.error) for r in index_shard(dataset.shards[0])] == [
+        (n, "shard file is missing; dataset_info.json declares 3") for n in range(3)
+    ]
+
+
+def test_bridge_shard_with_two_damaged_spans_and_garbage_after_it(bridge_dir, tmp_path):
+    folder, shard_file = _copy(bridge_dir, tmp_path)
+    offsets = [ref.offset for ref in index_shard(RldsDataset.open(str(folder)).shards[0])]
+    raw = bytearray(shard_file.read_bytes())
+    raw[offsets[3] : offsets[5]] = bytes(i % 251 for i in range(offsets[5] - offsets[3]))
+    raw[offsets[10] + 3] ^= 0x01
+    raw += random.Random(2).randbytes(3000)
+    shard_file.write_bytes(bytes(raw))
+    items = list(index_shard(RldsDataset.open(str(folder)).shards[0]))
+    assert [i.position for i in items if isinstance(i, Record)] == [3, 4, 10]
+    refs = [i for i in items if isinstance(i, RecordRef)]
+    assert [(r.position, r.offset) for r in refs] == [
+        (n, offsets[n]) for n in range(25) if n not in (3, 4, 10)
+    ]
+    assert [type(i) for i in items].count(Gap) == 1  # the appended bytes: damage, no 26th record

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ecot_annotate.episode import Annotation, StepReasoning
+from ecot_annotate.file_names import episode_file_stem as episode_file_name
 from ecot_annotate.store.manifest import Manifest
-from ecot_annotate.store.names import episode_file_stem as episode_file_name
 
 KEYS = [
     "./data/ep.npy_0",
