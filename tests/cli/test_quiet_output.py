@@ -79,11 +79,12 @@ def test_the_embedded_llm_loads_without_bars_or_library_lines(sample_dir, tmp_pa
     done = _cli(
         "annotate", str(sample_dir), "--out", str(tmp_path / "run"), "--limit", "1",
         "--format", "parquet", "--reasoner", "llm", "--llm-backend", "transformers",
+        "--llm-max-tokens", "24",  # the model loads and answers; what it writes is not the point
         env=_plain_shell(ECOT_ANNOTATE_PROGRESS_S="0", ECOT_ANNOTATE_CACHE=str(tmp_path / "cache")),
-        timeout=900,  # a 135M model generating on CPUs
+        timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
     assert lines and all(line.startswith("progress: ") for line in lines), done.stderr
     assert "annotated 1/1 episodes" in done.stdout
-    assert "1 requests" in done.stdout  # the model was loaded and answered: no cached answer
+    assert re.search(r"; [1-9]\d* requests, 0 retries, 0 cache hits", done.stdout)  # no cache
