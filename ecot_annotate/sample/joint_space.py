@@ -10,7 +10,8 @@ model, so annotating the dataset exercises forward kinematics the way a real rec
 
 Ground truth rides in the data file as text columns under `ecot.truth.`: the true phase and the
 true primitive per step (per arm for two arms, plus the pair of phases as the episode's phase).
-Primitives and phases are those of the scripted path, which scaling does not change.
+Phases are the scripted segments; primitives are ECoT's rule on the noise-free path in the arm's
+own metres (see `ArmMotion.primitives`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ecot_annotate.geometry.motion import primitives
 from ecot_annotate.kinematics import KinematicModel
 from ecot_annotate.layouts.lerobot import TRUTH_PREFIX as TRUTH
 from ecot_annotate.sample.generate import Camera, Scene, make_scene, render_scene
 from ecot_annotate.sample.inverse_kinematics import pointing_down, solve_path
 from ecot_annotate.sample.lerobot_writer import DatasetSpec, RecordedEpisode, write_lerobot_dataset
-from ecot_annotate.sample.truth import Variant, true_primitives
+from ecot_annotate.sample.truth import Variant, true_motion_config
 
 RATE = 3  # Bridge's 5 Hz times 3: 15 frames per second
 SCRIPT = Variant(rate=RATE, labels=True)
@@ -100,8 +102,16 @@ class ArmMotion:
         phases = [self.phases[0]] * before + self.phases + [self.phases[-1]] * after
         return ArmMotion(pad(self.positions), pad(self.clean), pad(self.openings), phases)
 
-    def primitives(self) -> list[str]:
-        return true_primitives(self.clean, self.openings, SCRIPT)
+    def primitives(self, setup: ArmSetup) -> list[str]:
+        """ECoT's rule on the noise-free path as the arm travels it: in metres of the arm's
+        workspace, with ECoT's thresholds in metres. A workspace scaled down moves less, and
+        ECoT's rule names fewer moves; that is what a correct labeller writes for this arm."""
+        return primitives(
+            self.clean * setup.scale,
+            np.zeros_like(self.clean),
+            self.openings,
+            true_motion_config(SCRIPT),
+        )
 
 
 def _events(phases: list[str]) -> list[int]:
@@ -124,7 +134,7 @@ def so101_episode(index: int, rng: np.random.Generator, camera: Camera) -> tuple
     motion = ArmMotion.of(scene)
     frames = [jpeg for jpeg, _, _ in render_scene(camera, scene, rng)]
     state, error = record_arm(SO101, motion.positions, motion.openings)
-    text = {f"{TRUTH}.phase": motion.phases, f"{TRUTH}.primitive": motion.primitives()}
+    text = {f"{TRUTH}.phase": motion.phases, f"{TRUTH}.primitive": motion.primitives(SO101)}
     return RecordedEpisode(scene.instruction, state, _next_as_action(state), frames, text), error
 
 
@@ -146,9 +156,9 @@ def aloha_episode(index: int, rng: np.random.Generator, camera: Camera) -> tuple
             f"left {a}, right {b}" for a, b in zip(left.phases, right.phases, strict=True)
         ],  # fmt: skip
         f"{TRUTH}.left.phase": left.phases,
-        f"{TRUTH}.left.primitive": left.primitives(),
+        f"{TRUTH}.left.primitive": left.primitives(VIPERX),
         f"{TRUTH}.right.phase": right.phases,
-        f"{TRUTH}.right.primitive": right.primitives(),
+        f"{TRUTH}.right.primitive": right.primitives(VIPERX),
     }
     episode = RecordedEpisode(left_scene.instruction, state, _next_as_action(state), frames, text)
     return episode, max(left_error, right_error)
