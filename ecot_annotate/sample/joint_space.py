@@ -129,7 +129,10 @@ def _right_start(left: ArmMotion, right: ArmMotion) -> int:
     return start
 
 
-def so101_episode(index: int, rng: np.random.Generator, camera: Camera) -> tuple[RecordedEpisode, float]:  # fmt: skip
+def so101_episode(
+    index: int, rng: np.random.Generator, camera: Camera
+) -> tuple[RecordedEpisode, float]:
+    """One arm picking and placing, on camera."""
     scene = make_scene(index, rng, 3, SCRIPT)
     motion = ArmMotion.of(scene)
     frames = [jpeg for jpeg, _, _ in render_scene(camera, scene, rng)]
@@ -138,10 +141,13 @@ def so101_episode(index: int, rng: np.random.Generator, camera: Camera) -> tuple
     return RecordedEpisode(scene.instruction, state, _next_as_action(state), frames, text), error
 
 
-def aloha_episode(index: int, rng: np.random.Generator, camera: Camera) -> tuple[RecordedEpisode, float]:  # fmt: skip
-    """The left arm's scene is the one on camera; the right arm works a scene of its own."""
-    left_scene = make_scene(index, rng, 3, SCRIPT)
-    right_scene = make_scene(index + 1, rng, 3, SCRIPT)
+def aloha_episode(
+    index: int, rng: np.random.Generator, camera: Camera
+) -> tuple[RecordedEpisode, float]:
+    """The left arm's scene is the one on camera; the right arm works a scene of its own (the
+    next scene index, so the two arms place on different targets)."""
+    left_scene = make_scene(2 * index, rng, 3, SCRIPT)
+    right_scene = make_scene(2 * index + 1, rng, 3, SCRIPT)
     left, right = ArmMotion.of(left_scene), ArmMotion.of(right_scene)
     start = _right_start(left, right)
     total = max(len(left.positions), start + len(right.positions))
@@ -154,7 +160,7 @@ def aloha_episode(index: int, rng: np.random.Generator, camera: Camera) -> tuple
     text = {
         f"{TRUTH}.phase": [
             f"left {a}, right {b}" for a, b in zip(left.phases, right.phases, strict=True)
-        ],  # fmt: skip
+        ],
         f"{TRUTH}.left.phase": left.phases,
         f"{TRUTH}.left.primitive": left.primitives(VIPERX),
         f"{TRUTH}.right.phase": right.phases,
@@ -190,7 +196,7 @@ def write_joint_sample(
     spec, make = SAMPLES[variant]
     rng = np.random.default_rng(seed)
     camera = Camera.look_at(np.array([0.75, 0.0, 0.45]), np.array([0.3, 0.0, 0.02]))
-    recorded = [make(2 * i, rng, camera) for i in range(episodes)]
+    recorded = [make(i, rng, camera) for i in range(episodes)]
     root = Path(out_dir) / f"ecot_sample_{variant}"
     write_lerobot_dataset(root, spec, [episode for episode, _ in recorded])
     return root, max(error for _, error in recorded)
