@@ -7,6 +7,7 @@ its answer's subtasks against the motion.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ecot_annotate.geometry.motion import STOP, gripper_events
 from ecot_annotate.text.instruction import ParsedInstruction
@@ -75,24 +76,23 @@ def split_at_every_event(prims: list[str], has_object: bool = True, lead: int = 
     """Phases split at every close and open, as two arms need (either arm's event starts a new
     subtask): reach before the first grasp, carry after a close, retreat after an open.
 
-    Events are found in each arm's own primitives: one arm opening while the other still closes
-    is two events, not one run of the move text."""
+    Events are found in each arm's own primitives, and every start and end of an event is a
+    change: one arm opening while the other still closes is a release that starts inside the
+    grasp, and the grasp's end (the other arm carries) is a change of its own."""
     n = len(prims)
-    events = sorted(
-        (start, kind, _run_end(arm, start, f"{kind} gripper"))
+    changes = sorted(
+        change
         for arm in _arm_moves(prims)
         for start, kind in gripper_events(arm, lead)
+        for change in (
+            (start, _DURING[kind]),
+            (_run_end(arm, start, f"{kind} gripper"), _BEFORE[kind]),
+        )
     )
-    if not events:
+    if not changes:
         return [Phase("reach" if has_object else "act", 0, n)] if n else []
-    phases, cursor, previous = [], 0, None
-    for start, kind, end in events:
-        start = max(start, cursor)  # overlapping another arm's event: it starts when that ends
-        if end <= start:
-            continue
-        phases += [Phase(_BEFORE[previous], cursor, start), Phase(_DURING[kind], start, end)]
-        cursor, previous = end, kind
-    phases.append(Phase(_BEFORE[previous], cursor, n))
+    bounds = [(0, "reach"), *changes, (n, "")]
+    phases = [Phase(kind, start, end) for (start, kind), (end, _) in pairwise(bounds)]
     return [p for p in phases if p.end > p.start]
 
 

@@ -63,3 +63,17 @@ def test_one_arm_opening_while_the_other_closes_is_two_events():
         ("release", 8, 11),  # the left arm opens
         ("retreat", 11, 14),
     ]
+
+
+def test_an_arm_releasing_during_the_other_arms_grasp_keeps_every_change():
+    right = ["move"] * 3 + ["close gripper"] * 5 + ["stop"] * 6
+    left = ["move"] * 5 + ["open gripper"] * 5 + ["stop"] * 4
+    moves = [f"left arm: {a}; right arm: {b}" for a, b in zip(left, right, strict=True)]
+    phases = [(p.kind, p.start, p.end) for p in split_at_every_event(moves)]
+    assert phases == [
+        ("reach", 0, 3),
+        ("grasp", 3, 5),  # the right arm closes
+        ("release", 5, 8),  # the left arm opens while the right arm still closes
+        ("carry", 8, 10),  # the right arm's grasp ends: it carries
+        ("retreat", 10, 14),  # the left arm's release ends
+    ]
