@@ -34,6 +34,13 @@ def score_lines(figures: dict) -> list[str]:
         lines.append("  confusion (true kind -> predicted kinds):")
         for want, got in p["confusion"].items():
             lines.append(f"    {want:<7} " + ", ".join(f"{k} {n}" for k, n in got.items()))
+    for arm, a in (figures.get("arms") or {}).items():
+        parts = [f"arm {arm:<6}"]
+        if "primitive_accuracy" in a:
+            parts.append(f"primitive accuracy {a['primitive_accuracy']}")
+        if "boundaries" in a:
+            parts.append(f"boundary F1 {a['boundaries']['f1']}")
+        lines.append("  ".join(parts))
     g = figures.get("gripper_px")
     if g:
         lines.append(

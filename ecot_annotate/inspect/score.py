@@ -52,6 +52,8 @@ class EpisodeTruth:
     boxes: np.ndarray | None = None  # (T, N, 4) pixels, one row per named object
     names: list[str] | None = None
     image_width: int | None = None
+    arm_primitives: dict[str, list[str]] | None = None  # two arms: each arm's true primitives
+    arm_subtasks: dict[str, list[str]] | None = None  # two arms: each arm's true phases
 
 
 @dataclass
@@ -66,10 +68,31 @@ class EpisodePrediction:
     boxes: list[list[dict]] | None  # per step: {label, score, box, track (optional)}
     image_width: int
     named: list[str] | None = None  # two arms: each step's move naming every arm's primitive
+    arm_primitives: dict[str, list[str]] | None = None  # two arms: each arm's primitives
 
 
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
+
+
+def _f1(matched: int, predicted: int, true: int) -> tuple[float | None, float | None, float]:
+    precision, recall = _ratio(matched, predicted), _ratio(matched, true)
+    f1 = round(2 * precision * recall / (precision + recall), 4) if precision and recall else 0.0
+    return precision, recall, f1
+
+
+def _arm_figures(counts: Counter) -> dict:
+    """One arm's figures: primitive accuracy and boundary F1 against its own truth."""
+    out: dict = {}
+    if counts["steps"]:
+        out["primitive_steps"] = counts["steps"]
+        out["primitive_accuracy"] = _ratio(counts["exact"], counts["steps"])
+    if counts["boundaries_true"] or counts["boundaries_predicted"]:
+        precision, recall, f1 = _f1(
+            counts["boundaries_matched"], counts["boundaries_predicted"], counts["boundaries_true"]
+        )
+        out["boundaries"] = {"precision": precision, "recall": recall, "f1": f1}
+    return out
 
 
 @dataclass
@@ -86,6 +109,7 @@ class Scorer:
     box_ious: dict[str, list[float]] = field(default_factory=dict)
     track_steps: Counter = field(default_factory=Counter)
     agreement: Counter = field(default_factory=Counter)
+    arms: dict[str, Counter] = field(default_factory=dict)
 
     def add(self, truth: EpisodeTruth, pred: EpisodePrediction) -> None:
         self.episodes += 1
@@ -98,7 +122,9 @@ class Scorer:
             pred_b = boundaries(pred.subtasks[: len(truth.subtasks)])
             self.boundary["true"] += len(true_b)
             self.boundary["predicted"] += len(pred_b)
-            self.boundary["matched"] += matched_boundaries(pred_b, true_b, self.tolerance)
+            matched = matched_boundaries(pred_b, true_b, self.tolerance)
+            self.boundary["matched"] += matched
+            self._add_arm_boundaries(truth, pred_b, len(pred_b) - matched, n)
         if truth.primitives is not None:
             known = range(n) if truth.primitive_steps is None else truth.primitive_steps
             pairs = [(pred.primitives[t], truth.primitives[t]) for t in known if t < n]
@@ -106,12 +132,38 @@ class Scorer:
                 self.primitive["steps"] += 1
                 self.primitive["exact"] += got == want
                 self.confusion[primitive_kind(want)][primitive_kind(got)] += 1
+        self._add_arms(truth, pred)
         scale = pred.image_width / truth.image_width if truth.image_width else 1.0
         if truth.gripper is not None and pred.gripper is not None:
             errors = np.linalg.norm(pred.gripper - truth.gripper[:n] * scale, axis=1)
             self.gripper_errors.extend(float(e) for e in errors if np.isfinite(e))
         if truth.boxes is not None and truth.names is not None and pred.boxes is not None:
             self._add_boxes(truth, pred, scale)
+
+    def _add_arm_boundaries(
+        self, truth: EpisodeTruth, pred_b: list[int], unexplained: int, n: int
+    ) -> None:
+        """Each arm's phase changes against the run's subtask boundaries. A predicted boundary
+        that matches no arm's change counts against every arm; one that matches the other arm's
+        change counts against neither."""
+        for arm, phases in (truth.arm_subtasks or {}).items():
+            true_b = boundaries(phases[:n])
+            counts = self.arms.setdefault(arm, Counter())
+            matched = matched_boundaries(pred_b, true_b, self.tolerance)
+            counts["boundaries_true"] += len(true_b)
+            counts["boundaries_matched"] += matched
+            counts["boundaries_predicted"] += matched + unexplained
+
+    def _add_arms(self, truth: EpisodeTruth, pred: EpisodePrediction) -> None:
+        """Each arm's primitives against its own truth, where both are known."""
+        for arm, want in (truth.arm_primitives or {}).items():
+            got = (pred.arm_primitives or {}).get(arm)
+            if got is None:
+                continue
+            counts = self.arms.setdefault(arm, Counter())
+            for a, b in zip(got, want, strict=False):
+                counts["steps"] += 1
+                counts["exact"] += a == b
 
     def _add_boxes(self, truth: EpisodeTruth, pred: EpisodePrediction, scale: float) -> None:
         frames = pred.boxes or []
@@ -139,14 +191,8 @@ class Scorer:
     def figures(self) -> dict:
         out: dict = {"episodes": self.episodes, "boundary_tolerance_steps": self.tolerance}
         if self.boundary:
-            tp = self.boundary["matched"]
-            precision = _ratio(tp, self.boundary["predicted"])
-            recall = _ratio(tp, self.boundary["true"])
-            f1 = (
-                round(2 * precision * recall / (precision + recall), 4)
-                if precision and recall
-                else 0.0
-            )
+            b = self.boundary
+            precision, recall, f1 = _f1(b["matched"], b["predicted"], b["true"])
             out["boundaries"] = {
                 **self.boundary,
                 "precision": precision,
@@ -159,6 +205,8 @@ class Scorer:
                 "accuracy": _ratio(self.primitive["exact"], self.primitive["steps"]),
                 "confusion": {want: dict(got) for want, got in self.confusion.items() if got},
             }
+        if self.arms:
+            out["arms"] = {arm: _arm_figures(counts) for arm, counts in sorted(self.arms.items())}
         if self.gripper_errors:
             errors = np.asarray(self.gripper_errors)
             out["gripper_px"] = {

@@ -51,6 +51,27 @@ def _named(arms: list | None, part: slice) -> list[str] | None:
     return [arms_move({a["arm"]: a["primitive"] for a in step}) for step in arms[part]]
 
 
+def _per_arm(arms: list | None, part: slice) -> dict[str, list[str]] | None:
+    """Two arms: each arm's primitive per step."""
+    if arms is None or any(a is None for a in arms[part]):
+        return None
+    out: dict[str, list[str]] = {}
+    for step in arms[part]:
+        for a in step:
+            out.setdefault(a["arm"], []).append(a["primitive"])
+    return out
+
+
+def _truth_arms(gt: dict, name: str) -> dict[str, list[str]] | None:
+    """Per-arm truth stored as `ARM.NAME` (`left.primitive`, `right.phase`)."""
+    found = {
+        key.removesuffix(f".{name}"): _texts(values)
+        for key, values in gt.items()
+        if key.endswith(f".{name}")
+    }
+    return found or None
+
+
 def _texts(values: np.ndarray) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
@@ -68,6 +89,8 @@ def truth_from_episode(episode: Episode) -> EpisodeTruth | None:
         boxes=gt["object_boxes"].astype(float) if "object_boxes" in gt else None,
         names=_texts(gt["object_names"]) if "object_names" in gt else None,
         image_width=episode.image_size[0],
+        arm_primitives=_truth_arms(gt, "primitive"),
+        arm_subtasks=_truth_arms(gt, "phase"),
     )
 
 
@@ -131,6 +154,7 @@ def predictions(
             boxes=None if any(b is None for b in boxes) else boxes,
             image_width=int(rows["image_width"][start]),
             named=_named(rows.get("arm_primitives"), part),
+            arm_primitives=_per_arm(rows.get("arm_primitives"), part),
         )
         start = end
 

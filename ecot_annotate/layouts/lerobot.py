@@ -25,6 +25,8 @@ TASKS = "meta/tasks.parquet"
 EPISODES = "meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
 DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
 VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+# Per-frame ground-truth text columns (a generated sample's): `ecot.truth.phase`, `ecot.truth.left.primitive`.
+TRUTH_PREFIX = "ecot.truth"
 INDEX_COLUMNS = ("timestamp", "frame_index", "episode_index", "index", "task_index")
 PERSISTENT_STYLES = {"subtask", "plan", "memory", "motion", "task_aug"}
 EVENT_STYLES = {"interjection", "vqa", "trace"}

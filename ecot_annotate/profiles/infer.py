@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ecot_annotate.errors import InputError
+from ecot_annotate.layouts.lerobot import TRUTH_PREFIX
 from ecot_annotate.profiles import oxe_names as names
 from ecot_annotate.profiles.arms import joint_fields, unnamed_aloha
 from ecot_annotate.profiles.describe import VectorLayout, layout_from_doc, layout_from_names
@@ -299,8 +300,12 @@ def infer_profile(layout: DatasetLayout) -> Inference:
     has = layout.episode
     file_path = "episode_metadata/file_path" if "episode_metadata/file_path" in has else None
     episode_id = "episode_metadata/episode_id" if "episode_metadata/episode_id" in has else None
+    truth = None
     if layout.source == "lerobot":
         inf.notes["file_path_key"] = "LeRobot episodes are keyed by dataset/split/episode_index"
+        if any(key.startswith(TRUTH_PREFIX + ".") for key in layout.steps):
+            truth = TRUTH_PREFIX
+            inf.notes["ground_truth_key"] = f"the data holds {TRUTH_PREFIX}.* columns"
     inf.profile = replace(
         inf.profile,
         image_key=image,
@@ -309,6 +314,7 @@ def infer_profile(layout: DatasetLayout) -> Inference:
         file_path_key=file_path,
         episode_id_key=episode_id,
         control_hz=layout.fps,
+        ground_truth_key=truth,
         **fields,
     )
     return inf

@@ -7,6 +7,7 @@ its answer's subtasks against the motion.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ecot_annotate.geometry.motion import STOP, gripper_events
 from ecot_annotate.text.instruction import ParsedInstruction
@@ -61,21 +62,37 @@ _BEFORE = {None: "reach", "close": "carry", "open": "retreat"}  # what goes on b
 _DURING = {"close": "grasp", "open": "release"}
 
 
+def _arm_moves(moves: list[str]) -> list[list[str]]:
+    """Each arm's primitives from moves that name every arm (`left arm: X; right arm: Y`)."""
+    arms: dict[str, list[str]] = {}
+    for move in moves:
+        for part in move.split("; "):
+            arm, _, primitive = part.rpartition(": ")
+            arms.setdefault(arm, []).append(primitive)
+    return list(arms.values())
+
+
 def split_at_every_event(prims: list[str], has_object: bool = True, lead: int = 0) -> list[Phase]:
     """Phases split at every close and open, as two arms need (either arm's event starts a new
-    subtask): reach before the first grasp, carry after a close, retreat after an open."""
+    subtask): reach before the first grasp, carry after a close, retreat after an open.
+
+    Events are found in each arm's own primitives, and every start and end of an event is a
+    change: one arm opening while the other still closes is a release that starts inside the
+    grasp, and the grasp's end (the other arm carries) is a change of its own."""
     n = len(prims)
-    events = gripper_events(prims, lead)
-    if not events:
+    changes = sorted(
+        change
+        for arm in _arm_moves(prims)
+        for start, kind in gripper_events(arm, lead)
+        for change in (
+            (start, _DURING[kind]),
+            (_run_end(arm, start, f"{kind} gripper"), _BEFORE[kind]),
+        )
+    )
+    if not changes:
         return [Phase("reach" if has_object else "act", 0, n)] if n else []
-    phases, cursor, previous = [], 0, None
-    for start, kind in events:
-        if start < cursor:
-            continue  # inside the run of the event before it
-        end = _run_end(prims, start, f"{kind} gripper")
-        phases += [Phase(_BEFORE[previous], cursor, start), Phase(_DURING[kind], start, end)]
-        cursor, previous = end, kind
-    phases.append(Phase(_BEFORE[previous], cursor, n))
+    bounds = [(0, "reach"), *changes, (n, "")]
+    phases = [Phase(kind, start, end) for (start, kind), (end, _) in pairwise(bounds)]
     return [p for p in phases if p.end > p.start]
 
 

@@ -179,15 +179,22 @@ def _render(
     return buffer.getvalue(), tip, np.array(boxes, dtype=np.float32)
 
 
-def make_episode(
-    index: int,
-    rng: np.random.Generator,
-    camera: Camera,
-    n_objects: int = 3,
-    variant: Variant | None = None,
-) -> dict:
-    """One episode as the nested example dict that the TFDS features serialize."""
-    variant = variant or Variant()
+@dataclass
+class Scene:
+    """One episode's scene and scripted motion: objects (the picked one first, then the target),
+    the script, and the gripper's yaw per step."""
+
+    objects: list[tuple[str, tuple, str, float, np.ndarray]]
+    script: Script
+    yaw: np.ndarray
+
+    @property
+    def instruction(self) -> str:
+        return f"put the {self.objects[0][0]} on the {self.objects[1][0]}"
+
+
+def make_scene(index: int, rng: np.random.Generator, n_objects: int, variant: Variant) -> Scene:
+    """Pick the objects, their spots and the start, and script the pick-and-place."""
     target_name = TARGETS[index % len(TARGETS)]
     others = [o for o in OBJECTS if o[0] not in TARGETS]
     picked = others[rng.integers(len(others))]
@@ -204,19 +211,46 @@ def make_episode(
     ]
     start = np.array([0.25, rng.uniform(-0.05, 0.05), 0.2])
     script = script_trajectory(objects[0][4], objects[1][4], start, rng, variant.rate)
-    positions, openings = script.positions, script.openings
-    yaw = np.cumsum(rng.normal(0, 0.01 / np.sqrt(variant.rate), len(positions)))
-    scale = variant.position_scale
-    primitives = true_primitives(script.clean, script.openings, variant) if variant.labels else None
-    steps = []
+    yaw = np.cumsum(rng.normal(0, 0.01 / np.sqrt(variant.rate), len(script.positions)))
+    return Scene(objects, script, yaw)
+
+
+def render_scene(
+    camera: Camera, scene: Scene, rng: np.random.Generator
+) -> list[tuple[bytes, np.ndarray, np.ndarray]]:
+    """Every step's frame as (JPEG bytes, gripper pixel, object boxes); the picked object rides
+    in the closed gripper."""
+    objects = list(scene.objects)
+    frames = []
     held = False
-    for t, (xyz, opening) in enumerate(zip(positions, openings, strict=True)):
+    for xyz, opening in zip(scene.script.positions, scene.script.openings, strict=True):
         held = held or (opening < 0.5 and np.linalg.norm(xyz[:2] - objects[0][4][:2]) < 0.03)
         if held and opening >= 0.5:
             held = False
         if held:
             objects[0] = (*objects[0][:4], np.array([xyz[0], xyz[1], max(0.0, xyz[2] - 0.02)]))
-        jpeg, tip, boxes = _render(camera, objects, xyz, opening, rng)
+        frames.append(_render(camera, objects, xyz, opening, rng))
+    return frames
+
+
+def make_episode(
+    index: int,
+    rng: np.random.Generator,
+    camera: Camera,
+    n_objects: int = 3,
+    variant: Variant | None = None,
+) -> dict:
+    """One episode as the nested example dict that the TFDS features serialize."""
+    variant = variant or Variant()
+    scene = make_scene(index, rng, n_objects, variant)
+    objects, script, yaw = scene.objects, scene.script, scene.yaw
+    positions, openings = script.positions, script.openings
+    scale = variant.position_scale
+    primitives = true_primitives(script.clean, script.openings, variant) if variant.labels else None
+    steps = []
+    frames = render_scene(camera, scene, rng)
+    for t, (xyz, opening) in enumerate(zip(positions, openings, strict=True)):
+        jpeg, tip, boxes = frames[t]
         state = np.array([*(xyz * scale), 0.0, 0.0, yaw[t], opening], dtype=np.float32)
         nxt = t + 1 if t + 1 < len(positions) else t
         action = np.array(
@@ -230,7 +264,7 @@ def make_episode(
             {
                 "observation": {"image_0": jpeg, "state": state},
                 "action": action,
-                "language_instruction": f"put the {objects[0][0]} on the {objects[1][0]}",
+                "language_instruction": scene.instruction,
                 "language_embedding": np.zeros(512, np.float32),
                 "is_first": t == 0,
                 "is_last": t == len(positions) - 1,

@@ -172,6 +172,20 @@ def _numeric_column(table: pa.Table, name: str, ref: LeRobotEpisodeRef, key: str
     return table.column(name).to_pylist()
 
 
+def _ground_truth(table: pa.Table, prefix: str | None) -> dict[str, np.ndarray] | None:
+    """The columns under the profile's ground-truth prefix (`ecot.truth.phase` -> `phase`), as a
+    generated sample stores its true phase and primitive per frame."""
+    if not prefix:
+        return None
+    start = prefix + "."
+    found = {
+        name[len(start) :]: np.asarray(table.column(name).to_pylist())
+        for name in table.column_names
+        if name.startswith(start)
+    }
+    return found or None
+
+
 class LeRobotDecoder:
     """Read one LeRobot episode into an Episode (built once per worker)."""
 
@@ -209,6 +223,7 @@ class LeRobotDecoder:
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,
             metadata={"episode_index": ref.index, "fps": f.fps, "lerobot_version": f.version},
+            ground_truth=_ground_truth(table, p.ground_truth_key),
         )
 
     def _task(self, ref: LeRobotEpisodeRef, table: pa.Table) -> str:

@@ -78,3 +78,33 @@ def test_human_labels_carry_forward_and_bad_lines_are_named(tmp_path):
     path.write_text('{"episode": "e", "subtask": "no step"}\n')
     with pytest.raises(InputError, match="labels.jsonl:1"):
         read_labels(path)
+
+
+def test_two_arms_score_each_arm_against_its_own_truth():
+    left = ["approach"] * 4 + ["grasp"] * 4
+    right = ["approach"] * 6 + ["grasp"] * 2
+    truth = EpisodeTruth(
+        "e",
+        subtasks=[f"{a} / {b}" for a, b in zip(left, right, strict=True)],
+        arm_primitives={"left": ["stop"] * 8, "right": ["move up"] * 8},
+        arm_subtasks={"left": left, "right": right},
+    )
+    # Boundaries at 4 (left's), 6 (right's) and 2 (no arm's): 2 counts against both arms.
+    subtasks = ["a"] * 2 + ["b"] * 2 + ["c"] * 2 + ["d"] * 2
+    pred = EpisodePrediction(
+        "e",
+        subtasks,
+        ["stop"] * 8,
+        ["stop"] * 8,
+        None,
+        None,
+        256,
+        arm_primitives={"left": ["stop"] * 8, "right": ["move up"] * 6 + ["stop"] * 2},
+    )
+    scorer = Scorer()
+    scorer.add(truth, pred)
+    arms = scorer.figures()["arms"]
+    assert arms["left"]["primitive_accuracy"] == 1.0
+    assert arms["right"]["primitive_accuracy"] == 0.75
+    assert arms["left"]["boundaries"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667}
+    assert arms["right"]["boundaries"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667}

@@ -48,3 +48,32 @@ def test_an_arm_with_no_model_splits_its_subtasks_at_pauses():
         ("pause", 4, 9),  # five still steps: a pause; the two later ones are too short
         ("act", 9, 15),
     ]
+
+
+def test_one_arm_opening_while_the_other_closes_is_two_events():
+    # A primitive looks ahead: with a lead of 2 the right arm's gripper starts closing at 5 and
+    # the left arm's starts opening at 8, while the right arm's run still names its close.
+    left = ["move"] * 6 + ["open gripper"] * 5 + ["stop"] * 3
+    right = ["move"] * 3 + ["close gripper"] * 5 + ["stop"] * 6
+    moves = [f"left arm: {a}; right arm: {b}" for a, b in zip(left, right, strict=True)]
+    phases = [(p.kind, p.start, p.end) for p in split_at_every_event(moves, lead=2)]
+    assert phases == [
+        ("reach", 0, 5),
+        ("grasp", 5, 8),  # the right arm closes
+        ("release", 8, 11),  # the left arm opens
+        ("retreat", 11, 14),
+    ]
+
+
+def test_an_arm_releasing_during_the_other_arms_grasp_keeps_every_change():
+    right = ["move"] * 3 + ["close gripper"] * 5 + ["stop"] * 6
+    left = ["move"] * 5 + ["open gripper"] * 5 + ["stop"] * 4
+    moves = [f"left arm: {a}; right arm: {b}" for a, b in zip(left, right, strict=True)]
+    phases = [(p.kind, p.start, p.end) for p in split_at_every_event(moves)]
+    assert phases == [
+        ("reach", 0, 3),
+        ("grasp", 3, 5),  # the right arm closes
+        ("release", 5, 8),  # the left arm opens while the right arm still closes
+        ("carry", 8, 10),  # the right arm's grasp ends: it carries
+        ("retreat", 10, 14),  # the left arm's release ends
+    ]
