@@ -28,8 +28,8 @@ FLOORS = (  # top to bottom; folders on one floor do not import each other
     ("ecot_annotate.reasoners", "ecot_annotate.sinks"),
     ("ecot_annotate.backends", "ecot_annotate.sources", "ecot_annotate.text"),
     ("ecot_annotate.geometry",),
-    ("ecot_annotate.layouts", "ecot_annotate.profiles"),
-    ("ecot_annotate.kinematics",),
+    ("ecot_annotate.profiles",),
+    ("ecot_annotate.kinematics", "ecot_annotate.layouts"),
 )
 
 
