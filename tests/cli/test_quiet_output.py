@@ -80,7 +80,11 @@ def test_the_embedded_llm_loads_without_bars_or_library_lines(sample_dir, tmp_pa
         "annotate", str(sample_dir), "--out", str(tmp_path / "run"), "--limit", "1",
         "--format", "parquet", "--reasoner", "llm", "--llm-backend", "transformers",
         "--llm-max-tokens", "24",  # the model loads and answers; what it writes is not the point
-        env=_plain_shell(ECOT_ANNOTATE_PROGRESS_S="0", ECOT_ANNOTATE_CACHE=str(tmp_path / "cache")),
+        env=_plain_shell(
+            ECOT_ANNOTATE_PROGRESS_S="0",
+            ECOT_ANNOTATE_CACHE=str(tmp_path / "cache"),
+            ECOT_ANNOTATE_MODELS=str(tmp_path / "models"),  # first use: the GGUF file is converted
+        ),
         timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
