@@ -3,7 +3,7 @@
 Datasets rarely say their joint unit. The recorder's convention (from the arm's catalog entry) is
 the first clue and the values' range the second: radians never exceed a few turns, LeRobot's range
 mode stays within -100..100, degrees within a turn or two, and raw servo ticks are non-negative
-integers up to 4095.
+integers up to 4095. `from_radians` writes angles back in a unit, as a recorder would.
 """
 
 from __future__ import annotations
@@ -62,13 +62,8 @@ def guess_units(values: np.ndarray, convention: str | None) -> tuple[str, str]:
     )
 
 
-def to_radians(values: np.ndarray, unit: str, model: KinematicModel) -> tuple[np.ndarray, bool]:
-    """Joint positions (T, n) in `unit` as radians for `model`, and whether that is approximate.
-
-    Range mode maps -100..100 onto the model's joint limits: the calibration that ties the range to
-    angles is not in the data, so the angles are approximate. Ticks take 2048 as the joint's zero,
-    which holds only for a servo mounted at its centre; also approximate.
-    """
+def _checked(values: np.ndarray, unit: str, model: KinematicModel) -> np.ndarray:
+    """`values` as a (T, n) float array for `model`'s n joints, in a unit this module knows."""
     if unit not in JOINT_UNITS:
         raise InputError(f"unknown joint unit '{unit}'; choose from {', '.join(JOINT_UNITS)}")
     values = np.asarray(values, dtype=float)
@@ -77,6 +72,17 @@ def to_radians(values: np.ndarray, unit: str, model: KinematicModel) -> tuple[np
             f"kinematic model '{model.name}' has {len(model.joint_names)} joints; "
             f"joint positions have shape {values.shape}"
         )
+    return values
+
+
+def to_radians(values: np.ndarray, unit: str, model: KinematicModel) -> tuple[np.ndarray, bool]:
+    """Joint positions (T, n) in `unit` as radians for `model`, and whether that is approximate.
+
+    Range mode maps -100..100 onto the model's joint limits: the calibration that ties the range to
+    angles is not in the data, so the angles are approximate. Ticks take 2048 as the joint's zero,
+    which holds only for a servo mounted at its centre; also approximate.
+    """
+    values = _checked(values, unit, model)
     if unit == "radians":
         return values.copy(), False
     if unit == "degrees":
@@ -85,3 +91,17 @@ def to_radians(values: np.ndarray, unit: str, model: KinematicModel) -> tuple[np
         fraction = (values + 100.0) / 200.0
         return model.lower + fraction * (model.upper - model.lower), True
     return (values - TICKS_CENTRE) * (2 * np.pi / TICKS_PER_TURN), True
+
+
+def from_radians(radians: np.ndarray, unit: str, model: KinematicModel) -> np.ndarray:
+    """Joint angles (T, n) in radians as a recorder writes them in `unit`: the inverse of
+    `to_radians`. Range mode takes the calibration that spans `model`'s joint limits (-100 at the
+    lower limit, +100 at the upper), the one `to_radians` assumes when reading it back."""
+    radians = _checked(radians, unit, model)
+    if unit == "radians":
+        return radians.copy()
+    if unit == "degrees":
+        return np.rad2deg(radians)
+    if unit == "range":
+        return (radians - model.lower) / (model.upper - model.lower) * 200.0 - 100.0
+    return radians * (TICKS_PER_TURN / (2 * np.pi)) + TICKS_CENTRE

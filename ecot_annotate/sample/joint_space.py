@@ -1,8 +1,10 @@
 """Generated joint-space samples: the RLDS sample's scripted pick-and-places recorded as the joint
 angles of a real arm, written as LeRobot v3.0 with video and ground truth.
 
-`so101`: one SO-101 follower, joints in degrees and the gripper in LeRobot's 0..100, as lerobot's
-`so101_follower` records with degrees. `aloha`: two ViperX 300 arms in ALOHA's 14-value layout
+`so101`: one SO-101 follower in LeRobot's -100..100 range mode, as the real SO-101 datasets are
+recorded, with a calibration that spans the model's joint limits (-100 at the lower limit, +100 at
+the upper), and the gripper in LeRobot's 0..100. The dataset does not carry that calibration, so
+annotating it still marks the track approximate, as for any range-mode recording. `aloha`: two ViperX 300 arms in ALOHA's 14-value layout
 (radians, each gripper normalised 0..1); the left arm picks and places first, the right arm waits
 and then does its own pick-and-place. The scripted gripper path (the Bridge-sized workspace,
 scaled into the arm's reach) becomes joint angles through inverse kinematics on the built-in
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ecot_annotate.geometry.motion import primitives
-from ecot_annotate.kinematics import KinematicModel
+from ecot_annotate.kinematics import KinematicModel, from_radians
 from ecot_annotate.layouts.lerobot import TRUTH_PREFIX as TRUTH
 from ecot_annotate.sample.generate import Camera, Scene, make_scene, render_scene
 from ecot_annotate.sample.inverse_kinematics import pointing_down, solve_path
@@ -46,12 +48,12 @@ class ArmSetup:
     offset: tuple[float, float, float]
     pitch: float  # radians the tool points down from the zero pose's direction
     rest: tuple[float, ...]  # radians
-    degrees: bool
+    units: str  # what the recorder writes the joints in: one of kinematics.JOINT_UNITS
     gripper_full: float  # the recorded value of a fully open gripper (closed is 0)
 
 
-SO101 = ArmSetup("so101", 0.65, (0.04, 0.0, 0.0), np.pi / 3, (0, -0.5, 0.5, 1.0, 0), True, 100.0)
-VIPERX = ArmSetup("viperx300", 1.0, (0.0, 0.0, 0.0), np.pi / 3, (0, -0.3, 0.3, 0, 0.5, 0), False, 1.0)  # fmt: skip
+SO101 = ArmSetup("so101", 0.65, (0.04, 0.0, 0.0), np.pi / 3, (0, -0.5, 0.5, 1.0, 0), "range", 100.0)
+VIPERX = ArmSetup("viperx300", 1.0, (0.0, 0.0, 0.0), np.pi / 3, (0, -0.3, 0.3, 0, 0.5, 0), "radians", 1.0)  # fmt: skip
 
 
 def record_arm(
@@ -64,9 +66,8 @@ def record_arm(
     joints, errors = solve_path(
         model, path, pointing_down(model, setup.pitch), np.asarray(setup.rest)
     )
-    if setup.degrees:
-        joints = np.rad2deg(joints)
-    values = np.hstack([joints, openings[:, None] * setup.gripper_full])
+    recorded = from_radians(joints, setup.units, model)
+    values = np.hstack([recorded, openings[:, None] * setup.gripper_full])
     return values, float(errors.max())
 
 
