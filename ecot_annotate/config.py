@@ -82,6 +82,7 @@ class AnnotateConfig:
         None  # a URDF (or built-in model) for every arm, overriding the profile's
     )
     ee_link: str | None = None  # the URDF's end-effector link
+    joint_units: str | None = None  # every arm's joint unit, overriding the profile's
     formats: tuple[str, ...] = ("parquet", "ecot-json")
     reasoner: str = "rules"  # rules | llm
     motion: MotionConfig = field(default_factory=MotionConfig)
@@ -111,7 +112,7 @@ class AnnotateConfig:
             "formats",
         ):
             data.pop(key)
-        for key in ("camera", "kinematics", "ee_link"):
+        for key in ("camera", "kinematics", "ee_link", "joint_units"):
             if data[key] is None:
                 data.pop(key)  # runs that do not override these keep their hash
         data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}

@@ -22,6 +22,11 @@ def with_profile(config: AnnotateConfig, dataset: Any) -> tuple[AnnotateConfig, 
     if config.dataset_profile is not None:
         return config, f"recorded by the run as {config.profile}"
     chosen = resolve_profile(
-        config.profile, dataset.layout(), config.camera, config.kinematics, config.ee_link
+        config.profile,
+        dataset.layout(),
+        config.camera,
+        config.kinematics,
+        config.ee_link,
+        config.joint_units,
     )
     return replace(config, profile=chosen.ref, dataset_profile=chosen.profile), chosen.how

@@ -17,6 +17,7 @@ from ecot_annotate.cli.perception_options import (
 )
 from ecot_annotate.cli.source_options import source_options
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.kinematics.units import JOINT_UNITS
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.sources.detect import resolve_source
 from pipelines.formats import FORMATS
@@ -31,6 +32,7 @@ from pipelines.formats import FORMATS
 @click.option("--camera", default=None, help="The primary camera's key (e.g. observation/image), overriding the profile's; none: no camera, episodes annotated from the state alone (chosen by itself when no declared camera ships a frame).")  # fmt: skip
 @click.option("--kinematics", default=None, help="A URDF file (or a built-in arm name) for a robot whose state is joint positions: its arms' end-effector pose is the forward kinematics of their joints.")  # fmt: skip
 @click.option("--ee-link", default=None, help="The URDF link that is the end effector (with --kinematics).")  # fmt: skip
+@click.option("--joint-units", type=click.Choice(JOINT_UNITS), default=None, help="The unit every arm's joints are recorded in, overriding the one read from the robot's convention and the values' range: degrees and LeRobot's -100..100 range mode cannot be told apart within +-100.")  # fmt: skip
 @click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help=f"Comma-separated: {', '.join(FORMATS.names())}.")  # fmt: skip
 @click.option("--reasoner", type=click.Choice(REASONERS.names()), default="rules", show_default=True, help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).")  # fmt: skip
 @click.option("--motion-thresholds", type=click.Choice(["auto", "fixed"]), default="auto", show_default=True, help="auto: ECoT's 0.8 s look-ahead and thresholds in the data's units and control rate; fixed: ECoT's 4 steps, 0.03 m, 0.3 rad as they are.")  # fmt: skip
@@ -55,6 +57,7 @@ def annotate(
     camera: str | None,
     kinematics: str | None,
     ee_link: str | None,
+    joint_units: str | None,
     formats: str,
     reasoner: str,
     motion_thresholds: str,
@@ -84,6 +87,7 @@ def annotate(
         camera=camera,
         kinematics=kinematics,
         ee_link=ee_link,
+        joint_units=joint_units,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         reasoner=reasoner,
         motion_thresholds=motion_thresholds,

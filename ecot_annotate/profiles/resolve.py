@@ -34,17 +34,21 @@ def resolve_profile(
     camera: str | None = None,
     kinematics: str | None = None,
     ee_link: str | None = None,
+    joint_units: str | None = None,
 ) -> ResolvedProfile:
     """The profile for a built-in name, a file, or 'auto'.
 
     Raises ProfileInferenceError naming the fields to set when 'auto' finds no built-in profile
     and the dataset does not describe itself well enough; the caller checks the result whole.
     `camera` overrides the profile's; "none", or a dataset whose declared cameras ship no frame
-    at all, gives no camera (image key None).
+    at all, gives no camera (image key None). `kinematics`, `ee_link` and `joint_units` override
+    every arm's.
     """
     recorded = _recorded(requested)
     if recorded is not None:  # the reference an older run recorded, before runs kept the profile
-        profile = resolve_profile(recorded[0], layout, camera, kinematics, ee_link).profile
+        profile = resolve_profile(
+            recorded[0], layout, camera, kinematics, ee_link, joint_units
+        ).profile
         if _digest(profile) != recorded[1]:
             raise InputError(
                 f"the run's profile '{requested}' is no longer what it was: the file or the "
@@ -64,26 +68,46 @@ def resolve_profile(
     elif layout.no_frames:
         shipped = f"not one video file of {', '.join(layout.unshipped)} ships with the data"
         profile, how = replace(profile, image_key=None), f"{how}; no camera: {shipped}"
-    if kinematics or ee_link:
-        profile, how = (
-            with_kinematics(profile, kinematics, ee_link),
-            f"{how}, model from --kinematics",
-        )
+    if kinematics or ee_link or joint_units:
+        profile = with_kinematics(profile, kinematics, ee_link, joint_units)
+        if kinematics or ee_link:
+            how = f"{how}, model from --kinematics"
+        if joint_units:
+            how = f"{how}, joint units from --joint-units"
     return ResolvedProfile(profile, how, _ref(requested, profile, how))
 
 
 def with_kinematics(
-    profile: DatasetProfile, kinematics: str | None, ee_link: str | None
+    profile: DatasetProfile,
+    kinematics: str | None,
+    ee_link: str | None,
+    joint_units: str | None = None,
 ) -> DatasetProfile:
-    """Every arm moved by the given URDF (and end-effector link): `--kinematics` serves an arm
-    no built-in model knows."""
+    """Every arm moved by the given URDF (and end-effector link) and read in the given joint
+    units: `--kinematics` serves an arm no built-in model knows, `--joint-units` a recording whose
+    values cannot tell its unit (degrees and range mode both stay within -100..100)."""
     if profile.motion_from != "joints":
+        given = [
+            option
+            for option, value in (
+                ("--kinematics", kinematics),
+                ("--ee-link", ee_link),
+                ("--joint-units", joint_units),
+            )
+            if value
+        ]
         raise InputError(
-            f"--kinematics and --ee-link serve a robot whose state is joint positions; profile "
+            f"{' and '.join(given)} {'serves' if len(given) == 1 else 'serve'} a robot whose "
+            f"state is joint positions; profile "
             f"'{profile.name}' reads its motion from {profile.motion_from}"
         )
     arms = tuple(
-        replace(arm, kinematics=kinematics or arm.kinematics, ee_link=ee_link or arm.ee_link)
+        replace(
+            arm,
+            kinematics=kinematics or arm.kinematics,
+            ee_link=ee_link or arm.ee_link,
+            joint_units=joint_units or arm.joint_units,
+        )
         for arm in profile.arms
     )
     return replace(profile, arms=arms)
