@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from ecot_annotate.errors import InputError
-from ecot_annotate.kinematics import BUILTIN_ARMS, KinematicModel, guess_units, to_radians
+from ecot_annotate.kinematics import (
+    BUILTIN_ARMS,
+    JOINT_UNITS,
+    KinematicModel,
+    from_radians,
+    guess_units,
+    to_radians,
+)
 from tests.support.datasets import REPO
 
 SO101_DATA = REPO.parent / "shared" / "data" / "lerobot_so101"
@@ -97,3 +104,20 @@ def test_to_radians_rejects_wrong_width_and_unit():
         to_radians(np.zeros((4, 6)), "radians", model)
     with pytest.raises(InputError, match="unknown joint unit"):
         to_radians(np.zeros((4, 7)), "furlongs", model)
+
+
+@pytest.mark.parametrize("unit", JOINT_UNITS)
+def test_from_radians_is_the_inverse_of_to_radians(unit):
+    model = KinematicModel.builtin("so101")
+    rng = np.random.default_rng(0)
+    angles = model.lower + rng.random((50, len(model.joint_names))) * (model.upper - model.lower)
+    recorded = from_radians(angles, unit, model)
+    back, _ = to_radians(recorded, unit, model)
+    assert np.allclose(back, angles)
+    if unit == "range":  # the calibration spans the joint limits
+        assert np.allclose(
+            from_radians(np.vstack([model.lower, model.upper]), unit, model), [[-100.0], [100.0]]
+        )
+        assert np.abs(recorded).max() <= 100.0
+    with pytest.raises(InputError, match="5 joints"):
+        from_radians(angles[:, :3], unit, model)

@@ -68,6 +68,45 @@ def test_a_single_so101_in_degrees_moves_as_forward_kinematics_says(sample_episo
     assert "arms" not in entry["features"] and len(entry["features"]["state_3d"][0]) == 3
 
 
+def test_degrees_within_100_read_as_degrees_with_the_joint_units_option(sample_episodes, tmp_path):
+    """lerobot 0.6.1's so101_follower records degrees; with every joint within ±100 the values
+    cannot tell degrees from range mode, the arm's convention, and --joint-units says which."""
+    from ecot_annotate.profiles.infer import infer_profile, require
+    from ecot_annotate.sources.lerobot import LeRobotFolder
+    from ecot_annotate.store.run_config import recorded_config
+
+    episodes = joint_episodes(sample_episodes, 1, 5, DEGREES, 100.0)
+    for episode in episodes:
+        episode.state[:, 4] = episode.action[:, 4] = 45.0  # the wrist roll within ±100
+    root = _write(tmp_path, episodes, names(SO101), "so101_follower")
+    (arm,) = require(infer_profile(LeRobotFolder.open(str(root)).layout())).arms
+    assert arm.joint_units == "range"  # auto follows the convention
+    summary, said = _annotate(root, tmp_path / "out", joint_units="degrees")
+    assert "joint units from --joint-units" in said
+    assert "arm arm      joints [0,1,2,3,4] in degrees (exact); model so101" in said, said
+    assert summary["episodes_out"] == 2 and summary["episodes_quarantined"] == 0
+    recorded = recorded_config(str(tmp_path / "out"))
+    assert recorded.joint_units == "degrees"
+    assert recorded.dataset_profile.arms[0].joint_units == "degrees"
+    prims = [r["primitive"] for r in pq.read_table(tmp_path / "out" / "parquet").to_pylist()]
+    assert any("up" in p for p in prims)
+
+
+def test_joint_units_on_a_cartesian_profile_is_refused_in_one_line(sample_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from ecot_annotate.cli import main
+
+    args = ["annotate", str(sample_dir), "--out", str(tmp_path / "o"), "--joint-units", "degrees"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip() == (
+        "error: --joint-units serves a robot whose state is joint positions; profile "
+        "'ecot_sample' reads its motion from state"
+    )
+    assert not (tmp_path / "o").exists()
+
+
 def test_two_so101_arms_get_their_own_moves(sample_episodes, tmp_path):
     episodes = joint_episodes(sample_episodes, 2, 5, DEGREES, 100.0)
     root = _write(tmp_path, episodes, names(SO101, ("left", "right")), "bi_so101_follower")

@@ -104,6 +104,16 @@ def test_kinematics_option_gives_every_arm_the_model():
         with_kinematics(DatasetProfile(name="cartesian"), "arm.urdf", "tool")
 
 
+def test_joint_units_option_gives_every_arm_the_unit_and_keeps_the_model():
+    both = with_kinematics(_profile(), None, None, "ticks")
+    assert [(a.kinematics, a.joint_units, a.approximate) for a in both.arms] == [
+        ("so101", "ticks", True),
+        (None, "ticks", True),
+    ]
+    with pytest.raises(InputError, match="^--joint-units serves a robot whose state is joint"):
+        with_kinematics(DatasetProfile(name="cartesian"), None, None, "degrees")
+
+
 def test_arms_from_lerobot_names():
     (arm,) = infer_arms(names(SO101), "so101_follower").arms
     assert (arm.name, arm.joint_indices, arm.gripper_index, arm.kinematics) == (
