@@ -5,6 +5,8 @@ A causal LM with a chat template is loaded once per worker from a hub id, a fold
 generated in batches; each request's JSON Schema is compiled by xgrammar (the structured-output
 engine of vLLM and SGLang) into a grammar that masks, token by token, everything the schema does
 not allow, so even a 135M model answers in the schema. Compiled grammars are cached by schema.
+Decoding (llm_decode) feeds the tokens a grammar forces without a pass of their own and drops
+finished answers from the batch, so the constraint costs no speed.
 Registered as the `transformers` LLM backend: episodes reach it in batches through RunInference.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecot_annotate.backends.llm_backend import LLM_BACKENDS, LLMBackend
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
@@ -20,6 +22,9 @@ from ecot_annotate.backends.llm_weights import DEFAULT_NAME, model_folder
 from ecot_annotate.config import LLMConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.errors import EcotError
+
+if TYPE_CHECKING:
+    from ecot_annotate.backends.llm_decode import Row
 
 
 class LocalLM:
@@ -79,7 +84,9 @@ class LocalLM:
         import time
 
         import torch
-        from xgrammar.contrib.hf import LogitsProcessor
+        import xgrammar
+
+        from ecot_annotate.backends.llm_decode import Row, decode
 
         schemas = [requests[i].schema for i in group]
         start = time.perf_counter()
@@ -90,20 +97,25 @@ class LocalLM:
                 padding=True,
                 add_special_tokens=False,
             ).to(self.device)
-            processors = []
-            if schemas[0] is not None:
-                grammars = [
-                    self.compiler.compile_json_schema(json.dumps(s), any_whitespace=False)
-                    for s in schemas
-                ]
-                processors.append(LogitsProcessor(grammars))
+            rows = [
+                Row(
+                    None
+                    if s is None
+                    else xgrammar.GrammarMatcher(
+                        self.compiler.compile_json_schema(json.dumps(s), any_whitespace=False)
+                    )
+                )
+                for s in schemas
+            ]
             with torch.inference_mode():
-                out = self.lm.generate(
-                    **inputs,
-                    max_new_tokens=self.config.max_tokens,
-                    do_sample=False,
-                    logits_processor=processors,
-                    pad_token_id=self.tokenizer.pad_token_id,
+                decode(
+                    self.lm,
+                    inputs["input_ids"],
+                    inputs["attention_mask"],
+                    rows,
+                    self.config.max_tokens,
+                    {self.tokenizer.eos_token_id, self.tokenizer.pad_token_id},
+                    self.tokenizer.pad_token_id,
                 )
         except (RuntimeError, ValueError) as exc:  # out of memory, a schema the engine refuses
             failed = RequestFailed(
@@ -113,22 +125,18 @@ class LocalLM:
         finally:
             self.count("llm_requests", len(group))
             self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
-        new = out[:, inputs["input_ids"].shape[1] :]
         mode = "json_schema" if schemas[0] is not None else "text"
         prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
         return [
-            self._completion(row, int(n), mode) for row, n in zip(new, prompt_tokens, strict=True)
+            self._completion(row, int(n), mode) for row, n in zip(rows, prompt_tokens, strict=True)
         ]
 
-    def _completion(self, row: Any, prompt_tokens: int, mode: str) -> Completion:
-        ids = row.tolist()
-        stops = {self.tokenizer.eos_token_id, self.tokenizer.pad_token_id}
-        end = next((k for k, t in enumerate(ids) if t in stops), None)
-        kept = ids if end is None else ids[:end]
+    def _completion(self, row: Row, prompt_tokens: int, mode: str) -> Completion:
         self.count("llm_prompt_tokens", prompt_tokens)
-        self.count("llm_completion_tokens", len(kept))
-        text = self.tokenizer.decode(kept, skip_special_tokens=True)
-        return Completion(text, "length" if end is None else "stop", prompt_tokens, len(kept), mode)
+        self.count("llm_completion_tokens", len(row.tokens))
+        text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
+        finish = "stop" if row.stopped else "length"
+        return Completion(text, finish, prompt_tokens, len(row.tokens), mode)
 
 
 def check_embedded_settings(config: LLMConfig) -> None:
