@@ -21,7 +21,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from benchmarks.data import BRIDGE
+from benchmarks.data import BRIDGE, decoded_episodes
 from benchmarks.results import Row
 
 TARGET = 5.0
@@ -30,23 +30,14 @@ TARGET = 5.0
 def episodes(folder: Path, profile: str) -> list:
     from ecot_annotate.episode import Annotation
     from ecot_annotate.geometry.motion import primitives
-    from ecot_annotate.profiles import load_profile
     from ecot_annotate.reasoners.rules import RuleReasoner
-    from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
 
-    dataset = RldsDataset.open(str(folder))
-    decoder = EpisodeDecoder(dataset, load_profile(profile))
-    found = []
-    for shard in dataset.shards:
-        for pos, data, _ in read_shard(shard):
-            if data is None:
-                continue
-            episode = decoder.decode(data, shard, pos)
-            annotation = Annotation(
-                primitives=primitives(episode.xyz, episode.rotation, episode.gripper)
-            )
-            found.append(RuleReasoner().reason(episode, annotation).reasoning)
-    return found
+    return [
+        RuleReasoner()
+        .reason(e, Annotation(primitives=primitives(e.xyz, e.rotation, e.gripper)))
+        .reasoning
+        for e in decoded_episodes(folder, profile)
+    ]
 
 
 def ecot_overview(steps) -> str:

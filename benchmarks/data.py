@@ -25,3 +25,20 @@ def bench_dataset(episodes: int = 25) -> tuple[Path, str]:
     return write_sample(
         folder, episodes=episodes, seed=0
     ), f"generated sample ({episodes} episodes, 256x256)"
+
+
+def decoded_episodes(folder: Path, profile: str, limit: int | None = None) -> list:
+    """The episodes of a TFDS version folder as the pipeline decodes them, in shard order."""
+    from ecot_annotate.profiles import load_profile
+    from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
+
+    dataset = RldsDataset.open(str(folder))
+    decoder = EpisodeDecoder(dataset, load_profile(profile))
+    found = []
+    for shard in dataset.shards:
+        for pos, data, _ in read_shard(shard):
+            if data is not None:
+                found.append(decoder.decode(data, shard, pos))
+            if limit is not None and len(found) == limit:
+                return found
+    return found

