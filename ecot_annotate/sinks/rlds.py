@@ -4,9 +4,11 @@ Our features are serialized on their own and appended to the source record's byt
 tf.train.Example is a protobuf map, and protobuf merges concatenated messages, so the result is the
 source's example with our features added. Nothing of the source is decoded or re-encoded, so
 every original feature (images of any dtype and encoding included) is kept bit for bit, and the
-memory an episode needs is its record, not its decoded steps. Added per step under `ecot`: the six reasoning fields, the assembled chain, the
-primitive, the boxes and the gripper position; per episode under `ecot_provenance`: where the
-annotation came from, and how well the gripper track fits its detections. Metadata is written with TFDS's own writer, so `tfds.builder_from_directory`
+memory an episode needs is its record, not its decoded steps. Added per step under `ecot`: the
+six reasoning fields, the assembled chain, the primitive, each arm's name and primitive (two-arm
+robots; empty for one arm, so both share one schema), the boxes and the gripper position; per
+episode under `ecot_provenance`: where the annotation came from, and how well the gripper track
+fits its detections. Metadata is written with TFDS's own writer, so `tfds.builder_from_directory`
 reads the folder like any RLDS dataset.
 """
 
@@ -53,6 +55,14 @@ def _added_step_features():
     return tfds.features.FeaturesDict(
         {
             **text,
+            "arm_names": tfds.features.Sequence(
+                tfds.features.Text(),
+                doc="each arm's name (left, right) for a two-arm robot; empty for one arm",
+            ),
+            "arm_primitives": tfds.features.Sequence(
+                tfds.features.Text(),
+                doc="each arm's primitive at this step, in arm_names' order; empty for one arm",
+            ),
             "box_labels": tfds.features.Sequence(tfds.features.Text()),
             "box_scores": tfds.features.Sequence(tfds.features.Scalar(dtype=np.float32)),
             "box_tracks": tfds.features.Sequence(
@@ -120,6 +130,8 @@ def _step_values(annotated: AnnotatedEpisode, t: int) -> dict:
     values.update(
         chain=step_chain(annotated, t),
         primitive=ann.primitives[t],
+        arm_names=list(ann.arm_primitives),
+        arm_primitives=[prims[t] for prims in ann.arm_primitives.values()],
         box_labels=[clean_text(b.label) for b in boxes],
         box_scores=np.asarray([b.score for b in boxes], dtype=np.float32),
         box_tracks=np.asarray([-1 if b.track is None else b.track for b in boxes], dtype=np.int32),

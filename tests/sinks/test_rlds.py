@@ -77,3 +77,4 @@ def test_rlds_output_reads_back_with_tfds(bridge_dir, rlds_run):
                 assert reasoning[field].decode().strip(), (key, t, field)
             assert reasoning["chain"].decode().startswith("TASK: ")
             assert not reasoning["has_gripper_position"]  # offline run: no gripper tracker
+            assert len(reasoning["arm_names"]) == len(reasoning["arm_primitives"]) == 0  # one arm
