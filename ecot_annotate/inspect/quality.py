@@ -176,6 +176,9 @@ def _numbers(value: Any) -> list[float]:
     return [float(value)] if np.isfinite(value) else []
 
 
+WRITER_COUNTS = ("fields", "fields_own", "fields_copied", "fields_from_rules")
+
+
 @dataclass
 class EpisodeQuality:
     """Per-episode figures and the flags the index page shows."""
@@ -405,9 +408,17 @@ def run_stats(
         "text_checks": {
             **texts.as_dict(),
             "written": (summary.get("llm") or {}).get("text_checks"),
+            "writers": _writers(summary.get("llm") or {}),
         },
         "flagged_episodes": len(flagged),
     }
+
+
+def _writers(llm: dict[str, Any]) -> dict[str, int] | None:
+    """Who wrote the LLM answers' texts, as the reasoner counted them; None for runs that did not."""
+    if "fields_own" not in llm or not llm.get("fields"):
+        return None
+    return {name: int(llm[name]) for name in WRITER_COUNTS}
 
 
 def _share(part: int, whole: int) -> str:
@@ -470,6 +481,16 @@ def _text_check_rows(texts: dict[str, Any]) -> list[tuple[str, str, str]]:
         for check, count in texts["by_check"].items()
         if count
     ]
+    writers = texts.get("writers")
+    if writers:
+        rows += [
+            ("text checks", f"answer texts: {label}", _share(writers[name], writers["fields"]))
+            for name, label in (
+                ("fields_own", "the model's own, passing"),
+                ("fields_copied", "copied from the rule writer"),
+                ("fields_from_rules", "written by the rules"),
+            )
+        ]
     for check, counts in (texts.get("written") or {}).items():
         if any(counts.values()):
             rows.append(

@@ -30,7 +30,7 @@ from ecot_annotate.config import LLMConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.prompt_texts import load_prompts, mode_prompt
-from ecot_annotate.reasoners.answer_text import rule_draft
+from ecot_annotate.reasoners.answer_text import answer_text, answer_texts, rule_steps, same_text
 from ecot_annotate.reasoners.llm_answer import (
     AnswerError,
     Checked,
@@ -38,7 +38,6 @@ from ecot_annotate.reasoners.llm_answer import (
     bad_texts,
     check_answer,
     describe_bad,
-    field_key,
     parse_answer,
 )
 from ecot_annotate.reasoners.llm_cache import (
@@ -50,7 +49,7 @@ from ecot_annotate.reasoners.llm_cache import (
 from ecot_annotate.reasoners.llm_checks import answer_words, count_outcomes, mark_failures
 from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
 from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
-from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, answer_schema, fields_schema
+from ecot_annotate.reasoners.llm_schema import answer_schema, fields_schema
 from ecot_annotate.reasoners.llm_usage import MODE_PREFIX
 from ecot_annotate.reasoners.rules import RuleReasoner
 from ecot_annotate.text.checks import EpisodeWords
@@ -73,6 +72,7 @@ class _Job:
     failure: RequestFailed | None = None
     repaired: list[str] = field(default_factory=list)
     failed_checks: dict[str, str] = field(default_factory=dict)  # key -> first check it failed
+    rule_texts: dict[str, str] = field(default_factory=dict)  # the rule writer's text per key
 
     def follow_up(self, message: str, schema: dict) -> Request:
         return Request(
@@ -126,7 +126,8 @@ class LLMReasoner:
 
     def _job(self, episode: Episode, annotation: Annotation) -> _Job:
         data = episode_input(episode, annotation)
-        draft = rule_draft(episode, annotation) if self.config.mode == "edit" else ""
+        steps = rule_steps(episode, annotation)
+        draft = answer_text(steps) if self.config.mode == "edit" else ""
         messages = [
             {"role": "system", "content": self.prompts.system},
             {
@@ -136,7 +137,8 @@ class LLMReasoner:
         ]
         runs = move_runs(annotation.moves)
         request = Request(messages, answer_schema(len(runs), self.max_chars))
-        return _Job(episode, annotation, runs, request, answer_words(episode, annotation))
+        words = answer_words(episode, annotation)
+        return _Job(episode, annotation, runs, request, words, rule_texts=answer_texts(steps))
 
     def _complete(self, requests: list[Request]) -> list[Result]:
         """From the cache where this exact request was answered before, the rest in one call."""
@@ -251,9 +253,16 @@ class LLMReasoner:
         texts = dict(job.checked.texts)
         from_rules = list(job.checked.bad)
         if from_rules:
-            texts.update(self._rule_texts(job, from_rules))
+            texts.update({key: job.rule_texts[key] for key in from_rules})
             self.count("llm_fields_from_rules", len(from_rules))
+        copied = [
+            key
+            for key, text in texts.items()
+            if key not in from_rules and same_text(text, job.rule_texts[key])
+        ]
         self.count("llm_fields", len(texts))
+        self.count("llm_fields_copied", len(copied))
+        self.count("llm_fields_own", len(texts) - len(from_rules) - len(copied))
         count_outcomes(self.count, job.failed_checks, job.repaired, from_rules)
         annotation = job.annotation
         annotation.reasoning = assemble(texts, job.runs)
@@ -275,20 +284,6 @@ class LLMReasoner:
         self.count("llm_validated", 1)
         self.count(MODE_PREFIX + job.mode, 1)
         return annotation
-
-    def _rule_texts(self, job: _Job, keys: list[str]) -> dict[str, str]:
-        """The rule reasoner's text for each named field, taken at the first step of its move."""
-        steps = self.rules.reason(
-            job.episode,
-            Annotation(
-                primitives=job.annotation.primitives, arm_primitives=job.annotation.arm_primitives
-            ),
-        )
-        written = {"task": steps.reasoning[0].task}
-        for index, (first, _, _) in enumerate(job.runs):
-            step = steps.reasoning[first].as_dict()
-            written.update({field_key(index, name): step[name] for name in ITEM_FIELDS})
-        return {key: written[key] for key in keys}
 
     def _fall_back(self, job: _Job, kind: str, reason: str) -> Annotation:
         annotation = self.rules.reason(job.episode, job.annotation)

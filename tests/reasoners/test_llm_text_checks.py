@@ -42,6 +42,9 @@ def test_failing_texts_are_repaired_or_written_by_the_rules(bridge_dir, tmp_path
         if name != "only_moves"
     )
     assert llm["fields"] > 3 * 4
+    # the scripted texts differ from the rule writer's: every text not from the rules is the model's own
+    assert llm["fields_copied"] == 0
+    assert llm["fields_own"] == llm["fields"] - llm["fields_from_rules"]
     provenance = {
         (r["fields_repaired"], r["fields_from_rules"]) for r in by_episode(tmp_path / "a").values()
     }
@@ -57,21 +60,35 @@ def test_failing_texts_are_repaired_or_written_by_the_rules(bridge_dir, tmp_path
     assert texts["written"]["only_moves"] == llm["text_checks"]["only_moves"]
     table = CliRunner().invoke(main, ["stats", str(tmp_path / "a")]).output
     assert "while writing: only moves" in table and "2 failed, 1 repaired, 1 from rules" in table
+    own = llm["fields_own"]
+    assert "answer texts: the model's own, passing" in table
+    assert f"{own} ({100 * own / llm['fields']:.0f}%)" in table
+    assert texts["writers"]["fields_from_rules"] == 1 and texts["writers"]["fields_copied"] == 0
 
 
 def test_edit_mode_sends_the_rule_writers_draft_to_rewrite(bridge_dir, tmp_path):
-    drafts = []
+    drafts, copies = [], []
 
-    def rewrite(n, request):
-        user = request["messages"][1]["content"]
-        assert "Draft reasoning to rewrite" in user
-        draft = json.loads(user.split("```json")[2].split("```")[0])
-        drafts.append(draft)
-        return valid(request)
+    def rewrite(copy: bool):
+        def behaviour(n, request):
+            user = request["messages"][1]["content"]
+            assert "Draft reasoning to rewrite" in user
+            draft = json.loads(user.split("```json")[2].split("```")[0])
+            drafts.append(draft)
+            if copy:  # the draft back, only recased and without final periods
+                copies.append(draft)
+                items = [{k: v.lower().rstrip(".") for k, v in i.items()} for i in draft["items"]]
+                return 200, completion(json.dumps({**draft, "items": items})), 0.0
+            return valid(request)
 
-    with ScriptedServer(PerEpisode([rewrite, rewrite])) as server:
+        return behaviour
+
+    with ScriptedServer(PerEpisode([rewrite(True), rewrite(False)])) as server:
         llm = annotate(bridge_dir, tmp_path / "edit", server.base_url, 2, mode="edit")
     assert llm["validated"] == 2 and llm["fields_from_rules"] == 0
+    # a copy of the draft is the rule writer's text, not the model's own
+    assert len(copies) == 1 and llm["fields_copied"] == 1 + 3 * len(copies[0]["items"])
+    assert llm["fields_own"] == llm["fields"] - llm["fields_copied"]
     summary = json.loads((tmp_path / "edit" / "summary.json").read_text())
     assert summary["llm"]["mode"] == "edit"
     for draft in drafts:  # the rule writer's own text, one item per move
