@@ -1,10 +1,10 @@
 """Reasoning written out in the LLM answer shape (schemas/llm_answer.json).
 
-Used to size what a model would write for an episode (the dry-run estimate, the token benchmark),
-as the draft a model rewrites in the LLM's edit mode, and as the rule writer's text for each
-field of an answer (what fills a failing field, and what a model's text is compared with to tell
-its own language from a copy): the task once, then one item per move (run of identical
-primitives) with its subtask, the subtask's reason and the move's reason.
+Used to size what a model would write for an episode (the dry-run estimate, the token benchmark)
+and as the rule writer's text for each field of an answer (what fills a failing field, and what a
+model's text is compared with to tell its own language from a copy): the task once, then one item
+per move (run of identical primitives) with its subtask, the subtask's reason and the move's
+reason. The LLM's edit mode gives a model the rule writer's notes instead (`rule_notes`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from ecot_annotate.episode import Annotation, Episode, StepReasoning
 from ecot_annotate.reasoners.llm_answer import field_key
 from ecot_annotate.reasoners.llm_input import move_runs
 from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS
-from ecot_annotate.reasoners.rules import RuleReasoner
+from ecot_annotate.reasoners.rules import RuleReasoner, rule_phases
+from ecot_annotate.text.instruction import parse_instruction
 
 
 def answer_texts(steps: list[StepReasoning]) -> dict[str, str]:
@@ -47,9 +48,19 @@ def rule_steps(episode: Episode, annotation: Annotation) -> list[StepReasoning]:
     return RuleReasoner().reason(episode, moves).reasoning
 
 
-def rule_draft(episode: Episode, annotation: Annotation) -> str:
-    """The rule writer's answer for this episode's moves: what the edit mode asks a model to rewrite."""
-    return answer_text(rule_steps(episode, annotation))
+def rule_notes(episode: Episode, annotation: Annotation) -> str:
+    """What the edit mode gives a model to write from: per move, its name, the rule writer's stage
+    (reach, grasp, carry, release, retreat, act, pause) and the object it acts on (and the target,
+    carrying or releasing). Facts, not sentences: a small model copies a sentence it is shown."""
+    parsed = parse_instruction(episode.instruction)
+    stage = {t: p.kind for p in rule_phases(annotation, bool(parsed.obj)) for t in p.steps()}
+    items = []
+    for first, _, move in move_runs(annotation.moves):
+        item = {"move": move, "stage": stage[first], "object": parsed.obj or None}
+        if parsed.target and stage[first] in ("carry", "release"):
+            item["target"] = parsed.target
+        items.append(item)
+    return json.dumps({"items": items})
 
 
 def same_text(a: str, b: str) -> bool:

@@ -9,6 +9,9 @@ texts, each with its reason. Texts that still fail are written by the rule reaso
 provenance names them. `reason_batch` takes several episodes and hands each round's requests to
 the backend together: an embedded model (fed batches by RunInference) generates them in one call.
 A server's episodes come one per call, from as many threads as the backend's concurrency allows.
+In edit mode the prompt also holds the rule writer's notes on each move (`rule_notes`). Every
+text that passes is compared with the rule writer's texts for the episode: the counts say how
+many are the model's own (`fields_own`) and how many a copy of the rule writer's (`fields_copied`).
 
 Provenance of the result:
 - reasoning_source "llm": the LLM's answer; reasoning_model = the model; answer_mode = how the
@@ -30,7 +33,7 @@ from ecot_annotate.config import LLMConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.prompt_texts import load_prompts, mode_prompt
-from ecot_annotate.reasoners.answer_text import answer_text, answer_texts, rule_steps, same_text
+from ecot_annotate.reasoners.answer_text import answer_texts, rule_notes, rule_steps, same_text
 from ecot_annotate.reasoners.llm_answer import (
     AnswerError,
     Checked,
@@ -126,19 +129,19 @@ class LLMReasoner:
 
     def _job(self, episode: Episode, annotation: Annotation) -> _Job:
         data = episode_input(episode, annotation)
-        steps = rule_steps(episode, annotation)
-        draft = answer_text(steps) if self.config.mode == "edit" else ""
+        notes = rule_notes(episode, annotation) if self.config.mode == "edit" else ""
         messages = [
             {"role": "system", "content": self.prompts.system},
             {
                 "role": "user",
-                "content": user_message(self.prompts, data, draft),
+                "content": user_message(self.prompts, data, notes),
             },
         ]
         runs = move_runs(annotation.moves)
         request = Request(messages, answer_schema(len(runs), self.max_chars))
         words = answer_words(episode, annotation)
-        return _Job(episode, annotation, runs, request, words, rule_texts=answer_texts(steps))
+        rule_texts = answer_texts(rule_steps(episode, annotation))
+        return _Job(episode, annotation, runs, request, words, rule_texts=rule_texts)
 
     def _complete(self, requests: list[Request]) -> list[Result]:
         """From the cache where this exact request was answered before, the rest in one call."""
@@ -255,10 +258,11 @@ class LLMReasoner:
         if from_rules:
             texts.update({key: job.rule_texts[key] for key in from_rules})
             self.count("llm_fields_from_rules", len(from_rules))
+        rule_texts = job.rule_texts.values()  # a copy of another field's rule text is a copy too
         copied = [
             key
             for key, text in texts.items()
-            if key not in from_rules and same_text(text, job.rule_texts[key])
+            if key not in from_rules and any(same_text(text, rule) for rule in rule_texts)
         ]
         self.count("llm_fields", len(texts))
         self.count("llm_fields_copied", len(copied))

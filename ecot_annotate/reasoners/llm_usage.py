@@ -26,7 +26,7 @@ COUNTERS = (
     "fields_from_rules",  # texts still failing after that, written by the rule reasoner instead
     "fields",  # texts of the validated answers (task and three per move), the model's or the rules'
     "fields_own",  # of those, the model's texts that passed the checks and are not the rule writer's
-    "fields_copied",  # the model's texts that passed but are the rule writer's text for the field
+    "fields_copied",  # the model's texts that passed but are a text of the rule writer's for the episode
     "validated",  # episodes whose reasoning is a validated LLM answer
     "fallbacks",  # episodes that fell back to the rule reasoner
     "prompt_tokens",

@@ -9,7 +9,13 @@ from click.testing import CliRunner
 
 from ecot_annotate.cli import main
 from tests.reasoners.test_llm_faults import PerEpisode, annotate, answer_of, by_episode, first_ask
-from tests.support.llm_servers import ScriptedServer, completion, valid
+from tests.support.llm_servers import (
+    ScriptedServer,
+    completion,
+    episode_data,
+    perfect_answer,
+    valid,
+)
 
 
 def move_names_then(fixed: bool):
@@ -66,31 +72,35 @@ def test_failing_texts_are_repaired_or_written_by_the_rules(bridge_dir, tmp_path
     assert texts["writers"]["fields_from_rules"] == 1 and texts["writers"]["fields_copied"] == 0
 
 
-def test_edit_mode_sends_the_rule_writers_draft_to_rewrite(bridge_dir, tmp_path):
-    drafts, copies = [], []
+def test_edit_mode_sends_the_rule_writers_notes_and_counts_copies(bridge_dir, tmp_path):
+    notes, copies = [], []
 
-    def rewrite(copy: bool):
+    def write(copy: bool):
         def behaviour(n, request):
             user = request["messages"][1]["content"]
-            assert "Draft reasoning to rewrite" in user
-            draft = json.loads(user.split("```json")[2].split("```")[0])
-            drafts.append(draft)
-            if copy:  # the draft back, only recased and without final periods
-                copies.append(draft)
-                items = [{k: v.lower().rstrip(".") for k, v in i.items()} for i in draft["items"]]
-                return 200, completion(json.dumps({**draft, "items": items})), 0.0
-            return valid(request)
+            assert "Notes on each move" in user
+            note = json.loads(user.split("```json")[2].split("```")[0])
+            notes.append(note)
+            answer = json.loads(perfect_answer(request))
+            if copy:  # the rule writer's task and reach subtask, recased, without final periods
+                copies.append(note)
+                answer["task"] = episode_data(request)["instruction"].lower()
+                for item, move in zip(answer["items"], note["items"], strict=True):
+                    item["subtask"] = f"move to the {move['object']}"
+            return 200, completion(json.dumps(answer)), 0.0
 
         return behaviour
 
-    with ScriptedServer(PerEpisode([rewrite(True), rewrite(False)])) as server:
+    with ScriptedServer(PerEpisode([write(True), write(False)])) as server:
         llm = annotate(bridge_dir, tmp_path / "edit", server.base_url, 2, mode="edit")
     assert llm["validated"] == 2 and llm["fields_from_rules"] == 0
-    # a copy of the draft is the rule writer's text, not the model's own
-    assert len(copies) == 1 and llm["fields_copied"] == 1 + 3 * len(copies[0]["items"])
-    assert llm["fields_own"] == llm["fields"] - llm["fields_copied"]
     summary = json.loads((tmp_path / "edit" / "summary.json").read_text())
     assert summary["llm"]["mode"] == "edit"
-    for draft in drafts:  # the rule writer's own text, one item per move
-        assert draft["task"] and all(item["subtask"] for item in draft["items"])
-    assert all(d["items"][0]["subtask"].startswith("Move to the ") for d in drafts)
+    # facts, not sentences: each move's name, stage and object (the first Bridge episodes never
+    # close the gripper, so every move is on the way to the object)
+    for note in notes:
+        assert all(set(item) == {"move", "stage", "object"} for item in note["items"])
+        assert {item["stage"] for item in note["items"]} == {"reach"}
+    # the rule writer's texts back are copies, not the model's own
+    assert len(copies) == 1 and llm["fields_copied"] == 1 + len(copies[0]["items"])
+    assert llm["fields_own"] == llm["fields"] - llm["fields_copied"]

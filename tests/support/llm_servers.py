@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ecot_annotate.text.instruction import parse_instruction
 from tests.support.tiny_models import tiny_llama
 
 
@@ -67,9 +68,14 @@ def perfect_answer(request: dict) -> str:
     if "task" not in keys.get("properties", {"task": None}):  # a partial repair's own schema
         return json.dumps({key: f"Fixed text for {key}." for key in keys["required"]})
     data = episode_data(request)
+    obj = parse_instruction(
+        data["instruction"]
+    ).obj  # a subtask names it, and is not the instruction
     items = [
         {
-            "subtask": f"carry out the task: {data['instruction']}",
+            "subtask": f"work on the {obj}"
+            if obj
+            else f"carry out the task: {data['instruction']}",
             "subtask_reason": "It is the whole task.",
             "move_reason": f"The arm must {move['move']} now.",
         }
