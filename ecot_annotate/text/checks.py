@@ -1,3 +1,4 @@
+# Long file: every text check with the word lists and patterns they share, so a check reads beside its words.
 """Check every text of a reasoning chain against its episode, whoever wrote it.
 
 A schema-valid text can still be useless to a VLA: a subtask that is only move names, a reason
