@@ -31,17 +31,10 @@ import numpy as np
 
 from ecot_annotate.episode import arms_move
 from ecot_annotate.store.run_output import open_annotations, run_corrections
-from ecot_annotate.text.chain import clean_text
 from ecot_annotate.text.checks import ChainTally, check_chain, episode_words
+from ecot_annotate.text.plan_motion import DISAGREEMENT_KINDS, episode_disagreements
 
 RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
-GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
-RELEASE_WORDS = ("release", "place", "put", "drop", "open", "let go", "set", "leave")
-DISAGREEMENT_KINDS = (
-    "move differs from primitive",
-    "close gripper outside a grasp subtask",
-    "open gripper outside a release subtask",
-)
 KIND_NAMES = {
     "move": "move",
     "rotate": "rotate / tilt",
@@ -86,36 +79,6 @@ def primitive_kind(primitive: str) -> str:
     if "move" not in primitive:
         return "rotate"
     return "move"
-
-
-def step_disagreements(primitive: str, move: str, subtask: str, upcoming: str = "") -> list[str]:
-    """The ways one step's text contradicts its measured motion (empty when they agree).
-
-    `upcoming`: the subtask where this step's look-ahead ends, which a gripper primitive may name.
-    """
-    found = []
-    if clean_text(move).lower() != clean_text(primitive).lower():
-        found.append(DISAGREEMENT_KINDS[0])
-    words = f"{subtask} {upcoming}".lower()
-    if "close gripper" in primitive and not any(w in words for w in GRASP_WORDS):
-        found.append(DISAGREEMENT_KINDS[1])
-    if "open gripper" in primitive and not any(w in words for w in RELEASE_WORDS):
-        found.append(DISAGREEMENT_KINDS[2])
-    return found
-
-
-def episode_disagreements(
-    primitives: list[str], moves: list[str], subtasks: list[str], lead: int = 0
-) -> list[list[str]]:
-    """`step_disagreements` of every step of one episode, in step order.
-
-    A step's primitive looks `lead` + 2 states ahead; every subtask within that span may account
-    for a gripper change it names.
-    """
-    return [
-        step_disagreements(p, m, s, " ".join(dict.fromkeys(subtasks[t + 1 : t + lead + 2])))
-        for t, (p, m, s) in enumerate(zip(primitives, moves, subtasks, strict=True))
-    ]
 
 
 def summary_event_lead(summary: dict[str, Any]) -> int:

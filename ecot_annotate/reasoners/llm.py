@@ -199,7 +199,14 @@ class LLMReasoner:
     def _check(self, job: _Job, completion: Completion) -> Checked:
         checked = check_answer(completion.text, len(job.runs), self.max_chars)
         if checked.usable:
-            mark_failures(checked.texts, checked.bad, job.runs, job.words, job.failed_checks)
+            mark_failures(
+                checked.texts,
+                checked.bad,
+                job.runs,
+                job.words,
+                job.failed_checks,
+                job.annotation.event_lead,
+            )
         if not checked.usable and completion.finish_reason == "length":
             checked.problems.insert(
                 0, f"the answer was cut off at the token limit ({self.config.max_tokens})"
@@ -236,7 +243,15 @@ class LLMReasoner:
             return
         fixed = {key: answer.get(key) for key in job.checked.bad}
         still_bad = bad_texts(fixed, self.max_chars)
-        mark_failures(fixed, still_bad, job.runs, job.words, job.failed_checks)
+        mark_failures(
+            fixed,
+            still_bad,
+            job.runs,
+            job.words,
+            job.failed_checks,
+            job.annotation.event_lead,
+            job.checked.texts,
+        )
         for key, value in fixed.items():
             if key not in still_bad:
                 job.checked.texts[key] = value

@@ -29,6 +29,7 @@ SUBTASK_WITHOUT_OBJECT = "subtask_without_object"
 PLAN_OUT_OF_ORDER = "plan_out_of_order"
 UNKNOWN_OBJECT = "unknown_object"
 REPEATS_ITSELF = "repeats_itself"
+UNFINISHED = "unfinished"
 CHECKS = (
     ONLY_MOVES,
     REPEATS_INSTRUCTION,
@@ -37,10 +38,11 @@ CHECKS = (
     PLAN_OUT_OF_ORDER,
     UNKNOWN_OBJECT,
     REPEATS_ITSELF,
+    UNFINISHED,
 )
 FIELDS = ("task", "plan", "subtask", "subtask_reason", "move_reason")
 _CHECKS_OF_FIELD = {
-    "task": (ONLY_MOVES, UNKNOWN_OBJECT, REPEATS_ITSELF),
+    "task": (ONLY_MOVES, UNKNOWN_OBJECT, REPEATS_ITSELF, UNFINISHED),
     "plan": (ONLY_MOVES, REPEATS_INSTRUCTION, PLAN_OUT_OF_ORDER, UNKNOWN_OBJECT),
     "subtask": (
         ONLY_MOVES,
@@ -48,14 +50,22 @@ _CHECKS_OF_FIELD = {
         SUBTASK_WITHOUT_OBJECT,
         UNKNOWN_OBJECT,
         REPEATS_ITSELF,
+        UNFINISHED,
     ),
-    "subtask_reason": (ONLY_MOVES, REPEATS_INSTRUCTION, UNKNOWN_OBJECT, REPEATS_ITSELF),
+    "subtask_reason": (
+        ONLY_MOVES,
+        REPEATS_INSTRUCTION,
+        UNKNOWN_OBJECT,
+        REPEATS_ITSELF,
+        UNFINISHED,
+    ),
     "move_reason": (
         ONLY_MOVES,
         REPEATS_INSTRUCTION,
         MOVE_REASON_DISAGREES,
         UNKNOWN_OBJECT,
         REPEATS_ITSELF,
+        UNFINISHED,
     ),
 }
 
@@ -69,6 +79,13 @@ _GRIPPER_ACT = re.compile(
 )
 _STILL = re.compile(r"\b(?:paus(?:e|es|ed|ing)|(?:holds?|stays?|stands?|keeps?) still)\b")
 _ARTICLES = frozenset({"the", "a", "an"})
+_NOT_AN_END = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """the a an is are was were be must will can should so to of and or but that which with
+    for by from its their""",
+    )
+)
 # Phrases whose direction word says nothing about the move: "pick up the cup", "set it down".
 _IDIOMS = re.compile(
     r"\b(?:pick(?:s|ed|ing)?|set(?:s|ting)?|put(?:s|ting)?|lay(?:s|ing)?)\s+(?:\w+\s+)?(?:up|down)\b"
@@ -231,6 +248,15 @@ def check_no_repeats(text: str) -> str | None:
     return None
 
 
+def check_finished(text: str) -> str | None:
+    """Fails a text that stops mid-sentence, on a word no sentence ends with ("The move is",
+    "... the task must be done in a"): a small model's answer cut off or trailing away."""
+    words = _words(text)
+    if words and words[-1] in _NOT_AN_END:
+        return "stops mid-sentence; write the whole sentence"
+    return None
+
+
 def field_failures(
     name: str,
     text: str,
@@ -251,6 +277,7 @@ def field_failures(
         PLAN_OUT_OF_ORDER: lambda: check_plan_order(text, subtasks or []),
         UNKNOWN_OBJECT: lambda: check_known_objects(text, episode),
         REPEATS_ITSELF: lambda: check_no_repeats(text),
+        UNFINISHED: lambda: check_finished(text),
     }
     failed = {check: results[check]() for check in _CHECKS_OF_FIELD[name]}
     return {check: reason for check, reason in failed.items() if reason}

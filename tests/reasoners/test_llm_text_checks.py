@@ -104,3 +104,24 @@ def test_edit_mode_sends_the_rule_writers_notes_and_counts_copies(bridge_dir, tm
     # the rule writer's texts back are copies, not the model's own
     assert len(copies) == 1 and llm["fields_copied"] == 1 + len(copies[0]["items"])
     assert llm["fields_own"] == llm["fields"] - llm["fields_copied"]
+
+
+def test_a_subtask_the_gripper_contradicts_fails():
+    from ecot_annotate.reasoners.llm_checks import gripper_failures
+
+    runs = [(0, 1, "move down"), (2, 3, "close gripper"), (4, 5, "move up, close gripper")]
+
+    def answer(*subtasks):
+        return {f"items.{i}.subtask": s for i, s in enumerate(subtasks)}
+
+    # SmolLM2-135M, edit mode from notes: the reach subtask kept while the gripper closes
+    found = gripper_failures(answer("Reach for the plate.", "Reach for the plate.", "x"), runs, 0)
+    assert set(found) == {"items.1.subtask", "items.2.subtask"}
+    assert found["items.1.subtask"][0] == "subtask_disagrees_with_gripper"
+    assert "taking hold" in found["items.1.subtask"][1]
+    good = answer("Reach for the carrot.", "Grasp the carrot.", "Lift the carrot while holding it.")
+    assert gripper_failures(good, runs, 0) == {}
+    # a gripper primitive looks ahead: the subtask its look-ahead reaches may be the grasp
+    early = [(0, 1, "move down, close gripper"), (2, 3, "close gripper")]
+    assert gripper_failures(answer("Reach for the carrot.", "Grasp the carrot."), early, 2) == {}
+    assert gripper_failures(answer("Reach for the carrot.", "Grasp the carrot."), early, 0)

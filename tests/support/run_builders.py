@@ -194,6 +194,7 @@ EXPECTED = {
             "plan_out_of_order": 3,
             "unknown_object": 0,
             "repeats_itself": 0,
+            "unfinished": 0,
         },
         "written": None,
         "writers": None,

@@ -6,6 +6,7 @@ import pytest
 from ecot_annotate.text.checks import (
     CHECKS,
     check_chain,
+    check_finished,
     check_known_objects,
     check_move_reason,
     check_no_repeats,
@@ -177,6 +178,17 @@ def test_sentences_saying_each_thing_once_pass(text):
 def test_texts_that_loop_fail(text):
     assert "same words twice" in check_no_repeats(text)
     assert "repeats_itself" in field_failures("move_reason", text, CUP, move="stop")
+
+
+def test_sentences_that_stop_midway_fail():
+    # SmolLM2-135M, edit mode from notes: a move reason that trails away, and one cut off
+    assert "mid-sentence" in check_finished("The move is")
+    assert "mid-sentence" in check_finished(
+        "To move the cup to the sink, the task must be done in one move, the task must be done in a"
+    )
+    assert check_finished("Shifting down brings the gripper closer to the cup") is None
+    assert check_finished("Move the gripper away.") is None
+    assert check_finished("The cup is in place, so the gripper moves clear of it.") is None
 
 
 def test_the_issue_examples_fail_where_they_stand():
