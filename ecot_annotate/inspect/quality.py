@@ -11,7 +11,7 @@ Every distinct text of every episode also goes through the text checks (`text.ch
 made by any writer, version or tool is measured the same way; where the run counted its own
 checks while writing (summary.json `llm.text_checks`), those counts are shown beside.
 
-A plan/motion disagreement is a step where the text and the measured motion do not agree:
+A plan/motion disagreement (`text.plan_motion`) is a step where the text and the measured motion do not agree:
 the MOVE text is not the primitive computed from the state, the gripper closes while the
 subtask is not about taking hold of something, or it opens while the subtask is not about
 letting go. A primitive looks ahead, so a gripper primitive also agrees with the subtask the

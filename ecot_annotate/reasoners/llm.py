@@ -49,7 +49,12 @@ from ecot_annotate.reasoners.llm_cache import (
     cache_key,
     default_cache_dir,
 )
-from ecot_annotate.reasoners.llm_checks import answer_words, count_outcomes, mark_failures
+from ecot_annotate.reasoners.llm_checks import (
+    answer_words,
+    count_outcomes,
+    echoes_problem,
+    mark_failures,
+)
 from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
 from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
 from ecot_annotate.reasoners.llm_schema import answer_schema, fields_schema
@@ -243,6 +248,9 @@ class LLMReasoner:
             return
         fixed = {key: answer.get(key) for key in job.checked.bad}
         still_bad = bad_texts(fixed, self.max_chars)
+        for key, value in fixed.items():
+            if key not in still_bad and echoes_problem(value, job.checked.bad[key]):
+                still_bad[key] = "repeats what was wrong with it instead of fixing it"
         mark_failures(
             fixed,
             still_bad,

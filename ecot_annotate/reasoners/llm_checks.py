@@ -9,6 +9,7 @@ the model's text (it is assembled from the subtasks), so it is checked only in `
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ecot_annotate.counting import Count
@@ -73,6 +74,14 @@ def gripper_failures(
             reason = (SUBTASK_GRIPPER_CHECK, _GRIPPER_REASONS[kind])
             found.setdefault(field_key(items[t], "subtask"), reason)
     return found
+
+
+def echoes_problem(text: Any, problem: str) -> bool:
+    """A repaired text made of the words the repair request said were wrong with it: a small model
+    answers "the gripper closes during this move, so the subtask must be..." with "The gripper
+    closes during this move." """
+    said = " ".join(re.findall(r"[a-z0-9']+", str(text).lower()))
+    return bool(said) and said in " ".join(re.findall(r"[a-z0-9']+", problem.lower()))
 
 
 def mark_failures(

@@ -125,3 +125,12 @@ def test_a_subtask_the_gripper_contradicts_fails():
     early = [(0, 1, "move down, close gripper"), (2, 3, "close gripper")]
     assert gripper_failures(answer("Reach for the carrot.", "Grasp the carrot."), early, 2) == {}
     assert gripper_failures(answer("Reach for the carrot.", "Grasp the carrot."), early, 0)
+
+
+def test_a_repair_that_echoes_its_problem_is_not_a_fix():
+    from ecot_annotate.reasoners.llm_checks import _GRIPPER_REASONS, echoes_problem
+
+    problem = _GRIPPER_REASONS["close gripper outside a grasp subtask"]
+    # SmolLM2-135M's repaired subtask, from an embedded run on the Bridge sample
+    assert echoes_problem("The gripper closes during this move.", problem)
+    assert not echoes_problem("Grasp the cup.", problem)
