@@ -61,7 +61,14 @@ class LLMConfig:
     batch_size: int = 8  # transformers backend: episodes generated together
     device: str = "auto"  # transformers backend: auto | cpu | cuda
     max_fallback_rate: float = 0.2  # more episodes falling back for service reasons fail the run
-    mode: str = "write"  # write: from the episode | edit: rewrite the rule writer's draft
+    # write: from the episode | edit: from the rule writer's notes on each move. None: edit for the
+    # embedded backend (its small default model writes passing text of its own only that way),
+    # write for a server (larger models write better text from the episode itself)
+    mode: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode is None:
+            object.__setattr__(self, "mode", "edit" if self.backend == "transformers" else "write")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from ecot_annotate.resources import resource_path
 
 PROMPT = "reasoning_v2"
-EDIT_PROMPT = "reasoning_edit_v1"  # --llm-mode edit: the rule writer's draft is in the prompt
+EDIT_PROMPT = "reasoning_edit_v2"  # --llm-mode edit: notes from the rule writer in the prompt
 LLM_MODES = ("write", "edit")
 ANSWER_SCHEMA = "llm_answer.json"
 PARTS = ("system", "user", "repair", "fields")
@@ -36,7 +36,7 @@ class PromptSet:
 
 
 def mode_prompt(mode: str) -> str:
-    """The prompt set of an LLM mode: write from the episode, or edit the rule writer's draft."""
+    """The prompt set of an LLM mode: write from the episode, or from the rule writer's notes."""
     return EDIT_PROMPT if mode == "edit" else PROMPT
 
 

@@ -33,7 +33,7 @@ _OPTIONS = (
     click.option("--llm-max-retries", type=int, default=_DEFAULTS.max_retries, show_default=True, help="Retries on 429, 5xx, timeouts and connection errors."),
     click.option("--llm-max-tokens", type=int, default=_DEFAULTS.max_tokens, show_default=True, help="Completion token limit per request."),
     click.option("--llm-max-text-chars", type=click.IntRange(16, 1000), default=_DEFAULTS.max_text_chars, show_default=True, help="Longest text (task, subtask, reason) an answer may hold; part of the answer's JSON Schema."),
-    click.option("--llm-mode", type=click.Choice(LLM_MODES), default=_DEFAULTS.mode, show_default=True, help="write: the model writes the language from the episode; edit: the prompt holds the rule writer's draft and the model rewrites its language, keeping its structure (for small models)."),
+    click.option("--llm-mode", type=click.Choice(LLM_MODES), default=None, help="write: the model writes the language from the episode; edit: the prompt holds the rule writer's notes on each move (its stage and object) and the model writes the sentences, keeping the structure (for small models). Default: edit for --llm-backend transformers, write for a server."),
     click.option("--llm-cache-dir", default=None, help="Answer cache folder (default: $ECOT_ANNOTATE_CACHE or ~/.cache/ecot-annotate/llm)."),
     click.option("--no-cache", is_flag=True, help="Ask the server even when an answer is cached."),
 )

@@ -9,8 +9,9 @@ import base64
 import io
 from typing import Any
 
-from ecot_annotate.inspect.quality import episode_disagreements, primitive_kind
+from ecot_annotate.inspect.quality import primitive_kind
 from ecot_annotate.text.chain import GRIPPER_LOOKAHEAD, split_chain
+from ecot_annotate.text.plan_motion import episode_disagreements
 
 THUMB_SIZE = 96  # px, the longer side of an index thumbnail
 _NO_FRAME_SVG = (

@@ -11,7 +11,7 @@ Every distinct text of every episode also goes through the text checks (`text.ch
 made by any writer, version or tool is measured the same way; where the run counted its own
 checks while writing (summary.json `llm.text_checks`), those counts are shown beside.
 
-A plan/motion disagreement is a step where the text and the measured motion do not agree:
+A plan/motion disagreement (`text.plan_motion`) is a step where the text and the measured motion do not agree:
 the MOVE text is not the primitive computed from the state, the gripper closes while the
 subtask is not about taking hold of something, or it opens while the subtask is not about
 letting go. A primitive looks ahead, so a gripper primitive also agrees with the subtask the
@@ -31,17 +31,10 @@ import numpy as np
 
 from ecot_annotate.episode import arms_move
 from ecot_annotate.store.run_output import open_annotations, run_corrections
-from ecot_annotate.text.chain import clean_text
 from ecot_annotate.text.checks import ChainTally, check_chain, episode_words
+from ecot_annotate.text.plan_motion import DISAGREEMENT_KINDS, episode_disagreements
 
 RESIDUAL_FLAG_FRACTION = 0.03  # a gripper fit off by more than 3% of the image width is flagged
-GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
-RELEASE_WORDS = ("release", "place", "put", "drop", "open", "let go", "set", "leave")
-DISAGREEMENT_KINDS = (
-    "move differs from primitive",
-    "close gripper outside a grasp subtask",
-    "open gripper outside a release subtask",
-)
 KIND_NAMES = {
     "move": "move",
     "rotate": "rotate / tilt",
@@ -86,36 +79,6 @@ def primitive_kind(primitive: str) -> str:
     if "move" not in primitive:
         return "rotate"
     return "move"
-
-
-def step_disagreements(primitive: str, move: str, subtask: str, upcoming: str = "") -> list[str]:
-    """The ways one step's text contradicts its measured motion (empty when they agree).
-
-    `upcoming`: the subtask where this step's look-ahead ends, which a gripper primitive may name.
-    """
-    found = []
-    if clean_text(move).lower() != clean_text(primitive).lower():
-        found.append(DISAGREEMENT_KINDS[0])
-    words = f"{subtask} {upcoming}".lower()
-    if "close gripper" in primitive and not any(w in words for w in GRASP_WORDS):
-        found.append(DISAGREEMENT_KINDS[1])
-    if "open gripper" in primitive and not any(w in words for w in RELEASE_WORDS):
-        found.append(DISAGREEMENT_KINDS[2])
-    return found
-
-
-def episode_disagreements(
-    primitives: list[str], moves: list[str], subtasks: list[str], lead: int = 0
-) -> list[list[str]]:
-    """`step_disagreements` of every step of one episode, in step order.
-
-    A step's primitive looks `lead` + 2 states ahead; every subtask within that span may account
-    for a gripper change it names.
-    """
-    return [
-        step_disagreements(p, m, s, " ".join(dict.fromkeys(subtasks[t + 1 : t + lead + 2])))
-        for t, (p, m, s) in enumerate(zip(primitives, moves, subtasks, strict=True))
-    ]
 
 
 def summary_event_lead(summary: dict[str, Any]) -> int:
@@ -174,6 +137,9 @@ def _numbers(value: Any) -> list[float]:
     if isinstance(value, (list, tuple)):
         return [v for item in value for v in _numbers(item)]
     return [float(value)] if np.isfinite(value) else []
+
+
+WRITER_COUNTS = ("fields", "fields_own", "fields_copied", "fields_from_rules")
 
 
 @dataclass
@@ -405,9 +371,17 @@ def run_stats(
         "text_checks": {
             **texts.as_dict(),
             "written": (summary.get("llm") or {}).get("text_checks"),
+            "writers": _writers(summary.get("llm") or {}),
         },
         "flagged_episodes": len(flagged),
     }
+
+
+def _writers(llm: dict[str, Any]) -> dict[str, int] | None:
+    """Who wrote the LLM answers' texts, as the reasoner counted them; None for runs that did not."""
+    if "fields_own" not in llm or not llm.get("fields"):
+        return None
+    return {name: int(llm[name]) for name in WRITER_COUNTS}
 
 
 def _share(part: int, whole: int) -> str:
@@ -470,6 +444,16 @@ def _text_check_rows(texts: dict[str, Any]) -> list[tuple[str, str, str]]:
         for check, count in texts["by_check"].items()
         if count
     ]
+    writers = texts.get("writers")
+    if writers:
+        rows += [
+            ("text checks", f"answer texts: {label}", _share(writers[name], writers["fields"]))
+            for name, label in (
+                ("fields_own", "the model's own, passing"),
+                ("fields_copied", "copied from the rule writer"),
+                ("fields_from_rules", "written by the rules"),
+            )
+        ]
     for check, counts in (texts.get("written") or {}).items():
         if any(counts.values()):
             rows.append(

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ecot_annotate.geometry.tracks import iou
-from ecot_annotate.inspect.quality import episode_disagreements, primitive_kind
+from ecot_annotate.inspect.quality import primitive_kind
+from ecot_annotate.text.plan_motion import episode_disagreements
 
 KINDS = ("move", "rotate", "close", "open", "stop")
 BOX_HIT_IOU = 0.5

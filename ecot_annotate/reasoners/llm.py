@@ -9,6 +9,9 @@ texts, each with its reason. Texts that still fail are written by the rule reaso
 provenance names them. `reason_batch` takes several episodes and hands each round's requests to
 the backend together: an embedded model (fed batches by RunInference) generates them in one call.
 A server's episodes come one per call, from as many threads as the backend's concurrency allows.
+In edit mode the prompt also holds the rule writer's notes on each move (`rule_notes`). Every
+text that passes is compared with the rule writer's texts for the episode: the counts say how
+many are the model's own (`fields_own`) and how many a copy of the rule writer's (`fields_copied`).
 
 Provenance of the result:
 - reasoning_source "llm": the LLM's answer; reasoning_model = the model; answer_mode = how the
@@ -30,7 +33,7 @@ from ecot_annotate.config import LLMConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.prompt_texts import load_prompts, mode_prompt
-from ecot_annotate.reasoners.answer_text import rule_draft
+from ecot_annotate.reasoners.answer_text import answer_texts, rule_notes, rule_steps, same_text
 from ecot_annotate.reasoners.llm_answer import (
     AnswerError,
     Checked,
@@ -38,7 +41,6 @@ from ecot_annotate.reasoners.llm_answer import (
     bad_texts,
     check_answer,
     describe_bad,
-    field_key,
     parse_answer,
 )
 from ecot_annotate.reasoners.llm_cache import (
@@ -47,10 +49,15 @@ from ecot_annotate.reasoners.llm_cache import (
     cache_key,
     default_cache_dir,
 )
-from ecot_annotate.reasoners.llm_checks import answer_words, count_outcomes, mark_failures
+from ecot_annotate.reasoners.llm_checks import (
+    answer_words,
+    count_outcomes,
+    echoes_problem,
+    mark_failures,
+)
 from ecot_annotate.reasoners.llm_input import Run, episode_input, move_runs
 from ecot_annotate.reasoners.llm_prompt import fields_message, repair_message, user_message
-from ecot_annotate.reasoners.llm_schema import ITEM_FIELDS, answer_schema, fields_schema
+from ecot_annotate.reasoners.llm_schema import answer_schema, fields_schema
 from ecot_annotate.reasoners.llm_usage import MODE_PREFIX
 from ecot_annotate.reasoners.rules import RuleReasoner
 from ecot_annotate.text.checks import EpisodeWords
@@ -73,6 +80,7 @@ class _Job:
     failure: RequestFailed | None = None
     repaired: list[str] = field(default_factory=list)
     failed_checks: dict[str, str] = field(default_factory=dict)  # key -> first check it failed
+    rule_texts: dict[str, str] = field(default_factory=dict)  # the rule writer's text per key
 
     def follow_up(self, message: str, schema: dict) -> Request:
         return Request(
@@ -130,17 +138,19 @@ class LLMReasoner:
 
     def _job(self, episode: Episode, annotation: Annotation) -> _Job:
         data = episode_input(episode, annotation)
-        draft = rule_draft(episode, annotation) if self.config.mode == "edit" else ""
+        notes = rule_notes(episode, annotation) if self.config.mode == "edit" else ""
         messages = [
             {"role": "system", "content": self.prompts.system},
             {
                 "role": "user",
-                "content": user_message(self.prompts, data, draft),
+                "content": user_message(self.prompts, data, notes),
             },
         ]
         runs = move_runs(annotation.moves)
         request = Request(messages, answer_schema(len(runs), self.max_chars))
-        return _Job(episode, annotation, runs, request, answer_words(episode, annotation))
+        words = answer_words(episode, annotation)
+        rule_texts = answer_texts(rule_steps(episode, annotation))
+        return _Job(episode, annotation, runs, request, words, rule_texts=rule_texts)
 
     def _complete(self, requests: list[Request]) -> list[Result]:
         """From the cache where this exact request was answered before, the rest in one call."""
@@ -198,7 +208,14 @@ class LLMReasoner:
     def _check(self, job: _Job, completion: Completion) -> Checked:
         checked = check_answer(completion.text, len(job.runs), self.max_chars)
         if checked.usable:
-            mark_failures(checked.texts, checked.bad, job.runs, job.words, job.failed_checks)
+            mark_failures(
+                checked.texts,
+                checked.bad,
+                job.runs,
+                job.words,
+                job.failed_checks,
+                job.annotation.event_lead,
+            )
         if not checked.usable and completion.finish_reason == "length":
             checked.problems.insert(
                 0, f"the answer was cut off at the token limit ({self.config.max_tokens})"
@@ -235,7 +252,18 @@ class LLMReasoner:
             return
         fixed = {key: answer.get(key) for key in job.checked.bad}
         still_bad = bad_texts(fixed, self.max_chars)
-        mark_failures(fixed, still_bad, job.runs, job.words, job.failed_checks)
+        for key, value in fixed.items():
+            if key not in still_bad and echoes_problem(value, job.checked.bad[key]):
+                still_bad[key] = "repeats what was wrong with it instead of fixing it"
+        mark_failures(
+            fixed,
+            still_bad,
+            job.runs,
+            job.words,
+            job.failed_checks,
+            job.annotation.event_lead,
+            job.checked.texts,
+        )
         for key, value in fixed.items():
             if key not in still_bad:
                 job.checked.texts[key] = value
@@ -255,9 +283,17 @@ class LLMReasoner:
         texts = dict(job.checked.texts)
         from_rules = list(job.checked.bad)
         if from_rules:
-            texts.update(self._rule_texts(job, from_rules))
+            texts.update({key: job.rule_texts[key] for key in from_rules})
             self.count("llm_fields_from_rules", len(from_rules))
+        rule_texts = job.rule_texts.values()  # a copy of another field's rule text is a copy too
+        copied = [
+            key
+            for key, text in texts.items()
+            if key not in from_rules and any(same_text(text, rule) for rule in rule_texts)
+        ]
         self.count("llm_fields", len(texts))
+        self.count("llm_fields_copied", len(copied))
+        self.count("llm_fields_own", len(texts) - len(from_rules) - len(copied))
         count_outcomes(self.count, job.failed_checks, job.repaired, from_rules)
         annotation = job.annotation
         annotation.reasoning = assemble(texts, job.runs)
@@ -279,20 +315,6 @@ class LLMReasoner:
         self.count("llm_validated", 1)
         self.count(MODE_PREFIX + job.mode, 1)
         return annotation
-
-    def _rule_texts(self, job: _Job, keys: list[str]) -> dict[str, str]:
-        """The rule reasoner's text for each named field, taken at the first step of its move."""
-        steps = self.rules.reason(
-            job.episode,
-            Annotation(
-                primitives=job.annotation.primitives, arm_primitives=job.annotation.arm_primitives
-            ),
-        )
-        written = {"task": steps.reasoning[0].task}
-        for index, (first, _, _) in enumerate(job.runs):
-            step = steps.reasoning[first].as_dict()
-            written.update({field_key(index, name): step[name] for name in ITEM_FIELDS})
-        return {key: written[key] for key in keys}
 
     def _fall_back(self, job: _Job, kind: str, reason: str) -> Annotation:
         annotation = self.rules.reason(job.episode, job.annotation)

@@ -9,13 +9,27 @@ the model's text (it is assembled from the subtasks), so it is checked only in `
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.reasoners.llm_answer import field_key
 from ecot_annotate.reasoners.llm_input import Run
 from ecot_annotate.reasoners.llm_usage import CHECK_PREFIX
 from ecot_annotate.text.checks import EpisodeWords, episode_words, field_failures
+from ecot_annotate.text.plan_motion import (
+    DISAGREEMENT_KINDS,
+    SUBTASK_GRIPPER_CHECK,
+    episode_disagreements,
+)
+
+_GRIPPER_REASONS = {
+    DISAGREEMENT_KINDS[1]: "the gripper closes during this move, so the subtask must be about "
+    "taking hold of something (grasp, pick up, hold)",
+    DISAGREEMENT_KINDS[2]: "the gripper opens during this move, so the subtask must be about "
+    "letting go (release, place, put down)",
+}
 
 
 def answer_words(episode: Episode, annotation: Annotation) -> EpisodeWords:
@@ -41,17 +55,54 @@ def text_failures(
     return found
 
 
+def gripper_failures(
+    texts: dict[str, Any], runs: list[Run], lead: int
+) -> dict[str, tuple[str, str]]:
+    """items.<i>.subtask -> (check, reason) where the gripper closes (opens) during the item's move
+    and neither its subtask nor the one the move's look-ahead reaches is about taking hold
+    (letting go): the disagreement `stats` counts as plan/motion. Needs every subtask."""
+    subtasks = [texts.get(field_key(i, "subtask")) for i in range(len(runs))]
+    if not all(isinstance(s, str) for s in subtasks):
+        return {}
+    items = [i for i, (first, last, _) in enumerate(runs) for _ in range(first, last + 1)]
+    moves = [runs[i][2] for i in items]
+    found: dict[str, tuple[str, str]] = {}
+    for t, kinds in enumerate(
+        episode_disagreements(moves, moves, [subtasks[i] for i in items], lead)
+    ):
+        for kind in kinds:
+            reason = (SUBTASK_GRIPPER_CHECK, _GRIPPER_REASONS[kind])
+            found.setdefault(field_key(items[t], "subtask"), reason)
+    return found
+
+
+def echoes_problem(text: Any, problem: str) -> bool:
+    """A repaired text made of the words the repair request said were wrong with it: a small model
+    answers "the gripper closes during this move, so the subtask must be..." with "The gripper
+    closes during this move." """
+    said = " ".join(re.findall(r"[a-z0-9']+", str(text).lower()))
+    return bool(said) and said in " ".join(re.findall(r"[a-z0-9']+", problem.lower()))
+
+
 def mark_failures(
     texts: dict[str, Any],
     bad: dict[str, str],
     runs: list[Run],
     words: EpisodeWords,
     failed_checks: dict[str, str],
+    lead: int = 0,
+    answer: dict[str, Any] | None = None,
 ) -> None:
-    """Add the texts that pass the schema but fail a text check to `bad` (key -> reason), and
-    the first check each failed to `failed_checks` (key -> check), for the counts."""
+    """Add the texts that pass the schema but fail a text check, or a subtask the gripper
+    contradicts, to `bad` (key -> reason), and the first check each failed to `failed_checks`
+    (key -> check), for the counts. `answer`: the rest of the answer, when `texts` are a
+    repair's few (a subtask is judged with its neighbours)."""
     good = {key: text for key, text in texts.items() if key not in bad}
-    for key, (check, reason) in text_failures(good, runs, words).items():
+    found = text_failures(good, runs, words)
+    for key, failure in gripper_failures({**(answer or {}), **texts}, runs, lead).items():
+        if key in good:
+            found.setdefault(key, failure)
+    for key, (check, reason) in found.items():
         bad[key] = reason
         failed_checks.setdefault(key, check)
 

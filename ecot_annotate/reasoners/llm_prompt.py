@@ -8,14 +8,15 @@ from typing import Any
 from ecot_annotate.prompt_texts import PromptSet
 
 
-def user_message(prompts: PromptSet, episode_input: dict[str, Any], draft: str = "") -> str:
-    """`draft`: the rule writer's answer, for the edit prompt (the write prompt has no place for it)."""
+def user_message(prompts: PromptSet, episode_input: dict[str, Any], notes: str = "") -> str:
+    """`notes`: the rule writer's notes on each move, for the edit prompt (the write prompt has no
+    place for them)."""
     n_moves = len(episode_input["moves"])
     return prompts.user.substitute(
         n_moves=n_moves,
         last_move=n_moves - 1,
         episode=json.dumps(episode_input, separators=(",", ":")),
-        draft=draft,
+        notes=notes,
     ).strip()
 
 

@@ -9,12 +9,17 @@ to answers the model got wrong.
 from __future__ import annotations
 
 from ecot_annotate.text.checks import CHECKS
+from ecot_annotate.text.plan_motion import SUBTASK_GRIPPER_CHECK
 
 PREFIX = "llm_"
 FALLBACK_PREFIX = "llm_fallback_"
 MODE_PREFIX = "llm_mode_"  # answers in use, by how their form was asked for
 CHECK_PREFIX = "llm_check_"  # llm_check_<check>_<outcome>: texts of validated answers per check
 CHECK_OUTCOMES = ("failed", "repaired", "from_rules")
+ANSWER_CHECKS = (
+    *CHECKS,
+    SUBTASK_GRIPPER_CHECK,
+)  # the text checks, and the subtasks' agreement with the gripper
 SERVICE_KINDS = ("connection", "timeout", "rate_limited", "server_error", "rejected")
 COUNTERS = (
     "requests",  # HTTP requests sent (first tries, retries, repairs, format downgrades)
@@ -25,6 +30,8 @@ COUNTERS = (
     "field_repairs",  # episodes asked again for only the texts that failed a check
     "fields_from_rules",  # texts still failing after that, written by the rule reasoner instead
     "fields",  # texts of the validated answers (task and three per move), the model's or the rules'
+    "fields_own",  # of those, the model's texts that passed the checks and are not the rule writer's
+    "fields_copied",  # the model's texts that passed but are a text of the rule writer's for the episode
     "validated",  # episodes whose reasoning is a validated LLM answer
     "fallbacks",  # episodes that fell back to the rule reasoner
     "prompt_tokens",
@@ -44,7 +51,7 @@ def llm_summary(counters: dict[str, int]) -> dict[str, object]:
     summary["answers_by_mode"] = _by_prefix(counters, MODE_PREFIX)
     summary["text_checks"] = {
         check: {o: counters.get(f"{CHECK_PREFIX}{check}_{o}", 0) for o in CHECK_OUTCOMES}
-        for check in CHECKS
+        for check in ANSWER_CHECKS
     }
     episodes = int(summary["validated"]) + int(summary["fallbacks"])
     service = sum(by_reason.get(kind, 0) for kind in SERVICE_KINDS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ecot_annotate.episode import Annotation, Episode, StepReasoning
 from ecot_annotate.geometry.motion import event_window
 from ecot_annotate.reasoners.phases import (
+    Phase,
     describe_phase,
     is_still,
     split_at_every_event,
@@ -55,6 +56,17 @@ def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
     return f"To {words['subtask']}, the gripper must {primitive} to get {goal}."
 
 
+def rule_phases(annotation: Annotation, has_object: bool) -> list[Phase]:
+    """The subtasks the rule writer splits the moves into: at gripper events (every arm's with
+    two arms), and at pauses for an arm with no kinematic model."""
+    prims = annotation.moves
+    split = split_at_every_event if len(annotation.arm_primitives) > 1 else split_phases
+    phases = split(prims, has_object, annotation.event_lead)
+    if annotation.split_at_pauses:
+        phases = split_at_pauses(phases, prims, event_window(annotation.event_lead))
+    return phases
+
+
 class RuleReasoner:
     """Segments at gripper events (approach, grasp, carry, release, retreat) and explains each move."""
 
@@ -63,10 +75,7 @@ class RuleReasoner:
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
         parsed = parse_instruction(episode.instruction)
         prims = annotation.moves  # with two arms, each names every arm's move
-        split = split_at_every_event if len(annotation.arm_primitives) > 1 else split_phases
-        phases = split(prims, bool(parsed.obj), annotation.event_lead)
-        if annotation.split_at_pauses:
-            phases = split_at_pauses(phases, prims, event_window(annotation.event_lead))
+        phases = rule_phases(annotation, bool(parsed.obj))
         subtasks = [describe_phase(p.kind, parsed) for p in phases]
         obj = parsed.obj or "object"
         words = {

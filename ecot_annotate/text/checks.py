@@ -1,3 +1,4 @@
+# Long file: every text check with the word lists and patterns they share, so a check reads beside its words.
 """Check every text of a reasoning chain against its episode, whoever wrote it.
 
 A schema-valid text can still be useless to a VLA: a subtask that is only move names, a reason
@@ -27,6 +28,8 @@ MOVE_REASON_DISAGREES = "move_reason_disagrees"
 SUBTASK_WITHOUT_OBJECT = "subtask_without_object"
 PLAN_OUT_OF_ORDER = "plan_out_of_order"
 UNKNOWN_OBJECT = "unknown_object"
+REPEATS_ITSELF = "repeats_itself"
+UNFINISHED = "unfinished"
 CHECKS = (
     ONLY_MOVES,
     REPEATS_INSTRUCTION,
@@ -34,14 +37,36 @@ CHECKS = (
     SUBTASK_WITHOUT_OBJECT,
     PLAN_OUT_OF_ORDER,
     UNKNOWN_OBJECT,
+    REPEATS_ITSELF,
+    UNFINISHED,
 )
 FIELDS = ("task", "plan", "subtask", "subtask_reason", "move_reason")
 _CHECKS_OF_FIELD = {
-    "task": (ONLY_MOVES, UNKNOWN_OBJECT),
+    "task": (ONLY_MOVES, UNKNOWN_OBJECT, REPEATS_ITSELF, UNFINISHED),
     "plan": (ONLY_MOVES, REPEATS_INSTRUCTION, PLAN_OUT_OF_ORDER, UNKNOWN_OBJECT),
-    "subtask": (ONLY_MOVES, REPEATS_INSTRUCTION, SUBTASK_WITHOUT_OBJECT, UNKNOWN_OBJECT),
-    "subtask_reason": (ONLY_MOVES, REPEATS_INSTRUCTION, UNKNOWN_OBJECT),
-    "move_reason": (ONLY_MOVES, REPEATS_INSTRUCTION, MOVE_REASON_DISAGREES, UNKNOWN_OBJECT),
+    "subtask": (
+        ONLY_MOVES,
+        REPEATS_INSTRUCTION,
+        SUBTASK_WITHOUT_OBJECT,
+        UNKNOWN_OBJECT,
+        REPEATS_ITSELF,
+        UNFINISHED,
+    ),
+    "subtask_reason": (
+        ONLY_MOVES,
+        REPEATS_INSTRUCTION,
+        UNKNOWN_OBJECT,
+        REPEATS_ITSELF,
+        UNFINISHED,
+    ),
+    "move_reason": (
+        ONLY_MOVES,
+        REPEATS_INSTRUCTION,
+        MOVE_REASON_DISAGREES,
+        UNKNOWN_OBJECT,
+        REPEATS_ITSELF,
+        UNFINISHED,
+    ),
 }
 
 MOVE_WORDS = primitive_words()
@@ -52,10 +77,21 @@ _GRIPPER_ACT = re.compile(
     r"\b(open|opens|opening|opened|close|closes|closing|closed)\s+(?:the\s+|its\s+)?gripper\b"
     r"|\bgripper\s+(opens|closes)\b"
 )
+_STILL = re.compile(r"\b(?:paus(?:e|es|ed|ing)|(?:holds?|stays?|stands?|keeps?) still)\b")
+_ARTICLES = frozenset({"the", "a", "an"})
+_NOT_AN_END = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """the a an is are was were be must will can should so to of and or but that which with
+    for by from its their""",
+    )
+)
 # Phrases whose direction word says nothing about the move: "pick up the cup", "set it down".
 _IDIOMS = re.compile(
     r"\b(?:pick(?:s|ed|ing)?|set(?:s|ting)?|put(?:s|ting)?|lay(?:s|ing)?)\s+(?:\w+\s+)?(?:up|down)\b"
 )
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_REPEAT_WORDS = 5  # a run of this many words said twice is a loop, not style
 _ARTICLE = re.compile(r"\b(?:the|a|an)\s+((?:[a-z][a-z'-]*\s*){1,3})")
 _PHRASE_END = frozenset(
     re.findall(
@@ -124,11 +160,19 @@ def check_only_moves(text: str) -> str | None:
 
 
 def check_not_instruction(text: str, episode: EpisodeWords) -> str | None:
-    """Fails the instruction repeated word for word, where the instruction names an object to
-    split the task around (with none, the rule reasoner's single subtask is the instruction)."""
-    if episode.parsed.obj and _normal(text) == _normal(episode.instruction):
+    """Fails the instruction repeated word for word, alone or inside a sentence ("The task is to
+    flip the pot upright which is in the sink."), where the instruction names an object to split
+    the task around (with none, the rule reasoner's single subtask is the instruction)."""
+    if not episode.parsed.obj:
+        return None
+    said, instruction = _content(text), _content(episode.instruction)
+    if instruction and f" {instruction} " in f" {said} ":
         return "repeats the instruction word for word; say which part of it this is"
     return None
+
+
+def _content(text: str) -> str:
+    return " ".join(w for w in _words(text) if w not in _ARTICLES)
 
 
 def _claimed_moves(reason: str, episode: EpisodeWords) -> set[str]:
@@ -139,6 +183,8 @@ def _claimed_moves(reason: str, episode: EpisodeWords) -> set[str]:
         for m in _GRIPPER_ACT.finditer(text)
     }
     text = _GRIPPER_ACT.sub(" ", text)
+    if _STILL.search(text):
+        claimed.add("stop")
     instruction = set(_words(episode.instruction))
     claimed.update(w for w in _words(text) if w in DIRECTIONS and w not in instruction)
     return claimed
@@ -191,6 +237,26 @@ def check_known_objects(text: str, episode: EpisodeWords) -> str | None:
     return None
 
 
+def check_no_repeats(text: str) -> str | None:
+    """Fails a text that says the same run of words twice, as a small model's decoding loops do
+    ("The next step is to move the pot to the next stage. The next step is to move the pot...").
+    Moves named in parentheses (two arms, each named) are left out: arms may move alike."""
+    words = _words(_PARENTHESES.sub(" ", text))
+    runs = [tuple(words[i : i + _REPEAT_WORDS]) for i in range(len(words) - _REPEAT_WORDS + 1)]
+    if len(set(runs)) < len(runs):
+        return "says the same words twice; write one sentence once"
+    return None
+
+
+def check_finished(text: str) -> str | None:
+    """Fails a text that stops mid-sentence, on a word no sentence ends with ("The move is",
+    "... the task must be done in a"): a small model's answer cut off or trailing away."""
+    words = _words(text)
+    if words and words[-1] in _NOT_AN_END:
+        return "stops mid-sentence; write the whole sentence"
+    return None
+
+
 def field_failures(
     name: str,
     text: str,
@@ -210,6 +276,8 @@ def field_failures(
         SUBTASK_WITHOUT_OBJECT: lambda: check_subtask_object(text, episode),
         PLAN_OUT_OF_ORDER: lambda: check_plan_order(text, subtasks or []),
         UNKNOWN_OBJECT: lambda: check_known_objects(text, episode),
+        REPEATS_ITSELF: lambda: check_no_repeats(text),
+        UNFINISHED: lambda: check_finished(text),
     }
     failed = {check: results[check]() for check in _CHECKS_OF_FIELD[name]}
     return {check: reason for check, reason in failed.items() if reason}

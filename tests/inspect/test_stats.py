@@ -5,12 +5,8 @@ import json
 from click.testing import CliRunner
 
 from ecot_annotate.cli import main
-from ecot_annotate.inspect.quality import (
-    DISAGREEMENT_KINDS,
-    primitive_kind,
-    run_stats,
-    step_disagreements,
-)
+from ecot_annotate.inspect.quality import primitive_kind, run_stats
+from ecot_annotate.text.plan_motion import DISAGREEMENT_KINDS, step_disagreements
 from tests.support.run_builders import EXPECTED, write_known_run
 
 

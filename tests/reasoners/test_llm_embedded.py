@@ -76,6 +76,7 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
     def count(name: str, n: int = 1) -> None:
         counts[name] = counts.get(name, 0) + n
 
+    assert config.mode == "edit"  # the embedded backend's default: notes from the rule writer
     reasoner = LLMReasoner(config, count)
     pairs = short_episodes(bridge_dir, EPISODES)
     assert len(pairs) == EPISODES
@@ -84,6 +85,9 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
     # one batched generation, then a repair round for the texts failing the text checks (this
     # model often writes move names as reasons)
     requests = counts["llm_requests"]
+    # every text is the model's own, a copy of the rule writer's, or written by the rules
+    writers = ("llm_fields_own", "llm_fields_copied", "llm_fields_from_rules")
+    assert sum(counts.get(name, 0) for name in writers) == counts["llm_fields"] == EPISODES * 4
     assert requests == EPISODES + counts.get("llm_field_repairs", 0) <= 2 * EPISODES
     for (episode, _), annotation in zip(pairs, annotations, strict=True):
         check_complete(episode, annotation)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ecot_annotate.text.instruction import parse_instruction
 from tests.support.tiny_models import tiny_llama
 
 
@@ -60,6 +61,12 @@ def is_ping(request: dict) -> bool:
     return request.get("messages") == PING
 
 
+def _subtask(move: str, obj: str, instruction: str) -> str:
+    """About taking hold where the gripper closes, letting go where it opens (as the checks ask)."""
+    verb = "grasp" if "close gripper" in move else "release" if "open gripper" in move else "work on"
+    return f"{verb} the {obj}" if obj else f"{verb} as the task says: {instruction}"
+
+
 def perfect_answer(request: dict) -> str:
     """One subtask over all moves, one item per move, every text passing the text checks; for a
     partial repair, the texts it names."""
@@ -67,9 +74,10 @@ def perfect_answer(request: dict) -> str:
     if "task" not in keys.get("properties", {"task": None}):  # a partial repair's own schema
         return json.dumps({key: f"Fixed text for {key}." for key in keys["required"]})
     data = episode_data(request)
+    obj = parse_instruction(data["instruction"]).obj  # subtasks name it, not the whole instruction
     items = [
         {
-            "subtask": f"carry out the task: {data['instruction']}",
+            "subtask": _subtask(move["move"], obj, data["instruction"]),
             "subtask_reason": "It is the whole task.",
             "move_reason": f"The arm must {move['move']} now.",
         }

@@ -193,8 +193,11 @@ EXPECTED = {
             "subtask_without_object": 2,
             "plan_out_of_order": 3,
             "unknown_object": 0,
+            "repeats_itself": 0,
+            "unfinished": 0,
         },
         "written": None,
+        "writers": None,
     },
     "flagged_episodes": 3,
 }

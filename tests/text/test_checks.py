@@ -6,8 +6,10 @@ import pytest
 from ecot_annotate.text.checks import (
     CHECKS,
     check_chain,
+    check_finished,
     check_known_objects,
     check_move_reason,
+    check_no_repeats,
     check_not_instruction,
     check_only_moves,
     check_plan_order,
@@ -59,6 +61,11 @@ def test_the_instruction_repeated_fails_only_where_it_names_an_object():
     )
     assert check_not_instruction("Flip the pot.", FLIP) is None
     assert check_not_instruction("Move to the cup.", CUP) is None
+    # inside a sentence too (SmolLM2, edit mode from notes, as a subtask and a move reason)
+    assert "repeats the instruction" in check_not_instruction(
+        "The task is to flip the pot upright which is in the sink.", FLIP
+    )
+    assert check_not_instruction("Flip the pot upright.", FLIP) is None
     # with no object to split the task around, the single subtask is the instruction itself
     assert check_not_instruction("wipe", episode_words("wipe")) is None
 
@@ -77,6 +84,8 @@ def test_the_instruction_repeated_fails_only_where_it_names_an_object():
         ("Opening the gripper lets go of the cup.", "move down, open gripper"),
         ("The gripper holds still before going on to pick up the cup.", "stop"),
         ("To move to the cup, the gripper first goes to it.", "stop"),  # SmolLM2, edit mode
+        ("The gripper pauses here before it goes on.", "stop"),  # SmolLM2, edit mode from notes
+        ("Shifting down brings the gripper closer to the cup", "move down"),
     ],
 )
 def test_move_reasons_that_agree_with_their_move(reason, move):
@@ -91,6 +100,12 @@ def test_move_reasons_that_agree_with_their_move(reason, move):
         ("move down", "rotate clockwise", "down"),
         ("open the gripper to let go of the cup", "close gripper", "open"),
         ("The gripper moves left toward the cup.", "move right", "left"),
+        (  # SmolLM2, edit mode from notes: the example's sentence for a pause, on a move
+            "The gripper pauses here before it goes on. The next step is to move the pot to the next stage.",
+            "tilt down",
+            "stop",
+        ),
+        ("The arm stays still for a moment.", "move left", "stop"),
     ],
 )
 def test_move_reasons_naming_another_move_fail(reason, move, named):
@@ -135,6 +150,45 @@ def test_named_objects_come_from_the_instruction_caption_or_detections():
     )
     detected = episode_words("put carrot on plate", labels=["banana"])
     assert check_known_objects("Grasp the banana.", detected) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The pot has to be in the gripper before it can be moved, so the gripper first goes to it.",
+        "To carry the cup to the sink, the gripper must move down to get with the cup toward the sink.",
+        "To carry the cup, the arms move (left arm: move forward, close gripper; right arm: move "
+        "forward, close gripper) to get with the cup along.",
+        "The gripper has to get to the pot before it can pick it up.",
+    ],
+)
+def test_sentences_saying_each_thing_once_pass(text):
+    assert check_no_repeats(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [  # SmolLM2-135M's decoding loops, from embedded runs on the Bridge sample
+        "The next step is to move the pot to the next stage. The next step is to move the pot to "
+        "the next stage. The next step is to move the next stage. The next step,",
+        "To move the cup to the sink, the task must be done in one move, the task must be done in "
+        "one move, the task must be done in one move, the task must be done in a",
+    ],
+)
+def test_texts_that_loop_fail(text):
+    assert "same words twice" in check_no_repeats(text)
+    assert "repeats_itself" in field_failures("move_reason", text, CUP, move="stop")
+
+
+def test_sentences_that_stop_midway_fail():
+    # SmolLM2-135M, edit mode from notes: a move reason that trails away, and one cut off
+    assert "mid-sentence" in check_finished("The move is")
+    assert "mid-sentence" in check_finished(
+        "To move the cup to the sink, the task must be done in one move, the task must be done in a"
+    )
+    assert check_finished("Shifting down brings the gripper closer to the cup") is None
+    assert check_finished("Move the gripper away.") is None
+    assert check_finished("The cup is in place, so the gripper moves clear of it.") is None
 
 
 def test_the_issue_examples_fail_where_they_stand():

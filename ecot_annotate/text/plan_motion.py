@@ -1,0 +1,52 @@
+"""Where a chain's text contradicts the measured motion: the plan/motion disagreements.
+
+A step disagrees when its MOVE text is not the primitive computed from the state, when the
+gripper closes while the subtask is not about taking hold of something, or when it opens while
+the subtask is not about letting go. A primitive looks ahead, so a gripper primitive also agrees
+with the subtask the gripper event starts within its look-ahead (`event_lead`, from the run's
+motion window). `stats`, `score` and the episode view count them on finished runs; the LLM
+reasoner asks again for a subtask that disagrees before it accepts an answer.
+"""
+
+from __future__ import annotations
+
+from ecot_annotate.text.chain import clean_text
+
+GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
+RELEASE_WORDS = ("release", "place", "put", "drop", "open", "let go", "set", "leave")
+SUBTASK_GRIPPER_CHECK = "subtask_disagrees_with_gripper"  # an LLM answer's subtask, per item
+DISAGREEMENT_KINDS = (
+    "move differs from primitive",
+    "close gripper outside a grasp subtask",
+    "open gripper outside a release subtask",
+)
+
+
+def step_disagreements(primitive: str, move: str, subtask: str, upcoming: str = "") -> list[str]:
+    """The ways one step's text contradicts its measured motion (empty when they agree).
+
+    `upcoming`: the subtask where this step's look-ahead ends, which a gripper primitive may name.
+    """
+    found = []
+    if clean_text(move).lower() != clean_text(primitive).lower():
+        found.append(DISAGREEMENT_KINDS[0])
+    words = f"{subtask} {upcoming}".lower()
+    if "close gripper" in primitive and not any(w in words for w in GRASP_WORDS):
+        found.append(DISAGREEMENT_KINDS[1])
+    if "open gripper" in primitive and not any(w in words for w in RELEASE_WORDS):
+        found.append(DISAGREEMENT_KINDS[2])
+    return found
+
+
+def episode_disagreements(
+    primitives: list[str], moves: list[str], subtasks: list[str], lead: int = 0
+) -> list[list[str]]:
+    """`step_disagreements` of every step of one episode, in step order.
+
+    A step's primitive looks `lead` + 2 states ahead; every subtask within that span may account
+    for a gripper change it names.
+    """
+    return [
+        step_disagreements(p, m, s, " ".join(dict.fromkeys(subtasks[t + 1 : t + lead + 2])))
+        for t, (p, m, s) in enumerate(zip(primitives, moves, subtasks, strict=True))
+    ]
