@@ -101,4 +101,4 @@ def _reasoning_in_batches(items, names: tuple[str, ...], config: AnnotateConfig,
 
 
 def _stages(label: str, items, names: tuple[str, ...], config: AnnotateConfig):
-    return items | label >> FreshOnly(RunStages(names, config))
+    return items | label >> RunStages(names, config)

@@ -2,9 +2,10 @@
 
 `StageFn(names, config)` runs the named registered stages in order on each `AnnotatedEpisode`.
 The stages are built once per worker process and shared by its threads (Beam's `Shared`), so a
-model loads once. An episode a stage fails on goes to quarantine with the stage's name and
-reason. Episodes committed by an earlier run never reach it (`resume.FreshOnly` leads them
-around).
+model loads once. An episode whose annotation was committed by an earlier run passes untouched
+(here, not around the DoFn through a Partition and a Flatten: Beam's local FnApiRunner holds every
+element of a Flatten's inputs in memory, so a run's memory would grow with its episodes); an
+episode a stage fails on goes to quarantine with the stage's name and reason.
 
 A stage that mostly waits (on an LLM server, say) declares `concurrency = N`: the episodes then
 run through a pool of N threads, shared like the stages by every StageFn of the process, so up to
@@ -123,7 +124,9 @@ class StageFn(beam.DoFn):
         timestamp=beam.DoFn.TimestampParam,
         window=beam.DoFn.WindowParam,
     ):
-        if self.pool is None:
+        if item.committed:
+            yield item
+        elif self.pool is None:
             yield self._annotate(item)
         else:
             self.pending.append((self.pool.submit(self._annotate, item), timestamp, window))
