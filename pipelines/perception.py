@@ -100,17 +100,14 @@ class FramesFn(beam.DoFn):
 
 
 def failed_frames(
-    failure: tuple[Sequence[tuple[str, FrameTask]], Exception],
+    failure: tuple[Sequence[tuple[str, FrameTask]], tuple[type, str, list[str]]],
 ) -> Iterable[tuple[str, str]]:
-    """RunInference's dead letter (a whole batch and its exception) -> (episode key, reason) per frame."""
-    batch, error = failure
-    reason = (
-        error[1]
-        if isinstance(error, tuple) and len(error) > 1
-        else f"{type(error).__name__}: {error}"
-    )  # (type, repr, traceback)
+    """RunInference's dead letter -> (episode key, reason) per frame. Every Beam the range allows
+    (2.60 on) sends the whole batch with (exception type, repr, formatted traceback); 2.78 also
+    declares that type, so the hint must say it for the pipeline's type check to pass."""
+    batch, (_type, error_repr, _traceback) = failure
     for key, frame in batch:
-        yield key, f"step {frame.step}: {reason}"
+        yield key, f"step {frame.step}: {error_repr}"
 
 
 class AssembleFn(beam.DoFn):
