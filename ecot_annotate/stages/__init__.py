@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.stages import caption, motion, reasoning, tracks, validate
+from ecot_annotate.stages import caption, motion, reasoning, subtasks, tracks, validate
 from ecot_annotate.stages.base import STAGES, Stage, run_stage
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "caption",
     "motion",
     "reasoning",
+    "subtasks",
     "tracks",
     "validate",
 ]
@@ -49,6 +50,7 @@ def plan(config: AnnotateConfig) -> StagePlan:
                 else ()
             ),
             "motion",
+            "subtasks",
             "reasoning",
             "validate",
         ),

@@ -38,7 +38,6 @@ class MotionStage:
             annotation.arm_primitives = per_arm if len(per_arm) > 1 else {}
             if not all(arm.has_model for arm in episode.arms):
                 self.count(UNKNOWN_ARM, 1)
-                annotation.split_at_pauses = True
             annotation.provenance["motion_source"] = (
                 episode.motion_source
                 if len(episode.arms) == 1

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ecot_annotate.episode import Annotation, Box, StepReasoning
+from ecot_annotate.episode import Annotation, Box, Segment, StepReasoning
 
-_TYPES = {cls.__name__: cls for cls in (Box, StepReasoning, Annotation)}
+_TYPES = {cls.__name__: cls for cls in (Box, StepReasoning, Segment, Annotation)}
 FORMAT_VERSION = 1
 
 
