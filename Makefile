@@ -120,6 +120,7 @@ lerobot-check: $(LEROBOT_PY)
 lerobot-fixtures: $(LEROBOT_PY)
 	$(LEROBOT_PY) tests/fixtures/lerobot/make_fixtures.py
 	$(LEROBOT_PY) tests/fixtures/lerobot/make_v21_quirks.py
+	$(LEROBOT_PY) tests/fixtures/lerobot/make_real_layouts.py
 
 clean:
 	rm -rf demo test-artifacts
