@@ -113,7 +113,7 @@ def run(
     if announce is not None:
         for line in warnings:
             announce(line)
-        announce(profile_summary(config.dataset_profile, how, config.source))
+        announce(profile_summary(config.dataset_profile, how))
         if skipped:
             announce(skipped)
     config, calibration = resolve_motion(config, dataset)

@@ -13,6 +13,7 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.arms import infer_arms
+from ecot_annotate.profiles.choice import Origin, ProfileChoice
 from ecot_annotate.profiles.kinematics import end_effector_track
 from ecot_annotate.profiles.layout import IMAGE, TENSOR, DatasetLayout, Feature
 from ecot_annotate.profiles.model import ArmProfile, DatasetProfile, profile_from_mapping
@@ -89,12 +90,13 @@ def test_arms_are_checked_whole_every_problem_at_once():
 
 
 def test_the_profile_block_says_model_units_and_whether_approximate():
-    text = profile_summary(_profile(), "a test", "lerobot")
+    text = profile_summary(_profile(), ProfileChoice(Origin.FILE, "a_test.toml"))
     assert (
         "arm left     joints [0,1,2,3,4] in degrees (exact); model so101; gripper state[5]" in text
     )
     assert "arm right    joints [6,7,8,9,10] in range (approximate); model none" in text
-    assert "for full move names pass --kinematics FILE.urdf --ee-link LINK" in text
+    assert "--kinematics FILE.urdf --ee-link LINK for full moves" in text
+    assert text.startswith("profile two_arms (profile a_test.toml)")
 
 
 def test_kinematics_option_gives_every_arm_the_model():
