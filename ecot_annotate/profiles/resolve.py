@@ -16,9 +16,7 @@ from ecot_annotate.profiles.choice import Origin, ProfileChoice, ProfileRef
 from ecot_annotate.profiles.decision import CAMERA, Decision
 from ecot_annotate.profiles.infer import Inference, infer_profile, require
 from ecot_annotate.profiles.layout import DatasetLayout
-from ecot_annotate.profiles.model import ArmProfile, DatasetProfile
-
-NO_CAMERA = "none"  # --camera none: no frames are read; episodes are annotated from the state
+from ecot_annotate.profiles.model import NO_CAMERA, ArmProfile, DatasetProfile
 
 
 @dataclass(frozen=True)
