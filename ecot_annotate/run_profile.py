@@ -20,9 +20,10 @@ from ecot_annotate.profiles.resolve import resolve_profile
 def with_profile(config: AnnotateConfig, dataset: Any) -> tuple[AnnotateConfig, ProfileChoice]:
     """The config carrying its resolved profile, and how it was chosen. A config that already
     carries one (a later command on a finished run) keeps it."""
-    if config.dataset_profile is not None:
-        conventions = dataset.layout().conventions
-        return config, ProfileChoice(Origin.RECORDED, config.profile, conventions=conventions)
+    if config.dataset_profile is not None:  # the dataset's own mismatches are said again
+        layout = dataset.layout()
+        said = ProfileChoice(Origin.RECORDED, config.profile, (), layout.notes, layout.conventions)
+        return config, said
     chosen = resolve_profile(
         config.profile,
         dataset.layout(),

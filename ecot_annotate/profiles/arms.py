@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecot_annotate.profiles.decision import Decision
+from ecot_annotate.profiles.decision import JOINT_UNITS, KINEMATICS, Decision
 from ecot_annotate.profiles.layout import ValueGroup
 from ecot_annotate.profiles.model import ArmProfile
 
@@ -300,9 +300,11 @@ def infer_arms(
         notes[f"arms.{group.name}"] = f"{model}; joints in {unit}: {why}"
         subject = f"arm {group.name}"
         told = f"told apart by {group.how}; " if group.how else ""
-        decisions.append(Decision(subject, f"{told}{model}{grip}", OVERRIDE_MODEL))
+        decisions.append(Decision(subject, f"{told}{model}{grip}", OVERRIDE_MODEL, KINEMATICS))
         warned = "; WARNING: check the unit" if doubtful else ""
-        decisions.append(Decision(subject, f"joints in {unit}: {why}{warned}", OVERRIDE_UNITS))
+        decisions.append(
+            Decision(subject, f"joints in {unit}: {why}{warned}", OVERRIDE_UNITS, JOINT_UNITS)
+        )
     return ArmsFound(tuple(arms), notes, tuple(decisions))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CAMERA = "camera"  # the subject of decisions on which camera a run reads
+# The settings a decision stands in for; an option that sets one drops the decisions on it.
+CAMERA, KINEMATICS, JOINT_UNITS = "camera", "kinematics", "joint_units"
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class Decision:
     subject: str  # "camera", "arm left", "observation.state", "fps", ...
     text: str
     override: str = ""
+    setting: str = ""  # CAMERA, KINEMATICS, JOINT_UNITS: the setting it stands in for, if any
 
     def line(self) -> str:
         said = f"{self.subject}: {self.text}"

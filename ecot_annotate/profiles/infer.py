@@ -40,8 +40,8 @@ class Inference:
     unset: dict[str, str] = field(default_factory=dict)  # field -> the problem that names it
     decisions: list[Decision] = field(default_factory=list)  # choices made for the user
 
-    def decide(self, subject: str, text: str, override: str = "") -> None:
-        self.decisions.append(Decision(subject, text, override))
+    def decide(self, subject: str, text: str, override: str = "", setting: str = "") -> None:
+        self.decisions.append(Decision(subject, text, override, setting))
 
     def missing(self, fields: tuple[str, ...], problem: str) -> None:
         self.problems.append(problem)
@@ -72,8 +72,7 @@ def _camera(layout: DatasetLayout, inf: Inference) -> str | None:
     if not images:
         inf.notes["image_key"] = "the dataset declares no camera"
         inf.decide(
-            CAMERA,
-            "none declared: annotated from the state alone, perception skipped",
+            CAMERA, "none declared: annotated from the state alone, perception skipped", "", CAMERA
         )
         return None
     if layout.no_frames:
@@ -105,6 +104,7 @@ def _camera(layout: DatasetLayout, inf: Inference) -> str | None:
         f"{chosen}, the first declared of {', '.join(candidates)} (no name says which is the "
         "third-person view)",
         f"--camera {_others(candidates, chosen).split(', ')[0]} takes another",
+        CAMERA,
     )
     return chosen
 

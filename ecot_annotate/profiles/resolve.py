@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import builtin_profiles, load_profile
 from ecot_annotate.profiles.choice import Origin, ProfileChoice, ProfileRef
-from ecot_annotate.profiles.decision import CAMERA, Decision
+from ecot_annotate.profiles.decision import CAMERA, JOINT_UNITS, KINEMATICS, Decision
 from ecot_annotate.profiles.infer import Inference, infer_profile, require
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.profiles.model import NO_CAMERA, ArmProfile, DatasetProfile
@@ -57,9 +57,6 @@ def choose_profile(requested: str, layout: DatasetLayout, camera: str | None = N
         inference = infer_profile(layout)
         profile = inference.profile
         how = ProfileChoice(Origin.INFERRED, "", (), tuple(inference.decisions), said)
-    if camera:
-        others = tuple(d for d in how.decisions if d.subject != CAMERA)
-        how = replace(how, decisions=others)
     if camera == NO_CAMERA:
         profile, how = (
             replace(profile, image_key=None),
@@ -70,7 +67,9 @@ def choose_profile(requested: str, layout: DatasetLayout, camera: str | None = N
     elif layout.no_frames:
         shipped = f"not one video file of {', '.join(layout.unshipped)} ships with the data"
         profile = replace(profile, image_key=None)
-        said_camera = Decision(CAMERA, f"none: {shipped}; annotated from the state alone")
+        said_camera = Decision(
+            CAMERA, f"none: {shipped}; annotated from the state alone", "", CAMERA
+        )
         how = replace(how, decisions=(*how.decisions, said_camera))
     return Chosen(profile, how, inference)
 
@@ -105,6 +104,9 @@ def resolve_profile(
     if chosen.inference is not None:
         require(chosen.inference)  # raises naming every field left to set
     profile, how = chosen.profile, chosen.how
+    given = {CAMERA: camera, KINEMATICS: kinematics or ee_link, JOINT_UNITS: joint_units}
+    kept = tuple(d for d in how.decisions if not given.get(d.setting))
+    how = replace(how, decisions=kept)  # an option given replaces the decision it stood for
     if kinematics or ee_link or joint_units:
         profile = with_kinematics(profile, kinematics, ee_link, joint_units)
         if kinematics or ee_link:

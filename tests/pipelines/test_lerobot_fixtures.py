@@ -153,6 +153,11 @@ def test_a_stored_width_other_than_declared_is_said_and_read_as_stored(tmp_path)
     info = json.loads((out / "lerobot" / "meta" / "info.json").read_text())
     state = info["features"]["observation.state"]
     assert state["shape"] == [41] and state["names"] is None
+    exported = CliRunner().invoke(
+        main, ["export", str(out), str(tmp_path / "again"), "--to", "lerobot"]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert "meta/info.json declares 17 values" in exported.output  # said again, not silent
 
 
 def test_a_v21_info_json_over_v30_files_is_read_as_the_files_are():
