@@ -82,6 +82,15 @@ def _camera(layout: DatasetLayout, inf: Inference) -> str | None:
         return None
     images = [k for k in images if k not in layout.unshipped]
     rgb = [k for k in images if layout.steps[k].is_rgb]
+    if not rgb:
+        inf.notes["image_key"] = f"no RGB uint8 camera among {', '.join(images)}"
+        inf.decide(
+            CAMERA,
+            f"none: no RGB uint8 image among {', '.join(images)}; annotated from the state alone",
+            "--camera KEY reads one",
+            CAMERA,
+        )
+        return None
     if len(rgb) == 1:
         inf.notes["image_key"] = "the only RGB uint8 image"
         return rgb[0]
@@ -93,11 +102,11 @@ def _camera(layout: DatasetLayout, inf: Inference) -> str | None:
     if len(front) == 1:
         inf.notes["image_key"] = f"the only non-wrist RGB camera; others: {_others(rgb, front[0])}"
         return front[0]
-    candidates = front or rgb or images
+    candidates = front or rgb
     chosen = candidates[0]
     inf.notes["image_key"] = (
         f"the first declared of {len(candidates)} cameras none of which a name places; "
-        f"others: {_others(rgb or images, chosen)}"
+        f"others: {_others(rgb, chosen)}"
     )
     inf.decide(
         CAMERA,

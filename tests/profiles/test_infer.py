@@ -91,6 +91,13 @@ def test_two_neutral_cameras_take_the_first_declared_and_say_so():
     assert said.override == "--camera observation/cam_a takes another"
 
 
+def test_only_a_depth_camera_means_state_only():
+    layout = _cameras()  # observation/depth alone: float32, one channel
+    inference = infer_profile(layout)
+    assert require(inference).image_key is None
+    assert any("no RGB uint8 image among observation/depth" in d.text for d in inference.decisions)
+
+
 def test_no_camera_declared_means_state_only():
     """Before: `candidates: (no image features)` stopped the run; only `image_key = ""` helped."""
     layout = _cameras()
