@@ -166,7 +166,7 @@ def _numbering_stats(n: int, episode_index: int, first: int, task_index: int) ->
 def _video_stats(source: LeRobotInput, source_episode: int, n: int) -> dict[str, Stats]:
     """Each copied camera's statistics for one input episode: the input's own entry (lerobot
     computed it from the frames before encoding), else lerobot's computation over sampled frames
-    of the video, for inputs written without per-episode statistics (v2.0, or by hand)."""
+    of the video, for inputs without a complete entry (v2.0 kept none, v2.1 no quantiles)."""
     stats = {}
     for camera, (path, start, stop) in source.spans.get(source_episode, {}).items():
         entry = source.camera_stats.get(source_episode, {}).get(camera)
@@ -177,7 +177,8 @@ def _video_stats(source: LeRobotInput, source_episode: int, n: int) -> dict[str,
             frames = decode_video(path, start, stop, source.fps)
         except EpisodeError as exc:
             log.warning(
-                "lerobot: no statistics for %s in input episode %d: %s",
+                "lerobot: no statistics of %s for input episode %d (stats.json joins the other "
+                "episodes' only): %s",
                 camera,
                 source_episode,
                 exc.reason,
