@@ -217,7 +217,9 @@ def test_camera_stats_come_from_the_video_where_the_input_has_none_complete(tmp_
     assert cameras == ["observation.images.front", "observation.images.wrist"]
     given = {
         line["episode_index"]: line["stats"]
-        for line in map(json.loads, (source / "meta" / "episodes_stats.jsonl").open())
+        for line in map(
+            json.loads, (source / "meta" / "episodes_stats.jsonl").read_text().splitlines()
+        )
     }
     for row in _episodes(root).to_pylist():
         source_episode = int(row["ecot.episode_key"].rsplit("/", 1)[1])
