@@ -117,21 +117,26 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# lerobot itself reads a LeRobot output: `make lerobot-check OUT=path` (CI does not run it).
-# lerobot 0.6.1 needs Python >= 3.12 and torch < 2.12, so it gets its own venv, made on first use.
+# The round trip a LeRobot user makes, with lerobot itself (outside `make test`; it installs lerobot):
+# annotate a dataset lerobot wrote (two cameras, video) and the RLDS sample into LeRobot,
+# lerobot-train 2 steps of ACT on each with its defaults, delete_episodes then split, every
+# statistic kept (tests/fixtures/lerobot/round_trip.py). `make lerobot-check OUT=path` checks one
+# LeRobot output instead (load, every frame, box answers, statistics).
+# lerobot 0.6.1 needs Python >= 3.12 and torch < 2.12, so it gets its own venv, made on first use;
+# LEROBOT_VENV=/path/to/venv uses one that exists (it needs lerobot[dataset]==0.6.1 and accelerate).
 LEROBOT_VENV ?= .venv-lerobot
 LEROBOT_PYTHON ?= python3.12
 LEROBOT_PY := $(LEROBOT_VENV)/bin/python
 
 $(LEROBOT_PY):
-	@echo "lerobot-check: installing lerobot[dataset]==0.6.1 into $(LEROBOT_VENV) (about 6 GB with its CUDA torch)"
+	@echo "lerobot-check: installing lerobot[dataset]==0.6.1 and accelerate into $(LEROBOT_VENV) (about 6 GB with its CUDA torch)"
 	$(LEROBOT_PYTHON) -m venv $(LEROBOT_VENV)
 	$(LEROBOT_PY) -m pip install -q --upgrade pip
-	$(LEROBOT_PY) -m pip install -q "lerobot[dataset]==0.6.1"
+	$(LEROBOT_PY) -m pip install -q "lerobot[dataset,accelerate-dep]==0.6.1"
 
-lerobot-check: $(LEROBOT_PY)
-	@test -n "$(OUT)" || { echo "usage: make lerobot-check OUT=path/to/annotate-output"; exit 2; }
-	$(LEROBOT_PY) tests/fixtures/lerobot/check_with_lerobot.py $(OUT)
+lerobot-check: install $(LEROBOT_PY)
+	$(if $(OUT),$(LEROBOT_PY) tests/fixtures/lerobot/check_with_lerobot.py $(OUT),\
+		$(LEROBOT_PY) -u tests/fixtures/lerobot/round_trip.py --annotate $(CLI) --work test-artifacts/lerobot-check)
 
 # Rewrites the LeRobot fixtures in tests/fixtures/lerobot with lerobot's own writer.
 lerobot-fixtures: $(LEROBOT_PY)
