@@ -81,7 +81,7 @@ class AnnotateConfig:
     profile: str = (
         "auto"  # built-in name, a profile file, or auto (built-in by name, else inferred)
     )
-    # The profile itself, resolved once before any work (`profiles.resolve.resolve_config`); every
+    # The profile itself, resolved once before any work (`run_profile.with_profile`); every
     # stage, worker and later command (export, show, score) reads it here and never resolves again.
     dataset_profile: DatasetProfile | None = None
     camera: str | None = None  # the primary camera key, overriding the profile's
