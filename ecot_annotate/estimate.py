@@ -20,6 +20,7 @@ from pathlib import Path
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.geometry.motion import primitives
+from ecot_annotate.reasoners import REASONERS
 
 CHARS_PER_TOKEN = 4
 RATES_ENV = "ECOT_ANNOTATE_RATES"
@@ -92,7 +93,7 @@ def estimate(
     mean_steps = sum(e.n_steps for e in read) / len(read) if read else 0.0
     total_steps = steps if steps is not None else round(mean_steps * episodes)
     detector = config.perception.detector != "none"
-    llm = config.reasoner == "llm"
+    llm = REASONERS.get(config.reasoner).uses_llm
     prompt = completion = 0
     method = "no LLM requests"
     if llm and read:

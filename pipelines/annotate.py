@@ -12,6 +12,7 @@ import json
 import apache_beam as beam
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.sources.base import declared_episodes
 from ecot_annotate.stages import plan
 from pipelines.formats import FORMATS, WriteContext
@@ -58,7 +59,7 @@ def build(
         quarantines.append(failed)
     total = declared_episodes(dataset, config.limit)
     done = items | "Commit" >> beam.ParDo(
-        CommitFn(config.out, total, progress, llm=config.reasoner == "llm")
+        CommitFn(config.out, total, progress, llm=REASONERS.get(config.reasoner).uses_llm)
     )
     ctx = WriteContext(config, dataset, staging)
     for name in config.formats:
@@ -78,7 +79,7 @@ def build(
 
 def _batched_reasoning(config: AnnotateConfig) -> bool:
     """Whether the LLM backend takes episodes in batches (through RunInference), not one by one."""
-    if config.reasoner != "llm":
+    if not REASONERS.get(config.reasoner).uses_llm:
         return False
     from ecot_annotate.backends.llm_backends import LLM_BACKENDS
 

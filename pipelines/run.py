@@ -14,9 +14,11 @@ from typing import Any
 
 from ecot_annotate import __version__, fs
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.content import content_hash
 from ecot_annotate.errors import disk_full_as_one_line
 from ecot_annotate.profiles.resolve import profile_summary
 from ecot_annotate.quiet import worker_log_args
+from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.run_profile import with_profile
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.base import declared_episodes
@@ -160,7 +162,7 @@ def _run_locked(
     publish(staging, config.out, [*(FORMATS.get(f).folder for f in config.formats), "quarantine"])
     summary = {
         "tool_version": __version__,
-        "config_hash": config.content_hash(),
+        "config_hash": content_hash(config),
         "input": config.input,
         "dataset": dataset.name,
         "source": config.source,
@@ -190,13 +192,14 @@ def _run_locked(
     }
     if note:
         summary["rerun"] = note
-    if config.reasoner == "llm":
+    if REASONERS.get(config.reasoner).uses_llm:
+        from ecot_annotate.backends.llm_backends import answer_mode
         from ecot_annotate.reasoners.llm_usage import llm_summary
 
         summary["llm"] = {
             "backend": config.llm.backend,
             "model": config.llm.model,
-            "mode": config.llm.mode,
+            "mode": answer_mode(config.llm),
             "max_fallback_rate": config.llm.max_fallback_rate,
             **llm_summary(counters),
         }

@@ -29,6 +29,7 @@ from apache_beam.utils import shared
 from apache_beam.utils.windowed_value import WindowedValue
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.content import content_hash
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.stages import build_stages, run_stage
@@ -91,7 +92,7 @@ class StageFn(beam.DoFn):
         self.tally = _Tally()
         self.built = self._shared.acquire(
             lambda: _Built(build_stages(self.names, self.config, _count)),
-            tag=f"{','.join(self.names)}:{self.config.content_hash()}",
+            tag=f"{','.join(self.names)}:{content_hash(self.config)}",
         )
         self.concurrency, self.pool = self.built.concurrency, self.built.pool
         self.pending: list[tuple[Future, Any, Any]] = []

@@ -23,7 +23,7 @@ from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.kinematics import episode_track
 from ecot_annotate.profiles.layout import DatasetLayout
-from ecot_annotate.reasoners import REASONERS
+from ecot_annotate.reasoners import REASONERS, ReasonerKind
 from ecot_annotate.registry import Registry
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.base import DatasetFolder
@@ -176,7 +176,7 @@ def registered(monkeypatch):
     for table in (SOURCES, REASONERS):
         monkeypatch.setattr(table, "_entries", dict(table._entries))
     SOURCES.register("npz-episodes")(NpzEpisodes)
-    REASONERS.register("shouting")(lambda llm, count: ShoutingReasoner())
+    REASONERS.register("shouting")(ReasonerKind(lambda llm, count: ShoutingReasoner()))
 
 
 def test_a_registered_source_and_reasoner_run_through_the_pipeline(

@@ -15,14 +15,15 @@ class ReasoningStage:
 
     def __init__(self, config: AnnotateConfig, count: Count):
         self.config, self.count = config, count
+        self.kind = REASONERS.get(config.reasoner)
         self.concurrency = 1  # episodes in flight per worker; an LLM backend may allow more
-        if config.reasoner == "llm":
+        if self.kind.uses_llm:
             from ecot_annotate.backends.llm_backends import LLM_BACKENDS
 
             self.concurrency = LLM_BACKENDS.get(config.llm.backend).concurrency(config.llm)
 
     def setup(self) -> None:
-        self.reasoner = REASONERS.get(self.config.reasoner)(self.config.llm, self.count)
+        self.reasoner = self.kind.build(self.config.llm, self.count)
 
     def run(self, episode: Episode, annotation: Annotation) -> Annotation:
         return self.reasoner.reason(episode, annotation)

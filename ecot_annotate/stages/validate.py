@@ -7,6 +7,7 @@ made it, and says why the gripper is not tracked when no detector ran.
 from __future__ import annotations
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.content import content_hash
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.errors import EpisodeError
@@ -37,7 +38,7 @@ class ValidateStage:
     name = "validate"
 
     def __init__(self, config: AnnotateConfig, count: Count):
-        self.config_hash = config.content_hash()
+        self.config_hash = content_hash(config)
         self.detector = config.perception.detector
 
     def setup(self) -> None:
