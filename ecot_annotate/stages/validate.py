@@ -11,7 +11,7 @@ from ecot_annotate.content import content_hash
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import Step, register_step, stage_step
 
 NO_DETECTOR = "not tracked: no detector configured (--detector none)"
 
@@ -33,7 +33,6 @@ def check_complete(episode: Episode, annotation: Annotation) -> None:
             raise EpisodeError("validate", f"step {t} has empty fields: {', '.join(empty)}")
 
 
-@STAGES.register("validate")
 class ValidateStage:
     name = "validate"
 
@@ -50,3 +49,13 @@ class ValidateStage:
         if self.detector == "none" and annotation.gripper is None:
             annotation.gripper_reason = annotation.gripper_reason or NO_DETECTOR
         return annotation
+
+
+@register_step("validate", after=("reasoning",))
+def validate_step(config: AnnotateConfig) -> Step:
+    return stage_step(
+        "validate",
+        ValidateStage,
+        reads=("primitives", "reasoning"),
+        writes=("provenance", "gripper_reason"),
+    )
