@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from ecot_annotate.errors import InputError
 from ecot_annotate.layouts.lerobot import DATA_PATH, VIDEO_PATH
 from ecot_annotate.profiles.decision import Decision
+from ecot_annotate.sources.lerobot_meta import LeRobotEpisodeRef
 
 # lerobot's v2.1 path templates, for v2.1 files under an info.json that says otherwise.
 V21_DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
@@ -122,11 +123,20 @@ def _stored_width(path: str, key: str) -> int | None:
     return len(value) if isinstance(value, list) else None
 
 
-def stored_widths(features: dict, paths: list[str]) -> tuple[dict, tuple[Decision, ...]]:
-    """(features as the data stores them, what was decided). A vector the data holds wider or
-    narrower than info.json declares is read as stored, its declared names dropped (they name
-    other values than those held), and said in one line; a LeRobot output then declares the
-    stored width, unnamed, rather than the declared names over other values."""
+def as_the_files_are(root: Path, info: dict) -> tuple[dict, str, tuple[Decision, ...]]:
+    """(info, the version its files are laid out in, what was decided): `layout_version`, then
+    `frame_rate`."""
+    info, version, layout = layout_version(root, info)
+    info, rate = frame_rate(root, info)
+    return info, version, (*layout, *rate)
+
+
+def stored_widths(features: dict, episodes: list) -> tuple[dict, tuple[Decision, ...]]:
+    """(features as the episodes' data files store them, what was decided). A vector the data
+    holds wider or narrower than info.json declares is read as stored, its declared names dropped
+    (they name other values than those held), and said in one line; a LeRobot output then
+    declares the stored width, unnamed, rather than the declared names over other values."""
+    paths = sorted({r.data_path for r in episodes if isinstance(r, LeRobotEpisodeRef)})
     if not paths:
         return features, ()
     fixed, said = dict(features), []

@@ -28,6 +28,7 @@ DATASETS = [
     "unknown7",
     "state_only",
     "v21_quirks",
+    "so101_two_cameras",
     "b601",
     "gr1",
     "piper_so101_leader",
