@@ -13,11 +13,10 @@ from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.geometry.arm_signals import episode_arm_signals
 from ecot_annotate.geometry.subtask_changes import segments
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import Step, register_step, stage_step
 from ecot_annotate.text.instruction import parse_instruction
 
 
-@STAGES.register("subtasks")
 class SubtasksStage:
     name = "subtasks"
 
@@ -38,3 +37,13 @@ class SubtasksStage:
         )
         annotation.segments = segments(arms, episode.n_steps)
         return annotation
+
+
+@register_step("subtasks", after=("motion",), before=("reasoning",))
+def subtasks_step(config: AnnotateConfig) -> Step:
+    return stage_step(
+        "subtasks",
+        SubtasksStage,
+        reads=("instruction", "state", "action", "bboxes", "gripper"),
+        writes=("segments",),
+    )
