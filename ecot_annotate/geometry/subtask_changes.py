@@ -13,7 +13,7 @@ the motion after it. Each change names the signals that placed it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -97,7 +97,26 @@ def _touching(step: int, contact: tuple[tuple[int, int], ...], hz: float) -> tup
 
 
 def arm_changes(arm: ArmSignals) -> list[Change]:
-    """The changes of subtask one arm's signals show, in step order."""
+    """The changes of subtask one arm's signals show, in step order. Its gripper is read the way
+    that makes more whole picks (a grasp, a carry, a release): hand makers count their fingers
+    either way (an Inspire hand's 1 is open), so where the other way round makes more, the
+    profile's way was wrong for this hand."""
+    found = _changes(arm)
+    swapped = tuple(replace(e, kind=OTHER[e.kind]) for e in arm.events)
+    other = _changes(replace(arm, events=swapped))
+    return other if _picks(other) > _picks(found) else found
+
+
+OTHER = {"close": "open", "open": "close"}
+
+
+def _picks(changes: list[Change]) -> int:
+    """Whole picks: a grasp, then a carry, then a release."""
+    kinds = "".join({"grasp": "g", "carry": "c", "release": "r"}.get(c.kind, "-") for c in changes)
+    return kinds.count("gcr")
+
+
+def _changes(arm: ArmSignals) -> list[Change]:
     speed = arm.speed
     if not speed.active:
         return []
@@ -135,6 +154,9 @@ def arm_changes(arm: ArmSignals) -> list[Change]:
         lift = speed.motion_onset(max(close.end, grasp_at + 1))
         if lift is not None:
             changes.append(Change(lift, "carry", (f"arm moves off at {lift}",)))
+        else:  # closed at the end and never moved again: a hand at rest, not a grasp
+            changes = [c for c in changes if c.step != grasp_at]
+            grasped = any(c.kind == "grasp" for c in changes)
     return changes if grasped else _act_at_stop(arm, stops)
 
 

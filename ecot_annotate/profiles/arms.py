@@ -29,6 +29,7 @@ SIDE_PATTERNS = (
     (re.compile(r"^(l|r)_"), lambda m: {"l": "left", "r": "right"}[m.group(1)]),
     (re.compile(r"[_.](left|right)$"), lambda m: m.group(1)),
     (re.compile(r"^(?:arm|robot|follower)_?(\d)[_.]"), lambda m: f"#{m.group(1)}"),
+    (re.compile(r"^k?(left|right)(?=[a-z])"), lambda m: m.group(1)),  # Unitree: kLeftElbow
 )
 GRIPPER_WORDS = ("gripper", "grip", "jaw", "claw")
 HAND_WORDS = ("hand", "effector", "gripper")
@@ -77,7 +78,8 @@ def _by_names(names: list[str], robot_type: str) -> list[_Group] | None:
     lowered = [value_name(n) for n in names]
     sides: dict[str, dict[int, str]] = {}
     for i, name in enumerate(lowered):
-        found = _side_of(name)
+        # the arm's part may be a dotted prefix the value name drops (`left_hand.joint_1.pos`)
+        found = _side_of(name) or _side_of(names[i].lower().removesuffix(".pos"))
         if found:
             sides.setdefault(found[0], {})[i] = found[1]
     if len(sides) >= 2:
@@ -85,7 +87,11 @@ def _by_names(names: list[str], robot_type: str) -> list[_Group] | None:
         numbered = all(arm.startswith("#") for arm in sides)
         return [
             _Group(
-                ORDINALS[n] if numbered and n < len(ORDINALS) else arm, tuple(local), local, (), how
+                ORDINALS[n] if numbered and n < len(ORDINALS) else arm,
+                tuple(local),
+                local,
+                tuple(i for i, n in local.items() if "hand" in n),  # a hand's values
+                how,
             )
             for n, (arm, local) in enumerate(sorted(sides.items()))
         ]

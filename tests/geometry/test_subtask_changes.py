@@ -133,3 +133,19 @@ def test_contact_where_the_gripper_pixel_is_in_the_object_box():
     boxes = [[Box("cup", 0.9, (40, 40, 60, 60)), Box("bowl", 0.9, (0, 0, 10, 10))]] * 10
     assert contact_spans(gripper, boxes, {"cup"}, HZ) == ((3, 8),)
     assert contact_spans(gripper, boxes, {"plate"}, HZ) == ()
+
+
+def test_a_hand_counted_the_other_way_is_read_the_way_that_makes_a_pick():
+    xyz, gripper = _pick_place()
+    inverted = gripper_events(1 - gripper, HZ, 0.15, "hand")  # a hand whose 1 is closed
+    assert [e.kind for e in inverted] == ["open", "close"]
+    found = _kinds(arm_changes(_arm(xyz, inverted)))
+    assert [k for _, k in found] == ["grasp", "carry", "release", "retreat"]
+    assert abs(found[0][0] - 32) <= 1
+
+
+def test_a_hand_closing_at_rest_after_the_task_is_no_grasp():
+    xyz, _ = _pick_place()
+    relaxes = _ramp([(0, 1), (112, 1), (115, 0), (119, 0)], 120)  # closes once the arm has stopped
+    found = _kinds(arm_changes(_arm(xyz, gripper_events(relaxes, HZ, 0.15, "hand"))))
+    assert all(k != "grasp" for _, k in found)
