@@ -86,10 +86,11 @@ def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def arm_speed(track: np.ndarray, hz: float, floor: float) -> ArmSpeed:
     """The speed of a (T, D) track sampled at `hz`; `floor` is the speed (track units per
     second) below which no arm counts as moving, whatever its episode looks like."""
-    values = np.asarray(track, dtype=np.float64).reshape(len(track), -1)
+    values = np.asarray(track, dtype=np.float64)
     n = len(values)
     if n < 2:
         return ArmSpeed(np.zeros(n), floor / 2, floor, 0.0, hz)
+    values = values.reshape(n, -1)
     half = max(1, round(SPEED_WINDOW_S * hz / 2))
     ahead = values[np.minimum(np.arange(n) + half, n - 1)]
     behind = values[np.maximum(np.arange(n) - half, 0)]

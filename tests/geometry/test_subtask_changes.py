@@ -149,3 +149,10 @@ def test_a_hand_closing_at_rest_after_the_task_is_no_grasp():
     relaxes = _ramp([(0, 1), (112, 1), (115, 0), (119, 0)], 120)  # closes once the arm has stopped
     found = _kinds(arm_changes(_arm(xyz, gripper_events(relaxes, HZ, 0.15, "hand"))))
     assert all(k != "grasp" for _, k in found)
+
+
+def test_empty_short_and_unreadable_episodes_are_one_segment_or_none():
+    assert segments([_arm(np.zeros((0, 3)))], 0) == []
+    assert [s.kind for s in segments([_arm(np.zeros((1, 3)))], 1)] == ["reach"]
+    blank = np.full((20, 3), np.nan)
+    assert [s.kind for s in segments([_arm(blank, gripper_events(blank[:, 0], HZ, 0.15, "g"))], 20)] == ["reach"]  # fmt: skip

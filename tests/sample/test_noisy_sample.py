@@ -53,7 +53,9 @@ def test_the_recording_is_noisy_and_its_command_late():
 def test_subtasks_of_the_noisy_recording_from_the_path(noisy, tmp_path):
     out = tmp_path / "out"
     summary = run(
-        AnnotateConfig(input=str(noisy), out=str(out), source="lerobot", formats=("parquet",))
+        AnnotateConfig(
+            input=str(noisy), out=str(out), source="lerobot", camera="none", formats=("parquet",)
+        )
     )
     assert summary["episodes_out"] == 3
     figures = score_run(out)
@@ -72,7 +74,12 @@ def test_subtasks_from_the_late_command_alone(noisy, tmp_path):
     path.write_text(profile_toml(blind))
     out = tmp_path / "out"
     config = AnnotateConfig(
-        input=str(noisy), out=str(out), source="lerobot", profile=str(path), formats=("parquet",)
+        input=str(noisy),
+        out=str(out),
+        source="lerobot",
+        profile=str(path),
+        camera="none",
+        formats=("parquet",),
     )
     run(config)
     figures = score_run(out)
