@@ -163,7 +163,8 @@ def _changes(arm: ArmSignals) -> list[Change]:
 def _act_at_stop(arm: ArmSignals, stops: list[tuple[int, int]]) -> list[Change]:
     """An arm that never takes hold: it acts at the longest stop between its approach and a
     motion away (the one the gripper touches the object in, where a detector saw that), from
-    where it is held still in it (pressed against something) if it is."""
+    where it is held still in it (pressed against something) if it is; it retreats where it
+    leaves that stop (a set-off follows: the stops chosen from are those)."""
     speed = arm.speed
     first = speed.motion_onset(0)
     if first is None:
@@ -174,11 +175,10 @@ def _act_at_stop(arm: ArmSignals, stops: list[tuple[int, int]]) -> list[Change]:
         return []
     a, b = max(touched or inner, key=lambda s: s[1] - s[0])
     held = speed.held(a, b)
-    retreat = speed.motion_onset(b)
     why = f"arm stops at {a}" + (f", held still from {held}" if held > a else "")
     return [
         Change(held, "act", (why, *_touching(held, arm.contact, speed.hz))),
-        Change(retreat, "retreat", (f"arm moves off at {retreat}",)),
+        Change(b, "retreat", (f"arm leaves its stop at {b} and moves off",)),
     ]
 
 
