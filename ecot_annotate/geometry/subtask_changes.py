@@ -6,9 +6,11 @@ moves off after it, the release where the gripper starts to open, and the retrea
 moves off after that. A binary gripper command that flips at the end of a stop, as the arm moves
 off, came late: its grasp (or release) is back-dated to the start of that stop. A close that is
 opened again before anything was carried is a failed grasp, and the reopening starts a retry.
+A close at full speed on the way, or one after which the arm never moves again, is a hand relaxing,
+and a gripper is read the way round that makes whole picks (hands count their fingers either way).
 An arm with no grasp (no gripper, or one that never takes hold) that approaches, stops and moves
-away acts at its stop (pressing, pushing, turning): the act starts at the stop and the retreat at
-the motion after it. Each change names the signals that placed it.
+away acts at its stop (pressing, pushing, turning): the act starts where it is held still there
+and the retreat where it leaves the stop. Each change names the signals that placed it.
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ def merged_events(events: tuple[GripperEvent, ...], hz: float) -> list[list[Grip
     return [sorted(g, key=lambda e: (e.binary, e.command, e.onset)) for g in groups]
 
 
-def _place(group: list[GripperEvent], speed: ArmSpeed, stops: list[tuple[int, int]]):
+def _place(
+    group: list[GripperEvent], speed: ArmSpeed, stops: list[tuple[int, int]]
+) -> tuple[int, tuple[str, ...]]:
     """(step, signals) of a gripper event: its onset, or for a command that came late the start
     of the stop it belongs to."""
     event = group[0]
