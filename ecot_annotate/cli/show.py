@@ -84,10 +84,6 @@ def show(out: str, episode: str, step: int, fmt: str, only_passing: bool) -> Non
         click.echo(
             f"  {style(tag, fg='cyan', bold=True)} {style(text, fg='magenta') if tag == 'MOVE:' else text}"
         )
-    if placed is not None:
-        click.echo(
-            f"subtask starts at step {placed['start']}: {'; '.join(placed['signals']) or 'the episode starts'}"
-        )
 
 
 def _subtask_signals(out: str, key: str, step: int) -> dict | None:

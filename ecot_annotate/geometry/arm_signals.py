@@ -42,8 +42,8 @@ def _events(
 ) -> list[GripperEvent]:
     if len(values) == 0 or np.ptp(values) == 0:
         return []
-    span = EVENT_SPAN * motion.gripper_threshold
-    return gripper_events(values, hz, span, source, open_is_high, command)
+    span, settle = EVENT_SPAN * motion.gripper_threshold, motion.gripper_threshold
+    return gripper_events(values, hz, span, source, open_is_high, command, settle)
 
 
 def _commanded(episode: Episode, arm: ArmProfile | None) -> tuple[np.ndarray, bool] | None:

@@ -22,7 +22,7 @@ CHANGE_SHARE = 0.3  # ... by at least this share of the signal's span in the epi
 MIN_HOLD_S = 0.3  # and holds this long
 SMOOTH_S = 0.2  # median filter over this span first (spikes, jitter)
 SETTLED = 0.15  # within this share of a change of its level, the signal is at that level
-BINARY_LEVELS = 3  # at most this many distinct values: a command, not a measurement
+BINARY_LEVELS = 2  # at most this many distinct values: a command, not a measurement
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,12 @@ def gripper_events(
     source: str,
     open_is_high: bool = True,
     command: bool = False,
+    settle: float | None = None,
 ) -> list[GripperEvent]:
     """Close and open events of one signal (larger = more open unless `open_is_high` is False);
-    `command`: the signal is what the gripper was told to do."""
+    `command`: the signal is what the gripper was told to do; `settle`: it has settled when what
+    is left of its change is below this (the motion primitives' gripper threshold, so that an
+    event ends where the primitives stop naming it), else SETTLED of the change."""
     values = np.asarray(signal, dtype=np.float64)
     if len(values) < 2 or not np.all(np.isfinite(values)):
         return []
@@ -57,12 +60,12 @@ def gripper_events(
     binary = is_binary(values)
     if not binary:
         values = median_filter(values, size=max(1, round(SMOOTH_S * hz)) | 1, mode="nearest")
-    span = float(np.percentile(values, 98) - np.percentile(values, 2))
+    span = float(np.ptp(values))  # after the median filter: spikes are gone
     if span <= 0 or (not binary and span < min_span):
         return []
     hold = max(1, round(MIN_HOLD_S * hz))
     window = max(1, round(CHANGE_S * hz))
-    found = _flips(values, hold) if binary else _steps(values, window, hold, span, min_span)
+    found = _flips(values, hold) if binary else _steps(values, window, hold, span, min_span, settle)
     return [
         GripperEvent("close" if rise < 0 else "open", onset, end, binary, source, command)
         for onset, end, rise in _joined(sorted(found), window)
@@ -83,7 +86,7 @@ def _joined(found: list[tuple[int, int, float]], window: int) -> list[tuple[int,
 
 
 def _steps(
-    x: np.ndarray, window: int, hold: int, span: float, min_span: float
+    x: np.ndarray, window: int, hold: int, span: float, min_span: float, settle: float | None
 ) -> list[tuple[int, int, float]]:
     """(onset, end, change) of every change by more than the threshold within `window` steps:
     from the last step at the level it leaves to the first at the level it reaches, which it
@@ -102,7 +105,8 @@ def _steps(
             while left + 1 < reached and abs(part[left + 1] - far) <= tolerance:
                 left += 1
             arrive = left
-            while arrive < reached and abs(part[arrive] - near) > tolerance:
+            left_over = tolerance if settle is None else min(tolerance, settle)
+            while arrive < reached and abs(part[arrive] - near) > left_over:
                 arrive += 1
             kept = x[a + arrive : a + arrive + hold]
             if np.all(sign * (kept - (far + near) / 2) > 0):

@@ -6,8 +6,9 @@ moves off after it, the release where the gripper starts to open, and the retrea
 moves off after that. A binary gripper command that flips at the end of a stop, as the arm moves
 off, came late: its grasp (or release) is back-dated to the start of that stop. A close that is
 opened again before anything was carried is a failed grasp, and the reopening starts a retry.
-A close at full speed on the way, or one after which the arm never moves again, is a hand relaxing,
-and a gripper is read the way round that makes whole picks (hands count their fingers either way).
+A close at full speed on the way is a hand relaxing, and so is a close that carries nothing where
+the arm acted at a stop instead; a gripper is read the way round that makes whole picks (hands
+count their fingers either way).
 An arm with no grasp (no gripper, or one that never takes hold) that approaches, stops and moves
 away acts at its stop (pressing, pushing, turning): the act starts where it is held still there
 and the retreat where it leaves the stop. Each change names the signals that placed it.
@@ -158,10 +159,11 @@ def _changes(arm: ArmSignals) -> list[Change]:
         lift = speed.motion_onset(max(close.end, grasp_at + 1))
         if lift is not None:
             changes.append(Change(lift, "carry", (f"arm moves off at {lift}",)))
-        else:  # closed at the end and never moved again: a hand at rest, not a grasp
-            changes = [c for c in changes if c.step != grasp_at]
-            grasped = any(c.kind == "grasp" for c in changes)
-    return changes if grasped else _act_at_stop(arm, stops)
+    if any(c.kind == "carry" for c in changes):
+        return changes
+    # Nothing was carried: where the arm acted at a stop instead, a close at the end was a hand
+    # coming to rest; else the grasp stands (a clip may end before the lift).
+    return _act_at_stop(arm, stops) or changes
 
 
 def _act_at_stop(arm: ArmSignals, stops: list[tuple[int, int]]) -> list[Change]:

@@ -86,14 +86,18 @@ def test_human_labels_carry_forward_and_bad_lines_are_named(tmp_path):
     assert labelled_subtasks(labels["e"], 6) == ["reach the cup"] * 4 + ["pick it up"] * 2
     figures = score_predictions(iter([_pred(["a"] * 3 + ["b"] * 3, ["stop"] * 6)]), {}, labels)
     assert figures["episodes"] == 1
-    assert figures["boundaries"] == figures["boundaries_at"]["0.5"] == {
-        "true": 1,
-        "predicted": 1,
-        "matched": 1,
-        "precision": 1.0,
-        "recall": 1.0,
-        "f1": 1.0,
-    }
+    assert (
+        figures["boundaries"]
+        == figures["boundaries_at"]["0.5"]
+        == {
+            "true": 1,
+            "predicted": 1,
+            "matched": 1,
+            "precision": 1.0,
+            "recall": 1.0,
+            "f1": 1.0,
+        }
+    )
     path.write_text('{"episode": "e", "subtask": "no step"}\n')
     with pytest.raises(InputError, match="labels.jsonl:1"):
         read_labels(path)
