@@ -205,7 +205,7 @@ def resolve_episode(run_or_parquet: str | Path, episode: str) -> str:
         raise InputError(f"episode index {index} is out of range: the run has {len(keys)} episodes")
     corrections = run_corrections(run_or_parquet)
     if corrections is not None and episode in corrections.rejected:
-        reason = corrections.review(episode).verdict.get("reason") or "no reason given"
+        reason = corrections.review(episode).verdict.reason or "no reason given"
         raise InputError(
             f"episode '{episode}' was rejected in review ({reason}); the run leaves it out"
         )

@@ -1,0 +1,64 @@
+"""JSON values as the corrections format allows them: one-line text within a bound, whole
+numbers of at least 0, one of a few names, an object with exactly the keys a kind has."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+TEXT_LIMIT = 4000  # characters of a value, a reason or a subtask
+NAME_LIMIT = 200  # characters of a label or a reviewer's name
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_LINE_BREAKS = {"\u2028", "\u2029"}
+
+
+class LineError(ValueError):
+    """What is wrong with a line, in words a person who wrote it can act on."""
+
+
+def text(value: Any, name: str, limit: int = TEXT_LIMIT, empty: bool = True) -> str:
+    """`value` as one line of valid Unicode text of at most `limit` characters."""
+    if not isinstance(value, str):
+        raise LineError(f"'{name}' must be text")
+    if len(value) > limit:
+        raise LineError(f"'{name}' is {len(value)} characters long; at most {limit} are allowed")
+    if not empty and not value.strip():
+        raise LineError(f"'{name}' must not be empty")
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise LineError(f"'{name}' is not valid Unicode (it holds a lone surrogate)")
+        if (category == "Cc" and char != "\t") or char in _LINE_BREAKS:
+            raise LineError(f"'{name}' must be one line of text without control characters")
+    return value
+
+
+def count(value: Any, name: str) -> int:
+    """`value` as a whole number of at least 0 (JSON true and false are not numbers)."""
+    if type(value) is not int or value < 0:
+        raise LineError(f"'{name}' must be a whole number of at least 0")
+    return value
+
+
+def one_of(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed or not isinstance(value, str):
+        raise LineError(f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
+def keys(
+    obj: dict[str, Any], name: str, required: set[str], optional: frozenset[str] = frozenset()
+) -> None:
+    missing = sorted(required - obj.keys())
+    if missing:
+        raise LineError(f"{name} needs {', '.join(repr(k) for k in missing)}")
+    unknown = sorted(obj.keys() - required - optional)
+    if unknown:
+        raise LineError(f"{name} has no field {', '.join(repr(k) for k in unknown)}")
+
+
+def change_id(value: Any) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise LineError("'id' must be 1-64 letters, digits, '-' or '_'")
+    return value
