@@ -69,7 +69,7 @@ def test_boxes_are_deleted_and_relabelled_from_the_page(browser, sample_run_dir,
         with saved(page):
             page.locator("#box-list .box-item").nth(0).locator("button", has_text="relabel").click()
     assert dialogs == ["New label for bowl #1"] and not errors, (dialogs, errors)
-    lines = read_lines(corrections_path(run))
+    lines = [line.to_json() for line in read_lines(corrections_path(run))]
     assert [(line["box"], line["action"], line.get("label")) for line in lines] == [
         ({"step": 1, "track": 3}, "delete", None),
         ({"step": 1, "track": 1}, "relabel", "plate"),

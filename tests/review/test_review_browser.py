@@ -115,7 +115,7 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(browser, server, 
     tabs[1].click("#edit-save")
     tabs[1].wait_for_selector("#notice:not(.ok)", state="visible")
     assert "Conflict: ann changed this" in tabs[1].locator("#notice").inner_text()
-    lines = read_lines(corrections_path(run))
+    lines = [line.to_json() for line in read_lines(corrections_path(run))]
     values = [line.get("value") for line in lines if line.get("field") == "move_reason"]
     assert values[-2:] == ["first tab", "second tab"] and "conflict" in lines[-1]
     tabs[0].keyboard.press("End")

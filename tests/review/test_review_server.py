@@ -4,13 +4,13 @@ escaping; and `score --labels OUT/review` reading what people set."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -19,13 +19,6 @@ from ecot_annotate.store.corrections import corrections_path, read_lines
 from ecot_annotate.store.run_output import episode_keys
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def run(sample_run, tmp_path):
-    copy = tmp_path / "run"
-    shutil.copytree(sample_run, copy)
-    return copy
 
 
 @pytest.fixture
@@ -38,8 +31,9 @@ def client(run):
 
 
 def _post(client, index, change, token="secret-token"):
+    body = {"id": uuid.uuid4().hex, **change}
     return client.post(
-        f"/api/episodes/{index}/changes", json=change, headers={"X-Review-Token": token}
+        f"/api/episodes/{index}/changes", json=body, headers={"X-Review-Token": token}
     )
 
 
@@ -80,7 +74,7 @@ def test_a_change_on_an_old_version_is_a_conflict_and_both_lines_stay(client, ru
     second = _post(client, 2, {"field": "move_reason", "steps": [2, 2], "value": "second", "version": 0})  # fmt: skip
     assert second.json()["conflict"]["reviewer"] == "ann"
     lines = read_lines(corrections_path(run))
-    assert [line.get("value") for line in lines] == ["first", "second"]
+    assert [line.change.value for line in lines] == ["first", "second"]
     key = episode_keys(run)[2]
     from ecot_annotate.store.run_output import episode_table
 

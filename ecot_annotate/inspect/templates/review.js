@@ -24,17 +24,47 @@
     notice.classList.toggle("ok", Boolean(ok));
   }
 
+  // Each change carries an id made here. A save the page cannot confirm (no answer, or a server
+  // error) is tried again with the same id, and so is the same change sent again by hand, so a
+  // save that landed while the page saw an error is applied once.
+  function newId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  let pending = null; // { body, id } of the change not known to be saved
+
+  async function post(body) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(`/api/episodes/${page.index}/changes`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-Review-Token": page.token },
+          body,
+        });
+        if (response.status < 500 || attempt === 3) return response;
+      } catch (error) {
+        if (attempt === 3) return null;
+      }
+      await new Promise((done) => setTimeout(done, 400 * attempt));
+    }
+  }
+
   async function send(change) {
-    const response = await fetch(`/api/episodes/${page.index}/changes`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-Review-Token": page.token },
-      body: JSON.stringify({ ...change, version: page.version }),
-    });
-    const answer = await response.json();
+    const body = JSON.stringify({ ...change, version: page.version });
+    if (!pending || pending.body !== body) pending = { body, id: newId() };
+    const response = await post(JSON.stringify({ ...JSON.parse(body), id: pending.id }));
+    if (response === null) {
+      say("Not saved: the server did not answer. Make the same change again to retry; it is saved once.");
+      return;
+    }
+    const answer = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
     if (!response.ok) {
+      if (response.status < 500) pending = null;
       say(`Not saved: ${answer.error}`);
       return;
     }
+    pending = null;
     if (answer.conflict) {
       const by = answer.conflict.reviewer || "someone";
       say(`Conflict: ${by} changed this at ${answer.conflict.time} after this page was loaded (version ${page.version}). ` +
