@@ -5,15 +5,19 @@ file for `ecot-json`, the format's folder for `parquet`, `rlds` and `lerobot`. T
 hidden folder beside PATH: the run's committed annotations are copied there (its settings come
 from its run.json) and the pipeline runs with nothing left to annotate (source episodes are read again, since
 RLDS records and LeRobot frames are what the formats copy, and joined with their committed
-annotation by key); the finished product is then moved to PATH and the folder removed.
+annotation by key); the finished product is then moved to PATH with one rename and the folder
+removed. So an export killed at any moment leaves PATH absent or complete, never partial; the
+folder a killed export leaves behind is removed by the next export to PATH.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
 import shutil
 import uuid
+from pathlib import Path
 from typing import Any
 
 from ecot_annotate import fs
@@ -22,6 +26,7 @@ from ecot_annotate.store.annotation_io import annotation_from_json
 from ecot_annotate.store.corrections import Corrections
 from ecot_annotate.store.manifest import MANIFEST, Manifest
 from ecot_annotate.store.run_config import recorded_config
+from ecot_annotate.store.run_lock import pid_alive
 from pipelines.formats import FORMATS
 from pipelines.publish import is_local, move_into_place
 from pipelines.run import run
@@ -34,6 +39,7 @@ def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str
     recorded = recorded_config(run_dir)
     if fs.exists(path):
         raise InputError(f"{path} already exists; choose a new path for the export")
+    _remove_leftovers(path)
     work = _work_folder(path)
     try:
         _copy_manifest(run_dir, work)
@@ -51,10 +57,26 @@ def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str
     return summary
 
 
-def _work_folder(path: str) -> str:
-    """A hidden sibling of `path`: same file system, so the product moves by renaming."""
+def _work_prefix(path: str) -> str:
     parent, _, name = (path if "://" in path else os.path.abspath(path)).rpartition("/")
-    return f"{parent}/.{name}.export-{uuid.uuid4().hex[:8]}"
+    return f"{parent}/.{name}.export-"
+
+
+def _work_folder(path: str) -> str:
+    """A hidden sibling of `path` named for this process: same file system, so the product moves
+    by renaming."""
+    return f"{_work_prefix(path)}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _remove_leftovers(path: str) -> None:
+    """Remove the work folders of exports to `path` that were killed (their process is gone)."""
+    if not is_local(path):
+        return
+    prefix = Path(_work_prefix(path))
+    for folder in prefix.parent.glob(f"{glob.escape(prefix.name)}*"):
+        pid = folder.name[len(prefix.name) :].split("-")[0]
+        if not pid.isdigit() or not pid_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove(folder: str) -> None:
