@@ -7,19 +7,27 @@ A line is a header (`time`, `reviewer`, `episode`, `config_hash`, optional `vers
     {"verdict": "accept" | "reject", "reason": TEXT}            a reject needs a reason
     {"field": NAME, "steps": [FIRST, LAST], "value": TEXT}      NAME: one of REASONING_FIELDS
     {"subtask_start": STEP, "subtask": TEXT}
-    {"box": {"step": S, "track": ID}, "action": "delete" | "relabel", "label": TEXT}
+    {"box": {"step": S, "track": ID}, "action": "delete" | "relabel" | "resize", "label": TEXT,
+     "xyxy": [X0, Y0, X1, Y1]}                                   label for relabel, xyxy for resize
+    {"track": ID, "action": "delete" | "relabel", "label": TEXT}  every step's box of the track
 
 Anything else is refused: a key the kind does not have, a value of another type (a bool is not a
 number), text that is empty where the chain needs it, longer than its bound, over more than one
-line or not valid Unicode. The step span a change touches is decoded in one place (`touched`).
+line or not valid Unicode. The step span a change touches is decoded in one place (store/correction_changes.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
-from ecot_annotate.episode import REASONING_FIELDS
+from ecot_annotate.store.correction_changes import (
+    BoxEdit,
+    FieldEdit,
+    SubtaskStart,
+    TrackEdit,
+    Verdict,
+)
 from ecot_annotate.store.json_values import (
     NAME_LIMIT,
     TEXT_LIMIT,
@@ -27,156 +35,19 @@ from ecot_annotate.store.json_values import (
     change_id,
     count,
     keys,
-    one_of,
     text,
 )
 
-VERDICTS = ("accept", "reject")
-BOX_ACTIONS = ("delete", "relabel")
 HEADER = frozenset({"time", "reviewer", "episode", "config_hash", "version", "id", "conflict"})
 
 
-@dataclass(frozen=True)
-class StepSpan:
-    """Steps FIRST to LAST, both included."""
-
-    first: int
-    last: int
-
-    @classmethod
-    def parse(cls, value: Any) -> StepSpan:
-        if not (isinstance(value, list) and len(value) == 2):
-            raise LineError("'steps' must be [first, last]")
-        first, last = (count(v, "steps") for v in value)
-        if first > last:
-            raise LineError("'steps': the first step comes after the last")
-        return cls(first, last)
-
-    def overlaps(self, other: StepSpan) -> bool:
-        return self.first <= other.last and other.first <= self.last
-
-    def __iter__(self):
-        return iter(range(self.first, self.last + 1))
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The episode as a whole: accepted as the machine (and any edits) left it, or rejected."""
-
-    KEYS: ClassVar[tuple[set[str], frozenset[str]]] = ({"verdict"}, frozenset({"reason"}))
-    verdict: str
-    reason: str = ""
-
-    @classmethod
-    def parse(cls, obj: dict[str, Any]) -> Verdict:
-        verdict = one_of(obj["verdict"], "verdict", VERDICTS)
-        reason = text(obj.get("reason", ""), "reason", empty=verdict != "reject")
-        return cls(verdict, reason)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "reason": self.reason}
-
-    def touched(self) -> tuple[set[str], StepSpan | None]:
-        return {"verdict"}, None
-
-    def steps_named(self) -> list[int]:
-        return []
-
-
-@dataclass(frozen=True)
-class FieldEdit:
-    """One of the six text fields set over a span of steps."""
-
-    KEYS: ClassVar[tuple[set[str], frozenset[str]]] = ({"field", "steps", "value"}, frozenset())
-    field: str
-    steps: StepSpan
-    value: str
-
-    @classmethod
-    def parse(cls, obj: dict[str, Any]) -> FieldEdit:
-        name = one_of(obj["field"], "field", REASONING_FIELDS)
-        return cls(name, StepSpan.parse(obj["steps"]), text(obj["value"], "value", empty=False))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"field": self.field, "steps": [self.steps.first, self.steps.last], "value": self.value}  # fmt: skip
-
-    def touched(self) -> tuple[set[str], StepSpan | None]:
-        return {self.field}, self.steps
-
-    def steps_named(self) -> list[int]:
-        return [self.steps.first, self.steps.last]
-
-
-@dataclass(frozen=True)
-class SubtaskStart:
-    """The step where a subtask starts (a boundary moved on the timeline)."""
-
-    KEYS: ClassVar[tuple[set[str], frozenset[str]]] = ({"subtask_start", "subtask"}, frozenset())
-    subtask_start: int
-    subtask: str
-
-    @classmethod
-    def parse(cls, obj: dict[str, Any]) -> SubtaskStart:
-        step = count(obj["subtask_start"], "subtask_start")
-        return cls(step, text(obj["subtask"], "subtask", empty=False))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"subtask_start": self.subtask_start, "subtask": self.subtask}
-
-    def touched(self) -> tuple[set[str], StepSpan | None]:
-        """A boundary move sets the subtask texts of steps it cannot name in advance."""
-        return {"subtask", "subtask_reason"}, None
-
-    def steps_named(self) -> list[int]:
-        return [self.subtask_start]
-
-
-@dataclass(frozen=True)
-class BoxEdit:
-    """One box of one step, named by its track id (its place in the step's list when untracked)."""
-
-    KEYS: ClassVar[tuple[set[str], frozenset[str]]] = ({"box", "action"}, frozenset({"label"}))
-    step: int
-    track: int
-    action: str
-    label: str | None = None
-
-    @classmethod
-    def parse(cls, obj: dict[str, Any]) -> BoxEdit:
-        box = obj["box"]
-        if not isinstance(box, dict):
-            raise LineError('\'box\' must be {"step": S, "track": ID}')
-        keys(box, "'box'", {"step", "track"})
-        action = one_of(obj["action"], "box action", BOX_ACTIONS)
-        if action == "relabel":
-            if "label" not in obj:
-                raise LineError("a relabel needs 'label' text")
-            label = text(obj["label"], "label", NAME_LIMIT, empty=False)
-        elif "label" in obj:
-            raise LineError("only a relabel carries a 'label'")
-        else:
-            label = None
-        return cls(count(box["step"], "box step"), count(box["track"], "box track"), action, label)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"box": {"step": self.step, "track": self.track}, "action": self.action}  # fmt: skip
-        if self.label is not None:
-            out["label"] = self.label
-        return out
-
-    def touched(self) -> tuple[set[str], StepSpan | None]:
-        return {f"box {self.track}"}, StepSpan(self.step, self.step)
-
-    def steps_named(self) -> list[int]:
-        return [self.step]
-
-
-Change = Verdict | FieldEdit | SubtaskStart | BoxEdit
+Change = Verdict | FieldEdit | SubtaskStart | BoxEdit | TrackEdit
 KINDS: dict[str, type[Change]] = {
     "verdict": Verdict,
     "field": FieldEdit,
     "subtask_start": SubtaskStart,
     "box": BoxEdit,
+    "track": TrackEdit,
 }
 
 

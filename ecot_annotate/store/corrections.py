@@ -21,9 +21,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ecot_annotate.episode import Annotation
+from ecot_annotate.episode import Annotation, Box
 from ecot_annotate.errors import InputError
-from ecot_annotate.store.correction_lines import BoxEdit, FieldEdit, Line, SubtaskStart, Verdict
+from ecot_annotate.store.correction_changes import (
+    BoxEdit,
+    FieldEdit,
+    SubtaskStart,
+    TrackEdit,
+    Verdict,
+)
+from ecot_annotate.store.correction_lines import Line
 from ecot_annotate.store.corrections_file import CorrectionsFile, read_lines
 from ecot_annotate.store.manifest import Manifest
 
@@ -182,13 +189,24 @@ def apply_line(ann: Annotation, line: Line) -> None:
     elif isinstance(change, SubtaskStart):
         _move_subtask_start(ann, change.subtask_start, change.subtask)
     elif isinstance(change, BoxEdit) and ann.bboxes is not None:
-        kept = []
-        for index, box in enumerate(ann.bboxes[change.step]):
-            if (box.track if box.track is not None else index) != change.track:
-                kept.append(box)
-            elif change.action == "relabel":
-                kept.append(dataclasses.replace(box, label=change.label))
-        ann.bboxes[change.step] = kept
+        ann.bboxes[change.step] = _edit_boxes(ann.bboxes[change.step], change, by_place=True)
+    elif isinstance(change, TrackEdit) and ann.bboxes is not None:
+        ann.bboxes = [_edit_boxes(boxes, change, by_place=False) for boxes in ann.bboxes]
+
+
+def _edit_boxes(boxes: list[Box], change: BoxEdit | TrackEdit, by_place: bool) -> list[Box]:
+    """One step's boxes with the change's box deleted, relabelled or resized. A box is found by
+    its track id, or (`by_place`: a box of one step) by its place in the list when untracked."""
+    kept = []
+    for index, box in enumerate(boxes):
+        track = box.track if box.track is not None or not by_place else index
+        if track != change.track:
+            kept.append(box)
+        elif change.action == "relabel":
+            kept.append(dataclasses.replace(box, label=change.label))
+        elif change.action == "resize":
+            kept.append(dataclasses.replace(box, box=change.xyxy))
+    return kept
 
 
 def subtask_segments(subtasks: list[str]) -> list[tuple[int, int, str]]:

@@ -1,14 +1,16 @@
 """JSON values as the corrections format allows them: one-line text within a bound, whole
-numbers of at least 0, one of a few names, an object with exactly the keys a kind has."""
+numbers of at least 0, box corners, one of a few names, an object with exactly the keys a kind has."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
 
 TEXT_LIMIT = 4000  # characters of a value, a reason or a subtask
 NAME_LIMIT = 200  # characters of a label or a reviewer's name
+COORDINATE_LIMIT = 100_000  # pixels
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LINE_BREAKS = {"\u2028", "\u2029"}
 
@@ -39,6 +41,19 @@ def count(value: Any, name: str) -> int:
     if type(value) is not int or value < 0:
         raise LineError(f"'{name}' must be a whole number of at least 0")
     return value
+
+
+def corners(value: Any) -> tuple[float, float, float, float]:
+    """`value` as a box's corners [x0, y0, x1, y1] in pixels: finite, at least 0, x0 < x1, y0 < y1."""
+    if not (isinstance(value, list) and len(value) == 4):
+        raise LineError("'xyxy' must be [x0, y0, x1, y1]")
+    for v in value:
+        if type(v) not in (int, float) or not math.isfinite(v) or not 0 <= v <= COORDINATE_LIMIT:
+            raise LineError(f"'xyxy' holds pixel coordinates from 0 to {COORDINATE_LIMIT}")
+    x0, y0, x1, y1 = (float(v) for v in value)
+    if not (x0 < x1 and y0 < y1):
+        raise LineError("'xyxy': the first corner must lie above and left of the second")
+    return x0, y0, x1, y1
 
 
 def one_of(value: Any, name: str, allowed: tuple[str, ...]) -> str:

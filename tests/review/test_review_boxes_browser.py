@@ -3,54 +3,15 @@ Parquet steps both carry boxes and a gripper track."""
 
 from __future__ import annotations
 
-import shutil
-
 from ecot_annotate.store.corrections import corrections_path, read_lines
 from tests.support.review_browser import PAYLOAD, TOKEN, episode_url, saved, serving
-
-
-def with_boxes(run, folder):
-    """A copy of `run` whose every step has two tracked boxes and a gripper point, committed in
-    its manifest and written into its Parquet steps alike (as perception would)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from ecot_annotate.episode import Box
-    from ecot_annotate.store.manifest import Manifest
-    from ecot_annotate.store.run_output import episode_keys, with_annotation
-
-    shutil.copytree(run, folder, ignore=shutil.ignore_patterns("review"))  # no one reviewed it yet
-    manifest = Manifest(str(folder))
-    annotations = {}
-    for key in episode_keys(folder):
-        annotation = manifest.load(key)
-        n = len(annotation.primitives)
-        annotation.bboxes = [
-            [
-                Box(PAYLOAD, 0.81, (20.0, 40.0, 120.0, 140.0), 3),
-                Box("bowl", 0.55, (130.0, 120.0, 220.0, 200.0), 1),
-            ]  # fmt: skip
-            for _ in range(n)
-        ]
-        annotation.gripper = np.array([[60.0 + 2 * t, 50.0 + t] for t in range(n)])
-        manifest.commit(key, annotation)
-        annotations[key] = annotation
-    for path in (folder / "parquet").glob("*.parquet"):
-        table = pq.read_table(path)
-        parts = []
-        for key in sorted(set(table.column("episode_key").to_pylist())):
-            rows = table.filter(pc.equal(table["episode_key"], key)).sort_by("step")
-            parts.append(with_annotation(rows, key, annotations[key]))
-        pq.write_table(pa.concat_tables(parts), path)
-    return folder
+from tests.support.run_builders import with_tracked_boxes
 
 
 def test_boxes_are_deleted_and_relabelled_from_the_page(browser, sample_run_dir, tmp_path):
     from ecot_annotate.store.run_output import episode_table
 
-    run = with_boxes(sample_run_dir[0], tmp_path / "run")
+    run = with_tracked_boxes(sample_run_dir[0], tmp_path / "run", PAYLOAD)
     dialogs: list[str] = []
     errors: list[str] = []
     page = browser.new_page()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ecot_annotate.store.correction_lines import (
+from ecot_annotate.store.correction_changes import (
     BoxEdit,
     FieldEdit,
-    Line,
     StepSpan,
     SubtaskStart,
     Verdict,
 )
+from ecot_annotate.store.correction_lines import Line
 from ecot_annotate.store.json_values import TEXT_LIMIT, LineError
 
 HEADER = {"time": "2026-01-01T00:00:00+00:00", "reviewer": "ann", "episode": "e", "config_hash": "h"}  # fmt: skip
@@ -79,6 +79,31 @@ def test_each_kind_parses_to_its_dataclass_and_back():
         ({"box": {"step": 0, "track": 1}, "action": "relabel"}, "a relabel needs 'label'"),
         ({"box": {"step": 0, "track": 1}, "action": "delete", "label": "x"}, "only a relabel"),
         ({"box": {"step": 0, "track": 1}, "action": "paint"}, "box action must be one of"),
+        ({"box": {"step": 0, "track": 1}, "action": "resize"}, "only a resize, carries 'xyxy'"),
+        (
+            {"box": {"step": 0, "track": 1}, "action": "delete", "xyxy": [0, 0, 1, 1]},
+            "only a resize",
+        ),  # fmt: skip
+        (
+            {"box": {"step": 0, "track": 1}, "action": "resize", "xyxy": [5, 0, 1, 1]},
+            "above and left",
+        ),  # fmt: skip
+        (
+            {"box": {"step": 0, "track": 1}, "action": "resize", "xyxy": [0, 0, True, 1]},
+            "pixel coordinates",
+        ),  # fmt: skip
+        (
+            {"box": {"step": 0, "track": 1}, "action": "resize", "xyxy": [0, 0, 1]},
+            "must be [x0, y0, x1, y1]",
+        ),  # fmt: skip
+        (
+            {"box": {"step": 0, "track": 1}, "action": "resize", "xyxy": [0, 0, 1e9, 1]},
+            "pixel coordinates",
+        ),  # fmt: skip
+        ({"track": {"x": 1}, "action": "delete"}, "'track' must be a whole number"),
+        ({"track": 1, "action": "resize"}, "track action must be one of"),
+        ({"track": 1, "action": "relabel", "label": ""}, "'label' must not be empty"),
+        ({"track": 1, "box": {"step": 0, "track": 1}, "action": "delete"}, "exactly one change"),
         ({"verdict": "accept", "version": True}, "'version' must be a whole number"),
         ({"verdict": "accept", "version": -5}, "'version' must be a whole number"),
         ({"verdict": "accept", "id": "no spaces"}, "'id' must be 1-64 letters"),
