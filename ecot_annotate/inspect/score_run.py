@@ -26,7 +26,7 @@ from ecot_annotate.episode import Episode, arms_move
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.inspect.quality import read_summary, run_stats, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
-from ecot_annotate.store.correction_lines import FieldEdit
+from ecot_annotate.store.correction_changes import FieldEdit
 from ecot_annotate.store.corrections import Corrections, read_lines, run_config_hash
 from ecot_annotate.store.manifest import Manifest
 from ecot_annotate.store.run_config import profiled_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ecot_annotate.store.corrections import corrections_path, read_lines
 from tests.support.review_browser import PAYLOAD, TOKEN, episode_url, saved, serving
-from tests.support.run_builders import with_tracked_boxes
+from tests.support.tracked_boxes import with_tracked_boxes
 
 
 def test_boxes_are_deleted_and_relabelled_from_the_page(browser, sample_run_dir, tmp_path):
