@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import json
 import os
 import shutil
 import uuid
@@ -29,11 +30,14 @@ from ecot_annotate.store.run_config import recorded_config
 from ecot_annotate.store.run_lock import pid_alive
 from pipelines.formats import FORMATS
 from pipelines.publish import is_local, move_into_place
+from pipelines.resume import NOT_COMMITTED
 from pipelines.run import run
 
 
 def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str, Any]:
-    """Write the annotations of `run_dir` as format `to` at `path`; return the export's summary."""
+    """Write the annotations of `run_dir` as format `to` at `path`; return the export's summary,
+    which names the episodes left out: `rejected_keys` (rejected in review) apart from
+    `unannotated_keys` (the run committed no annotation of them)."""
     fmt = FORMATS.get(to)
     run_dir, path = run_dir.rstrip("/"), path.rstrip("/")
     recorded = recorded_config(run_dir)
@@ -42,7 +46,7 @@ def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str
     _remove_leftovers(path)
     work = _work_folder(path)
     try:
-        _copy_manifest(run_dir, work)
+        rejected = _copy_manifest(run_dir, work)
         config = dataclasses.replace(
             recorded,
             out=work,
@@ -51,6 +55,13 @@ def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str
             allow_quarantine=True,
         )
         summary = run(config, progress=progress, annotate_missing=False)
+        left_out = {
+            json.loads(line)["key"]
+            for line in fs.read_lines(f"{work}/quarantine/*.jsonl")
+            if line.strip() and json.loads(line)["stage"] == NOT_COMMITTED
+        }
+        summary["rejected_keys"] = sorted(left_out & rejected)
+        summary["unannotated_keys"] = sorted(left_out - rejected)
         move_into_place(f"{work}/{fmt.product}", path)
     finally:
         _remove(work)
@@ -86,18 +97,19 @@ def _remove(folder: str) -> None:
         fs.delete_matching(f"{folder}/**")
 
 
-def _copy_manifest(src: str, dst: str) -> None:
+def _copy_manifest(src: str, dst: str) -> set[str]:
     """The committed annotations only, through the run's corrections: the export records its own
-    settings (its one format)."""
+    settings (its one format). Returns the keys review rejected, which are not copied."""
     sources = Manifest(src).committed_paths()
     corrections = Corrections.load(src)
     if corrections.episodes:
         _write_corrected(sources, Manifest(dst), corrections)
-        return
+        return corrections.rejected
     targets = [f"{dst}/{MANIFEST}/episodes/{p.rsplit('/', 1)[-1]}" for p in sources]
     fs.mkdirs(f"{dst}/{MANIFEST}/episodes")
     if sources:
         fs.copy(sources, targets)
+    return set()
 
 
 def _write_corrected(sources: list[str], target: Manifest, corrections: Corrections) -> None:

@@ -221,7 +221,7 @@ def test_every_export_format_applies_the_corrections(corrected_run, tmp_path, fm
     result = CliRunner().invoke(main, ["export", str(run), "--to", fmt, str(target)])
     assert result.exit_code == 0, result.output
     assert f"exported {len(keys) - 1} episodes" in result.output
-    assert "review rejected it" in result.output
+    assert f"  - rejected in review (1): {keys[0]}\n" in result.output
     if fmt == "ecot-json":
         exported = json.loads(target.read_text())
         entries = {f"{fp}_{eid}": e for fp, eps in exported.items() for eid, e in eps.items()}
