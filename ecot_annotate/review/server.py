@@ -156,10 +156,19 @@ class ReviewApp:
         index = int(request.path_params["index"])
         return self.by_index.get(index)
 
+    def _unreviewed_after(self, position: int, corrections) -> str | None:
+        """The page of the next unreviewed episode after `position` in the queue, wrapping round."""
+        n = len(self.queue)
+        for later in range(position + 1, position + n):
+            if corrections.review(self.queue[later % n].key).status == "unreviewed":
+                return self._page(later % n)
+        return None
+
     def episode(self, request: Request):
         item = self._item(request)
         if item is None:
             return PlainTextResponse("no such episode", status_code=404)
+        position = self.queue.index(item)
         with self.layer.reading() as corrections:
             review = corrections.review(item.key)
             corrected = self.layer.corrected(item.key)
@@ -172,9 +181,9 @@ class ReviewApp:
                 "n_conflicts": len(review.conflicts),
                 "stale": review.stale[-LINES_SHOWN:],
             }
+            unreviewed = self._unreviewed_after(position, corrections)
         view = review_view(self.out, item.key, corrected, item.index, self.lead)
         view["flags"] = item.reasons
-        position = self.queue.index(item)
         links = {
             "prev": self._page(position - 1) if position > 0 else None,
             "next": self._page(position + 1) if position + 1 < len(self.queue) else None,
@@ -185,10 +194,12 @@ class ReviewApp:
             "version": shown["version"],
             "token": self.token,
             "status": shown["status"],
+            "reviewer": self.reviewer,  # the default until the person gives a name in this browser
             "fields": list(REASONING_FIELDS),
             "texts": view.pop("texts"),
-            "prev": links["prev"],
-            "next": links["next"],
+            "size": [view["width"], view["height"]],
+            **links,
+            "next_unreviewed": unreviewed,
         }
         html = self.env.get_template("review_episode.html").render(
             episode=view,

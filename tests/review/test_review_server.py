@@ -82,6 +82,14 @@ def test_a_change_on_an_old_version_is_a_conflict_and_both_lines_stay(client, ru
     assert reasons[2] == "first"  # the first person's edit stands
 
 
+def test_the_reviewer_is_the_one_the_page_sends_else_the_default(client, run):
+    named = _post(client, 0, {"verdict": "accept", "reason": "", "version": 0, "reviewer": "zoe"})
+    unnamed = _post(client, 1, {"verdict": "accept", "reason": "", "version": 0})
+    assert named.json()["line"]["reviewer"] == "zoe" and unnamed.json()["line"]["reviewer"] == "ann"
+    conflict = _post(client, 0, {"verdict": "reject", "reason": "no", "version": 0, "reviewer": "bo"})  # fmt: skip
+    assert conflict.json()["conflict"]["reviewer"] == "zoe"
+
+
 def test_bad_changes_are_refused_with_the_reason(client, run):
     assert _post(client, 0, {"field": "plan", "steps": [0, 999], "value": "x", "version": 0}).status_code == 400  # fmt: skip
     refused = _post(client, 0, {"field": "colour", "steps": [0, 0], "value": "x", "version": 0})

@@ -115,6 +115,7 @@
       if (cell.classList.contains("tick") && !cell.dataset.label) cell.textContent = isCurrent ? cell.dataset.n : "";
     });
     history.replaceState(null, "", `#step=${current}`);
+    document.dispatchEvent(new CustomEvent("episode-step", { detail: { step: current } }));
   }
 
   slider.addEventListener("input", () => show(Number(slider.value)));
