@@ -72,6 +72,7 @@ class CorrectionsFile:
         self._numbers = 0  # lines (of the file, blank and bad ones too) read so far
         self._identity: tuple[int, int] | None = None
         self.torn_tail = b""  # bytes after the last end of line: a save cut short, or one under way
+        self.open_end = False  # the last line read has no end of line: the next append adds it
         self.generation += 1
 
     @property
@@ -79,8 +80,9 @@ class CorrectionsFile:
         return self.path.with_name(REJECTED)
 
     def refresh(self, complete: bool = False) -> None:
-        """Read what was appended since the last call. With `complete`, a last line without an
-        end of line is read too (as a line when it is one, else as a torn line)."""
+        """Read what was appended since the last call. A last line without an end of line is read
+        when it is a whole line; else it is kept as `torn_tail` (a save cut short, or one under
+        way), unless `complete` says to read it as a torn line."""
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
@@ -99,10 +101,12 @@ class CorrectionsFile:
                 self._read(raw)
             self._offset += cut + 1
         self.torn_tail = data[cut + 1 :]
-        if complete and self.torn_tail:
-            self._read(self.torn_tail, torn=True)
+        if data:
+            self.open_end = False
+        if self.torn_tail and (complete or _is_line(self.torn_tail)):
+            self._read(self.torn_tail, torn=True)  # a whole line but for its end of line, or torn
             self._offset += len(self.torn_tail)
-            self.torn_tail = b""
+            self.torn_tail, self.open_end = b"", True
 
     def _read(self, raw: bytes, torn: bool = False) -> None:
         self._numbers += 1
@@ -124,7 +128,8 @@ class CorrectionsFile:
 
     def warn(self) -> None:
         """One warning line for each bad line not named yet in this process."""
-        for bad in self.bad:
+        torn = [BadLine(self._numbers + 1, "a torn last line (a save cut short)")]
+        for bad in self.bad + (torn if self.torn_tail else []):
             if (str(self.path), bad.number) in _warned:
                 continue
             _warned.add((str(self.path), bad.number))
@@ -140,7 +145,7 @@ class CorrectionsFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(self.path.parent / _LOCK):
             self.refresh()
-            if self.bad or self.torn_tail:
+            if self.bad or self.torn_tail or self.open_end:
                 self._repair()
             if line.id is not None and (line.episode, line.id) in self.by_id:
                 return self.by_id[(line.episode, line.id)], True
@@ -168,27 +173,33 @@ class CorrectionsFile:
         return None
 
     def _repair(self) -> None:
-        """Set the bad lines aside in corrections.rejected, then write the file again without them."""
+        """Set the bad lines aside in corrections.rejected, then write the file again without them
+        (and with an end to its last line)."""
         good, bad = [], []
         for raw in self.path.read_bytes().split(b"\n"):
-            if not raw.strip():
-                continue
-            try:
-                parse_raw(raw)
-                good.append(raw + b"\n")
-            except LineError:
-                bad.append(raw + b"\n")
-        with open(self.rejected_path, "ab") as handle:  # first, so a kill here loses nothing
-            handle.write(b"".join(bad))
+            if raw.strip():
+                (good if _is_line(raw) else bad).append(raw + b"\n")
+        if bad:
+            with open(self.rejected_path, "ab") as handle:  # first, so a kill here loses nothing
+                handle.write(b"".join(bad))
         temporary = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}")
         temporary.write_bytes(b"".join(good))
         os.replace(temporary, self.path)
-        log.warning(
-            f"warning: {self.path}: repaired; {len(bad)} line(s) that were not corrections lines "
-            f"set aside in {self.rejected_path}"
-        )
+        if bad:
+            log.warning(
+                f"warning: {self.path}: repaired; {len(bad)} line(s) that were not corrections "
+                f"lines set aside in {self.rejected_path}"
+            )
         self._reset()
         self.refresh()
+
+
+def _is_line(raw: bytes) -> bool:
+    try:
+        parse_raw(raw)
+    except LineError:
+        return False
+    return True
 
 
 def _append_bytes(path: Path, data: bytes) -> None:

@@ -8,10 +8,13 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
@@ -77,6 +80,18 @@ def test_an_unreadable_line_anywhere_is_set_aside_and_the_rest_apply(tmp_path):
     rejected = (path.parent / "corrections.rejected").read_bytes().splitlines()
     assert rejected == [bad.encode(), "\xff not utf-8".encode("latin-1")]
     assert len(read_lines(path)) == 3
+
+
+def test_a_whole_last_line_without_its_end_of_line_is_read_and_ended_by_the_next_write(tmp_path):
+    path = corrections_path(tmp_path)
+    path.parent.mkdir()
+    path.write_text(json.dumps(_line(verdict="accept").to_json()))  # a script left out the "\n"
+    follower = CorrectionsFile(path)
+    follower.refresh()
+    assert len(follower.lines) == 1 and not follower.bad and not follower.torn_tail
+    append(tmp_path, _line(episode="f", verdict="accept"))
+    assert [line.episode for line in read_lines(path)] == ["e", "f"]
+    assert not (path.parent / "corrections.rejected").exists()
 
 
 def test_a_retried_change_is_written_once(tmp_path):
@@ -195,3 +210,30 @@ def test_every_command_runs_past_a_torn_line_and_names_it(torn_run, tmp_path, mo
     assert saved.status_code == 200, saved.text
     assert len(read_lines(corrections_path(run))) == 4
     assert (run / "review" / "corrections.rejected").is_file()
+
+
+def test_review_serves_past_a_torn_line_and_names_it(torn_run):
+    run, _ = torn_run
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-c", "from ecot_annotate.cli import main; main()", "review", str(run), "--port", str(port)]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().split()[3]
+        assert url.startswith(f"http://127.0.0.1:{port}/?token=")
+        warning = server.stderr.readline()
+        assert warning.startswith(f"warning: {corrections_path(run)}:4: skipped"), warning
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url) as page:
+                    assert "1 rejected" in page.read().decode()
+                break
+            except urllib.error.URLError:  # not listening yet
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert server.poll() is None  # still serving
+    finally:
+        server.terminate()
+        server.wait(10)
