@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -35,6 +36,8 @@ from ecot_annotate.store.corrections_file import CorrectionsFile, read_lines
 from ecot_annotate.store.manifest import Manifest
 
 REVIEW = "review"
+_warned: set[str] = set()
+log = logging.getLogger("ecot_annotate")
 CORRECTIONS = f"{REVIEW}/corrections.jsonl"
 
 __all__ = ["Corrections", "EpisodeReview", "append", "corrections_path", "read_lines"]
@@ -155,10 +158,19 @@ class Corrections:
         if base is not annotation:
             done, corrected = 0, copy.deepcopy(annotation)
         for line in review.edits[done:]:
-            apply_line(corrected, line)
+            try:
+                apply_line(corrected, line)
+            except InputError as exc:  # written by hand or by a script for another episode length
+                _warn_once(f"warning: {exc}; that line is not applied")
         if self.remember:
             self._applied[key] = (annotation, len(review.edits), corrected)
         return corrected
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
 
 
 def run_config_hash(run_dir: str | Path) -> str:

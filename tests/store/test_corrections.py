@@ -85,9 +85,16 @@ def test_a_box_is_resized_and_a_track_relabelled_or_deleted_at_every_step():
     assert [len(boxes) for boxes in untracked.bboxes] == [1, 1]
 
 
-def test_a_step_out_of_range_is_one_line_error():
+def test_a_step_out_of_range_is_one_line_error_and_the_other_lines_still_apply(caplog):
     with pytest.raises(InputError, match="names step 9, but the episode has 2 steps"):
         apply_line(_annotation(["a"] * 2), _line(field="plan", steps=[0, 9], value="x"))
+    lines = [_line(field="plan", steps=[0, 9], value="x"), _line(field="plan", steps=[1, 1], value="y")]  # fmt: skip
+    with caplog.at_level("WARNING", logger="ecot_annotate"):
+        ann = Corrections(lines, "h").apply("e", _annotation(["a"] * 2))
+    assert [r.plan for r in ann.reasoning] == ["p", "y"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "warning: correction of episode 'e' names step 9, but the episode has 2 steps (0-1); that line is not applied"
+    ]
 
 
 def test_latest_line_wins_stale_lines_are_listed_not_applied():
