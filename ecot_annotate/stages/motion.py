@@ -11,12 +11,11 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, ArmTrack, Episode
 from ecot_annotate.geometry.motion import event_lead, joint_primitives, primitives
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import Step, register_step, stage_step
 
 UNKNOWN_ARM = "episodes_unknown_arm"  # counter: episodes moved by joint speed alone
 
 
-@STAGES.register("motion")
 class MotionStage:
     name = "motion"
 
@@ -51,3 +50,10 @@ class MotionStage:
             annotation.provenance["motion_source"] = episode.motion_source
         annotation.event_lead = event_lead(self.config.window)
         return annotation
+
+
+@register_step("motion", after=("tracks",))
+def motion_step(config: AnnotateConfig) -> Step:
+    return stage_step(
+        "motion", MotionStage, reads=("state",), writes=("primitives", "arm_primitives")
+    )
