@@ -124,6 +124,7 @@ def test_a_follower_reads_only_what_was_appended_and_sees_a_repair(tmp_path):
 
 WRITER = textwrap.dedent(
     """
+    import os
     import sys
     from ecot_annotate.store.correction_lines import Line
     from ecot_annotate.store.corrections_file import CorrectionsFile
@@ -131,7 +132,7 @@ WRITER = textwrap.dedent(
     file = CorrectionsFile(sys.argv[1])
     value = "x" * 3990
     for n in range(100000):
-        line = {"episode": "e", "config_hash": "h", "id": f"c{n}", "field": "plan",
+        line = {"episode": "e", "config_hash": "h", "id": f"c{os.getpid()}-{n}", "field": "plan",
                 "steps": [0, 1], "value": value}
         file.append(Line.parse(line))
         if n == 0:
