@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,17 @@ from pipelines.resume import NOT_COMMITTED
 from pipelines.run import run
 
 
-def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str, Any]:
+def export(
+    run_dir: str,
+    to: str,
+    path: str,
+    progress: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Write the annotations of `run_dir` as format `to` at `path`; return the export's summary,
     which names the episodes left out: `rejected_keys` (rejected in review) apart from
-    `unannotated_keys` (the run committed no annotation of them)."""
+    `unannotated_keys` (the run committed no annotation of them). `announce` receives the run's
+    profile block, with what the input's metadata gets wrong."""
     fmt = FORMATS.get(to)
     run_dir, path = run_dir.rstrip("/"), path.rstrip("/")
     recorded = recorded_config(run_dir)
@@ -54,7 +62,7 @@ def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str
             overwrite=False,
             allow_quarantine=True,
         )
-        summary = run(config, progress=progress, annotate_missing=False)
+        summary = run(config, progress=progress, annotate_missing=False, announce=announce)
         left_out = {
             json.loads(line)["key"]
             for line in fs.read_lines(f"{work}/quarantine/*.jsonl")
