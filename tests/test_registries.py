@@ -21,7 +21,7 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.registry import Registry
@@ -108,7 +108,7 @@ class NpzReader:
             image_size=(int(data["width"]), int(data["height"])),
             state=state,
             action=action,
-            **episode_track(self.profile, state, action, key).episode_fields(),
+            arms=episode_arms(self.profile, state, action, key),
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,

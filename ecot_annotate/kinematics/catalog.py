@@ -62,7 +62,7 @@ class ArmModelInfo:
         """
         found: dict[str, int] = {}
         for index, raw in enumerate(names):
-            if side is not None and _side(raw) != side:
+            if side is not None and arm_side(raw)[0] != side:
                 continue
             found.setdefault(normalize_joint_name(raw), index)
         picked = []
@@ -74,16 +74,24 @@ class ArmModelInfo:
         return picked
 
 
-def _side(name: str) -> str | None:
-    match = re.match(r"^(left|right)[_.]", name.lower())
-    return match.group(1) if match else None
+SIDES = ("left", "right")  # the arms of a two-arm robot, in the order they are listed
+_SIDE = re.compile(r"(?:^|\.)(" + "|".join(SIDES) + r")[_.]")
+
+
+def arm_side(name: str) -> tuple[str | None, str]:
+    """(side, the rest) of a value's name, lower case: `left_shoulder_pan.pos`,
+    `left.shoulder_pan.pos` and `observation.left_shoulder_pan.pos` are the left arm's
+    `shoulder_pan.pos`; a name with no side is (None, the name). Every reader of a two-arm
+    dataset's names asks this one function."""
+    text = name.strip().lower()
+    match = _SIDE.search(text)
+    return (match.group(1), text[match.end() :]) if match else (None, text)
 
 
 def normalize_joint_name(name: str) -> str:
     """A dataset's joint name as the catalog writes it: lower case, without the arm's side
     (left_/right_), LeRobot v2.0's `main_` or LeKiwi's `arm_` prefix, and without `.pos`."""
-    text = name.strip().lower()
-    text = re.sub(r"^(left|right)[_.]", "", text)
+    text = arm_side(name)[1]
     text = re.sub(r"^(main|arm)_", "", text)
     return re.sub(r"\.(pos|position|q)$", "", text)
 

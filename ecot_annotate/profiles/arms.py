@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecot_annotate.profiles.model import ArmProfile
+from ecot_annotate.episode import SINGLE_ARM
+from ecot_annotate.kinematics.catalog import SIDES, arm_side
+from ecot_annotate.profiles.model import ArmProfile, MotionFrom
 
-SIDES = ("left", "right")
 ALOHA_ARM = 7  # ALOHA: 6 joints and a gripper per arm, left then right
 
 
@@ -32,13 +33,14 @@ def value_name(name: str) -> str:
 
 def _groups(names: list[str], robot_type: str) -> list[tuple[str, list[int]]]:
     """(arm name, indices of its values): one arm, or left and right by prefix or by halves."""
-    lowered = [value_name(n) for n in names]
-    sides = {side: [i for i, n in enumerate(lowered) if n.startswith(f"{side}_")] for side in SIDES}
-    if sides["left"] and sides["right"]:
+    found = [arm_side(n)[0] for n in names]
+    sides = {side: [i for i, s in enumerate(found) if s == side] for side in SIDES}
+    if all(sides.values()):
         return [(side, sides[side]) for side in SIDES]
     if "aloha" in robot_type.lower() and len(names) == 2 * ALOHA_ARM:
-        return [("left", list(range(ALOHA_ARM))), ("right", list(range(ALOHA_ARM, 2 * ALOHA_ARM)))]
-    return [("arm", list(range(len(names))))]
+        left, right = SIDES
+        return [(left, list(range(ALOHA_ARM))), (right, list(range(ALOHA_ARM, 2 * ALOHA_ARM)))]
+    return [(SINGLE_ARM, list(range(len(names))))]
 
 
 def _units(low: tuple, high: tuple, convention: str | None, known: bool) -> tuple[str, str]:
@@ -68,12 +70,11 @@ def infer_arms(
     robot = robot_type or ""
     arms, notes = [], {}
     for side, indices in _groups(names, robot):
-        prefix = "" if side == "arm" else f"{side}_"
-        local = {i: value_name(names[i]).removeprefix(prefix) for i in indices}
+        local = {i: value_name(arm_side(names[i])[1]) for i in indices}
         grippers = [i for i in indices if "gripper" in local[i]]
         gripper = grippers[0] if grippers else None
         joints = [i for i in indices if i != gripper]
-        if gripper is None and side != "arm" and len(indices) == ALOHA_ARM:
+        if gripper is None and side != SINGLE_ARM and len(indices) == ALOHA_ARM:
             gripper, joints = indices[-1], indices[:-1]  # ALOHA: the gripper closes each arm
         model = pick_arm(robot, [names[i] for i in joints])
         info = BUILTIN_ARMS.get(model) if model else None
@@ -108,7 +109,7 @@ def joint_fields(
     found = infer_arms(list(names), robot_type, low, high)
     notes = {**found.notes, "motion_from": "the state holds joint positions: kinematics per arm"}
     fields = dict(
-        motion_from="joints",
+        motion_from=MotionFrom.JOINTS,
         xyz_indices=(),
         rotation="none",
         rotation_indices=(),

@@ -58,7 +58,7 @@ def resolve_motion(
     if episodes is None:
         episodes = first_episodes(dataset, profile, CALIBRATION_EPISODES)
     hz, where = control_rate(config, profile, dataset)
-    calibration = calibrate(((e.xyz, e.rotation, e.gripper) for e in episodes), hz, where)
+    calibration = calibrate((e.arms for e in episodes), hz, where)
     return replace(config, motion=calibration.apply(config.motion)), calibration
 
 

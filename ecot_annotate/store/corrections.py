@@ -249,7 +249,7 @@ def _in_range(step: int, n_steps: int, line: dict[str, Any]) -> int:
 
 def apply_line(ann: Annotation, line: dict[str, Any]) -> None:
     """Change `ann` in place as one checked, current line says."""
-    n_steps = len(ann.primitives)
+    n_steps = ann.n_steps
     kind = line_kind(line)
     if kind == "field":
         first, last = (_in_range(s, n_steps, line) for s in line["steps"])
@@ -258,7 +258,7 @@ def apply_line(ann: Annotation, line: dict[str, Any]) -> None:
                 ann.reasoning[t], **{line["field"]: line["value"]}
             )
             if line["field"] == "move":
-                ann.primitives[t] = line["value"]
+                ann.set_move(t, line["value"])
     elif kind == "subtask_start":
         _move_subtask_start(ann, _in_range(line["subtask_start"], n_steps, line), line["subtask"])
     elif kind == "box":

@@ -26,7 +26,7 @@ def with_boxes(run, folder):
     annotations = {}
     for key in episode_keys(folder):
         annotation = manifest.load(key)
-        n = len(annotation.primitives)
+        n = len(annotation.moves)
         annotation.bboxes = [
             [
                 Box(PAYLOAD, 0.81, (20.0, 40.0, 120.0, 140.0), 3),

@@ -9,7 +9,7 @@ from ecot_annotate.backends.detectors import build_detector
 from ecot_annotate.backends.detectors.base import select_boxes
 from ecot_annotate.backends.segmenter import mask_point
 from ecot_annotate.config import PerceptionConfig
-from ecot_annotate.episode import Episode
+from ecot_annotate.episode import ArmTrack, Episode
 from ecot_annotate.errors import EpisodeError, InputError, MissingWeightsError
 from ecot_annotate.stages.perception import (
     FramePerceiver,
@@ -153,9 +153,7 @@ def _episode(images: list[bytes], instruction: str, size=(64, 64)) -> Episode:
         size,
         np.zeros((n, 7), np.float32),
         np.zeros((n, 7), np.float32),
-        zeros,
-        zeros,
-        np.ones(n, np.float32),
+        (ArmTrack("arm", zeros, zeros, np.ones(n, np.float32), None, "state"),),
         flags,
         flags,
         flags,
