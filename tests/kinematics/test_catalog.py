@@ -100,6 +100,16 @@ def test_columns_follow_model_order_and_pick_one_side():
     assert BUILTIN_ARMS["panda"].columns(["panda_joint1"]) is None
 
 
+def test_one_function_reads_the_side_of_a_name():
+    from ecot_annotate.kinematics.catalog import arm_side
+
+    for name in ("left_shoulder_pan.pos", "left.shoulder_pan.pos", "motors.LEFT_shoulder_pan.pos"):
+        assert arm_side(name) == ("left", "shoulder_pan.pos")
+    assert arm_side("right_gripper") == ("right", "gripper")
+    assert arm_side("shoulder_pan.pos") == (None, "shoulder_pan.pos")
+    assert arm_side("leftover_joint") == (None, "leftover_joint")
+
+
 def test_every_arm_states_a_known_convention_and_an_existing_model():
     for info in BUILTIN_ARMS.values():
         assert info.convention in ("radians", "degrees", "range", "ticks")

@@ -1,5 +1,6 @@
 """The profile language: loading, whole-profile validation, the end-effector track it reads."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -133,6 +134,18 @@ def test_indices_are_checked_against_the_width_of_the_concatenated_state():
 def test_motion_from_state_needs_a_state():
     problems = profile_problems(_profile(state_keys=()), _layout())
     assert any("set motion_from = 'action_deltas'" in p for p in problems)
+
+
+def test_motion_from_is_read_once_into_an_enum():
+    from ecot_annotate.profiles.model import MotionFrom
+
+    deltas = _profile(motion_from="action_deltas")
+    assert deltas.motion_from is MotionFrom.ACTION_DELTAS
+    assert deltas.motion_from.in_action and deltas.motion_from.integrated
+    assert not deltas.motion_from.per_arm and deltas.motion_from.label == "integrated action deltas"
+    assert json.dumps(deltas.as_dict()["motion_from"]) == '"action_deltas"'  # digests unchanged
+    with pytest.raises(InputError, match="motion_from 'velocity' is not one of state, "):
+        _profile(motion_from="velocity")
 
 
 def test_quaternion_orders_give_the_same_roll_pitch_yaw():
