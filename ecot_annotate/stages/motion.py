@@ -11,12 +11,11 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode, name_arms
 from ecot_annotate.geometry.motion import episode_primitives, event_lead
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import Step, register_step, stage_step
 
 UNKNOWN_ARM = "episodes_unknown_arm"  # counter: episodes moved by joint speed alone
 
 
-@STAGES.register("motion")
 class MotionStage:
     name = "motion"
 
@@ -36,3 +35,8 @@ class MotionStage:
         )
         annotation.event_lead = event_lead(self.config.window)
         return annotation
+
+
+@register_step("motion", after=("tracks",))
+def motion_step(config: AnnotateConfig) -> Step:
+    return stage_step("motion", MotionStage, reads=("state",), writes=("arm_primitives",))
