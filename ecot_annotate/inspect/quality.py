@@ -167,8 +167,7 @@ class EpisodeQuality:
     gripper_tracked: bool = False
     gripper_reason: str | None = None
     residuals: list[float] = field(default_factory=list)
-    step_primitives: dict[int, str] = field(default_factory=dict)
-    step_named: dict[int, str] = field(default_factory=dict)  # what the move should say
+    step_primitives: dict[int, str] = field(default_factory=dict)  # what the move should say
     step_arms: dict[int, dict[str, str]] = field(default_factory=dict)  # step: arm: primitive
     step_texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # step: (move, subtask)
     disagreements: Counter = field(default_factory=Counter)
@@ -194,7 +193,8 @@ class EpisodeQuality:
         arms = row.get("arm_primitives")  # several arms: each arm's primitive
         per_arm = {a["arm"]: a["primitive"] for a in arms or ()} or {SINGLE_ARM: row["primitive"]}
         self.step_arms[row["step"]] = per_arm
-        self.step_primitives[row["step"]] = self.step_named[row["step"]] = name_arms(per_arm)
+        # named from each arm's, so older runs whose primitive was the first arm's count right
+        self.step_primitives[row["step"]] = name_arms(per_arm)
         self.step_texts[row["step"]] = (row["move"], row["subtask"])
         self.step_chains[row["step"]] = {name: row.get(name) or "" for name in _TEXTS}
         self.caption = row.get("caption") or self.caption
@@ -204,7 +204,7 @@ class EpisodeQuality:
         """Count disagreements once every step is in (rows arrive in any order)."""
         steps = sorted(self.step_primitives)
         for found in episode_disagreements(
-            [self.step_named[t] for t in steps],
+            [self.step_primitives[t] for t in steps],
             [self.step_texts[t][0] for t in steps],
             [self.step_texts[t][1] for t in steps],
             lead,
