@@ -105,7 +105,7 @@ def test_a_task_label_is_not_repeated_as_a_step():
     assert parse_instruction("Robot_arm_control").text == ""
     assert parse_instruction("pickCube").verb == ""
     moves = ["stop"] * 3 + ["move"] * 4 + ["stop"] * 3
-    annotation = Annotation(primitives=moves, split_at_pauses=True)
+    annotation = Annotation(arm_primitives={"arm": moves}, split_at_pauses=True)
     steps = RuleReasoner().reason(_episode("Robot_arm_control", len(moves)), annotation).reasoning
     assert steps[0].task == "Robot_arm_control."
     for step in steps:
