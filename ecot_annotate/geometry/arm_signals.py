@@ -59,15 +59,19 @@ def _commanded(episode: Episode, arm: ArmProfile | None) -> tuple[np.ndarray, bo
 
 
 def _arm(
-    episode: Episode, track: ArmTrack, profile_arm: ArmProfile | None, motion: MotionConfig
+    episode: Episode,
+    track: ArmTrack,
+    profile_arm: ArmProfile | None,
+    motion: MotionConfig,
+    source: str,
 ) -> tuple[np.ndarray, float, list[GripperEvent]]:
     """(speed track, speed floor per second, gripper events) of one arm."""
     hz = steps_per_second(motion)
-    if track.has_model:
+    if track.has_pose:
         values, threshold = track.xyz, motion.translation_threshold
     else:
         values, threshold = track.joints, JOINT_THRESHOLD
-    events = _events(track.gripper, hz, motion, "state gripper")
+    events = _events(track.gripper, hz, motion, source)
     command = _commanded(episode, profile_arm)
     if command is not None:
         events += _events(command[0], hz, motion, "action gripper command", command[1], True)
@@ -81,21 +85,18 @@ def episode_arm_signals(
     annotation: Annotation | None = None,
     objects: set[str] = frozenset(),
 ) -> list[ArmSignals]:
-    """One ArmSignals per arm (a Cartesian robot is one arm). `objects`: the box labels that
-    count as the object the instruction names, for contact."""
+    """One ArmSignals per arm (a single pose is one arm). `objects`: the box labels that count as
+    the object the instruction names, for contact."""
     hz = steps_per_second(motion)
     contact: tuple[tuple[int, int], ...] = ()
     if annotation is not None and annotation.gripper is not None and annotation.bboxes:
         contact = contact_spans(annotation.gripper, annotation.bboxes, set(objects), hz)
     profile_arms = {a.name: a for a in (profile.arms if profile else ())}
+    # a single pose's gripper is where its profile reads it (the state's or the action's)
+    source = f"{profile.gripper_from} gripper" if profile and not profile.arms else "state gripper"
     found = []
-    if episode.arms:
-        for track in episode.arms:
-            values, floor, events = _arm(episode, track, profile_arms.get(track.name), motion)
-            speed = arm_speed(values, hz, floor)
-            found.append(ArmSignals(track.name, speed, tuple(events), contact))
-        return found
-    source = f"{profile.gripper_from} gripper" if profile else "gripper"
-    events = _events(episode.gripper, hz, motion, source)
-    floor = FLOOR_SHARE * motion.translation_threshold / WINDOW_SECONDS
-    return [ArmSignals("arm", arm_speed(episode.xyz, hz, floor), tuple(events), contact)]
+    for track in episode.arms:
+        profile_arm = profile_arms.get(track.name)
+        values, floor, events = _arm(episode, track, profile_arm, motion, source)
+        found.append(ArmSignals(track.name, arm_speed(values, hz, floor), tuple(events), contact))
+    return found

@@ -7,7 +7,7 @@ reasoner's edit mode is given their kinds.
 from __future__ import annotations
 
 from ecot_annotate.config import MotionConfig
-from ecot_annotate.episode import Annotation, Episode, Segment
+from ecot_annotate.episode import Annotation, Episode, Segment, per_arm_parts
 from ecot_annotate.geometry.arm_signals import episode_arm_signals
 from ecot_annotate.geometry.motion import STOP
 from ecot_annotate.geometry.subtask_changes import segments
@@ -28,7 +28,7 @@ def episode_segments(episode: Episode, annotation: Annotation, has_object: bool)
 
 def is_still(move: str) -> bool:
     """Every arm named in the move stops (`stop`, or `left arm: stop; right arm: stop`)."""
-    return all(part.rsplit(": ", 1)[-1] == STOP for part in move.split("; "))
+    return all(primitive == STOP for primitive in per_arm_parts(move).values())
 
 
 def describe_phase(kind: str, parsed: ParsedInstruction) -> str:

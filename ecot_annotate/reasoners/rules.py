@@ -6,7 +6,14 @@ reasoner falls back to it, per episode, when an answer cannot be validated.
 
 from __future__ import annotations
 
-from ecot_annotate.episode import Annotation, Episode, Segment, StepReasoning
+from ecot_annotate.episode import (
+    Annotation,
+    Episode,
+    Segment,
+    StepReasoning,
+    per_arm_parts,
+    several_arms,
+)
 from ecot_annotate.reasoners.phases import describe_phase, episode_segments, is_still
 from ecot_annotate.text.instruction import parse_instruction
 
@@ -43,7 +50,7 @@ def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
     if "open gripper" in primitive:
         return f"Opening the gripper lets go of the {words['obj']}."
     goal = _GOAL[kind].format(**words)
-    if "; " in primitive:  # two arms, each named
+    if several_arms(per_arm_parts(primitive)):
         return f"To {words['subtask']}, the arms move ({primitive}) to get {goal}."
     return f"To {words['subtask']}, the gripper must {primitive} to get {goal}."
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecot_annotate.episode import Annotation, Episode, Segment
-from ecot_annotate.reasoners.phases import describe_phase, episode_segments
+from ecot_annotate.episode import Annotation, ArmTrack, Episode, Segment
+from ecot_annotate.reasoners.phases import describe_phase, episode_segments, is_still
 from ecot_annotate.text.instruction import parse_instruction
 
 
@@ -15,8 +15,8 @@ def _episode(xyz: np.ndarray, gripper: np.ndarray) -> Episode:
     zeros = np.zeros((n, 3), np.float32)
     return Episode(
         "k", "d", "put the cup in the sink", [], (0, 0), np.zeros((n, 7), np.float32),
-        np.zeros((n, 7), np.float32), xyz, zeros, gripper, np.zeros(n, bool),
-        np.zeros(n, bool), np.zeros(n, bool),
+        np.zeros((n, 7), np.float32), (ArmTrack("arm", xyz, zeros, gripper, None, "state"),),
+        np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
     )  # fmt: skip
 
 
@@ -30,9 +30,10 @@ def _pick_place() -> Episode:
 
 def test_the_move_names_each_arm():
     left, right = ["move down", "close gripper"], ["stop", "move up"]
-    moves = Annotation(primitives=left, arm_primitives={"left": left, "right": right}).moves
+    moves = Annotation(arm_primitives={"left": left, "right": right}).moves
     assert moves == ["left arm: move down; right arm: stop", "left arm: close gripper; right arm: move up"]  # fmt: skip
-    assert Annotation(primitives=["stop"]).moves == ["stop"]
+    assert Annotation(arm_primitives={"arm": ["stop"]}).moves == ["stop"]
+    assert is_still("left arm: stop; right arm: stop") and not is_still(moves[0])
 
 
 def test_the_runs_segments_are_used_as_they_are():
