@@ -29,14 +29,14 @@ class Labelled:
     commit: str
     labels: str  # file in benchmarks/labels
     about: str
-    fix: str = ""  # a shell step after the clone, where the published layout needs one
+    fix: str = ""  # a shell step after the clone ({path}: the clone), where the layout needs one
 
     def fetch_hint(self, root: Path) -> str:
         clone = (
             f"git clone https://github.com/{self.repo} {root / self.folder} && "
             f"git -C {root / self.folder} checkout {self.commit}"
         )
-        return clone + (f" && {self.fix}" if self.fix else "")
+        return clone + (f" && {self.fix.format(path=root / self.folder)}" if self.fix else "")
 
 
 DATASETS = (
@@ -53,7 +53,7 @@ DATASETS = (
         "6fbd8285973055ac1934f6bf73059dc1bbcbdd36",
         "open_50.jsonl",
         "two arms with hands, one presses a button, 30 Hz",
-        "ln -s video open_50/videos  # published as video/, info.json says videos/",
+        "ln -s video {path}/videos  # published as video/, its info.json says videos/",
     ),
 )
 
