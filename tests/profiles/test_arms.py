@@ -248,3 +248,23 @@ def test_arms_named_in_camel_case_or_by_a_dotted_prefix_with_their_hands():
     left, right = infer_arms(dotted, "lingzu").arms
     assert (left.joint_indices, right.joint_indices) == ((0, 1, 2), (3, 4, 5))
     assert left.gripper_index in (6, 7) and right.gripper_index in (8, 9)
+
+
+def test_a_gripper_only_in_the_action_is_the_arms_gripper_command():
+    """A Dobot CR5 recording: six joints in the state, the gripper only as action[6]."""
+    from ecot_annotate.profiles.infer import infer_profile
+    from ecot_annotate.profiles.layout import LEROBOT
+
+    joints = tuple(f"joint{i}" for i in range(1, 7))
+    steps = {
+        "observation.images.top": Feature(IMAGE, "uint8", (8, 8, 3)),
+        "observation.state": Feature(TENSOR, "float32", (6,), names=joints),
+        "action": Feature(TENSOR, "float32", (7,), names=(*joints, "gripper")),
+    }
+    inferred = infer_profile(DatasetLayout("cr5", steps, {}, LEROBOT, 10.0, (), "cr5"))
+    (arm,) = inferred.profile.arms
+    assert (arm.gripper_index, arm.gripper_action_index) == (None, 6)
+    assert any("gripper only in the action" in d.text for d in inferred.decisions)
+    unnamed = {**steps, "action": Feature(TENSOR, "float32", (7,))}
+    inferred = infer_profile(DatasetLayout("cr5", unnamed, {}, LEROBOT, 10.0, (), "cr5"))
+    assert inferred.profile.arms[0].gripper_action_index == 6
