@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from ecot_annotate.profiles.model import DatasetProfile
 
+PARQUET_REFERENCES, PARQUET_JPEG = "reference", "jpeg"
+PARQUET_FRAMES = (PARQUET_REFERENCES, PARQUET_JPEG)
+
 
 @dataclass(frozen=True)
 class MotionConfig:
@@ -72,7 +75,7 @@ class AnnotateConfig:
     profile: str = (
         "auto"  # built-in name, a profile file, or auto (built-in by name, else inferred)
     )
-    # The profile itself, resolved once before any work (`run_profile.with_profile`); every
+    # The profile itself, resolved once before any work (`run_plan.prepare`); every
     # stage, worker and later command (export, show, score) reads it here and never resolves again.
     dataset_profile: DatasetProfile | None = None
     camera: str | None = None  # the primary camera key, overriding the profile's
@@ -82,6 +85,9 @@ class AnnotateConfig:
     ee_link: str | None = None  # the URDF's end-effector link
     joint_units: str | None = None  # every arm's joint unit, overriding the profile's
     formats: tuple[str, ...] = ("parquet", "ecot-json")
+    # How Parquet keeps the frames of a camera the input stores as video: a reference into the
+    # video (file and time, as LeRobot does; nothing decoded) or JPEG at frames.JPEG_QUALITY
+    parquet_frames: str = PARQUET_REFERENCES
     reasoner: str = "rules"  # rules | llm
     motion: MotionConfig = field(default_factory=MotionConfig)
     motion_thresholds: str = "auto"  # auto (from the data's units and rate) | fixed (`motion`)

@@ -16,7 +16,7 @@ from ecot_annotate.cli.perception_options import (
     pop_perception_config,
 )
 from ecot_annotate.cli.source_options import source_options
-from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.config import PARQUET_FRAMES, PARQUET_REFERENCES, AnnotateConfig
 from ecot_annotate.kinematics.units import JOINT_UNITS
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.sources.detect import resolve_source
@@ -34,6 +34,7 @@ from pipelines.formats import FORMATS
 @click.option("--ee-link", default=None, help="The URDF link that is the end effector (with --kinematics).")  # fmt: skip
 @click.option("--joint-units", type=click.Choice(JOINT_UNITS), default=None, help="The unit every arm's joints are recorded in, overriding the one read from the robot's convention and the values' range: degrees and LeRobot's -100..100 range mode cannot be told apart within +-100.")  # fmt: skip
 @click.option("--format", "formats", default="parquet,ecot-json", show_default=True, help=f"Comma-separated: {', '.join(FORMATS.names())}.")  # fmt: skip
+@click.option("--parquet-frames", type=click.Choice(PARQUET_FRAMES), default=PARQUET_REFERENCES, show_default=True, help="How Parquet keeps the frames of a camera the input stores as video (LeRobot): reference (the video file and each frame's time in it, as LeRobot does; nothing is decoded, train/report/review decode it) or jpeg (each frame decoded once and stored as JPEG at quality 90, several times the video's size). Frames stored as images (RLDS) are kept as they are.")  # fmt: skip
 @click.option("--reasoner", type=click.Choice(REASONERS.names()), default="rules", show_default=True, help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).")  # fmt: skip
 @click.option("--motion-thresholds", type=click.Choice(["auto", "fixed"]), default="auto", show_default=True, help="auto: ECoT's 0.8 s look-ahead and thresholds in the data's units and control rate; fixed: ECoT's 4 steps, 0.03 m, 0.3 rad as they are.")  # fmt: skip
 @click.option("--control-hz", type=float, default=None, help="The dataset's control rate (default: the profile's, else the dataset's, else 5 Hz is assumed).")  # fmt: skip
@@ -59,6 +60,7 @@ def annotate(
     ee_link: str | None,
     joint_units: str | None,
     formats: str,
+    parquet_frames: str,
     reasoner: str,
     motion_thresholds: str,
     control_hz: float | None,
@@ -89,6 +91,7 @@ def annotate(
         ee_link=ee_link,
         joint_units=joint_units,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        parquet_frames=parquet_frames,
         reasoner=reasoner,
         motion_thresholds=motion_thresholds,
         control_hz=control_hz,
