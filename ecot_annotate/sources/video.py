@@ -99,14 +99,16 @@ SEEK_SAVES = 8  # seek ahead only where it skips at least this many frames
 def _worth_seeking(last: float, wanted: float, span: VideoSpan) -> bool:
     """Whether a keyframe lies between the last frame decoded and the next wanted one such that
     seeking to it skips at least SEEK_SAVES frames."""
-    keys = span.keyframes[
-        (span.keyframes > last + TOLERANCE_S) & (span.keyframes <= wanted + TOLERANCE_S)
-    ]
-    if not len(keys):
+    after_last = int(np.searchsorted(span.times, last + TOLERANCE_S))
+    before_wanted = int(np.searchsorted(span.times, wanted - TOLERANCE_S))
+    if before_wanted - after_last < SEEK_SAVES:  # too few frames between to be worth a seek
         return False
-    skipped = np.count_nonzero(
-        (span.times > last + TOLERANCE_S) & (span.times < keys[-1] - TOLERANCE_S)
-    )
+    k = (
+        int(np.searchsorted(span.keyframes, wanted + TOLERANCE_S)) - 1
+    )  # the last keyframe <= wanted
+    if k < 0 or span.keyframes[k] <= last + TOLERANCE_S:
+        return False
+    skipped = int(np.searchsorted(span.times, span.keyframes[k] - TOLERANCE_S)) - after_last
     return skipped >= SEEK_SAVES
 
 
