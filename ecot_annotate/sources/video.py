@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecot_annotate.counting import Count, no_count
+from ecot_annotate.counting import TIMING, Count, no_count
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.frames import Frames, VideoRef
 
@@ -115,7 +115,17 @@ def _worth_seeking(last: float, wanted: float, span: VideoSpan) -> bool:
 def decode_at(path: str, times: Sequence[float], span: VideoSpan) -> Iterator[np.ndarray]:
     """RGB pixels of the frames at `times` (sorted frame times of `span`; repeats allowed), in
     order, in one pass over the file: it seeks past stretches of frames nobody asked for where a
-    keyframe allows, and converts to RGB only the frames asked for."""
+    keyframe allows, and converts to RGB only the frames asked for. EpisodeError naming the file
+    when it cannot be decoded."""
+    try:
+        yield from _decode_at(path, times, span)
+    except EpisodeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken video is this episode's fault
+        raise EpisodeError("decode", f"cannot decode {path}: {type(exc).__name__}: {exc}") from exc
+
+
+def _decode_at(path: str, times: Sequence[float], span: VideoSpan) -> Iterator[np.ndarray]:
     import av
 
     with av.open(path) as container:
@@ -171,15 +181,9 @@ class VideoFrames(Sequence):
                     spent += time.perf_counter() - start
                 n += 1
                 yield pixels
-        except EpisodeError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a broken video is this episode's fault
-            raise EpisodeError(
-                "decode", f"cannot decode {self.video.path}: {type(exc).__name__}: {exc}"
-            ) from exc
         finally:
             frames.close()
-            self.count("us_decode", int(spent * 1e6))
+            self.count(f"{TIMING}decode", int(spent * 1e6))
             self.count("frames_decoded", n)
 
     def __iter__(self) -> Iterator[np.ndarray | None]:
