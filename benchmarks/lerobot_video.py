@@ -7,6 +7,7 @@ moves along the end-effector path the state records, so the video compresses lik
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ FPS = 30
 CAMERA = "observation.images.image_0"  # where the ecot_sample profile's camera resolves
 NAMES = ("x", "y", "z", "roll", "pitch", "yaw", "gripper")
 PROFILE = "ecot_sample"  # state and action as 7 values of end-effector pose and gripper
+os.environ.setdefault("SVT_LOG", "1")  # the AV1 encoder's banner and settings: errors only
 
 
 class SceneFrames(Sequence):

@@ -5,7 +5,7 @@ where this PyAV build has no decoder for it, the episode is quarantined naming f
 A row's frame is found as lerobot finds it: the frame whose time is within `TOLERANCE_S` of the
 row's timestamp (a video may hold more frames than the episode has rows). Finding them reads the
 file's packets only (`frame_times`); frames are decoded where something looks at them
-(`VideoFrames`, `FrameReader`), each once, in order, with no frame converted that is not asked for.
+(`VideoFrames`; `video_reader.FrameReader` for references), each once, in order, with no frame converted that is not asked for.
 """
 
 from __future__ import annotations
@@ -198,69 +198,3 @@ class VideoFrames(Sequence):
         if not self.selected.selects(step):
             return None
         return next(self._decoded([step]))
-
-
-class _OpenVideo:
-    """One open video and where its decoder stands."""
-
-    def __init__(self, path: str):
-        import av
-
-        self.container = av.open(path)
-        self.stream = self.container.streams.video[0]
-        self.stream.thread_type = "AUTO"
-        self.frames: Iterator | None = None
-        self.last = -1.0
-
-    def at(self, t: float) -> np.ndarray | None:
-        """Pixels of the frame at time t, decoding forward from where the decoder stands when t
-        is a little ahead, else seeking; None when the video has no frame there."""
-        if self.frames is None or t < self.last - TOLERANCE_S or t - self.last > SEEK_GAP_S:
-            offset = max(0, int((t - TOLERANCE_S) / float(self.stream.time_base)))
-            self.container.seek(offset, stream=self.stream, backward=True)
-            self.frames = self.container.decode(self.stream)
-        for frame in self.frames:
-            if frame.time is None or frame.time < t - TOLERANCE_S:
-                continue
-            self.last = frame.time
-            if frame.time > t + TOLERANCE_S:
-                break
-            return frame.to_ndarray(format="rgb24")
-        self.frames = None
-        return None
-
-
-SEEK_GAP_S = 1.0  # a frame further ahead than this is reached by seeking, not by decoding forward
-
-
-class FrameReader:
-    """Frames at (video, time) pairs, as a finished run's Parquet refers to them. A few videos
-    stay open; each decodes forward while the times asked of it go forward (rows in step order
-    decode each frame once) and seeks otherwise (rows in shuffled order)."""
-
-    OPEN = 4  # videos kept open at once
-
-    def __init__(self):
-        self.videos: dict[str, _OpenVideo] = {}
-
-    def at(self, path: str, t: float) -> np.ndarray:
-        """The frame's pixels; EpisodeError naming the file when it is not there."""
-        video = self.videos.pop(path, None)
-        try:
-            video = video or _OpenVideo(path)
-            pixels = video.at(t)
-        except Exception as exc:  # noqa: BLE001 - a missing or broken video is said in one line
-            raise EpisodeError(
-                "decode", f"cannot decode {path}: {type(exc).__name__}: {exc}"
-            ) from exc
-        self.videos[path] = video  # most recently used last
-        while len(self.videos) > self.OPEN:
-            self.videos.pop(next(iter(self.videos))).container.close()
-        if pixels is None:
-            raise EpisodeError("decode", f"{path} has no frame at {t:.4f} s")
-        return pixels
-
-    def close(self) -> None:
-        for video in self.videos.values():
-            video.container.close()
-        self.videos.clear()

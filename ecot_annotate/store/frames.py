@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ecot_annotate.frames import Frame
-from ecot_annotate.sources.video import FrameReader
+from ecot_annotate.sources.video_reader import FrameReader
 
 REFERENCE_COLUMNS = ("image_video", "image_time")
 
