@@ -34,7 +34,7 @@ from ecot_annotate.config import PARQUET_JPEG, AnnotateConfig
 from ecot_annotate.frames import EVERY_FRAME
 
 CODECS = ("av1", "h264")
-TRIES = 2  # runs of each setting compared, alternating; the faster of each counts
+TRIES = 3  # runs of each setting compared, alternating; the faster of each counts
 
 
 def _lengths() -> tuple[int, int]:
