@@ -26,7 +26,7 @@ from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.decision import Decision
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
 from ecot_annotate.sources.lerobot_frames import NO_CAMERA, Camera, embedded_camera, video_camera
@@ -223,7 +223,7 @@ class LeRobotDecoder:
         columns = {k: _numeric_column(table, k, ref, key) for k in {*p.state_keys, *p.action_keys}}
         rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
         state, action = robot_vectors(rows, p, key)
-        track = episode_track(p, state, action, key)
+        arms = episode_arms(p, state, action, key)
         camera = self._camera(ref, table, p.image_key, key)
         n = table.num_rows
         return Episode(
@@ -234,7 +234,7 @@ class LeRobotDecoder:
             image_size=camera.size,
             state=state,
             action=action,
-            **track.episode_fields(),
+            arms=arms,
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,
