@@ -64,17 +64,20 @@ def _arm(
     profile_arm: ArmProfile | None,
     motion: MotionConfig,
     source: str,
+    reverse: bool,
 ) -> tuple[np.ndarray, float, list[GripperEvent]]:
-    """(speed track, speed floor per second, gripper events) of one arm."""
+    """(speed track, speed floor per second, gripper events) of one arm; `reverse`: its gripper
+    reads the other way round from its profile's."""
     hz = steps_per_second(motion)
     if track.has_pose:
         values, threshold = track.xyz, motion.translation_threshold
     else:
         values, threshold = track.joints, JOINT_THRESHOLD
-    events = _events(track.gripper, hz, motion, source)
+    events = _events(track.gripper, hz, motion, source, not reverse)
     command = _commanded(episode, profile_arm)
     if command is not None:
-        events += _events(command[0], hz, motion, "action gripper command", command[1], True)
+        open_is_high = command[1] != reverse
+        events += _events(command[0], hz, motion, "action gripper command", open_is_high, True)
     return values, FLOOR_SHARE * threshold / WINDOW_SECONDS, events
 
 
@@ -85,8 +88,9 @@ def episode_arm_signals(
     annotation: Annotation | None = None,
     objects: set[str] = frozenset(),
 ) -> list[ArmSignals]:
-    """One ArmSignals per arm (a single pose is one arm). `objects`: the box labels that count as
-    the object the instruction names, for contact."""
+    """One ArmSignals per arm (a single pose is one arm), each gripper read the way the motion
+    stage decided (`annotation.gripper_reversed`). `objects`: the box labels that count as the
+    object the instruction names, for contact."""
     hz = steps_per_second(motion)
     contact: tuple[tuple[int, int], ...] = ()
     if annotation is not None and annotation.gripper is not None and annotation.bboxes:
@@ -97,6 +101,7 @@ def episode_arm_signals(
     found = []
     for track in episode.arms:
         profile_arm = profile_arms.get(track.name)
-        values, floor, events = _arm(episode, track, profile_arm, motion, source)
+        reverse = annotation is not None and track.name in annotation.gripper_reversed
+        values, floor, events = _arm(episode, track, profile_arm, motion, source, reverse)
         found.append(ArmSignals(track.name, arm_speed(values, hz, floor), tuple(events), contact))
     return found

@@ -9,7 +9,13 @@ from ecot_annotate.episode import Box
 from ecot_annotate.geometry.arm_speed import arm_speed
 from ecot_annotate.geometry.contact import contact_spans
 from ecot_annotate.geometry.gripper_events import gripper_events
-from ecot_annotate.geometry.subtask_changes import ArmSignals, arm_changes, segments
+from ecot_annotate.geometry.subtask_changes import (
+    ArmSignals,
+    arm_changes,
+    reads_reversed,
+    reversed_events,
+    segments,
+)
 
 HZ = 10.0
 
@@ -139,7 +145,9 @@ def test_a_hand_counted_the_other_way_is_read_the_way_that_makes_a_pick():
     xyz, gripper = _pick_place()
     inverted = gripper_events(1 - gripper, HZ, 0.15, "hand")  # a hand whose 1 is closed
     assert [e.kind for e in inverted] == ["open", "close"]
-    found = _kinds(arm_changes(_arm(xyz, inverted)))
+    arm = _arm(xyz, inverted)
+    assert reads_reversed(arm) and not reads_reversed(reversed_events(arm))
+    found = _kinds(arm_changes(reversed_events(arm)))
     assert [k for _, k in found] == ["grasp", "carry", "release", "retreat"]
     assert abs(found[0][0] - 32) <= 1
 
