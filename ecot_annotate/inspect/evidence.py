@@ -1,0 +1,310 @@
+# Long file: every kind of evidence the review queue weighs, beside the one scale they share.
+"""Evidence that an episode's chain is wrong, each piece with its weight: what the review queue
+ranks by.
+
+An episode's score is the sum of its evidence's weights. A weight is a class times a strength,
+and neither is fitted to any data set:
+
+- The class says how directly the evidence speaks of the chain, and doubles from one class to
+  the next, so one piece of a higher class outweighs any one of a lower class and two of a lower
+  class weigh as much as one of the next:
+  - CONTRADICTS (4): the chain says what the measured motion, or the text checks, deny: a
+    plan/motion disagreement (`text.plan_motion`), a subtask that names a grasp or a release
+    while the gripper does not close or open in it, a text that fails a check (`text.checks`).
+  - SUSPECT (2): what the chain was written from, or by, is suspect: motion far from the run's
+    other episodes, a track from approximate units, integrated deltas or joint speed alone, an
+    LLM answer that fell back to the rules or had texts repaired or written by the rules.
+  - WITHOUT (1): the chain was written without something it could have used, or next to
+    something that failed: the gripper not tracked or badly fitted, steps without boxes, a
+    quarantined neighbour.
+- The strength (0..1) says how much of it there is: `strength(amount, half)` is 1/2 at a natural
+  unit of the evidence and grows towards 1 beyond it, so more evidence always weighs more but one
+  kind cannot swamp the others. The units: for evidence counted in steps, one primitive window
+  (the steps one move looks ahead over, from the run's motion settings); for failing or repaired
+  texts, one text; for an outlier, its robust z-score as far again beyond the cut-off as the
+  cut-off itself. Evidence that is there or not (a fallback, an untracked gripper) has strength 1.
+
+Outliers are found with the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
+over the run's episodes, each figure of `geometry.motion_stats` apart, and an episode is an
+outlier on a figure past |z| = 3.5, their cut-off. Where half the episodes share a value (MAD 0),
+the mean absolute deviation takes its place (times 1.2533, its ratio to the standard deviation),
+as they advise. A figure counted in steps or events never has a scale below one of them (a share
+of steps: one step of the median episode), so episodes that differ by a step are not outliers.
+With fewer than MIN_EPISODES episodes nothing is an outlier: a median of a handful moves with
+each episode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ecot_annotate.episode import Annotation
+from ecot_annotate.geometry.motion import event_window
+from ecot_annotate.inspect.quality import (
+    RESIDUAL_FLAG_FRACTION,
+    EpisodeQuality,
+    episode_quality,
+    read_summary,
+    summary_event_lead,
+)
+from ecot_annotate.store.manifest import Manifest
+from ecot_annotate.text.plan_motion import subtasks_without_events
+
+CONTRADICTS = 4.0
+SUSPECT = 2.0
+WITHOUT = 1.0
+OUTLIER_Z = 3.5
+MIN_EPISODES = 10
+MAD_TO_SD = 1.4826  # the MAD of a normal distribution times this is its standard deviation
+MEAN_AD_TO_SD = 1.2533
+COUNTED = ("steps", "gripper switches")  # figures counted in whole steps or events
+# Where a track comes from, when it is not a measured pose: what the provenance says of it.
+APPROXIMATE_MOTION = ("approximate", "integrated action deltas", "no kinematic model")
+FLAGS = (  # every flag, in the order the queue's filter lists them
+    "plan/motion disagreement",
+    "subtask without its gripper event",
+    "text failing a check",
+    "fallback",
+    "fields repaired",
+    "fields from rules",
+    "motion unlike the run's others",
+    "approximate motion",
+    "gripper not tracked",
+    "gripper fit residual",
+    "steps without boxes",
+    "quarantined neighbour",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason to think an episode's chain is wrong, and how much it weighs."""
+
+    flag: str  # one of FLAGS: the kind, for the queue's filter
+    reason: str  # what was seen, in words
+    weight: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.reason} · {self.weight:.1f}"
+
+
+@dataclass(frozen=True)
+class Outlier:
+    """A figure of an episode's motion far from the run's others."""
+
+    figure: str
+    value: float
+    median: float
+    z: float
+
+
+def strength(amount: float, half: float) -> float:
+    """0 for none, 1/2 at `half`, towards 1 beyond."""
+    return amount / (amount + half) if amount > 0 else 0.0
+
+
+def _scale(name: str, values: np.ndarray, figures: dict[str, np.ndarray]) -> float:
+    """The spread of one figure over the run, never below the figure's own unit."""
+    median = np.median(values)
+    spread = MAD_TO_SD * float(np.median(np.abs(values - median)))
+    if spread == 0:
+        spread = MEAN_AD_TO_SD * float(np.mean(np.abs(values - median)))
+    unit = 0.0
+    if name.rpartition(": ")[2] in COUNTED:
+        unit = 1.0
+    elif name.endswith("pause share"):
+        steps = figures.get(name.replace("pause share", "steps"))
+        unit = 1.0 / max(float(np.median(steps)), 1.0) if steps is not None else 0.0
+    return max(spread, unit)
+
+
+def motion_outliers(stats: dict[str, dict[str, float]]) -> dict[str, list[Outlier]]:
+    """Per episode key, the figures of its motion (`Annotation.motion_stats`) that lie past the
+    cut-off, compared with every episode of the run that has the same figure."""
+    names = sorted({name for figures in stats.values() for name in figures})
+    found: dict[str, list[Outlier]] = {key: [] for key in stats}
+    columns = {}
+    for name in names:
+        keys = [k for k, figures in stats.items() if name in figures]
+        columns[name] = (keys, np.array([stats[k][name] for k in keys], dtype=np.float64))
+    for name, (keys, values) in columns.items():
+        if len(values) < MIN_EPISODES:
+            continue
+        scale = _scale(name, values, {n: v for n, (_, v) in columns.items()})
+        if scale == 0:
+            continue
+        median = float(np.median(values))
+        for key, value in zip(keys, values, strict=True):
+            z = (value - median) / scale
+            if abs(z) > OUTLIER_Z:
+                found[key].append(Outlier(name, float(value), median, float(z)))
+    return found
+
+
+def quarantined_keys(out: str | Path) -> list[str]:
+    """Keys of the episodes the run quarantined."""
+    keys = []
+    for path in sorted((Path(out) / "quarantine").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                keys.append(json.loads(line).get("key", ""))
+    return [k for k in keys if k]
+
+
+def _neighbours(keys: list[str], quarantined: list[str]) -> set[str]:
+    """Annotated episodes next to a quarantined one in key order (the source's order of files)."""
+    everything = sorted(set(keys) | set(quarantined))
+    bad = set(quarantined)
+    near = set()
+    for i, key in enumerate(everything):
+        if key in bad:
+            near.update(everything[max(0, i - 1) : i + 2])
+    return near - bad
+
+
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
+def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Evidence]:
+    """Where the chain contradicts the motion or fails the text checks."""
+    window = event_window(lead)
+    found = []
+    if quality.disagreeing_steps:
+        kinds = ", ".join(f"{k} ({n})" for k, n in quality.disagreements.most_common())
+        found.append(
+            Evidence(
+                "plan/motion disagreement",
+                f"plan/motion disagreement on {_steps(quality.disagreeing_steps)}: {kinds}",
+                CONTRADICTS * strength(quality.disagreeing_steps, window),
+            )
+        )
+    steps = sorted(quality.step_texts)
+    missing = subtasks_without_events(
+        [quality.step_named[t] for t in steps], [quality.step_texts[t][1] for t in steps], lead
+    )
+    if missing:
+        apart = sum(m.last - m.first + 1 if m.distance is None else m.distance for m in missing)
+        said = "; ".join(
+            f"'{m.subtask}' (steps {m.first}-{m.last}) holds no {m.event} of the gripper"
+            + ("" if m.distance is None else f", the nearest is {_steps(m.distance)} away")
+            for m in missing
+        )
+        found.append(
+            Evidence(
+                "subtask without its gripper event", said, CONTRADICTS * strength(apart, window)
+            )
+        )
+    checks = quality.text_checks
+    if checks.failing:
+        failed = ", ".join(
+            f"{name.replace('_', ' ')} ({n})"
+            for name, n in Counter(checks.by_check).most_common()
+            if n
+        )
+        texts = "text" if checks.failing == 1 else "texts"
+        found.append(
+            Evidence(
+                "text failing a check",
+                f"{checks.failing} {texts} failing a check: {failed}",
+                CONTRADICTS * strength(checks.failing, 1),
+            )
+        )
+    return found
+
+
+def writer_evidence(quality: EpisodeQuality, provenance: dict[str, str]) -> list[Evidence]:
+    """What the LLM reasoner could not write itself: a fallback, repaired or rule-written texts."""
+    found = []
+    if quality.fallback_reason:
+        found.append(Evidence("fallback", f"fallback: {quality.fallback_reason}", SUSPECT))
+    for name in ("fields_repaired", "fields_from_rules"):
+        fields = [f for f in (provenance.get(name) or "").split(",") if f]
+        if fields:
+            flag = name.replace("_", " ")
+            found.append(
+                Evidence(flag, f"{flag}: {', '.join(fields)}", SUSPECT * strength(len(fields), 1))
+            )
+    return found
+
+
+def motion_evidence(outliers: list[Outlier], provenance: dict[str, str]) -> list[Evidence]:
+    """Motion unlike the run's others, and a track that is not a measured pose."""
+    found = []
+    if outliers:
+        said = "; ".join(
+            f"{o.figure} {o.value:.3g} (run median {o.median:.3g}, z {o.z:+.1f})" for o in outliers
+        )
+        farthest = max(abs(o.z) for o in outliers)
+        found.append(
+            Evidence(
+                "motion unlike the run's others",
+                f"motion unlike the run's others: {said}",
+                SUSPECT * strength(farthest - OUTLIER_Z, OUTLIER_Z),
+            )
+        )
+    source = provenance.get("motion_source", "state")
+    if any(marker in source for marker in APPROXIMATE_MOTION):
+        found.append(Evidence("approximate motion", f"motion from {source}", SUSPECT))
+    return found
+
+
+def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) -> list[Evidence]:
+    """What the chain was written without: the gripper's track, boxes."""
+    found = []
+    if perception and not quality.gripper_tracked:
+        reason = quality.gripper_reason or "gripper not tracked"
+        found.append(Evidence("gripper not tracked", reason, WITHOUT))
+    limit = RESIDUAL_FLAG_FRACTION * quality.image_width
+    residual = quality.residual
+    if residual is not None and limit and residual > limit:
+        found.append(
+            Evidence(
+                "gripper fit residual",
+                f"gripper fit residual {residual:.1f} px (flagged above {limit:.1f} px)",
+                WITHOUT * strength(residual - limit, limit),
+            )
+        )
+    if quality.steps_without_boxes:
+        found.append(
+            Evidence(
+                "steps without boxes",
+                f"{_steps(quality.steps_without_boxes)} without boxes",
+                WITHOUT * strength(quality.steps_without_boxes, event_window(lead)),
+            )
+        )
+    return found
+
+
+def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]:
+    """Every episode the machine annotated (people's corrections not applied), in key order, with
+    its evidence, heaviest first."""
+    episodes, _ = episode_quality(out, corrected=False)
+    lead = summary_event_lead(read_summary(out))
+    perception = any(e.steps_without_boxes is not None or e.gripper_tracked for e in episodes)
+    manifest = Manifest(str(out))
+    annotations: dict[str, Annotation | None] = {e.key: manifest.load(e.key) for e in episodes}
+    outliers = motion_outliers({k: a.motion_stats for k, a in annotations.items() if a is not None})
+    near = _neighbours([e.key for e in episodes], quarantined_keys(out))
+    found = []
+    for quality in episodes:
+        annotation = annotations[quality.key]
+        provenance = annotation.provenance if annotation is not None else {}
+        evidence = [
+            *chain_evidence(quality, lead),
+            *writer_evidence(quality, provenance),
+            *motion_evidence(outliers.get(quality.key, []), provenance),
+            *perception_evidence(quality, perception, lead),
+        ]
+        if quality.key in near:
+            evidence.append(
+                Evidence("quarantined neighbour", "next to a quarantined episode", WITHOUT)
+            )
+        found.append((quality, sorted(evidence, key=lambda e: -e.weight)))
+    return found
