@@ -1,0 +1,148 @@
+"""Where the review queue puts the episodes known to be wrong.
+
+1. The generated sample with planted defects (tests/support/planted.py: a subtask shifted by 10
+   steps, a move reason naming the wrong direction, an inverted gripper channel, jittered state
+   among 56 clean episodes): the rank of each planted episode, against key order (the queue's
+   order when every episode of a rules run scored alike).
+2. Real recordings with hand labels (benchmarks/labels/NAME.jsonl, made as LABELLING.md says): the
+   run's own subtasks are scored against the labels episode by episode, and the measure is how
+   many of the worst quarter (lowest boundary F1 within 1 s, then the largest mean distance
+   between true and predicted boundaries) the top quarter of the queue holds. Chance is a quarter.
+   Skipped, saying why, where the labels or the recording they were made on are absent.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.results import Row
+
+LABELS = Path(__file__).resolve().parent / "labels"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA_ROOTS = "ECOT_LABELLED_DATA"  # folders (os.pathsep between) holding each labelled dataset
+TOLERANCE_S = 1.0
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """How far one episode's subtask boundaries lie from its labels."""
+
+    key: str
+    f1: float
+    distance_s: float  # mean distance from each boundary to the nearest of the other side
+
+
+def episode_boundaries(
+    key: str, predicted: list[str], labels: list[tuple[int, str]], hz: float
+) -> Boundaries:
+    """One episode's run subtasks (per step) against its label rows (first step, subtask)."""
+    from ecot_annotate.inspect.score import boundaries, matched_boundaries
+    from ecot_annotate.inspect.score_run import labelled_subtasks
+
+    mine = boundaries(predicted)
+    true = boundaries(labelled_subtasks(labels, len(predicted)))
+    hits = matched_boundaries(mine, true, round(TOLERANCE_S * hz))
+    f1 = 2 * hits / (len(mine) + len(true)) if mine or true else 1.0
+    whole = len(predicted) / hz
+
+    def nearest(these: list[int], those: list[int]) -> list[float]:
+        return [min((abs(a - b) / hz for b in those), default=whole) for a in these]
+
+    gaps = nearest(mine, true) + nearest(true, mine)
+    return Boundaries(key, f1, sum(gaps) / len(gaps) if gaps else 0.0)
+
+
+def worst_in_top(queue_keys: list[str], scored: list[Boundaries]) -> tuple[int, int]:
+    """(how many of the worst quarter of `scored` lie in the top quarter of the queue, how many
+    that quarter holds); the queue's order is that of `queue_keys`, every episode of the run."""
+    worst = sorted(scored, key=lambda b: (b.f1, -b.distance_s))[: max(1, len(scored) // 4)]
+    top = set(queue_keys[: math.ceil(len(queue_keys) / 4)])
+    return sum(b.key in top for b in worst), len(worst)
+
+
+def labelled_sets() -> tuple[list[tuple[str, Path, Path]], list[str]]:
+    """(name, labels file, dataset folder) of every labelled set whose recording is here, and a
+    line for each one whose recording is not."""
+    roots = [Path(p) for p in os.environ.get(DATA_ROOTS, "").split(os.pathsep) if p] + [SHARED]
+    found, missing = [], []
+    for labels in sorted(LABELS.glob("*.jsonl")):
+        name = labels.stem
+        folder = next((root / name for root in roots if (root / name).is_dir()), None)
+        if folder is None:
+            missing.append(
+                f"{name}: no recording under {', '.join(map(str, roots))} (set {DATA_ROOTS})"
+            )
+        else:
+            found.append((name, labels, folder))
+    return found, missing
+
+
+def _planted(folder: Path) -> Row:
+    from ecot_annotate.review.queue import build_queue
+    from ecot_annotate.store.corrections import Corrections
+    from tests.support.planted import planted_run
+
+    out, defects = planted_run(folder)
+    queue = [item.key for item in build_queue(out, Corrections([], ""))]
+    in_keys = sorted(queue)
+    ranks = sorted(queue.index(k) + 1 for k in defects)
+    before = sorted(in_keys.index(k) + 1 for k in defects)
+    top = len(queue) // 10
+    return Row(
+        f"review queue: {len(defects)} planted defects among {len(queue)} generated episodes, "
+        f"ranks (top 10% = {top})",
+        f"key order: {', '.join(map(str, before))}",
+        f"by evidence: {', '.join(map(str, ranks))}",
+        f"{sum(r <= top for r in ranks)}/{len(ranks)} in the top 10% (key order: "
+        f"{sum(r <= top for r in before)}/{len(before)})",
+    )
+
+
+def _real(name: str, labels_path: Path, folder: Path, work: Path) -> Row:
+    from ecot_annotate.config import AnnotateConfig
+    from ecot_annotate.inspect.quality import read_summary
+    from ecot_annotate.inspect.score_run import predictions, read_labels
+    from ecot_annotate.profiles.resolve import NO_CAMERA
+    from ecot_annotate.review.queue import build_queue
+    from ecot_annotate.sources.detect import resolve_source
+    from ecot_annotate.store.corrections import Corrections
+    from pipelines.run import run
+
+    out = work / name
+    source = resolve_source(str(folder))  # the rules queue reads no frames: none are decoded
+    run(AnnotateConfig(str(folder), str(out), source, camera=NO_CAMERA, formats=("parquet",)))
+    hz = float(read_summary(out)["motion"]["calibration"]["control_hz"])
+    labels = read_labels(labels_path)
+    scored = [
+        episode_boundaries(p.key, p.subtasks, labels[p.key], hz)
+        for p in predictions(out, set(labels), corrected=False)
+    ]
+    queue = [item.key for item in build_queue(out, Corrections([], ""))]
+    held, worst = worst_in_top(queue, scored)
+    labelled_queue = [k for k in queue if k in labels]
+    held_labelled, _ = worst_in_top(labelled_queue, scored)
+    return Row(
+        f"review queue on {name} ({len(queue)} real episodes, {len(scored)} hand-labelled): the "
+        f"worst-bounded quarter of the labelled (F1 within {TOLERANCE_S:g} s) in the queue's top quarter",
+        "chance: 1/4",
+        f"{held}/{worst} (queue of the labelled only: {held_labelled}/{worst})",
+        f"{held / worst:.2f} (needed: 0.50)",
+    )
+
+
+def main() -> list[Row]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows.append(_planted(Path(tmp) / "planted"))
+        sets, missing = labelled_sets()
+        for line in missing:
+            print(f"   skipped: {line}")
+        if not sets:
+            print(f"   skipped: no hand-labelled real recordings ({LABELS}/*.jsonl)")
+        for name, labels, folder in sets:
+            rows.append(_real(name, labels, folder, Path(tmp)))
+    return rows
