@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -66,18 +67,24 @@ def worst_in_top(queue_keys: list[str], scored: list[Boundaries]) -> tuple[int, 
 
 def labelled_sets() -> tuple[list[tuple[str, Path, Path]], list[str]]:
     """(name, labels file, dataset folder) of every labelled set whose recording is here, and a
-    line for each one whose recording is not."""
+    line for each one whose recording is not. The folder is named by the labels' episode keys
+    (`DATASET/split/index`, as LeRobot episodes are keyed)."""
     roots = [Path(p) for p in os.environ.get(DATA_ROOTS, "").split(os.pathsep) if p] + [SHARED]
     found, missing = [], []
     for labels in sorted(LABELS.glob("*.jsonl")):
-        name = labels.stem
-        folder = next((root / name for root in roots if (root / name).is_dir()), None)
+        first = next((line for line in labels.read_text().splitlines() if line.strip()), None)
+        if first is None:
+            missing.append(f"{labels.stem}: no labels in {labels}")
+            continue
+        dataset = str(json.loads(first)["episode"]).split("/")[0]
+        folder = next((root / dataset for root in roots if (root / dataset).is_dir()), None)
         if folder is None:
             missing.append(
-                f"{name}: no recording under {', '.join(map(str, roots))} (set {DATA_ROOTS})"
+                f"{labels.stem}: no recording {dataset}/ under {', '.join(map(str, roots))} "
+                f"(set {DATA_ROOTS})"
             )
         else:
-            found.append((name, labels, folder))
+            found.append((labels.stem, labels, folder))
     return found, missing
 
 

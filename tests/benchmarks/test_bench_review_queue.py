@@ -44,12 +44,15 @@ def test_labelled_sets_are_found_where_their_recording_is_and_skipped_otherwise(
     tmp_path, monkeypatch
 ):
     labels, data = tmp_path / "labels", tmp_path / "data"
-    (labels).mkdir()
-    (labels / "here.jsonl").write_text("")
-    (labels / "gone.jsonl").write_text("")
-    (data / "here").mkdir(parents=True)
+    labels.mkdir()
+    line = '{"episode": "%s/train/0", "step": 0, "subtask": "move to the cup"}\n'
+    (labels / "here.jsonl").write_text(line % "recorded_here")
+    (labels / "gone.jsonl").write_text(line % "recorded_elsewhere")
+    (labels / "empty.jsonl").write_text("")
+    (data / "recorded_here").mkdir(parents=True)
     monkeypatch.setattr(bench, "LABELS", labels)
     monkeypatch.setenv(bench.DATA_ROOTS, str(data))
     found, missing = bench.labelled_sets()
-    assert found == [("here", labels / "here.jsonl", data / "here")]
-    assert len(missing) == 1 and missing[0].startswith("gone: no recording")
+    assert found == [("here", labels / "here.jsonl", data / "recorded_here")]
+    assert [m.split(":")[0] for m in missing] == ["empty", "gone"]
+    assert "no recording recorded_elsewhere/" in missing[1]
