@@ -29,8 +29,13 @@ class LLMModelHandler(ModelHandler[AnnotatedEpisode, AnnotatedEpisode, Any]):
     """RunInference's seam: the LLM reasoner with its embedded model, built once per worker."""
 
     def __init__(self, config: LLMConfig):
-        super().__init__(min_batch_size=1, max_batch_size=config.batch_size)
+        super().__init__()
         self.config = config
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        """Batch sizes through this method, not the constructor: Beam before 2.70 has no
+        batch-size arguments on ModelHandler.__init__."""
+        return {"min_batch_size": 1, "max_batch_size": self.config.batch_size}
 
     def load_model(self):
         from ecot_annotate.reasoners.llm import LLMReasoner

@@ -50,8 +50,13 @@ class PerceptionModelHandler(ModelHandler[FrameTask, FrameResult, FramePerceiver
     """RunInference's seam: builds the FramePerceiver once per worker; batches of `batch_size` frames."""
 
     def __init__(self, config: PerceptionConfig):
-        super().__init__(min_batch_size=1, max_batch_size=config.batch_size)
+        super().__init__()
         self.config = config
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        """Batch sizes through this method, not the constructor: Beam before 2.70 has no
+        batch-size arguments on ModelHandler.__init__."""
+        return {"min_batch_size": 1, "max_batch_size": self.config.batch_size}
 
     def load_model(self) -> FramePerceiver:
         return FramePerceiver(self.config)

@@ -25,6 +25,7 @@ DATASETS = [
     "unknown7",
     "state_only",
     "v21_quirks",
+    "so101_two_cameras",
 ]
 
 
