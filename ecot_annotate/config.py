@@ -1,18 +1,14 @@
 """The run configuration: nested dataclasses the CLI fills and the library reads.
 
 The CLI only builds an AnnotateConfig and calls `run(config)`; library code never sees click.
-`content_hash` covers every setting that changes an episode's output, so a rerun can tell
-whether finished output was made with the same settings.
+Which of these settings decide an episode's output is said in `content.py`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ecot_annotate.profiles.model import DatasetProfile
-from ecot_annotate.prompt_texts import caption_prompt, load_prompts, mode_prompt
 
 
 @dataclass(frozen=True)
@@ -61,14 +57,9 @@ class LLMConfig:
     batch_size: int = 8  # transformers backend: episodes generated together
     device: str = "auto"  # transformers backend: auto | cpu | cuda
     max_fallback_rate: float = 0.2  # more episodes falling back for service reasons fail the run
-    # write: from the episode | edit: from the rule writer's notes on each move. None: edit for the
-    # embedded backend (its small default model writes passing text of its own only that way),
-    # write for a server (larger models write better text from the episode itself)
+    # write: from the episode | edit: from the rule writer's notes on each move; None: the
+    # backend's default (`llm_backend.answer_mode`)
     mode: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.mode is None:
-            object.__setattr__(self, "mode", "edit" if self.backend == "transformers" else "write")
 
 
 @dataclass(frozen=True)
@@ -81,7 +72,7 @@ class AnnotateConfig:
     profile: str = (
         "auto"  # built-in name, a profile file, or auto (built-in by name, else inferred)
     )
-    # The profile itself, resolved once before any work (`profiles.resolve.resolve_config`); every
+    # The profile itself, resolved once before any work (`run_profile.with_profile`); every
     # stage, worker and later command (export, show, score) reads it here and never resolves again.
     dataset_profile: DatasetProfile | None = None
     camera: str | None = None  # the primary camera key, overriding the profile's
@@ -102,38 +93,3 @@ class AnnotateConfig:
     allow_quarantine: bool = False
     beam_args: tuple[str, ...] = ()  # passed through to Beam (--runner, --project, ...)
     input_fingerprint: str = ""  # the dataset's identity, wherever it lies (set by the run)
-
-    def content_settings(self) -> dict:
-        """What decides an episode's content (not where it is written or how it is run). The input
-        counts by its fingerprint once known, so the same dataset by another path is the same run."""
-        data = asdict(self)
-        data["input"] = data.pop("input_fingerprint") or self.input
-        data.pop("dataset_profile")  # `profile` names it: a name, or a digest of its content
-        for key in (
-            "out",
-            "limit",
-            "overwrite",
-            "allow_quarantine",
-            "beam_args",
-            "num_shards",
-            "formats",
-        ):
-            data.pop(key)
-        for key in ("camera", "kinematics", "ee_link", "joint_units"):
-            if data[key] is None:
-                data.pop(key)  # runs that do not override these keep their hash
-        data["llm"] = {k: v for k, v in data["llm"].items() if k in ("base_url", "model")}
-        if self.reasoner == "llm":
-            data["llm"]["prompt_hash"] = load_prompts(mode_prompt(self.llm.mode)).hash
-            data["llm"]["backend"] = self.llm.backend
-            data["llm"]["max_text_chars"] = self.llm.max_text_chars
-        if self.perception.captioner != "none":
-            data["perception"]["caption_prompt_hash"] = caption_prompt()[1]
-        data["perception"].pop("batch_size")
-        data["perception"].pop("device")
-        return data
-
-    def content_hash(self) -> str:
-        """A short hash of `content_settings`: equal hashes, interchangeable annotations."""
-        settings = json.dumps(self.content_settings(), sort_keys=True)
-        return hashlib.sha256(settings.encode()).hexdigest()[:16]

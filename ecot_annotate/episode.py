@@ -1,8 +1,8 @@
 """The one in-memory record every stage works on: an episode of robot steps, and its annotation.
 
-Plain dataclasses over numpy so a stage can be tested without Beam or TensorFlow. Images stay as
-the encoded bytes the dataset stored; `decode_image` turns one into pixels only when a stage needs
-them.
+Plain dataclasses over numpy so a stage can be tested without Beam or TensorFlow. Frames travel
+as the source had them (`frames.Frame`): the encoded bytes a dataset stored, or the pixels decoded
+from a video; `decode_image` gives pixels only where a stage needs them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from ecot_annotate.frames import Frame, VideoRef
 
 REASONING_FIELDS = ("task", "plan", "subtask", "subtask_reason", "move", "move_reason")
 
@@ -38,7 +40,9 @@ class Episode:
     key: str  # stable: file_path + "_" + episode_id where the dataset has them, else our own
     dataset: str
     instruction: str
-    images: list[bytes]  # primary camera, encoded (JPEG/PNG) exactly as stored; [] with no camera
+    # The primary camera's frame of each step, as the source had it (`frames.Frame`); None for a
+    # step whose frame this run does not read; [] with no camera or when no frame is read at all
+    images: list[Frame | None]
     image_size: tuple[int, int]  # (width, height) of the primary camera; (0, 0) with none
     state: np.ndarray  # (T, D) float32, the dataset's proprioceptive state
     action: np.ndarray  # (T, A) float32
@@ -58,6 +62,7 @@ class Episode:
     motion_source: str = "state"  # where xyz/rotation came from: state, or integrated action deltas
     # Robots whose state is joint positions: every arm's track; xyz/rotation/gripper are the first's.
     arms: tuple[ArmTrack, ...] = ()
+    video: VideoRef | None = None  # where the frames are in a video, when the source stores one
 
     @property
     def n_steps(self) -> int:
@@ -65,11 +70,13 @@ class Episode:
         return len(self.images) if self.images else len(self.state)
 
 
-def decode_image(data: bytes) -> np.ndarray:
-    """Decode one encoded frame to an (H, W, 3) uint8 array."""
+def decode_image(frame: Frame) -> np.ndarray:
+    """One frame as an (H, W, 3) uint8 array: decoded pixels as they are, bytes decoded."""
+    if isinstance(frame, np.ndarray):
+        return frame
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as img:
+    with Image.open(io.BytesIO(frame)) as img:
         return np.asarray(img.convert("RGB"))
 
 

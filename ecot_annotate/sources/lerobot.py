@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
+from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.kinematics import episode_track
 from ecot_annotate.profiles.layout import DatasetLayout
@@ -41,7 +42,7 @@ from ecot_annotate.sources.lerobot_profile import (
     resolved_profile,
 )
 from ecot_annotate.sources.values import frame_bytes, image_sizes, robot_vectors, text_of
-from ecot_annotate.sources.video import decode_video, require_video_decoder
+from ecot_annotate.sources.video import decode_video, require_video_decoder, video_size
 
 
 @SOURCES.register("lerobot")
@@ -118,8 +119,8 @@ class LeRobotFolder(DatasetFolder):
     ) -> Iterator[LeRobotEpisodeRef | Unreadable]:
         yield unit
 
-    def reader(self, profile: DatasetProfile) -> LeRobotReader:
-        return LeRobotReader(self, profile)
+    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> LeRobotReader:
+        return LeRobotReader(self, profile, frames)
 
 
 def _unshipped(info: dict, episodes: list) -> tuple[str, ...]:
@@ -189,8 +190,10 @@ def _ground_truth(table: pa.Table, prefix: str | None) -> dict[str, np.ndarray] 
 class LeRobotDecoder:
     """Read one LeRobot episode into an Episode (built once per worker)."""
 
-    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile):
-        self.folder, self.profile = folder, profile
+    def __init__(
+        self, folder: LeRobotFolder, profile: DatasetProfile, frames: FrameRequest = PIXELS
+    ):
+        self.folder, self.profile, self.frames = folder, profile, frames
 
     def key(self, ref: LeRobotEpisodeRef) -> str:
         return f"{self.folder.name}/{self.folder.split}/{ref.index}"
@@ -204,18 +207,19 @@ class LeRobotDecoder:
         rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
         state, action = robot_vectors(rows, p, key)
         track = episode_track(p, state, action, key)
-        images = self._images(ref, table, p.image_key, key)
-        if p.image_key is not None and len(images) != table.num_rows:
+        images = self._images(ref, table, p.image_key, key) if self.frames else []
+        if images and len(images) != table.num_rows:
             raise EpisodeError(
                 "decode", f"episode {key}: {len(images)} video frames for {table.num_rows} rows"
             )
+        size = image_sizes(images, p.image_key) if images else self._size(ref, table, p.image_key)
         n = table.num_rows
         return Episode(
             key=key,
             dataset=f.name,
             instruction=text_of(self._task(ref, table)),
             images=images,
-            image_size=image_sizes(images, p.image_key),
+            image_size=size,
             state=state,
             action=action,
             **track.episode_fields(),
@@ -237,6 +241,19 @@ class LeRobotDecoder:
         if ref.tasks:
             return ref.tasks[0]
         return next(iter(tasks.values())) if len(tasks) == 1 else ""
+
+    def _size(
+        self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None
+    ) -> tuple[int, int]:
+        """(width, height) of the camera without reading its frames: the video stream's, or the
+        first embedded image's; (0, 0) with no camera."""
+        if image_key is None:
+            return (0, 0)
+        if image_key in ref.videos:
+            return video_size(ref.videos[image_key][0])
+        cell = table.column(image_key)[0].as_py() if image_key in table.column_names else None
+        data = cell.get("bytes") if isinstance(cell, dict) else None
+        return image_sizes([data], image_key) if data else (0, 0)
 
     def _images(
         self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None, key: str
@@ -265,8 +282,8 @@ class LeRobotDecoder:
 
 
 class LeRobotReader:
-    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile):
-        self.decoder = LeRobotDecoder(folder, profile)
+    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile, frames: FrameRequest):
+        self.decoder = LeRobotDecoder(folder, profile, frames)
 
     def where(self, ref: LeRobotEpisodeRef) -> tuple[str, str]:
         return self.decoder.key(ref), ref.data_path

@@ -14,12 +14,11 @@ from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, ArmTrack, Episode
 from ecot_annotate.geometry.motion import event_lead, joint_primitives, primitives
 from ecot_annotate.geometry.motion_stats import motion_statistics
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import Step, register_step, stage_step
 
 UNKNOWN_ARM = "episodes_unknown_arm"  # counter: episodes moved by joint speed alone
 
 
-@STAGES.register("motion")
 class MotionStage:
     name = "motion"
 
@@ -71,3 +70,13 @@ class MotionStage:
             annotation.provenance["motion_source"] = episode.motion_source
         annotation.event_lead = lead
         return annotation
+
+
+@register_step("motion", after=("tracks",))
+def motion_step(config: AnnotateConfig) -> Step:
+    return stage_step(
+        "motion",
+        MotionStage,
+        reads=("state",),
+        writes=("primitives", "arm_primitives", "motion_stats"),
+    )

@@ -12,7 +12,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import AnnotatedEpisode, Annotation
 from ecot_annotate.errors import quarantine_record
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import stage_step
 from ecot_annotate.store.manifest import Manifest
 from pipelines.quarantine import QUARANTINE, to_quarantine, with_quarantine
 from pipelines.resume import CommitFn, FreshOnly, ResumeFn
@@ -120,15 +120,11 @@ class FailsOnLongStage:
         return annotation
 
 
-@pytest.fixture
-def failing_stage(monkeypatch):
-    """FailsOnLongStage registered for one test only."""
-    monkeypatch.setattr(STAGES, "_entries", dict(STAGES._entries))
-    STAGES.register("fails-on-long")(FailsOnLongStage)
+FAILS_ON_LONG = stage_step("fails-on-long", FailsOnLongStage)
 
 
 def test_the_stage_wrapper_runs_fresh_episodes_quarantines_failures_and_skips_committed(
-    failing_stage, episodes
+    episodes,
 ):
     config = AnnotateConfig(input="", out="")
     committed = AnnotatedEpisode(episodes[0], Annotation(provenance={"kept": "as is"}), True)
@@ -144,7 +140,7 @@ def test_the_stage_wrapper_runs_fresh_episodes_quarantines_failures_and_skips_co
     assert expect_failed and len(expect_done) > 1, [e.n_steps for e in episodes]
     with _pipeline() as p:
         done, failed = (
-            p | beam.Create([committed, *fresh]) | FreshOnly(RunStages(("fails-on-long",), config))
+            p | beam.Create([committed, *fresh]) | FreshOnly(RunStages((FAILS_ON_LONG,), config))
         )
         assert_that(
             done | beam.Map(lambda i: (i.episode.key, i.annotation.provenance)),

@@ -8,7 +8,9 @@ import os
 
 import pytest
 
+from ecot_annotate.backends.llm_backends import answer_mode
 from ecot_annotate.config import AnnotateConfig, LLMConfig
+from ecot_annotate.content import content_hash
 from ecot_annotate.episode import Annotation
 from ecot_annotate.geometry.motion import primitives
 from ecot_annotate.reasoners.llm_input import move_runs
@@ -76,7 +78,7 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
     def count(name: str, n: int = 1) -> None:
         counts[name] = counts.get(name, 0) + n
 
-    assert config.mode == "edit"  # the embedded backend's default: notes from the rule writer
+    assert answer_mode(config) == "edit"  # the embedded backend's default: the rule writer's notes
     reasoner = LLMReasoner(config, count)
     pairs = short_episodes(bridge_dir, EPISODES)
     assert len(pairs) == EPISODES
@@ -118,4 +120,4 @@ def test_backend_is_in_the_content_hash():
     local = AnnotateConfig(
         input="x", out="y", reasoner="llm", llm=LLMConfig(model="m", backend="transformers")
     )
-    assert server.content_hash() != local.content_hash()
+    assert content_hash(server) != content_hash(local)

@@ -292,7 +292,7 @@ def test_camera_none_reads_no_frames_and_skips_perception(copy, originals, tmp_p
 
     from ecot_annotate.config import AnnotateConfig, PerceptionConfig
     from ecot_annotate.profiles.resolve import resolve_profile
-    from ecot_annotate.stages import without_frames
+    from ecot_annotate.run_plan import without_frames
 
     folder = _open(copy())
     chosen = resolve_profile("ecot_sample", folder.layout(), "none")
