@@ -64,3 +64,57 @@ def test_two_arms_are_compared_arm_by_arm():
     assert [(k, [o.figure for o in v]) for k, v in found.items() if v] == [
         ("e005", ["right: jitter"])
     ]
+
+
+@pytest.fixture
+def known_run(tmp_path):
+    """The known run (tests/support/run_builders.py) with its manifest, in which b's LLM answer had
+    two texts repaired and d's track came from joints in approximate units, and a quarantined
+    episode 'e' next to 'd' in key order."""
+    import dataclasses
+    import json
+
+    from ecot_annotate.store.manifest import Manifest
+    from tests.support.run_builders import EPISODES, write_known_run
+
+    run = write_known_run(tmp_path / "run")
+    extra = {
+        "b": {"fields_repaired": "plan,items.0.subtask"},
+        "d": {"motion_source": "forward kinematics (so101, range mode: approximate)"},
+    }
+    for annotated, _ in EPISODES:
+        key = annotated.episode.key
+        provenance = {**annotated.annotation.provenance, **extra.get(key, {})}
+        Manifest(str(run)).commit(key, dataclasses.replace(annotated.annotation, provenance=provenance))  # fmt: skip
+    (run / "quarantine").mkdir()
+    (run / "quarantine" / "q.jsonl").write_text(json.dumps({"key": "e", "reason": "bad"}) + "\n")
+    return run
+
+
+def test_every_kind_of_evidence_weighs_by_its_class(known_run):
+    from ecot_annotate.inspect.evidence import CONTRADICTS, SUSPECT, WITHOUT, run_evidence
+
+    found = {quality.key: {e.flag: e.weight for e in evidence} for quality, evidence in run_evidence(known_run)}  # fmt: skip
+    assert set(found["a"]) == {
+        "plan/motion disagreement",
+        "text failing a check",
+        "steps without boxes",
+        "gripper fit residual",  # median 2.5 px, over 3% of its 64 px width
+    }
+    assert 0 < found["a"]["plan/motion disagreement"] < CONTRADICTS
+    assert found["a"]["steps without boxes"] < WITHOUT
+    assert found["b"]["fallback"] == SUSPECT and found["b"]["gripper not tracked"] == WITHOUT
+    assert found["b"]["fields repaired"] == pytest.approx(SUSPECT * 2 / 3)  # two texts
+    assert "gripper fit residual" in found["c"] and "text failing a check" in found["c"]
+    assert found["d"] == {"approximate motion": SUSPECT, "quarantined neighbour": WITHOUT}
+
+
+def test_an_episode_heavier_in_evidence_comes_first_in_the_queue(known_run):
+    from ecot_annotate.review.queue import build_queue, queue_flags
+    from ecot_annotate.store.corrections import Corrections
+
+    queue = build_queue(known_run, Corrections([], ""))
+    assert [round(i.score, 6) for i in queue] == sorted((round(i.score, 6) for i in queue), reverse=True)  # fmt: skip
+    assert queue[-1].key == "d"  # only what its track came from and a neighbour, no contradiction
+    assert all(reason.rpartition(" · ")[2] for item in queue for reason in item.reasons)
+    assert dict(queue_flags(queue))["plan/motion disagreement"] == 3

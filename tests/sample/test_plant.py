@@ -20,7 +20,9 @@ from ecot_annotate.sample.plant import (
 from ecot_annotate.sample.truth import Variant
 from ecot_annotate.stages import annotate
 from ecot_annotate.store.corrections import subtask_segments
-from ecot_annotate.text.checks import MOVE_REASON_DISAGREES, episode_words, field_failures
+from ecot_annotate.text.checks import episode_words, field_failures
+
+MOVE_REASON_DISAGREES = "move_reason_disagrees"  # the check a wrong direction fails
 
 
 def _rules_chain():
