@@ -142,6 +142,7 @@ lerobot-check: install $(LEROBOT_PY)
 lerobot-fixtures: $(LEROBOT_PY)
 	$(LEROBOT_PY) tests/fixtures/lerobot/make_fixtures.py
 	$(LEROBOT_PY) tests/fixtures/lerobot/make_v21_quirks.py
+	$(LEROBOT_PY) tests/fixtures/lerobot/make_real_layouts.py
 
 clean:
 	rm -rf demo test-artifacts

@@ -119,7 +119,8 @@ def estimate(
     source = (
         f"make bench on {rates.get('machine', 'this machine')} at {rates.get('measured_at', '?')}"
         if rates
-        else "none measured: run `make bench`"
+        else f"none measured on this machine (`make bench` in a source checkout measures them; "
+        f"{RATES_ENV}=FILE reads them)"
     )
     return Estimate(
         episodes=episodes,

@@ -20,6 +20,7 @@ from ecot_annotate.content import content_hash
 from ecot_annotate.episode import Episode
 from ecot_annotate.frames import NOTHING, FrameRequest
 from ecot_annotate.geometry.motion_auto import MotionCalibration
+from ecot_annotate.profiles.choice import ProfileChoice
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.base import Source
@@ -45,7 +46,7 @@ class RunPlan:
 
     config: AnnotateConfig  # resolved: profile, motion thresholds, the input's fingerprint
     dataset: Source
-    profile_how: str  # how the profile was chosen
+    profile_how: ProfileChoice  # how the profile was chosen, with each decision taken for the user
     calibration: MotionCalibration | None  # where the thresholds came from; None when fixed
     steps: tuple[Step, ...]  # in run order
     frames: FrameRequest  # what the source reads of each episode's frames

@@ -50,8 +50,13 @@ class _Handler(ModelHandler):
     def __init__(self, step: Step, config: AnnotateConfig):
         self.step, self.config = step, config
         self.stage = step.build(config, _count)
-        super().__init__(min_batch_size=1, max_batch_size=self.stage.batch_size)
+        super().__init__()
         self.timer = Metrics.distribution(NAMESPACE, f"us_{step.name}")
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        """Batch sizes through this method, not the constructor: Beam before 2.70 has no
+        batch-size arguments on ModelHandler.__init__."""
+        return {"min_batch_size": 1, "max_batch_size": self.stage.batch_size}
 
     def load_model(self):
         return self.step.build(self.config, _count).load()
@@ -193,8 +198,11 @@ class _Paired(ModelHandler):
     go back into their episode's order after grouping."""
 
     def __init__(self, inner: ItemHandler):
-        super().__init__(min_batch_size=1, max_batch_size=inner.stage.batch_size)
+        super().__init__()
         self.inner = inner
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        return self.inner.batch_elements_kwargs()
 
     def load_model(self):
         return self.inner.load_model()

@@ -14,6 +14,7 @@ import dataclasses
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ecot_annotate import fs
@@ -27,8 +28,15 @@ from pipelines.publish import is_local, move_into_place
 from pipelines.run import run
 
 
-def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str, Any]:
-    """Write the annotations of `run_dir` as format `to` at `path`; return the export's summary."""
+def export(
+    run_dir: str,
+    to: str,
+    path: str,
+    progress: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Write the annotations of `run_dir` as format `to` at `path`; return the export's summary.
+    `announce` receives the run's profile block, with what the input's metadata gets wrong."""
     fmt = FORMATS.get(to)
     run_dir, path = run_dir.rstrip("/"), path.rstrip("/")
     recorded = recorded_config(run_dir)
@@ -44,7 +52,7 @@ def export(run_dir: str, to: str, path: str, progress: bool = False) -> dict[str
             overwrite=False,
             allow_quarantine=True,
         )
-        summary = run(config, progress=progress, annotate_missing=False)
+        summary = run(config, progress=progress, annotate_missing=False, announce=announce)
         move_into_place(f"{work}/{fmt.product}", path)
     finally:
         _remove(work)

@@ -105,7 +105,7 @@ def run(
     if announce is not None:
         for line in plan.warnings:
             announce(line)
-        announce(profile_summary(plan.config.dataset_profile, plan.profile_how, config.source))
+        announce(profile_summary(plan.config.dataset_profile, plan.profile_how))
         if plan.skipped:
             announce(plan.skipped)
         announce(describe_motion(plan.config, plan.calibration))

@@ -10,6 +10,11 @@ from ecot_annotate.cli.group import main
 from pipelines.formats import FORMATS
 
 
+def _note(line: str) -> None:
+    """The run's profile block (with what the input's metadata gets wrong), on stderr."""
+    click.echo(line, err=True)
+
+
 @main.command()
 @click.argument("out")
 @click.argument("path")
@@ -19,7 +24,7 @@ def export(out: str, path: str, to: str) -> None:
     run's input must still be readable: the formats copy frames and records from it)."""
     from pipelines.export import export as run_export
 
-    summary = run_export(out, to, path, progress=sys.stderr.isatty())
+    summary = run_export(out, to, path, progress=sys.stderr.isatty(), announce=_note)
     click.echo(
         f"exported {summary['episodes_out']} episodes ({summary['steps_out']} steps) as {to} -> {path}"
     )

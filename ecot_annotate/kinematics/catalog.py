@@ -216,6 +216,22 @@ BUILTIN_ARMS: dict[str, ArmModelInfo] = {
 }
 
 
+# Recorders whose unit differs from the arm's usual one, by robot_type token: lerobot 0.6's
+# `so_follower` (and `bi_so_follower`) records body joints in degrees by default (use_degrees=True),
+# where older `so101_follower` recordings hold range mode.
+RECORDER_UNITS = {"sofollower": "degrees"}
+
+
+def recorder_convention(robot_type: str | None, model: str) -> tuple[str, str]:
+    """(unit, whose convention) the recorder of `robot_type` writes `model`'s joints in."""
+    text = _normalize_robot_type(robot_type or "")
+    for token, unit in RECORDER_UNITS.items():
+        if token in text:
+            return unit, f"lerobot's {robot_type} records {unit}"
+    convention = BUILTIN_ARMS[model].convention
+    return convention, f"{model}'s usual recorder writes {convention}"
+
+
 def pick_arm(robot_type: str | None, joint_names: Sequence[str]) -> str | None:
     """The built-in arm for a dataset: by robot_type first, then by its joint names; None if neither.
 

@@ -17,6 +17,7 @@ MOTION_SOURCES = ("state", "action_deltas", "action_pose", "joints")
 EXACT_UNITS = ("radians", "degrees")  # the others depend on each arm's calibration
 GRIPPER_SOURCES = ("state", "action", "none")
 QUATERNION_ORDERS = ("xyzw", "wxyz")
+NO_CAMERA = "none"  # image_key = "none" (or --camera none): no frames, annotated from the state
 # Older profile files named one state/action key; they still load.
 _LEGACY_SINGLE = {"state_key": "state_keys", "action_key": "action_keys"}
 
@@ -148,6 +149,8 @@ def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
     ):
         if data.get(key) == "":
             data[key] = None
+    if str(data.get("image_key")).lower() == NO_CAMERA:  # as `--camera none`
+        data["image_key"] = None
     if "arms" in data:
         if not isinstance(data["arms"], list | tuple):
             raise InputError(f"profile {origin}: arms must be a list of tables ([[arms]])")

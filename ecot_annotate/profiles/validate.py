@@ -70,7 +70,7 @@ def _key_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
         ("episode_id_key", p.episode_id_key, lambda f: f.kind == TEXT or f.width == 1),
     )
     for field, key, fits in optional:
-        if key is None or (field == "instruction_key" and layout.source == "lerobot"):
+        if key is None or (field == "instruction_key" and layout.conventions.task_table):
             continue
         feature = layout.feature(key)
         if feature is None or not fits(feature):

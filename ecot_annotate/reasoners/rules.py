@@ -80,7 +80,7 @@ class RuleReasoner:
         obj = parsed.obj or "object"
         words = {
             "obj": obj,
-            "task": parsed.text,
+            "task": parsed.text or "what the demonstration shows",
             "toward": f"toward the {parsed.target}" if parsed.target else "along",
             "target_clause": f": the {parsed.target}" if parsed.target else "",
         }

@@ -24,6 +24,7 @@ from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
+from ecot_annotate.profiles.decision import Decision
 from ecot_annotate.profiles.kinematics import episode_track
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
@@ -35,6 +36,7 @@ from ecot_annotate.sources.lerobot_meta import (
     split_range,
     video_keys,
 )
+from ecot_annotate.sources.lerobot_mismatch import as_the_files_are, stored_widths
 from ecot_annotate.sources.lerobot_profile import (
     check_columns,
     check_lerobot_profile,
@@ -64,9 +66,8 @@ class LeRobotFolder(DatasetFolder):
     episodes: list[LeRobotEpisodeRef | Unreadable]
     unshipped: tuple[str, ...] = ()  # declared video cameras with no file at all
     features_json: None = None  # no RLDS features: augmented RLDS needs an RLDS input
-    robot_type: str | None = (
-        None  # info.json's robot_type: which arm, and a LeRobot output keeps it
-    )
+    robot_type: str | None = None  # info.json's: which arm; a LeRobot output keeps it
+    notes: tuple[Decision, ...] = ()  # metadata that disagrees with the files, read as the files
 
     @classmethod
     def open(cls, root: str, split: str = "train") -> LeRobotFolder:
@@ -74,8 +75,7 @@ class LeRobotFolder(DatasetFolder):
         path = Path(root)
         if not (path / "meta" / "info.json").is_file():
             raise InputError(f"{root} is not a LeRobot dataset folder: it needs meta/info.json")
-        info = read_info(path)
-        version = str(info.get("codebase_version", ""))
+        info, version, notes = as_the_files_are(path, read_info(path))
         if not version.startswith(("v2", "v3")):
             raise InputError(
                 f"{root}: LeRobot codebase_version '{version}' is not supported (v2.1 and v3.0 are)"
@@ -83,6 +83,7 @@ class LeRobotFolder(DatasetFolder):
         wanted = split_range(info, split, path)
         episodes = episode_refs(path, info, version, wanted, f"{path.name}/{split}")
         tasks = read_task_table(path, version, episodes)
+        features, widths = stored_widths(info["features"], episodes)
         unshipped = _unshipped(info, episodes)
         if len(unshipped) < len(video_keys(info)):
             require_video_decoder()
@@ -92,11 +93,12 @@ class LeRobotFolder(DatasetFolder):
             split,
             version,
             float(info["fps"]),
-            info["features"],
+            features,
             tasks,
             episodes,
             unshipped,
             robot_type=info["robot_type"] if isinstance(info.get("robot_type"), str) else None,
+            notes=(*notes, *widths),
         )
 
     @property

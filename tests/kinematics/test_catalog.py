@@ -105,3 +105,14 @@ def test_every_arm_states_a_known_convention_and_an_existing_model():
         assert info.convention in ("radians", "degrees", "range", "ticks")
         assert info.urdf.is_file()
         assert len(info.aliases) == len(info.joint_names)
+
+
+def test_lerobots_so_follower_records_degrees():
+    from ecot_annotate.kinematics.catalog import recorder_convention
+
+    assert recorder_convention("so_follower", "so101")[0] == "degrees"
+    assert recorder_convention("bi_so_follower", "so101")[0] == "degrees"
+    assert recorder_convention("so101_follower", "so101") == (
+        "range",
+        "so101's usual recorder writes range",
+    )

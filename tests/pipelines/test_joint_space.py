@@ -140,7 +140,7 @@ def test_an_unknown_seven_joint_arm_still_gets_every_episode(sample_episodes, tm
     episodes = joint_episodes(sample_episodes, 1, 7, 1.0, 1.0)
     root = _write(tmp_path, episodes, SEVEN, "my_homemade_arm")
     summary, said = _annotate(root, tmp_path / "out")
-    assert "for full move names pass --kinematics FILE.urdf" in said
+    assert "--kinematics FILE.urdf --ee-link LINK for full moves" in said
     assert summary["episodes_out"] == 2 and summary["episodes_unknown_arm"] == 2
     prims = {r["primitive"] for r in pq.read_table(tmp_path / "out" / "parquet").to_pylist()}
     assert "move" in prims and any("close gripper" in p for p in prims)

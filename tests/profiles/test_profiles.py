@@ -183,3 +183,18 @@ def test_the_readme_lists_exactly_the_built_in_profiles():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     listed = readme.split(START, 1)[1].split(END, 1)[0].strip()
     assert listed == builtin_table(), "run `make profiles-doc`"
+
+
+def test_a_profile_reference_is_data_and_reads_back_from_what_a_run_records():
+    """Before, the reference was decided by testing whether a display sentence started with
+    "inferred" and parsed back out of a string in two places (issue 28)."""
+    from ecot_annotate.profiles.choice import Origin, ProfileRef
+
+    inferred = ProfileRef(Origin.INFERRED, "auto", "0123abcd")
+    in_file = ProfileRef(Origin.FILE, "my_robot.toml", "89ef")
+    assert (inferred.text, in_file.text) == ("inferred:0123abcd", "my_robot.toml#89ef")
+    assert ProfileRef.parse(inferred.text) == inferred
+    assert ProfileRef.parse(in_file.text) == in_file
+    assert (
+        ProfileRef.parse("bridge") is None and ProfileRef(Origin.BUILTIN, "bridge").text == "bridge"
+    )

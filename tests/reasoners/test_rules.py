@@ -100,3 +100,16 @@ def test_instruction_parts():
     assert parsed.phrases == ["cup", "counter", "drying rack", "sink"]
     assert parse_instruction("flip pot upright which is in sink").target == ""
     assert parse_instruction("").phrases == []
+
+
+def test_a_task_label_is_not_repeated_as_a_step():
+    """Before: "Robot_arm_control" gave `PLAN: Hold still, robot_arm_control, hold still.`"""
+    assert parse_instruction("Robot_arm_control").text == ""
+    assert parse_instruction("pickCube").verb == ""
+    moves = ["stop"] * 3 + ["move"] * 4 + ["stop"] * 3
+    annotation = Annotation(primitives=moves, split_at_pauses=True)
+    steps = RuleReasoner().reason(_episode("Robot_arm_control", len(moves)), annotation).reasoning
+    assert steps[0].task == "Robot_arm_control."
+    for step in steps:
+        text = " ".join(step.as_dict().values())
+        assert "robot_arm_control" not in text and not re.search(r": \.|\s\.", text), text
