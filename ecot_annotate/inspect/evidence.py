@@ -25,13 +25,16 @@ and neither is fitted to any data set:
   cut-off itself. Evidence that is there or not (a fallback, an untracked gripper) has strength 1.
 
 Outliers are found with the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
-over the run's episodes, each figure of `geometry.motion_stats` apart, and an episode is an
-outlier on a figure past |z| = 3.5, their cut-off. Where half the episodes share a value (MAD 0),
-the mean absolute deviation takes its place (times 1.2533, its ratio to the standard deviation),
-as they advise. A figure counted in steps or events never has a scale below one of them (a share
-of steps: one step of the median episode), so episodes that differ by a step are not outliers.
-With fewer than MIN_EPISODES episodes nothing is an outlier: a median of a handful moves with
-each episode.
+over the run's episodes, each figure apart, and an episode is an outlier on a figure past
+|z| = 3.5, their cut-off. The figures: how the episode moved (`geometry.motion_stats`, which the
+motion stage keeps: steps, path length, speed, jitter, gripper switches, pause share) and how
+many subtasks its chain has. Where half the episodes share a value (MAD 0), the mean absolute
+deviation takes its place (times 1.2533, its ratio to the standard deviation), as they advise:
+in a run where every episode grasps once, one that grasps twice, or whose chain has no subtask
+where the others have three, is an outlier. The share of still steps alone counts chance events
+(a speed near the threshold for a step or two), so its spread is never taken below the Poisson
+spread of that count (the square root of the median count of still steps). With fewer than
+MIN_EPISODES episodes nothing is an outlier: a median of a handful moves with each episode.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +66,7 @@ OUTLIER_Z = 3.5
 MIN_EPISODES = 10
 MAD_TO_SD = 1.4826  # the MAD of a normal distribution times this is its standard deviation
 MEAN_AD_TO_SD = 1.2533
-COUNTED = ("steps", "gripper switches")  # figures counted in whole steps or events
+SUBTASKS = "subtasks"  # the figure of the chain set beside the motion's
 # Where a track comes from, when it is not a measured pose: what the provenance says of it.
 APPROXIMATE_MOTION = ("approximate", "integrated action deltas", "no kinematic model")
 FLAGS = (  # every flag, in the order the queue's filter lists them
@@ -72,7 +76,7 @@ FLAGS = (  # every flag, in the order the queue's filter lists them
     "fallback",
     "fields repaired",
     "fields from rules",
-    "motion unlike the run's others",
+    "unlike the run's others",
     "approximate motion",
     "gripper not tracked",
     "gripper fit residual",
@@ -110,41 +114,40 @@ def strength(amount: float, half: float) -> float:
 
 
 def _scale(name: str, values: np.ndarray, figures: dict[str, np.ndarray]) -> float:
-    """The spread of one figure over the run, never below the figure's own unit."""
-    median = np.median(values)
+    """The spread of one figure over the run (a standard deviation, robustly)."""
+    median = float(np.median(values))
     spread = MAD_TO_SD * float(np.median(np.abs(values - median)))
     if spread == 0:
         spread = MEAN_AD_TO_SD * float(np.mean(np.abs(values - median)))
-    unit = 0.0
-    if name.rpartition(": ")[2] in COUNTED:
-        unit = 1.0
-    elif name.endswith("pause share"):
-        steps = figures.get(name.replace("pause share", "steps"))
-        unit = 1.0 / max(float(np.median(steps)), 1.0) if steps is not None else 0.0
-    return max(spread, unit)
+    steps = figures.get(name.replace("pause share", "steps"))
+    if name.endswith("pause share") and steps is not None:
+        length = max(float(np.median(steps)), 1.0)
+        spread = max(spread, float(np.sqrt(median * length)) / length)
+    return spread
 
 
-def motion_outliers(stats: dict[str, dict[str, float]]) -> dict[str, list[Outlier]]:
-    """Per episode key, the figures of its motion (`Annotation.motion_stats`) that lie past the
-    cut-off, compared with every episode of the run that has the same figure."""
-    names = sorted({name for figures in stats.values() for name in figures})
-    found: dict[str, list[Outlier]] = {key: [] for key in stats}
+def outliers(figures: dict[str, dict[str, float]]) -> dict[str, list[Outlier]]:
+    """Per episode key, its figures that lie past the cut-off, each compared with every episode of
+    the run that has the same figure."""
+    names = sorted({name for found in figures.values() for name in found})
     columns = {}
     for name in names:
-        keys = [k for k, figures in stats.items() if name in figures]
-        columns[name] = (keys, np.array([stats[k][name] for k in keys], dtype=np.float64))
+        keys = [k for k, found in figures.items() if name in found]
+        columns[name] = (keys, np.array([figures[k][name] for k in keys], dtype=np.float64))
+    everything = {n: v for n, (_, v) in columns.items()}
+    far: dict[str, list[Outlier]] = {key: [] for key in figures}
     for name, (keys, values) in columns.items():
         if len(values) < MIN_EPISODES:
             continue
-        scale = _scale(name, values, {n: v for n, (_, v) in columns.items()})
+        scale = _scale(name, values, everything)
         if scale == 0:
             continue
         median = float(np.median(values))
         for key, value in zip(keys, values, strict=True):
             z = (value - median) / scale
             if abs(z) > OUTLIER_Z:
-                found[key].append(Outlier(name, float(value), median, float(z)))
-    return found
+                far[key].append(Outlier(name, float(value), median, float(z)))
+    return far
 
 
 def quarantined_keys(out: str | Path) -> list[str]:
@@ -166,6 +169,11 @@ def _neighbours(keys: list[str], quarantined: list[str]) -> set[str]:
         if key in bad:
             near.update(everything[max(0, i - 1) : i + 2])
     return near - bad
+
+
+def _subtask_count(quality: EpisodeQuality) -> int:
+    """How many runs of steps with one subtask the chain has."""
+    return len(list(groupby(quality.step_texts[t][1] for t in sorted(quality.step_texts))))
 
 
 def _steps(n: int) -> str:
@@ -234,25 +242,29 @@ def writer_evidence(quality: EpisodeQuality, provenance: dict[str, str]) -> list
     return found
 
 
-def motion_evidence(outliers: list[Outlier], provenance: dict[str, str]) -> list[Evidence]:
-    """Motion unlike the run's others, and a track that is not a measured pose."""
-    found = []
-    if outliers:
-        said = "; ".join(
-            f"{o.figure} {o.value:.3g} (run median {o.median:.3g}, z {o.z:+.1f})" for o in outliers
+def outlier_evidence(far: list[Outlier]) -> list[Evidence]:
+    """Motion, or a chain, unlike the run's others."""
+    if not far:
+        return []
+    said = "; ".join(
+        f"{o.figure} {o.value:.3g} (run median {o.median:.3g}, z {o.z:+.1f})" for o in far
+    )
+    farthest = max(abs(o.z) for o in far)
+    return [
+        Evidence(
+            "unlike the run's others",
+            f"unlike the run's others: {said}",
+            SUSPECT * strength(farthest - OUTLIER_Z, OUTLIER_Z),
         )
-        farthest = max(abs(o.z) for o in outliers)
-        found.append(
-            Evidence(
-                "motion unlike the run's others",
-                f"motion unlike the run's others: {said}",
-                SUSPECT * strength(farthest - OUTLIER_Z, OUTLIER_Z),
-            )
-        )
+    ]
+
+
+def track_evidence(provenance: dict[str, str]) -> list[Evidence]:
+    """A track that is not a measured pose."""
     source = provenance.get("motion_source", "state")
     if any(marker in source for marker in APPROXIMATE_MOTION):
-        found.append(Evidence("approximate motion", f"motion from {source}", SUSPECT))
-    return found
+        return [Evidence("approximate motion", f"motion from {source}", SUSPECT)]
+    return []
 
 
 def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) -> list[Evidence]:
@@ -290,7 +302,14 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
     perception = any(e.steps_without_boxes is not None or e.gripper_tracked for e in episodes)
     manifest = Manifest(str(out))
     annotations: dict[str, Annotation | None] = {e.key: manifest.load(e.key) for e in episodes}
-    outliers = motion_outliers({k: a.motion_stats for k, a in annotations.items() if a is not None})
+    figures = {
+        e.key: {
+            **(annotations[e.key].motion_stats if annotations[e.key] is not None else {}),
+            SUBTASKS: float(_subtask_count(e)),
+        }
+        for e in episodes
+    }
+    far = outliers(figures)
     near = _neighbours([e.key for e in episodes], quarantined_keys(out))
     found = []
     for quality in episodes:
@@ -299,7 +318,8 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
         evidence = [
             *chain_evidence(quality, lead),
             *writer_evidence(quality, provenance),
-            *motion_evidence(outliers.get(quality.key, []), provenance),
+            *outlier_evidence(far[quality.key]),
+            *track_evidence(provenance),
             *perception_evidence(quality, perception, lead),
         ]
         if quality.key in near:

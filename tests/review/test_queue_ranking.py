@@ -24,7 +24,7 @@ SEEN_AS = {
     SHIFTED_SUBTASK: "subtask without its gripper event",
     WRONG_DIRECTION: "text failing a check",
     INVERTED_GRIPPER: "plan/motion disagreement",
-    JITTERED_STATE: "motion unlike the run's others",
+    JITTERED_STATE: "unlike the run's others",
 }
 
 
