@@ -23,6 +23,11 @@ and neither is fitted to any data set:
   (the steps one move looks ahead over, from the run's motion settings); for failing or repaired
   texts, one text; for an outlier, its robust z-score as far again beyond the cut-off as the
   cut-off itself. Evidence that is there or not (a fallback, an untracked gripper) has strength 1.
+- The queue ranks the episodes of one run, so an amount counts beyond the run's median amount of
+  its kind (0 for the episodes without it): what most of the run shows (a text check every chain
+  of the run fails, a track from joint speed alone in every episode) is the run's trouble, which
+  `stats` reports; it weighs only where an episode has more of it than most, and its reason
+  gives the run's median.
 
 Outliers are found with the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
 over the run's episodes, each figure apart, and an episode is an outlier on a figure past
@@ -96,6 +101,17 @@ class Evidence:
     @property
     def label(self) -> str:
         return f"{self.reason} · {self.weight:.1f}"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one episode shows of one kind of evidence, before it is weighed against the run."""
+
+    flag: str
+    reason: str
+    cls: float  # CONTRADICTS, SUSPECT or WITHOUT
+    amount: float = 1.0  # steps, texts, pixels, z past the cut-off; 1 for what is there or not
+    unit: float | None = None  # the amount at which the strength is 1/2; None: there or not
 
 
 @dataclass(frozen=True)
@@ -180,17 +196,19 @@ def _steps(n: int) -> str:
     return f"{n} step" if n == 1 else f"{n} steps"
 
 
-def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Evidence]:
+def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Seen]:
     """Where the chain contradicts the motion or fails the text checks."""
     window = event_window(lead)
     found = []
     if quality.disagreeing_steps:
         kinds = ", ".join(f"{k} ({n})" for k, n in quality.disagreements.most_common())
         found.append(
-            Evidence(
+            Seen(
                 "plan/motion disagreement",
                 f"plan/motion disagreement on {_steps(quality.disagreeing_steps)}: {kinds}",
-                CONTRADICTS * strength(quality.disagreeing_steps, window),
+                CONTRADICTS,
+                quality.disagreeing_steps,
+                window,
             )
         )
     steps = sorted(quality.step_texts)
@@ -204,11 +222,7 @@ def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Evidence]:
             + ("" if m.distance is None else f", the nearest is {_steps(m.distance)} away")
             for m in missing
         )
-        found.append(
-            Evidence(
-                "subtask without its gripper event", said, CONTRADICTS * strength(apart, window)
-            )
-        )
+        found.append(Seen("subtask without its gripper event", said, CONTRADICTS, apart, window))
     checks = quality.text_checks
     if checks.failing:
         failed = ", ".join(
@@ -218,31 +232,31 @@ def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Evidence]:
         )
         texts = "text" if checks.failing == 1 else "texts"
         found.append(
-            Evidence(
+            Seen(
                 "text failing a check",
                 f"{checks.failing} {texts} failing a check: {failed}",
-                CONTRADICTS * strength(checks.failing, 1),
+                CONTRADICTS,
+                checks.failing,
+                1,
             )
         )
     return found
 
 
-def writer_evidence(quality: EpisodeQuality, provenance: dict[str, str]) -> list[Evidence]:
+def writer_evidence(quality: EpisodeQuality, provenance: dict[str, str]) -> list[Seen]:
     """What the LLM reasoner could not write itself: a fallback, repaired or rule-written texts."""
     found = []
     if quality.fallback_reason:
-        found.append(Evidence("fallback", f"fallback: {quality.fallback_reason}", SUSPECT))
+        found.append(Seen("fallback", f"fallback: {quality.fallback_reason}", SUSPECT))
     for name in ("fields_repaired", "fields_from_rules"):
         fields = [f for f in (provenance.get(name) or "").split(",") if f]
         if fields:
             flag = name.replace("_", " ")
-            found.append(
-                Evidence(flag, f"{flag}: {', '.join(fields)}", SUSPECT * strength(len(fields), 1))
-            )
+            found.append(Seen(flag, f"{flag}: {', '.join(fields)}", SUSPECT, len(fields), 1))
     return found
 
 
-def outlier_evidence(far: list[Outlier]) -> list[Evidence]:
+def outlier_evidence(far: list[Outlier]) -> list[Seen]:
     """Motion, or a chain, unlike the run's others."""
     if not far:
         return []
@@ -251,47 +265,77 @@ def outlier_evidence(far: list[Outlier]) -> list[Evidence]:
     )
     farthest = max(abs(o.z) for o in far)
     return [
-        Evidence(
+        Seen(
             "unlike the run's others",
             f"unlike the run's others: {said}",
-            SUSPECT * strength(farthest - OUTLIER_Z, OUTLIER_Z),
+            SUSPECT,
+            farthest - OUTLIER_Z,
+            OUTLIER_Z,
         )
     ]
 
 
-def track_evidence(provenance: dict[str, str]) -> list[Evidence]:
+def track_evidence(provenance: dict[str, str]) -> list[Seen]:
     """A track that is not a measured pose."""
     source = provenance.get("motion_source", "state")
     if any(marker in source for marker in APPROXIMATE_MOTION):
-        return [Evidence("approximate motion", f"motion from {source}", SUSPECT)]
+        return [Seen("approximate motion", f"motion from {source}", SUSPECT)]
     return []
 
 
-def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) -> list[Evidence]:
+def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) -> list[Seen]:
     """What the chain was written without: the gripper's track, boxes."""
     found = []
     if perception and not quality.gripper_tracked:
         reason = quality.gripper_reason or "gripper not tracked"
-        found.append(Evidence("gripper not tracked", reason, WITHOUT))
+        found.append(Seen("gripper not tracked", reason, WITHOUT))
     limit = RESIDUAL_FLAG_FRACTION * quality.image_width
     residual = quality.residual
     if residual is not None and limit and residual > limit:
         found.append(
-            Evidence(
+            Seen(
                 "gripper fit residual",
                 f"gripper fit residual {residual:.1f} px (flagged above {limit:.1f} px)",
-                WITHOUT * strength(residual - limit, limit),
+                WITHOUT,
+                residual - limit,
+                limit,
             )
         )
     if quality.steps_without_boxes:
         found.append(
-            Evidence(
+            Seen(
                 "steps without boxes",
                 f"{_steps(quality.steps_without_boxes)} without boxes",
-                WITHOUT * strength(quality.steps_without_boxes, event_window(lead)),
+                WITHOUT,
+                quality.steps_without_boxes,
+                event_window(lead),
             )
         )
     return found
+
+
+def weigh(seen: list[list[Seen]]) -> list[list[Evidence]]:
+    """Each episode's evidence weighed by what sets it apart from the run: an amount counts beyond
+    the run's median amount of its kind (0 for the episodes without it), so what most of the run
+    shows weighs 0 in every episode, and its reason says so."""
+    flags = {s.flag for found in seen for s in found}
+    amounts = [{s.flag: s.amount for s in found} for found in seen]
+    baseline = {f: float(np.median([a.get(f, 0.0) for a in amounts])) for f in flags}
+    weighed = []
+    for found in seen:
+        evidence = []
+        for s in found:
+            common = baseline[s.flag]
+            beyond = s.amount - common
+            part = float(beyond > 0) if s.unit is None else strength(beyond, s.unit)
+            reason = s.reason
+            if common:
+                reason += (
+                    " (as in most of the run)" if s.unit is None else f" (run median {common:g})"
+                )
+            evidence.append(Evidence(s.flag, reason, s.cls * part))
+        weighed.append(sorted(evidence, key=lambda e: -e.weight))
+    return weighed
 
 
 def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]:
@@ -323,8 +367,6 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
             *perception_evidence(quality, perception, lead),
         ]
         if quality.key in near:
-            evidence.append(
-                Evidence("quarantined neighbour", "next to a quarantined episode", WITHOUT)
-            )
-        found.append((quality, sorted(evidence, key=lambda e: -e.weight)))
-    return found
+            evidence.append(Seen("quarantined neighbour", "next to a quarantined episode", WITHOUT))
+        found.append(evidence)
+    return list(zip(episodes, weigh(found), strict=True))

@@ -91,31 +91,43 @@ def known_run(tmp_path):
     return run
 
 
-def test_every_kind_of_evidence_weighs_by_its_class(known_run):
-    from ecot_annotate.inspect.evidence import CONTRADICTS, SUSPECT, WITHOUT, run_evidence
+def _weights(run) -> dict[str, dict[str, float]]:
+    from ecot_annotate.inspect.evidence import run_evidence
 
-    found = {quality.key: {e.flag: e.weight for e in evidence} for quality, evidence in run_evidence(known_run)}  # fmt: skip
-    assert set(found["a"]) == {
-        "plan/motion disagreement",
-        "text failing a check",
-        "steps without boxes",
-        "gripper fit residual",  # median 2.5 px, over 3% of its 64 px width
-    }
-    assert 0 < found["a"]["plan/motion disagreement"] < CONTRADICTS
-    assert found["a"]["steps without boxes"] < WITHOUT
-    assert "unlike the run's others" not in found["a"]  # four episodes are too few to compare
+    return {q.key: {e.flag: e.weight for e in found} for q, found in run_evidence(run)}
+
+
+def test_every_kind_of_evidence_weighs_by_its_class(known_run):
+    from ecot_annotate.inspect.evidence import CONTRADICTS, SUSPECT, WITHOUT
+
+    found = _weights(known_run)
     assert found["b"]["fallback"] == SUSPECT and found["b"]["gripper not tracked"] == WITHOUT
     assert found["b"]["fields repaired"] == pytest.approx(SUSPECT * 2 / 3)  # two texts
-    assert "gripper fit residual" in found["c"] and "text failing a check" in found["c"]
     assert found["d"] == {"approximate motion": SUSPECT, "quarantined neighbour": WITHOUT}
+    # a fails three texts and c two, the run's median is one: a counts two, c one
+    assert found["a"]["text failing a check"] == pytest.approx(CONTRADICTS * 2 / 3)
+    assert found["c"]["text failing a check"] == pytest.approx(CONTRADICTS / 2)
+    # c's residual (15 px) is far over 3% of its 64 px width, a's (2.5 px) just over it
+    assert 0 < found["a"]["gripper fit residual"] < found["c"]["gripper fit residual"] < WITHOUT
+    assert 0 < found["a"]["steps without boxes"] < WITHOUT
+    assert not any("unlike the run's others" in f for f in found.values())  # 4 are too few
 
 
-def test_an_episode_heavier_in_evidence_comes_first_in_the_queue(known_run):
+def test_what_most_of_the_run_shows_ranks_no_episode_above_another(known_run):
+    """a, b and c each disagree with their motion on one step: the run's median is one step."""
+    from ecot_annotate.inspect.evidence import run_evidence
+
+    disagreements = [e for _, found in run_evidence(known_run) for e in found if e.flag == "plan/motion disagreement"]  # fmt: skip
+    assert len(disagreements) == 3
+    assert all(e.weight == 0 and "(run median 1)" in e.reason for e in disagreements)
+
+
+def test_the_queue_is_heaviest_first_and_shows_every_weight(known_run):
     from ecot_annotate.review.queue import build_queue, queue_flags
     from ecot_annotate.store.corrections import Corrections
 
     queue = build_queue(known_run, Corrections([], ""))
-    assert [round(i.score, 6) for i in queue] == sorted((round(i.score, 6) for i in queue), reverse=True)  # fmt: skip
-    assert queue[-1].key == "d"  # only what its track came from and a neighbour, no contradiction
+    scores = [i.score for i in queue]
+    assert scores == sorted(scores, reverse=True) and queue[0].key == "b"
     assert all(reason.rpartition(" · ")[2] for item in queue for reason in item.reasons)
     assert dict(queue_flags(queue))["plan/motion disagreement"] == 3
