@@ -19,10 +19,12 @@ and neither is fitted to any data set:
     quarantined neighbour.
 - The strength (0..1) says how much of it there is: `strength(amount, half)` is 1/2 at a natural
   unit of the evidence and grows towards 1 beyond it, so more evidence always weighs more but one
-  kind cannot swamp the others. The units: for evidence counted in steps, one primitive window
-  (the steps one move looks ahead over, from the run's motion settings); for failing or repaired
-  texts, one text; for an outlier, its robust z-score as far again beyond the cut-off as the
-  cut-off itself. Evidence that is there or not (a fallback, an untracked gripper) has strength 1.
+  kind cannot swamp the others. Evidence on steps or texts is measured as a share of the
+  episode's steps or texts (a long episode has more of both), and its unit is one primitive
+  window of the episode's steps (the steps one move looks ahead over, from the run's motion
+  settings) or one of its texts; texts an LLM answer left to repair count one by one; an
+  outlier's unit is its robust z-score as far again beyond the cut-off as the cut-off itself.
+  Evidence that is there or not (a fallback, an untracked gripper) has strength 1.
 - The queue ranks the episodes of one run, so an amount counts beyond the run's median amount of
   its kind (0 for the episodes without it): what most of the run shows (a text check every chain
   of the run fails, a track from joint speed alone in every episode) is the run's trouble, which
@@ -112,6 +114,7 @@ class Seen:
     cls: float  # CONTRADICTS, SUSPECT or WITHOUT
     amount: float = 1.0  # steps, texts, pixels, z past the cut-off; 1 for what is there or not
     unit: float | None = None  # the amount at which the strength is 1/2; None: there or not
+    measure: str = ""  # what the amount counts, for the reason: "of the steps", "px past the flag"
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,7 @@ def _steps(n: int) -> str:
 
 def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Seen]:
     """Where the chain contradicts the motion or fails the text checks."""
-    window = event_window(lead)
+    window, n = event_window(lead), max(quality.n_steps, 1)
     found = []
     if quality.disagreeing_steps:
         kinds = ", ".join(f"{k} ({n})" for k, n in quality.disagreements.most_common())
@@ -207,8 +210,9 @@ def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Seen]:
                 "plan/motion disagreement",
                 f"plan/motion disagreement on {_steps(quality.disagreeing_steps)}: {kinds}",
                 CONTRADICTS,
-                quality.disagreeing_steps,
-                window,
+                quality.disagreeing_steps / n,
+                window / n,
+                "of the steps",
             )
         )
     steps = sorted(quality.step_texts)
@@ -222,7 +226,16 @@ def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Seen]:
             + ("" if m.distance is None else f", the nearest is {_steps(m.distance)} away")
             for m in missing
         )
-        found.append(Seen("subtask without its gripper event", said, CONTRADICTS, apart, window))
+        found.append(
+            Seen(
+                "subtask without its gripper event",
+                said,
+                CONTRADICTS,
+                apart / n,
+                window / n,
+                "of the steps",
+            )
+        )
     checks = quality.text_checks
     if checks.failing:
         failed = ", ".join(
@@ -236,8 +249,9 @@ def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Seen]:
                 "text failing a check",
                 f"{checks.failing} {texts} failing a check: {failed}",
                 CONTRADICTS,
-                checks.failing,
-                1,
+                checks.failing / checks.fields,
+                1 / checks.fields,
+                "of the texts",
             )
         )
     return found
@@ -252,7 +266,9 @@ def writer_evidence(quality: EpisodeQuality, provenance: dict[str, str]) -> list
         fields = [f for f in (provenance.get(name) or "").split(",") if f]
         if fields:
             flag = name.replace("_", " ")
-            found.append(Seen(flag, f"{flag}: {', '.join(fields)}", SUSPECT, len(fields), 1))
+            found.append(
+                Seen(flag, f"{flag}: {', '.join(fields)}", SUSPECT, len(fields), 1, "texts")
+            )
     return found
 
 
@@ -271,6 +287,7 @@ def outlier_evidence(far: list[Outlier]) -> list[Seen]:
             SUSPECT,
             farthest - OUTLIER_Z,
             OUTLIER_Z,
+            f"past z {OUTLIER_Z:g}",
         )
     ]
 
@@ -299,6 +316,7 @@ def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) ->
                 WITHOUT,
                 residual - limit,
                 limit,
+                "px past the flag",
             )
         )
     if quality.steps_without_boxes:
@@ -307,17 +325,26 @@ def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) ->
                 "steps without boxes",
                 f"{_steps(quality.steps_without_boxes)} without boxes",
                 WITHOUT,
-                quality.steps_without_boxes,
-                event_window(lead),
+                quality.steps_without_boxes / max(quality.n_steps, 1),
+                event_window(lead) / max(quality.n_steps, 1),
+                "of the steps",
             )
         )
     return found
 
 
+def _common(seen: Seen, median: float) -> str:
+    """What most of the run shows of this kind, said after the reason."""
+    if seen.unit is None:
+        return " (as in most of the run)"
+    if seen.measure.startswith("of the"):
+        return f" (run median {median:.0%} {seen.measure})"
+    return f" (run median {median:.3g} {seen.measure})"
+
+
 def weigh(seen: list[list[Seen]]) -> list[list[Evidence]]:
     """Each episode's evidence weighed by what sets it apart from the run: an amount counts beyond
-    the run's median amount of its kind (0 for the episodes without it), so what most of the run
-    shows weighs 0 in every episode, and its reason says so."""
+    the run's median amount of its kind (0 for the episodes without it)."""
     flags = {s.flag for found in seen for s in found}
     amounts = [{s.flag: s.amount for s in found} for found in seen]
     baseline = {f: float(np.median([a.get(f, 0.0) for a in amounts])) for f in flags}
@@ -328,11 +355,7 @@ def weigh(seen: list[list[Seen]]) -> list[list[Evidence]]:
             common = baseline[s.flag]
             beyond = s.amount - common
             part = float(beyond > 0) if s.unit is None else strength(beyond, s.unit)
-            reason = s.reason
-            if common:
-                reason += (
-                    " (as in most of the run)" if s.unit is None else f" (run median {common:g})"
-                )
+            reason = s.reason + (_common(s, common) if common else "")
             evidence.append(Evidence(s.flag, reason, s.cls * part))
         weighed.append(sorted(evidence, key=lambda e: -e.weight))
     return weighed
