@@ -8,6 +8,7 @@ import click
 
 from ecot_annotate.cli.group import main
 from pipelines.formats import FORMATS
+from pipelines.resume import NOT_COMMITTED
 
 
 def _note(line: str) -> None:
@@ -32,5 +33,18 @@ def export(out: str, path: str, to: str) -> None:
         click.secho(
             f"{summary['episodes_quarantined']} episode(s) not exported:", fg="yellow", err=True
         )
-        for reason in summary["quarantine_reasons"][:5]:
+        for what, keys in (
+            ("rejected in review", summary["rejected_keys"]),
+            ("no committed annotation in the run", summary["unannotated_keys"]),
+        ):
+            if keys:
+                click.echo(f"  - {what} ({len(keys)}): {_listed(keys)}", err=True)
+        for reason in [
+            r for r in summary["quarantine_reasons"] if not r.startswith(f"{NOT_COMMITTED}:")
+        ][:5]:
             click.echo(f"  - {reason}", err=True)
+
+
+def _listed(keys: list[str], most: int = 20) -> str:
+    more = f" and {len(keys) - most} more" if len(keys) > most else ""
+    return ", ".join(keys[:most]) + more

@@ -26,6 +26,7 @@ from ecot_annotate.episode import Episode, arms_move
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.inspect.quality import read_summary, run_stats, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
+from ecot_annotate.store.correction_changes import FieldEdit
 from ecot_annotate.store.corrections import Corrections, read_lines, run_config_hash
 from ecot_annotate.store.manifest import Manifest
 from ecot_annotate.store.run_config import profiled_config
@@ -222,8 +223,8 @@ def review_truths(run: str | Path, folder: str | Path) -> tuple[dict[str, Episod
             {
                 t
                 for line in review.edits
-                if line.get("field") == "move"
-                for t in range(line["steps"][0], line["steps"][1] + 1)
+                if isinstance(line.change, FieldEdit) and line.change.field == "move"
+                for t in line.change.steps
             }
         )
         truths[key] = EpisodeTruth(

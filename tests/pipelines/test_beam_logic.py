@@ -54,7 +54,7 @@ def test_resume_pairs_committed_episodes_with_their_annotation(episodes, tmp_pat
 def test_resume_for_export_quarantines_what_no_run_committed(episodes, tmp_path):
     first, *rest = episodes
     Manifest(str(tmp_path)).commit(first.key, Annotation())
-    reason = "the run holds no committed annotation for this episode, or review rejected it"
+    reason = "the run holds no committed annotation of this episode"
     with _pipeline() as p:
         out = (
             p
