@@ -8,7 +8,9 @@
    run's own subtasks are scored against the labels episode by episode, and the measure is how
    many of the worst quarter (lowest boundary F1 within 1 s, then the largest mean distance
    between true and predicted boundaries) the top quarter of the queue holds. Chance is a quarter.
-   Skipped, saying why, where the labels or the recording they were made on are absent.
+   Skipped, saying why, where the labels or the recording they were made on are absent (the
+   recordings are looked for in $ECOT_LABELLED_DATA, else ../labelled-data and ../shared/data;
+   benchmarks/labels/NOTES.md says where to fetch them).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pathlib import Path
 from benchmarks.results import Row
 
 LABELS = Path(__file__).resolve().parent / "labels"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+BESIDE = Path(__file__).resolve().parents[1].parent  # the folder the checkout lies in
+DEFAULT_ROOTS = (BESIDE / "labelled-data", BESIDE / "shared" / "data")
 DATA_ROOTS = "ECOT_LABELLED_DATA"  # folders (os.pathsep between) holding each labelled dataset
 TOLERANCE_S = 1.0
 
@@ -69,7 +72,8 @@ def labelled_sets() -> tuple[list[tuple[str, Path, Path]], list[str]]:
     """(name, labels file, dataset folder) of every labelled set whose recording is here, and a
     line for each one whose recording is not. The folder is named by the labels' episode keys
     (`DATASET/split/index`, as LeRobot episodes are keyed)."""
-    roots = [Path(p) for p in os.environ.get(DATA_ROOTS, "").split(os.pathsep) if p] + [SHARED]
+    given = [Path(p) for p in os.environ.get(DATA_ROOTS, "").split(os.pathsep) if p]
+    roots = given or list(DEFAULT_ROOTS)
     found, missing = [], []
     for labels in sorted(LABELS.glob("*.jsonl")):
         first = next((line for line in labels.read_text().splitlines() if line.strip()), None)
