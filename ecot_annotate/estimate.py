@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.geometry.motion import primitives
+from ecot_annotate.geometry.motion import episode_primitives
 from ecot_annotate.reasoners import REASONERS
 
 CHARS_PER_TOKEN = 4
@@ -76,7 +76,7 @@ def _llm_texts(episode: Episode) -> tuple[str, str]:
     from ecot_annotate.reasoners.rules import RuleReasoner
 
     prompts = load_prompts()
-    annotation = Annotation(primitives=primitives(episode.xyz, episode.rotation, episode.gripper))
+    annotation = Annotation(arm_primitives=episode_primitives(episode.arms))
     prompt = prompts.system + "\n" + user_message(prompts, episode_input(episode, annotation))
     reasoned = RuleReasoner().reason(episode, annotation)
     return prompt, answer_text(reasoned.reasoning)

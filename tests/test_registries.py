@@ -22,7 +22,7 @@ from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.reasoners import REASONERS, ReasonerKind
 from ecot_annotate.registry import Registry
@@ -68,15 +68,13 @@ class CountWordsStage:
 
     def run(self, episode, annotation):
         words = len(episode.instruction.split())
-        annotation.provenance["instruction_words"] = (
-            f"{words} words, {len(annotation.primitives)} moves"
-        )
+        annotation.provenance["instruction_words"] = f"{words} words, {annotation.n_steps} moves"
         self.count("instructions_counted", 1)
         return annotation
 
 
 def count_words_step(config: AnnotateConfig) -> Step:
-    return stage_step("count-words", CountWordsStage, reads=("instruction", "primitives"))
+    return stage_step("count-words", CountWordsStage, reads=("instruction", "arm_primitives"))
 
 
 @DETECTORS.register("owlv2-strict")
@@ -118,7 +116,7 @@ class NpzReader:
             image_size=(int(data["width"]), int(data["height"])),
             state=state,
             action=action,
-            **episode_track(self.profile, state, action, key).episode_fields(),
+            arms=episode_arms(self.profile, state, action, key),
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,

@@ -217,7 +217,7 @@ def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Seen]:
         )
     steps = sorted(quality.step_texts)
     missing = subtasks_without_events(
-        [quality.step_named[t] for t in steps], [quality.step_texts[t][1] for t in steps], lead
+        [quality.step_primitives[t] for t in steps], [quality.step_texts[t][1] for t in steps], lead
     )
     if missing:
         apart = sum(m.last - m.first + 1 if m.distance is None else m.distance for m in missing)

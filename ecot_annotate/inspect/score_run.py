@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow.dataset as pads
 
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.episode import Episode, arms_move
+from ecot_annotate.episode import Episode, name_arms
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.inspect.quality import read_summary, run_stats, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
@@ -49,7 +49,7 @@ def _named(arms: list | None, part: slice) -> list[str] | None:
     """Two arms: each step's move naming every arm's primitive, as the move text does."""
     if arms is None or any(a is None for a in arms[part]):
         return None
-    return [arms_move({a["arm"]: a["primitive"] for a in step}) for step in arms[part]]
+    return [name_arms({a["arm"]: a["primitive"] for a in step}) for step in arms[part]]
 
 
 def _per_arm(arms: list | None, part: slice) -> dict[str, list[str]] | None:
@@ -230,7 +230,7 @@ def review_truths(run: str | Path, folder: str | Path) -> tuple[dict[str, Episod
         truths[key] = EpisodeTruth(
             key=key,
             subtasks=[r.subtask for r in fixed.reasoning],
-            primitives=fixed.primitives if moved else None,
+            primitives=fixed.moves if moved else None,
             primitive_steps=moved or None,
         )
     counts = corrections.counts()

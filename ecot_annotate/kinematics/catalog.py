@@ -62,7 +62,7 @@ class ArmModelInfo:
         """
         found: dict[str, int] = {}
         for index, raw in enumerate(names):
-            if side is not None and _side(raw) != side:
+            if side is not None and (arm_side(raw.strip().lower()) or (None,))[0] != side:
                 continue
             found.setdefault(normalize_joint_name(raw), index)
         picked = []
@@ -74,16 +74,32 @@ class ArmModelInfo:
         return picked
 
 
-def _side(name: str) -> str | None:
-    match = re.match(r"^(left|right)[_.]", name.lower())
-    return match.group(1) if match else None
+# How datasets tell two arms apart in value names: (pattern, the arm's name from the match).
+SIDE_PATTERNS = (
+    (re.compile(r"^(left|right)[_.]"), lambda m: m.group(1)),
+    (re.compile(r"^(l|r)_"), lambda m: {"l": "left", "r": "right"}[m.group(1)]),
+    (re.compile(r"[_.](left|right)$"), lambda m: m.group(1)),
+    (re.compile(r"^(?:arm|robot|follower)_?(\d)[_.]"), lambda m: f"#{m.group(1)}"),
+)
+
+
+def arm_side(name: str) -> tuple[str, str] | None:
+    """(arm, the name without the arm's part) for a lower-case value name that says which arm it
+    belongs to (`left_shoulder_pan`, `l_gripper`, `gripper_left`, `arm1_j1`), else None. Every
+    reader of a two-arm dataset's names (profile inference, the catalog's joint columns) asks
+    this one function."""
+    for pattern, arm in SIDE_PATTERNS:
+        match = pattern.search(name)
+        if match:
+            return arm(match), (name[: match.start()] + name[match.end() :]).strip("_.")
+    return None
 
 
 def normalize_joint_name(name: str) -> str:
     """A dataset's joint name as the catalog writes it: lower case, without the arm's side
     (left_/right_), LeRobot v2.0's `main_` or LeKiwi's `arm_` prefix, and without `.pos`."""
     text = name.strip().lower()
-    text = re.sub(r"^(left|right)[_.]", "", text)
+    text = (arm_side(text) or (None, text))[1]
     text = re.sub(r"^(main|arm)_", "", text)
     return re.sub(r"\.(pos|position|q)$", "", text)
 

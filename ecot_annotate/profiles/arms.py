@@ -18,18 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ecot_annotate.episode import SINGLE_ARM
+from ecot_annotate.kinematics.catalog import arm_side
 from ecot_annotate.profiles.decision import JOINT_UNITS, KINEMATICS, Decision
 from ecot_annotate.profiles.layout import ValueGroup
-from ecot_annotate.profiles.model import ArmProfile
+from ecot_annotate.profiles.model import ArmProfile, MotionFrom
 
 ALOHA_ARM = 7  # ALOHA: 6 joints and a gripper per arm, left then right
-# How datasets tell two arms apart in value names: (pattern, the arm's name from the match).
-SIDE_PATTERNS = (
-    (re.compile(r"^(left|right)[_.]"), lambda m: m.group(1)),
-    (re.compile(r"^(l|r)_"), lambda m: {"l": "left", "r": "right"}[m.group(1)]),
-    (re.compile(r"[_.](left|right)$"), lambda m: m.group(1)),
-    (re.compile(r"^(?:arm|robot|follower)_?(\d)[_.]"), lambda m: f"#{m.group(1)}"),
-)
 GRIPPER_WORDS = ("gripper", "grip", "jaw", "claw")
 HAND_WORDS = ("hand", "effector", "gripper")
 GENERIC = re.compile(r"(j|joint|motor|m|axis|q|value|dim)_?\d+")
@@ -62,22 +57,13 @@ def value_name(name: str) -> str:
     return name.lower().removesuffix(".pos").rsplit(".", 1)[-1]
 
 
-def _side_of(name: str) -> tuple[str, str] | None:
-    """(arm, the name without the arm's part), for a name that says which arm it belongs to."""
-    for pattern, arm in SIDE_PATTERNS:
-        match = pattern.search(name)
-        if match:
-            return arm(match), (name[: match.start()] + name[match.end() :]).strip("_.")
-    return None
-
-
 def _by_names(names: list[str], robot_type: str) -> list[_Group] | None:
     """Two or more arms told apart by their value names, or by halves for ALOHA and `bi_`/
     `bimanual` robot types whose halves repeat the same names."""
     lowered = [value_name(n) for n in names]
     sides: dict[str, dict[int, str]] = {}
     for i, name in enumerate(lowered):
-        found = _side_of(name)
+        found = arm_side(name)
         if found:
             sides.setdefault(found[0], {})[i] = found[1]
     if len(sides) >= 2:
@@ -117,14 +103,14 @@ def _by_metadata(names: list[str], groups: tuple[ValueGroup, ...]) -> list[_Grou
         return None
     found = []
     for arm in arms:
-        side = _side_of(arm.name.lower())
+        side = arm_side(arm.name.lower())
         name = side[0] if side else arm.name.lower()
         hands = [
             g
             for g in groups
             if g is not arm
             and any(w in g.name.lower() for w in HAND_WORDS)
-            and (_side_of(g.name.lower()) or (name, ""))[0] == name
+            and (arm_side(g.name.lower()) or (name, ""))[0] == name
         ]
         hand = hands[0].indices if hands else ()
         local = {i: value_name(names[i]) for i in (*arm.indices, *hand)}
@@ -278,7 +264,11 @@ def infer_arms(
     found = _by_metadata(names, groups) or _by_names(names, robot)
     if found is None:
         found = [
-            _Group("arm", tuple(range(len(names))), {i: value_name(n) for i, n in enumerate(names)})
+            _Group(
+                SINGLE_ARM,
+                tuple(range(len(names))),
+                {i: value_name(n) for i, n in enumerate(names)},
+            )
         ]
     arms, notes, decisions = [], {}, []
     for group in found:
@@ -286,7 +276,7 @@ def infer_arms(
         gripper = grippers[0] if grippers and not group.hand else None
         if group.hand:
             gripper = _grip_of_hand(group.hand, low, high)
-        elif gripper is None and group.name != "arm" and len(group.indices) == ALOHA_ARM:
+        elif gripper is None and group.name != SINGLE_ARM and len(group.indices) == ALOHA_ARM:
             gripper = group.indices[-1]  # ALOHA: the gripper closes each arm
         match = _match(group, gripper, robot, names)
         unit, why, doubtful = _checked_units(match.name, match.joints, names, low, high, robot)
@@ -324,7 +314,7 @@ def joint_fields(
     is forward kinematics of each arm's joints, joint speed for an arm no model knows."""
     found = infer_arms(list(names), robot_type, low, high, groups)
     fields = dict(
-        motion_from="joints",
+        motion_from=MotionFrom.JOINTS,
         xyz_indices=(),
         rotation="none",
         rotation_indices=(),

@@ -125,7 +125,7 @@ def with_kinematics(
     """Every arm moved by the given URDF (and end-effector link) and read in the given joint
     units: `--kinematics` serves an arm no built-in model knows, `--joint-units` a recording whose
     values cannot tell its unit (degrees and range mode both stay within -100..100)."""
-    if profile.motion_from != "joints":
+    if not profile.motion_from.per_arm:
         given = [
             option
             for option, value in (
@@ -195,7 +195,7 @@ def profile_summary(profile: DatasetProfile, how: ProfileChoice) -> str:
     p, conventions = profile, how.conventions
     rotation = p.rotation if p.rotation != "quaternion" else f"quaternion {p.quaternion_order}"
     track = f"xyz [{_indices(p.xyz_indices)}], {rotation} [{_indices(p.rotation_indices)}]"
-    motion = "state" if p.motion_from == "state" else f"action ({p.motion_from})"
+    motion = f"action ({p.motion_from})" if p.motion_from.in_action else "state"
     gripper = (
         "none (no gripper primitives)"
         if p.gripper_from == "none"
@@ -215,9 +215,9 @@ def profile_summary(profile: DatasetProfile, how: ProfileChoice) -> str:
         else "  camera       none: annotated from the state alone, perception skipped",
         f"  state        {' + '.join(p.state_keys) or 'none'}",
         f"  action       {' + '.join(p.action_keys)}",
-        f"  motion       from {motion}: {track}; gripper {gripper}"
-        if p.motion_from != "joints"
-        else "  motion       from the joints, forward kinematics per arm",
+        "  motion       from the joints, forward kinematics per arm"
+        if p.motion_from.per_arm
+        else f"  motion       from {motion}: {track}; gripper {gripper}",
         *(_arm_line(arm) for arm in p.arms),
         f"  instruction  {instruction}",
         f"  episode ids  {ids}" + (f"; {p.control_hz:g} Hz" if p.control_hz else ""),

@@ -156,7 +156,7 @@ def episode_tables(
     persistent = pa.array(
         _persistent("plan", [clean_text(r["plan"]) for r in reasoning], times)
         + _persistent("subtask", [clean_text(r["subtask"]) for r in reasoning], times)
-        + _persistent("motion", [clean_text(p) for p in ann.moves], times),  # every arm's
+        + _persistent("motion", [clean_text(p) for p in ann.moves], times),
         persistent_row_type(),
     )
     meta = {

@@ -25,7 +25,7 @@ from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.decision import Decision
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
 from ecot_annotate.sources.lerobot_meta import (
@@ -208,7 +208,7 @@ class LeRobotDecoder:
         columns = {k: _numeric_column(table, k, ref, key) for k in {*p.state_keys, *p.action_keys}}
         rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
         state, action = robot_vectors(rows, p, key)
-        track = episode_track(p, state, action, key)
+        arms = episode_arms(p, state, action, key)
         images = self._images(ref, table, p.image_key, key) if self.frames else []
         if images and len(images) != table.num_rows:
             raise EpisodeError(
@@ -224,7 +224,7 @@ class LeRobotDecoder:
             image_size=size,
             state=state,
             action=action,
-            **track.episode_fields(),
+            arms=arms,
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,

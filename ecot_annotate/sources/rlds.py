@@ -20,7 +20,7 @@ from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
 from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout, rlds_layout
 from ecot_annotate.profiles.validate import check_profile_fits
 from ecot_annotate.sources.base import SOURCES, Damaged, DatasetFolder, Unreadable
@@ -215,7 +215,7 @@ class EpisodeDecoder:
             image_size=image_sizes(images or frames[:1], p.image_key),
             state=state,
             action=action,
-            **episode_track(p, state, action, key).episode_fields(),
+            arms=episode_arms(p, state, action, key),
             **step_flags(steps),
             file_path=file_path,
             episode_id=episode_id,

@@ -53,7 +53,7 @@ def resolve_motion(
         return config, None
     profile = config.dataset_profile
     hz, where = control_rate(config, profile, dataset)
-    calibration = calibrate(((e.xyz, e.rotation, e.gripper) for e in episodes), hz, where)
+    calibration = calibrate((e.arms for e in episodes), hz, where)
     return replace(config, motion=calibration.apply(config.motion)), calibration
 
 

@@ -11,17 +11,17 @@ the gripper track.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ecot_annotate.backends.batch_retry import run_in_halves
 from ecot_annotate.config import AnnotateConfig, PerceptionConfig
 from ecot_annotate.counting import Count
-from ecot_annotate.episode import Annotation, Box, Episode, decode_image
+from ecot_annotate.episode import Annotation, Box, Episode, decode_image, several_arms
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.frames import EVERY_FRAME
-from ecot_annotate.geometry.gripper_fit import fit_gripper_track
+from ecot_annotate.geometry.gripper_fit import GripperFit, fit_gripper_track
 from ecot_annotate.stages.base import Step, Work, register_step
 from ecot_annotate.text.vocabulary import object_vocabulary
 
@@ -145,6 +145,27 @@ def provenance(config: PerceptionConfig) -> dict[str, str]:
     return out
 
 
+NO_POSE = "no end-effector position: no arm has a kinematic model"
+
+
+def arm_fit(episode: Episode, points: np.ndarray, config: PerceptionConfig) -> GripperFit:
+    """The gripper track of the arm whose end-effector positions explain the detected gripper
+    points best (most inlier detections, then the smaller error); with several arms its summary
+    names the arm."""
+    fits = {
+        arm.name: fit_gripper_track(arm.xyz, points, episode.image_size, config.gripper_fit)
+        for arm in episode.arms
+        if arm.has_pose
+    }
+    if not fits:
+        return GripperFit(None, np.zeros(len(points), bool), config.gripper_fit, NO_POSE)
+    arm, fit = max(
+        fits.items(),
+        key=lambda item: (item[1].track is not None, item[1].inliers.sum(), -(item[1].rms_px or 0)),
+    )
+    return replace(fit, arm=arm) if several_arms(episode.arms) else fit
+
+
 def assemble(
     episode: Episode,
     results: list[FrameResult],
@@ -164,7 +185,7 @@ def assemble(
         [r.gripper_point if r.gripper_point is not None else (np.nan, np.nan) for r in ordered],
         dtype=np.float64,
     )
-    fit = fit_gripper_track(episode.xyz, points, episode.image_size, config.gripper_fit)
+    fit = arm_fit(episode, points, config)
     annotation.bboxes = [r.boxes for r in ordered]
     annotation.gripper = fit.track
     annotation.gripper_reason = fit.reason

@@ -14,7 +14,7 @@ from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.stages.base import Step, Work, register_step, stage_step
 
-READS = ("instruction", "state", "primitives", "caption", "bboxes")
+READS = ("instruction", "state", "arm_primitives", "caption", "bboxes")
 WRITES = ("reasoning", "provenance")
 
 

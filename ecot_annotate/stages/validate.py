@@ -17,14 +17,12 @@ NO_DETECTOR = "not tracked: no detector configured (--detector none)"
 
 
 def check_complete(episode: Episode, annotation: Annotation) -> None:
-    """Every step has all six fields before anything is written."""
-    if (
-        len(annotation.reasoning) != episode.n_steps
-        or len(annotation.primitives) != episode.n_steps
-    ):
+    """Every step has all six fields and every arm's primitive before anything is written."""
+    counts = [len(prims) for prims in annotation.arm_primitives.values()]
+    if len(annotation.reasoning) != episode.n_steps or set(counts) != {episode.n_steps}:
         raise EpisodeError(
             "validate",
-            f"{len(annotation.reasoning)} reasoning steps and {len(annotation.primitives)} "
+            f"{len(annotation.reasoning)} reasoning steps and {'/'.join(map(str, counts)) or 0} "
             f"primitives for {episode.n_steps} steps",
         )
     for t, step in enumerate(annotation.reasoning):
@@ -56,6 +54,6 @@ def validate_step(config: AnnotateConfig) -> Step:
     return stage_step(
         "validate",
         ValidateStage,
-        reads=("primitives", "reasoning"),
+        reads=("arm_primitives", "reasoning"),
         writes=("provenance", "gripper_reason"),
     )

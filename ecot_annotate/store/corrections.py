@@ -192,12 +192,12 @@ def apply_line(ann: Annotation, line: Line) -> None:
     """Change `ann` in place as one checked, current line says."""
     change = line.change
     for step in change.steps_named():
-        _in_range(step, len(ann.primitives), line)
+        _in_range(step, ann.n_steps, line)
     if isinstance(change, FieldEdit):
         for t in change.steps:
             ann.reasoning[t] = dataclasses.replace(ann.reasoning[t], **{change.field: change.value})
             if change.field == "move":
-                ann.primitives[t] = change.value
+                ann.set_move(t, change.value)
     elif isinstance(change, SubtaskStart):
         _move_subtask_start(ann, change.subtask_start, change.subtask)
     elif isinstance(change, BoxEdit) and ann.bboxes is not None:

@@ -181,7 +181,7 @@ def open_annotations(run_or_parquet: str | Path, corrected: bool = True) -> pads
 
 def manifest_rows(key: str, ann: Annotation) -> list[dict]:
     """Step rows of one committed annotation, in the Parquet schema's names and shapes."""
-    n_steps = len(ann.primitives)
+    n_steps = ann.n_steps
     return [
         {"episode_key": key, "step": t, "n_steps": n_steps, **annotation_fields(ann, t)}
         for t in range(n_steps)

@@ -35,7 +35,9 @@ def _committed_flags(items):
 
 def test_resume_pairs_committed_episodes_with_their_annotation(episodes, tmp_path):
     first, *rest = episodes
-    Manifest(str(tmp_path)).commit(first.key, Annotation(primitives=["stop"] * first.n_steps))
+    Manifest(str(tmp_path)).commit(
+        first.key, Annotation(arm_primitives={"arm": ["stop"] * first.n_steps})
+    )
     with _pipeline() as p:
         out = p | beam.Create(episodes) | with_quarantine(ResumeFn(str(tmp_path)), "items")
         assert_that(
@@ -43,8 +45,7 @@ def test_resume_pairs_committed_episodes_with_their_annotation(episodes, tmp_pat
             equal_to([(first.key, True), *[(e.key, False) for e in rest]]),
         )
         assert_that(
-            out.items
-            | "Primitives" >> beam.Map(lambda i: (i.episode.key, i.annotation.primitives[:1])),
+            out.items | "Primitives" >> beam.Map(lambda i: (i.episode.key, i.annotation.moves[:1])),
             equal_to([(first.key, ["stop"]), *[(e.key, []) for e in rest]]),
             label="Annotations",
         )
@@ -72,14 +73,14 @@ def test_resume_for_export_quarantines_what_no_run_committed(episodes, tmp_path)
 def test_commit_writes_fresh_annotations_and_passes_every_episode_on(episodes, tmp_path):
     fresh, already = episodes[0], episodes[1]
     items = [
-        AnnotatedEpisode(fresh, Annotation(primitives=["move up"] * fresh.n_steps)),
+        AnnotatedEpisode(fresh, Annotation(arm_primitives={"arm": ["move up"] * fresh.n_steps})),
         AnnotatedEpisode(already, Annotation(), committed=True),
     ]
     with _pipeline() as p:
         done = p | beam.Create(items) | beam.ParDo(CommitFn(str(tmp_path), 2, progress=False))
         assert_that(_committed_flags(done), equal_to([(fresh.key, False), (already.key, True)]))
     manifest = Manifest(str(tmp_path))
-    assert manifest.load(fresh.key).primitives == ["move up"] * fresh.n_steps
+    assert manifest.load(fresh.key).moves == ["move up"] * fresh.n_steps
     assert manifest.load(already.key) is None  # a committed episode is not written again
 
 

@@ -14,7 +14,7 @@ from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.arms import infer_arms
 from ecot_annotate.profiles.choice import Origin, ProfileChoice
-from ecot_annotate.profiles.kinematics import end_effector_track
+from ecot_annotate.profiles.kinematics import arm_tracks
 from ecot_annotate.profiles.layout import IMAGE, TENSOR, DatasetLayout, Feature
 from ecot_annotate.profiles.model import ArmProfile, DatasetProfile, profile_from_mapping
 from ecot_annotate.profiles.resolve import profile_summary, with_kinematics
@@ -167,21 +167,20 @@ def test_the_track_is_forward_kinematics_of_the_joints():
     radians = np.array([[0.0, 0.0, 0.0, 0.0, 0.0, 40.0], [0.3, -0.5, 0.4, 0.2, 1.0, 10.0]])
     degrees = radians.copy()
     degrees[:, :5] = np.degrees(radians[:, :5])
-    track = end_effector_track(_so101(), degrees.astype(np.float32), degrees.astype(np.float32))
+    (track,) = arm_tracks(_so101(), degrees.astype(np.float32), degrees.astype(np.float32))
     xyz, rpy = model.fk(radians[:, :5])
     assert np.allclose(track.xyz, xyz, atol=1e-5) and np.allclose(track.rotation, rpy, atol=1e-4)
     assert track.source == "forward kinematics (so101, degrees)"
     assert list(track.gripper) == [40.0, 10.0]
-    assert [a.name for a in track.arms] == ["arm"] and track.arms[0].has_model
+    assert track.name == "arm" and track.has_pose
 
 
 def test_an_arm_with_no_model_keeps_its_joints_in_turns():
     profile = _profile(replace(RIGHT, joint_indices=(0, 1), gripper_index=2, name="arm"))
     state = np.array([[100.0, -100.0, 50.0]], dtype=np.float32)
-    track = end_effector_track(profile, state, state)
-    (arm,) = track.arms
-    assert not arm.has_model and not track.xyz.any()
-    assert np.allclose(arm.joints, [[0.5, -0.5]]) and track.source.startswith("joint speed")
+    (arm,) = arm_tracks(profile, state, state)
+    assert not arm.has_pose and arm.xyz is None and arm.rotation is None  # no fake position
+    assert np.allclose(arm.joints, [[0.5, -0.5]]) and arm.source.startswith("joint speed")
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from ecot_annotate.backends.llm_backends import answer_mode
 from ecot_annotate.config import AnnotateConfig, LLMConfig
 from ecot_annotate.content import content_hash
 from ecot_annotate.episode import Annotation
-from ecot_annotate.geometry.motion import primitives
+from ecot_annotate.geometry.motion import arm_primitives
 from ecot_annotate.reasoners.llm_input import move_runs
 from ecot_annotate.stages.validate import check_complete
 from tests.support.datasets import decode_all
@@ -45,9 +45,9 @@ def short_episodes(bridge_dir, n: int):
     """The first `n` Bridge episodes whose motion is a single move."""
     found = []
     for episode in decode_all(bridge_dir, "bridge"):
-        prims = primitives(episode.xyz, episode.rotation, episode.gripper)
+        prims = arm_primitives(episode.arms[0])
         if len(move_runs(prims)) == 1:
-            found.append((episode, Annotation(primitives=prims)))
+            found.append((episode, Annotation(arm_primitives={"arm": prims})))
     return found[:n]
 
 
@@ -102,7 +102,7 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
         assert all(k == "task" or k.startswith("items.") for k in taken)
         steps = [s.as_dict() for s in annotation.reasoning]
         assert check_chain(steps, episode_words(episode.instruction)).failing == 0
-        assert [s.move for s in annotation.reasoning] == annotation.primitives
+        assert [s.move for s in annotation.reasoning] == annotation.moves
         texts = [t for s in annotation.reasoning for t in (s.task, s.subtask, s.move_reason)]
         assert all(t and "@" not in t for t in texts)
         if not prov[

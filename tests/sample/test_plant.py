@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.episode import Episode
+from ecot_annotate.episode import SINGLE_ARM, ArmTrack, Episode
 from ecot_annotate.geometry.motion import gripper_events
 from ecot_annotate.sample.generate import Camera, make_episode, make_scene
 from ecot_annotate.sample.plant import (
@@ -31,10 +31,10 @@ def _rules_chain():
     xyz = scene.script.positions.astype(np.float32)
     n = len(xyz)
     flags = np.zeros(n, bool)
+    arm = ArmTrack(SINGLE_ARM, xyz, np.zeros((n, 3), np.float32), scene.script.openings.astype(np.float32), None, "state")  # fmt: skip
     episode = Episode(
         key="e", dataset="sample", instruction=scene.instruction, images=[], image_size=(0, 0),
-        state=np.zeros((n, 7), np.float32), action=np.zeros((n, 7), np.float32), xyz=xyz,
-        rotation=np.zeros((n, 3), np.float32), gripper=scene.script.openings.astype(np.float32),
+        state=np.zeros((n, 7), np.float32), action=np.zeros((n, 7), np.float32), arms=(arm,),
         is_first=flags, is_last=flags, is_terminal=flags,
     )  # fmt: skip
     return episode, annotate(AnnotateConfig(input="", out=""), episode)

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.geometry.motion import STOP, primitives
+from ecot_annotate.geometry.motion import STOP, arm_primitives
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.infer import ProfileInferenceError, infer_profile, require
 from ecot_annotate.profiles.resolve import profile_summary, resolve_profile
@@ -42,7 +42,7 @@ def test_auto_reads_every_layout_with_its_built_in_profile(layouts, name):
     episodes = _decode(layouts[name], profile)
     assert len(episodes) == 2 and len({e.key for e in episodes}) == 2
     for episode in episodes:
-        moves = primitives(episode.xyz, episode.rotation, episode.gripper)
+        moves = arm_primitives(episode.arms[0])
         assert episode.n_steps == 12 and episode.instruction
         assert sum(m != STOP for m in moves) >= 8, moves
         assert any("left" in m or "right" in m or "forward" in m for m in moves)
@@ -69,13 +69,13 @@ def test_inference_matches_the_built_in_profile_or_says_what_it_decided(layouts,
 
 def test_a_joint_only_state_moves_by_its_integrated_actions(layouts):
     episode = _decode(layouts["toto"], load_profile("toto"))[0]
-    assert episode.motion_source == "integrated action deltas"
-    assert "close gripper" in " ".join(primitives(episode.xyz, episode.rotation, episode.gripper))
+    assert episode.arms[0].source == "integrated action deltas"
+    assert "close gripper" in " ".join(arm_primitives(episode.arms[0]))
 
 
 def test_planar_code_point_instructions_are_read(layouts):
     episode = _decode(layouts["language_table"], load_profile("language_table"))[0]
-    assert episode.instruction == "push the red block forward" and not episode.gripper.any()
+    assert episode.instruction == "push the red block forward" and not episode.arms[0].gripper.any()
 
 
 def test_ur5_with_auto_no_longer_gets_bridges_layout(layouts):

@@ -28,7 +28,7 @@ def _annotation(subtasks: list[str]) -> Annotation:
     steps = [StepReasoning("t", "p", s, f"why {s}", "move left", "because") for s in subtasks]
     boxes = [[Box("cup", 0.9, (1, 2, 3, 4), track=7), Box("bowl", 0.8, (5, 6, 7, 8), track=8)]]
     return Annotation(
-        primitives=["move left"] * len(subtasks),
+        arm_primitives={"arm": ["move left"] * len(subtasks)},
         reasoning=steps,
         bboxes=boxes * len(subtasks),
         gripper=np.zeros((len(subtasks), 2)),
@@ -43,8 +43,8 @@ def test_a_field_edit_sets_the_text_over_its_steps_and_a_move_sets_the_primitive
     ann = _annotation(["a"] * 5)
     apply_line(ann, _line(field="move", steps=[1, 2], value="move up"))
     apply_line(ann, _line(field="move_reason", steps=[2, 2], value="to lift <it>"))
-    assert ann.primitives == ["move left", "move up", "move up", "move left", "move left"]
-    assert [r.move for r in ann.reasoning] == ann.primitives
+    assert ann.moves == ["move left", "move up", "move up", "move left", "move left"]
+    assert [r.move for r in ann.reasoning] == ann.moves
     assert [r.move_reason for r in ann.reasoning] == ["because"] * 2 + ["to lift <it>"] + ["because"] * 2  # fmt: skip
 
 
@@ -124,7 +124,7 @@ def test_an_edit_made_on_an_older_version_is_kept_as_a_conflict(tmp_path):
     review = Corrections.load(tmp_path, "h").review("e")
     assert review.conflicts == [second] and review.version == 3
     ann = Corrections.load(tmp_path, "h").apply("e", _annotation(["a"] * 10))
-    assert ann.primitives[5] == "move up" and ann.primitives[6] == "move left"
+    assert ann.moves[5] == "move up" and ann.moves[6] == "move left"
 
 
 # --- every reader of a finished run ---------------------------------------------------------

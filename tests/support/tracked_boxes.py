@@ -26,7 +26,7 @@ def with_tracked_boxes(run: Path, folder: Path, label: str = "cup") -> Path:
     annotations = {}
     for key in episode_keys(folder):
         annotation = manifest.load(key)
-        n = len(annotation.primitives)
+        n = annotation.n_steps
         annotation.bboxes = [
             [
                 Box(label, 0.81, (20.0, 40.0, 120.0, 140.0), 3),
