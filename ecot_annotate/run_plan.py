@@ -1,12 +1,12 @@
 """A run, planned once before any work: `prepare(config) -> RunPlan`.
 
-`prepare` opens the dataset, resolves the profile (camera, arms, units), checks the settings
-against the dataset, calibrates the motion thresholds from the first episodes' state and action
-(no frame is read for it), and lists the steps in order with what each reads. The frames the source
-decodes follow from that list and the outputs: only those some step looks at, or an output stores
-(where the source keeps video, an output that stores frames may keep references into it, and
-nothing is decoded for it). `annotate`, `--dry-run`, `export` and the run's summary read this one
-value; no part of it is derived again further down.
+`prepare` opens the dataset (with the source its layout names, for `--source auto`), resolves the
+profile (camera, arms, units), checks the settings against the dataset, calibrates the motion
+thresholds from the first episodes' state and action (no frame is read for it), and lists the steps
+in order with what each reads. The frames the source decodes follow from that list and the outputs:
+only those some step looks at, or an output stores (where the source keeps video, an output that
+stores frames may keep references into it, and nothing is decoded for it). `annotate`, `--dry-run`,
+`export` and the run's summary read this one value; no part of it is derived again further down.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ecot_annotate.profiles.choice import ProfileChoice
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.base import Source
+from ecot_annotate.sources.detect import resolve_source
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
 from ecot_annotate.sources.first_episodes import first_episodes
 from ecot_annotate.stages import Step, Work, steps
@@ -144,6 +145,7 @@ def prepare(config: AnnotateConfig, outputs: Mapping[str, Output] | None = None)
 
     if outputs is None:
         raise_problems(list(check_settings(config)))
+    config = replace(config, source=resolve_source(config.input, config.source))
     dataset = SOURCES.get(config.source).open(config.input, config.split)
     config, how = with_profile(config, dataset)
     config = replace(config, input_fingerprint=dataset_fingerprint(config.input))

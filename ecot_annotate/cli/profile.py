@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from ecot_annotate.cli.config_options import config_options
 from ecot_annotate.cli.group import main
-from ecot_annotate.cli.source_options import source_options
+from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.profiles.resolve import choose_profile, profile_summary
 from ecot_annotate.profiles.toml_text import profile_toml
 from ecot_annotate.profiles.validate import profile_problems
@@ -18,7 +19,7 @@ from ecot_annotate.sources.detect import resolve_source
 
 @main.command()
 @click.argument("input_path", metavar="INPUT")
-@source_options
+@config_options(AnnotateConfig, only=("source", "split"))
 @click.option("--write", "write_path", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the profile as a commented TOML file to edit, then pass it to --profile.")  # fmt: skip
 def profile(input_path: str, source: str, split: str, write_path: str | None) -> None:
     """Show the profile --profile auto uses for INPUT (built-in, or inferred from the dataset).
