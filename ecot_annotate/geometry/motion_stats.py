@@ -9,12 +9,19 @@ control rate.
 
 from __future__ import annotations
 
+from itertools import groupby
+
 import numpy as np
 
-from ecot_annotate.geometry.motion import STOP, gripper_events
+from ecot_annotate.geometry.motion import STOP
 
 
-def motion_statistics(positions: np.ndarray, prims: list[str], lead: int) -> dict[str, float]:
+def _gripper(primitive: str) -> str:
+    """What a primitive says the gripper does: close, open, or nothing."""
+    return next((kind for kind in ("close", "open") if f"{kind} gripper" in primitive), "")
+
+
+def motion_statistics(positions: np.ndarray, prims: list[str]) -> dict[str, float]:
     """One arm's figures: `positions` (T, k) its end-effector xyz, or its joints where it has no
     kinematic model; `prims` its primitives (the gripper events and pauses are read from them).
 
@@ -24,8 +31,8 @@ def motion_statistics(positions: np.ndarray, prims: list[str], lead: int) -> dic
     - jitter: how much the step vector changes from one step to the next, as a share of the path
       (the summed second difference over the summed first): a smooth path is near 0, a path
       shaken by noise near 2, and the figure does not depend on the units;
-    - gripper switches: closes and opens (a task has a set number of grasps, whatever its length,
-      so this is a count, not a rate);
+    - gripper switches: closes and opens, each a run of primitives naming it (a task has a set
+      number of grasps, whatever its length, so this is a count, not a rate);
     - pause share: the share of steps whose primitive is `stop`.
     """
     track = np.asarray(positions, dtype=np.float64)
@@ -38,6 +45,6 @@ def motion_statistics(positions: np.ndarray, prims: list[str], lead: int) -> dic
         "path length": path,
         "speed": path / max(len(first), 1),
         "jitter": float(second.sum()) / path if path > 0 else 0.0,
-        "gripper switches": float(len(gripper_events(prims, lead))),
+        "gripper switches": float(sum(1 for kind, _ in groupby(map(_gripper, prims)) if kind)),
         "pause share": sum(p == STOP for p in prims) / max(steps, 1),
     }

@@ -54,8 +54,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ecot_annotate.config import MotionConfig
 from ecot_annotate.episode import Annotation
-from ecot_annotate.geometry.motion import event_window
 from ecot_annotate.inspect.quality import (
     RESIDUAL_FLAG_FRACTION,
     EpisodeQuality,
@@ -199,9 +199,9 @@ def _steps(n: int) -> str:
     return f"{n} step" if n == 1 else f"{n} steps"
 
 
-def chain_evidence(quality: EpisodeQuality, lead: int) -> list[Seen]:
+def chain_evidence(quality: EpisodeQuality, lead: int, window: int) -> list[Seen]:
     """Where the chain contradicts the motion or fails the text checks."""
-    window, n = event_window(lead), max(quality.n_steps, 1)
+    n = max(quality.n_steps, 1)
     found = []
     if quality.disagreeing_steps:
         kinds = ", ".join(f"{k} ({n})" for k, n in quality.disagreements.most_common())
@@ -300,7 +300,7 @@ def track_evidence(provenance: dict[str, str]) -> list[Seen]:
     return []
 
 
-def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) -> list[Seen]:
+def perception_evidence(quality: EpisodeQuality, perception: bool, window: int) -> list[Seen]:
     """What the chain was written without: the gripper's track, boxes."""
     found = []
     if perception and not quality.gripper_tracked:
@@ -326,7 +326,7 @@ def perception_evidence(quality: EpisodeQuality, perception: bool, lead: int) ->
                 f"{_steps(quality.steps_without_boxes)} without boxes",
                 WITHOUT,
                 quality.steps_without_boxes / max(quality.n_steps, 1),
-                event_window(lead) / max(quality.n_steps, 1),
+                window / max(quality.n_steps, 1),
                 "of the steps",
             )
         )
@@ -365,7 +365,10 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
     """Every episode the machine annotated (people's corrections not applied), in key order, with
     its evidence, heaviest first."""
     episodes, _ = episode_quality(out, corrected=False)
-    lead = summary_event_lead(read_summary(out))
+    summary = read_summary(out)
+    lead = summary_event_lead(summary)
+    # the steps one primitive looks ahead over (ECoT's for runs that did not record theirs)
+    window = int((summary.get("motion") or {}).get("window") or MotionConfig().window)
     perception = any(e.steps_without_boxes is not None or e.gripper_tracked for e in episodes)
     manifest = Manifest(str(out))
     annotations: dict[str, Annotation | None] = {e.key: manifest.load(e.key) for e in episodes}
@@ -383,11 +386,11 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
         annotation = annotations[quality.key]
         provenance = annotation.provenance if annotation is not None else {}
         evidence = [
-            *chain_evidence(quality, lead),
+            *chain_evidence(quality, lead, window),
             *writer_evidence(quality, provenance),
             *outlier_evidence(far[quality.key]),
             *track_evidence(provenance),
-            *perception_evidence(quality, perception, lead),
+            *perception_evidence(quality, perception, window),
         ]
         if quality.key in near:
             evidence.append(Seen("quarantined neighbour", "next to a quarantined episode", WITHOUT))

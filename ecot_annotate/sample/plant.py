@@ -21,9 +21,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ecot_annotate.episode import Annotation
-from ecot_annotate.geometry.motion import gripper_events
 from ecot_annotate.store.corrections import subtask_segments
 from ecot_annotate.store.manifest import Manifest
+from ecot_annotate.text.plan_motion import GRASP_ACTS
 
 INVERTED_GRIPPER = "inverted gripper"
 JITTERED_STATE = "jittered state"
@@ -75,19 +75,13 @@ def recording_planter(planted: dict[int, str], seed: int = 0) -> Callable[[int, 
 
 
 def shift_subtask(annotation: Annotation, by: int = SHIFT_STEPS) -> Annotation:
-    """The grasp subtask (the one the first close of the gripper falls in) moves `by` steps later:
-    the subtask before it runs on over its first `by` steps and the one after it starts `by` steps
-    later. The moves and their reasons stay where they were, as in a chain that misplaced the
-    subtask."""
-    prims = annotation.moves
-    close = next((t for t, kind in gripper_events(prims, annotation.event_lead) if kind == "close"), None)  # fmt: skip
+    """The grasp subtask (the first that names a grasp) moves `by` steps later: the subtask before
+    it runs on over its first `by` steps and the one after it starts `by` steps later. The moves
+    and their reasons stay where they were, as in a chain that misplaced the subtask."""
     segments = subtask_segments([r.subtask for r in annotation.reasoning])
-    index = next(
-        (i for i, (first, last, _) in enumerate(segments) if close is not None and first <= close <= last),
-        None,
-    )  # fmt: skip
-    if index is None or index == 0:
-        raise ValueError("the episode has no gripper close after its first subtask to shift")
+    index = next((i for i, s in enumerate(segments) if GRASP_ACTS.search(s[2].lower())), None)
+    if not index:
+        raise ValueError("the episode has no grasp subtask after its first subtask to shift")
     first, last, _ = segments[index]
     old = list(annotation.reasoning)
     for t in range(first, min(last + by + 1, len(old))):

@@ -41,9 +41,7 @@ class MotionStage:
             f"{arm.name}: {name}" if several_arms(episode.arms) else name: value
             for arm in episode.arms
             for name, value in motion_statistics(
-                arm.xyz if arm.has_pose else arm.joints,
-                annotation.arm_primitives[arm.name],
-                annotation.event_lead,
+                arm.xyz if arm.has_pose else arm.joints, annotation.arm_primitives[arm.name]
             ).items()
         }
         return annotation

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from itertools import groupby
 
-from ecot_annotate.geometry.motion import gripper_events
 from ecot_annotate.text.chain import clean_text
 
 GRASP_WORDS = ("grasp", "grab", "pick", "hold", "close", "take", "lift", "squeeze")
@@ -77,16 +76,19 @@ class MissingEvent:
     last: int
     subtask: str
     event: str  # close | open
-    distance: int | None  # steps from the subtask to the nearest such event; None: there is none
+    distance: int | None  # steps from the subtask to where the nearest such event can start
 
 
 def subtasks_without_events(
     moves: list[str], subtasks: list[str], lead: int = 0
 ) -> list[MissingEvent]:
-    """Each run of steps with one subtask that names a grasp (or a release) but holds no close (or
-    open) of the gripper. An event counts within `lead` steps of the subtask, the slack of the
-    primitives' look-ahead (`geometry.motion.event_lead`)."""
-    events = gripper_events(moves, lead)
+    """Each run of steps with one subtask that names a grasp (or a release) while no close (or
+    open) of the gripper falls in it. A move naming a gripper change sees it coming: the change
+    starts within the `lead` + 1 steps after it (`geometry.motion.event_lead`)."""
+    named = {
+        event: [t for t, move in enumerate(moves) if f"{event} gripper" in move]
+        for event in ("close", "open")
+    }
     found = []
     t = 0
     for text, run in groupby(subtasks):
@@ -97,8 +99,8 @@ def subtasks_without_events(
         for event, acts in (("close", GRASP_ACTS), ("open", RELEASE_ACTS)):
             if not acts.search(words):
                 continue
-            gaps = [max(0, first - step, step - last) for step, kind in events if kind == event]
+            gaps = [max(0, first - step - lead - 1, step - last) for step in named[event]]
             nearest = min(gaps, default=None)
-            if nearest is None or nearest > lead:
+            if nearest != 0:
                 found.append(MissingEvent(first, last, text, event, nearest))
     return found

@@ -20,19 +20,20 @@ def test_subtasks_placed_at_their_events_miss_nothing():
     assert subtasks_without_events(MOVES, _subtasks(5, 14), lead=2) == []
 
 
-def test_an_event_within_the_look_ahead_of_a_subtask_counts():
+def test_a_close_the_moves_see_coming_counts_within_their_look_ahead():
+    """The moves name the close on steps 5-7: it starts within `lead` + 1 steps of one of them."""
     subtasks = _subtasks(5, 14)
-    late = subtasks[:5] + ["move to the cup"] * 2 + ["grasp the cup"] * 3 + subtasks[10:]
-    assert subtasks_without_events(MOVES, late, lead=2) == []
-    assert [m.distance for m in subtasks_without_events(MOVES, late, lead=0)] == [2]
+    late = subtasks[:5] + ["move to the cup"] * 4 + ["grasp the cup"] * 3 + subtasks[12:]
+    assert subtasks_without_events(MOVES, late, lead=2) == []  # step 7 sees as far as step 10
+    assert [m.distance for m in subtasks_without_events(MOVES, late, lead=0)] == [1]
 
 
-def test_the_distance_to_the_nearest_event_is_reported():
+def test_the_distance_to_the_nearest_close_is_reported():
     subtasks = _subtasks(5, 14)
     late = subtasks[:5] + ["move to the cup"] * 10 + ["grasp the cup"] * 3 + subtasks[18:]
     [missing] = subtasks_without_events(MOVES, late, lead=0)
     assert (missing.first, missing.last, missing.event) == (15, 17, "close")
-    assert missing.distance == 10  # the close starts at step 5, the subtask at step 15
+    assert missing.distance == 7  # the last move naming the close is step 7: it starts by step 8
 
 
 def test_a_grasp_with_no_close_at_all_has_no_distance():
