@@ -8,7 +8,7 @@ from a video; `decode_image` gives pixels only where a stage needs them.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sized
+from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ class Episode:
     instruction: str
     # The primary camera's frame of each step, as the source had it (`frames.Frame`); None for a
     # step whose frame this run does not read; [] with no camera or when no frame is read at all
-    images: list[Frame | None]
+    images: Sequence[Frame | None]
     image_size: tuple[int, int]  # (width, height) of the primary camera; (0, 0) with none
     state: np.ndarray  # (T, D) float32, the dataset's proprioceptive state
     action: np.ndarray  # (T, A) float32

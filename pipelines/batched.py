@@ -24,11 +24,7 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, quarantine_record
 from ecot_annotate.stages import Step
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
-
-
-def _count(name: str, value: int = 1) -> None:
-    Metrics.counter(NAMESPACE, name).inc(value)
+from pipelines.quarantine import NAMESPACE, QUARANTINE, report, to_quarantine, with_quarantine
 
 
 def _one_line(exc: BaseException | str) -> str:
@@ -49,7 +45,7 @@ class _Handler(ModelHandler):
 
     def __init__(self, step: Step, config: AnnotateConfig):
         self.step, self.config = step, config
-        self.stage = step.build(config, _count)
+        self.stage = step.build(config, report)
         super().__init__()
         self.timer = Metrics.distribution(NAMESPACE, f"us_{step.name}")
 
@@ -59,7 +55,7 @@ class _Handler(ModelHandler):
         return {"min_batch_size": 1, "max_batch_size": self.stage.batch_size}
 
     def load_model(self):
-        return self.step.build(self.config, _count).load()
+        return self.step.build(self.config, report).load()
 
     def _timed(self, model, items: list) -> list:
         start = time.perf_counter()
@@ -135,7 +131,7 @@ class ItemsFn(beam.DoFn):
         self.step, self.config = step, config
 
     def setup(self):
-        self.stage = self.step.build(self.config, _count)
+        self.stage = self.step.build(self.config, report)
 
     def process(self, item: AnnotatedEpisode):
         episode = item.episode
@@ -165,7 +161,7 @@ class AssembleFn(beam.DoFn):
         self.step, self.config = step, config
 
     def setup(self):
-        self.stage = self.step.build(self.config, _count)
+        self.stage = self.step.build(self.config, report)
 
     def process(self, item):
         key, grouped = item
