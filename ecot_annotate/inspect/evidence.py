@@ -112,14 +112,14 @@ class Seen:
     flag: str
     reason: str
     cls: float  # CONTRADICTS, SUSPECT or WITHOUT
-    amount: float = 1.0  # steps, texts, pixels, z past the cut-off; 1 for what is there or not
+    amount: float = 1.0  # a share of steps or texts, texts, pixels, z; 1 for what is there or not
     unit: float | None = None  # the amount at which the strength is 1/2; None: there or not
     measure: str = ""  # what the amount counts, for the reason: "of the steps", "px past the flag"
 
 
 @dataclass(frozen=True)
 class Outlier:
-    """A figure of an episode's motion far from the run's others."""
+    """A figure of an episode (of its motion, or its number of subtasks) far from the run's others."""
 
     figure: str
     value: float
