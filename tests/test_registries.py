@@ -250,9 +250,15 @@ def test_a_registered_step_runs_in_its_place_in_a_real_run(registered, sample_di
     config = AnnotateConfig(
         input=str(sample_dir), out=str(tmp_path / "out"), profile="ecot_sample", limit=3
     )
-    assert [s.name for s in steps(config)] == ["motion", "count-words", "reasoning", "validate"]
+    assert [s.name for s in steps(config)] == [
+        "motion",
+        "subtasks",
+        "count-words",
+        "reasoning",
+        "validate",
+    ]
     summary = run(config)
-    assert summary["steps"] == ["motion", "count-words", "reasoning", "validate"]
+    assert summary["steps"] == ["motion", "subtasks", "count-words", "reasoning", "validate"]
     assert summary["stage_seconds"]["count-words"]["count"] == 3
     import pyarrow.dataset as pads
 
