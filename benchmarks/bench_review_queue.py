@@ -8,26 +8,21 @@
    run's own subtasks are scored against the labels episode by episode, and the measure is how
    many of the worst quarter (lowest boundary F1 within 1 s, then the largest mean distance
    between true and predicted boundaries) the top quarter of the queue holds. Chance is a quarter.
-   Skipped, saying why, where the labels or the recording they were made on are absent (the
-   recordings are looked for in $ECOT_LABELLED_DATA, else ../labelled-data and ../shared/data;
-   benchmarks/labels/NOTES.md says where to fetch them).
+   The labelled sets and where their recordings lie are bench_subtasks.py's (DATASETS, read from
+   $ECOT_LABELLED_DATA, default ../labelled-data); a set whose recording is not there is skipped
+   with the line that fetches it. Each recording is annotated whole, the rules reasoner and no
+   camera read (no detector places anything), since the queue sets each episode beside the rest.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.results import Row
 
-LABELS = Path(__file__).resolve().parent / "labels"
-BESIDE = Path(__file__).resolve().parents[1].parent  # the folder the checkout lies in
-DEFAULT_ROOTS = (BESIDE / "labelled-data", BESIDE / "shared" / "data")
-DATA_ROOTS = "ECOT_LABELLED_DATA"  # folders (os.pathsep between) holding each labelled dataset
 TOLERANCE_S = 1.0
 
 
@@ -68,30 +63,6 @@ def worst_in_top(queue_keys: list[str], scored: list[Boundaries]) -> tuple[int, 
     return sum(b.key in top for b in worst), len(worst)
 
 
-def labelled_sets() -> tuple[list[tuple[str, Path, Path]], list[str]]:
-    """(name, labels file, dataset folder) of every labelled set whose recording is here, and a
-    line for each one whose recording is not. The folder is named by the labels' episode keys
-    (`DATASET/split/index`, as LeRobot episodes are keyed)."""
-    given = [Path(p) for p in os.environ.get(DATA_ROOTS, "").split(os.pathsep) if p]
-    roots = given or list(DEFAULT_ROOTS)
-    found, missing = [], []
-    for labels in sorted(LABELS.glob("*.jsonl")):
-        first = next((line for line in labels.read_text().splitlines() if line.strip()), None)
-        if first is None:
-            missing.append(f"{labels.stem}: no labels in {labels}")
-            continue
-        dataset = str(json.loads(first)["episode"]).split("/")[0]
-        folder = next((root / dataset for root in roots if (root / dataset).is_dir()), None)
-        if folder is None:
-            missing.append(
-                f"{labels.stem}: no recording {dataset}/ under {', '.join(map(str, roots))} "
-                f"(set {DATA_ROOTS})"
-            )
-        else:
-            found.append((labels.stem, labels, folder))
-    return found, missing
-
-
 def _planted(folder: Path) -> Row:
     from ecot_annotate.review.queue import build_queue
     from ecot_annotate.store.corrections import Corrections
@@ -116,7 +87,7 @@ def _planted(folder: Path) -> Row:
 def _real(name: str, labels_path: Path, folder: Path, work: Path) -> tuple[Row, int, int]:
     """The row of one labelled set, and (held, worst) for the pooled row."""
     from ecot_annotate.config import AnnotateConfig
-    from ecot_annotate.inspect.quality import read_summary
+    from ecot_annotate.inspect.quality import read_summary, summary_control_hz
     from ecot_annotate.inspect.score_run import predictions, read_labels
     from ecot_annotate.profiles.resolve import NO_CAMERA
     from ecot_annotate.review.queue import build_queue
@@ -127,7 +98,7 @@ def _real(name: str, labels_path: Path, folder: Path, work: Path) -> tuple[Row, 
     out = work / name
     source = resolve_source(str(folder))  # the rules queue reads no frames: none are decoded
     run(AnnotateConfig(str(folder), str(out), source, camera=NO_CAMERA, formats=("parquet",)))
-    hz = float(read_summary(out)["motion"]["calibration"]["control_hz"])
+    hz = summary_control_hz(read_summary(out))
     labels = read_labels(labels_path)
     scored = [
         episode_boundaries(p.key, p.subtasks, labels[p.key], hz)
@@ -149,27 +120,29 @@ def _real(name: str, labels_path: Path, folder: Path, work: Path) -> tuple[Row, 
 
 
 def main() -> list[Row]:
+    from benchmarks.bench_subtasks import DATASETS, LABELS, data_root
+
     rows = []
+    root = data_root()
+    pooled = [0, 0]
     with tempfile.TemporaryDirectory() as tmp:
         rows.append(_planted(Path(tmp) / "planted"))
-        sets, missing = labelled_sets()
-        for line in missing:
-            print(f"   skipped: {line}")
-        if not sets:
-            print(f"   skipped: no hand-labelled real recordings ({LABELS}/*.jsonl)")
-        pooled = [0, 0]
-        for name, labels, folder in sets:
-            row, held, worst = _real(name, labels, folder, Path(tmp))
+        for data in DATASETS:
+            path = root / data.folder
+            if not (path / "meta" / "info.json").is_file():
+                print(f"   {data.folder}: skipped, not at {path}; fetch: {data.fetch_hint(root)}")
+                continue
+            row, held, worst = _real(data.folder, LABELS / data.labels, path, Path(tmp))
             rows.append(row)
             pooled = [pooled[0] + held, pooled[1] + worst]
-        if len(sets) > 1:
-            rows.append(
-                Row(
-                    f"review queue on {len(sets)} hand-labelled real sets: their worst-bounded "
-                    "quarters in their queues' top quarters",
-                    "chance: 1/4",
-                    f"{pooled[0]}/{pooled[1]}",
-                    f"{pooled[0] / pooled[1]:.2f} (needed: 0.50)",
-                )
+    if pooled[1] and len(rows) > 2:
+        rows.append(
+            Row(
+                f"review queue on {len(rows) - 1} hand-labelled real sets: their worst-bounded "
+                "quarters in their queues' top quarters",
+                "chance: 1/4",
+                f"{pooled[0]}/{pooled[1]}",
+                f"{pooled[0] / pooled[1]:.2f} (needed: 0.50)",
             )
+        )
     return rows

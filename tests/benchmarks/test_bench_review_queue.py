@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import bench_review_queue as bench
 from benchmarks.bench_review_queue import Boundaries, episode_boundaries, worst_in_top
 
 LABELS = [(0, "reach"), (30, "grasp"), (40, "carry")]
@@ -38,21 +37,3 @@ def test_the_worst_quarter_is_counted_in_the_top_quarter_of_the_whole_queue():
     assert worst_in_top(list(reversed(queue)), scored) == (0, 2)
     ties = [Boundaries("e7", 0.0, 5.0), Boundaries("e6", 0.0, 1.0), *scored[:6]]
     assert worst_in_top(queue[6:] + queue[:6], ties) == (2, 2)  # F1 ties go to the farther
-
-
-def test_labelled_sets_are_found_where_their_recording_is_and_skipped_otherwise(
-    tmp_path, monkeypatch
-):
-    labels, data = tmp_path / "labels", tmp_path / "data"
-    labels.mkdir()
-    line = '{"episode": "%s/train/0", "step": 0, "subtask": "move to the cup"}\n'
-    (labels / "here.jsonl").write_text(line % "recorded_here")
-    (labels / "gone.jsonl").write_text(line % "recorded_elsewhere")
-    (labels / "empty.jsonl").write_text("")
-    (data / "recorded_here").mkdir(parents=True)
-    monkeypatch.setattr(bench, "LABELS", labels)
-    monkeypatch.setenv(bench.DATA_ROOTS, str(data))
-    found, missing = bench.labelled_sets()
-    assert found == [("here", labels / "here.jsonl", data / "recorded_here")]
-    assert [m.split(":")[0] for m in missing] == ["empty", "gone"]
-    assert "no recording recorded_elsewhere/" in missing[1]
