@@ -123,6 +123,19 @@ def test_what_most_of_the_run_shows_counts_only_beyond_the_run_median(known_run)
     assert all("(run median 29% of the steps)" in e.reason for e in found.values())
 
 
+def test_an_amount_most_of_the_run_shows_weighs_in_units_of_the_run_spread():
+    """Every chain fails a share of its 100 texts (one text is 0.01): one a text past the run's
+    median is within the run's spread and weighs little, one far past it nearly the whole class."""
+    from ecot_annotate.inspect.evidence import CONTRADICTS, Seen, weigh
+
+    shares = [0.20, 0.22, 0.25, 0.27, 0.30, 0.60]  # median 0.26, spread 1.4826 * 0.04
+    seen = [[Seen("text failing a check", "", CONTRADICTS, s, 0.01)] for s in shares]
+    weights = [found[0].weight for found in weigh(seen)]
+    assert weights[:3] == [0, 0, 0]
+    assert 0 < weights[3] < CONTRADICTS / 4 < weights[4] < CONTRADICTS / 2
+    assert weights[5] > 3 * CONTRADICTS / 4
+
+
 def test_the_queue_is_heaviest_first_and_shows_every_weight(known_run):
     from ecot_annotate.review.queue import build_queue, queue_flags
     from ecot_annotate.store.corrections import Corrections
