@@ -16,6 +16,8 @@ from ecot_annotate.setting import section, setting
 
 DEVICES = ("auto", "cpu", "cuda")
 
+NO_BACKEND = "none"  # a perception option's value for "do not run it"
+
 PARQUET_REFERENCES, PARQUET_JPEG = "reference", "jpeg"
 PARQUET_FRAMES = (PARQUET_REFERENCES, PARQUET_JPEG)
 
@@ -34,9 +36,9 @@ class MotionConfig:
 @dataclass(frozen=True)
 class PerceptionConfig:
     detector: str = setting(
-        "none",
+        NO_BACKEND,
         help="Open-vocabulary detector for object boxes and the gripper.",
-        choices=("none",),
+        choices=(NO_BACKEND,),
         choices_from="ecot_annotate.backends.detectors:DETECTORS",
     )
     detector_model: str | None = setting(
@@ -44,18 +46,18 @@ class PerceptionConfig:
         help="Hub id or local folder (default: IDEA-Research/grounding-dino-tiny, google/owlv2-base-patch16-ensemble).",
     )
     segmenter: str = setting(
-        "none",
+        NO_BACKEND,
         help="Mask the gripper inside its box for a steadier point.",
-        choices=("none",),
+        choices=(NO_BACKEND,),
         choices_from="ecot_annotate.backends.segmenter:SEGMENTERS",
     )
     segmenter_model: str | None = setting(
         None, help="Hub id or local folder (default: facebook/sam-vit-base)."
     )
     captioner: str = setting(
-        "none",
+        NO_BACKEND,
         help="Caption each episode's first frame (feeds the object vocabulary and the LLM prompt): an image-text-to-text model, or an OpenAI-compatible server that takes images (--llm-base-url, key in --llm-api-key-env).",
-        choices=("none",),
+        choices=(NO_BACKEND,),
         choices_from="ecot_annotate.backends.captioner:CAPTIONERS",
     )
     captioner_model: str | None = setting(
@@ -84,6 +86,18 @@ class PerceptionConfig:
         help="Where the models run: auto takes a GPU when there is one, else the CPU.",
         choices=DEVICES,
     )
+
+    @property
+    def detects(self) -> bool:
+        return self.detector != NO_BACKEND
+
+    @property
+    def segments(self) -> bool:
+        return self.segmenter != NO_BACKEND
+
+    @property
+    def captions(self) -> bool:
+        return self.captioner != NO_BACKEND
 
 
 @dataclass(frozen=True)

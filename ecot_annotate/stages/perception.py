@@ -110,9 +110,9 @@ class FramePerceiver:
             device,
         )
         self.segmenter = (
-            None
-            if config.segmenter == "none"
-            else build_segmenter(config.segmenter, config.segmenter_model, device)
+            build_segmenter(config.segmenter, config.segmenter_model, device)
+            if config.segments
+            else None
         )
 
     def __call__(self, frames: list[FrameTask]) -> list[FrameResult]:
@@ -147,7 +147,7 @@ class FramePerceiver:
 def provenance(config: PerceptionConfig) -> dict[str, str]:
     """Which backend and model produced the perception fields."""
     out = {"detector": f"{config.detector}:{detector_model(config)}"}
-    if config.segmenter != "none":
+    if config.segments:
         out["segmenter"] = f"{config.segmenter}:{segmenter_model(config)}"
     return out
 
@@ -237,7 +237,7 @@ class DetectStage:
 
 @register_step("detect", after=("caption",))
 def detect_step(config: AnnotateConfig) -> Step | None:
-    if config.perception.detector == "none":
+    if not config.perception.detects:
         return None
     return Step(
         "detect",
