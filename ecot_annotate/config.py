@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ecot_annotate.frames import Frames, every
 from ecot_annotate.kinematics.units import JOINT_UNITS
 from ecot_annotate.profiles.model import DatasetProfile
 from ecot_annotate.prompt_texts import LLM_MODES
@@ -80,6 +81,12 @@ class PerceptionConfig:
         True,
         help="Give each detected object one id across the episode (fills gaps, drops flickers).",
     )
+    detect_every: int = setting(
+        1,
+        help="Run the detector on every N-th frame only (1: every frame). A step between two "
+        "detected frames keeps the boxes of the one before; the gripper track is fitted to the "
+        "detected frames and covers every step.",
+    )
     batch_size: int = setting(8, help="Frames per model call, across episodes.")
     device: str = setting(
         "auto",
@@ -90,6 +97,11 @@ class PerceptionConfig:
     @property
     def detects(self) -> bool:
         return self.detector != NO_BACKEND
+
+    @property
+    def detected_frames(self) -> Frames:
+        """The steps whose frames the detector looks at."""
+        return every(self.detect_every)
 
     @property
     def segments(self) -> bool:

@@ -106,6 +106,8 @@ def _check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[Ecot
     ):
         if not 0.0 <= value < 1.0:
             yield InputError(f"{name} must be in [0, 1), got {value}")
+    if config.detect_every < 1:
+        yield InputError(f"--detect-every must be at least 1, got {config.detect_every}")
     if config.batch_size < 1:
         yield InputError(f"--batch-size must be at least 1, got {config.batch_size}")
     if config.gripper_fit not in FIT_METHODS:
