@@ -37,3 +37,11 @@ def test_the_worst_quarter_is_counted_in_the_top_quarter_of_the_whole_queue():
     assert worst_in_top(list(reversed(queue)), scored) == (0, 2)
     ties = [Boundaries("e7", 0.0, 5.0), Boundaries("e6", 0.0, 1.0), *scored[:6]]
     assert worst_in_top(queue[6:] + queue[:6], ties) == (2, 2)  # F1 ties go to the farther
+
+
+def test_the_worst_quarter_of_five_is_one_or_rounded_up_two():
+    queue = [f"e{i}" for i in range(8)]
+    scored = [Boundaries(f"e{i}", f1=i / 5, distance_s=1.0) for i in (0, 5, 6, 7, 1)]
+    assert worst_in_top(queue, scored) == (1, 1)
+    assert worst_in_top(queue, scored, rounded_up=True) == (2, 2)
+    assert worst_in_top(list(reversed(queue)), scored, rounded_up=True) == (0, 2)
