@@ -20,7 +20,7 @@ from ecot_annotate.geometry.arm_speed import true_runs
 
 CHANGE_S = 1.0  # a change completes within this time
 CHANGE_SHARE = 0.3  # ... by at least this share of the signal's span in the episode
-MIN_HOLD_S = 0.3  # and holds this long
+MIN_HOLD_S = 0.15  # and holds this long
 SMOOTH_S = 0.2  # median filter over this span first (spikes, jitter)
 SETTLED = 0.15  # within this share of a change of its level, the signal is at that level
 BINARY_LEVELS = 2  # at most this many distinct values: a command, not a measurement

@@ -69,24 +69,20 @@ def with_gripper_changes(
     grippers open on the way to the object and close again as the arm moves off after a
     release, and a hand drifts. A phase whose steps name such a change gets "and open the
     gripper" (naming the arm where there are several), so the text never contradicts the
-    motion it describes; the phases themselves stay where the signals put them."""
-    per_step = [subtasks[i] for i, phase in enumerate(phases) for _ in phase.steps()]
-    found = episode_disagreements(moves, moves, per_step, lead)
-    out = []
-    for index, phase in enumerate(phases):
+    motion it describes; the phases themselves stay where the signals put them. Phases are
+    worded last to first: a step's look-ahead already sees what the phases after it say."""
+    texts = list(subtasks)
+    for index in reversed(range(len(phases))):
+        per_step = [texts[i] for i, phase in enumerate(phases) for _ in phase.steps()]
+        found = episode_disagreements(moves, moves, per_step, lead)
         clauses: dict[str, None] = {}
-        for t in phase.steps():
+        for t in phases[index].steps():
+            parts = per_arm_parts(moves[t])
             for kind in found[t]:
                 verb = _GRIPPER_CLAUSE.get(kind)
-                arms = [
-                    arm
-                    for arm, part in per_arm_parts(moves[t]).items()
-                    if f"{verb} gripper" in part
-                ]
+                arms = [arm for arm, part in parts.items() if f"{verb} gripper" in part]
                 if verb and arms:
-                    whose = (
-                        f"the {arms[0]} arm's" if several_arms(per_arm_parts(moves[t])) else "the"
-                    )
+                    whose = f"the {arms[0]} arm's" if several_arms(parts) else "the"
                     clauses[f"{verb} {whose} gripper"] = None
-        out.append(" and ".join([subtasks[index], *clauses]))
-    return out
+        texts[index] = " and ".join([texts[index], *clauses])
+    return texts
