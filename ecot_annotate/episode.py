@@ -157,7 +157,6 @@ class Annotation:
 
     arm_primitives: dict[str, list[str]] = field(default_factory=dict)  # every arm's, per step
     event_lead: int = 0  # steps from a primitive first naming a gripper change to where it starts
-    gripper_reversed: tuple[str, ...] = ()  # arms whose gripper reads the other way round
     segments: list[Segment] | None = None  # the subtasks and what placed them (stages/subtasks.py)
     reasoning: list[StepReasoning] = field(default_factory=list)
     caption: str | None = None

@@ -64,20 +64,17 @@ def _arm(
     profile_arm: ArmProfile | None,
     motion: MotionConfig,
     source: str,
-    reverse: bool,
 ) -> tuple[np.ndarray, float, list[GripperEvent]]:
-    """(speed track, speed floor per second, gripper events) of one arm; `reverse`: its gripper
-    reads the other way round from its profile's."""
+    """(speed track, speed floor per second, gripper events) of one arm."""
     hz = steps_per_second(motion)
     if track.has_pose:
         values, threshold = track.xyz, motion.translation_threshold
     else:
         values, threshold = track.joints, JOINT_THRESHOLD
-    events = _events(track.gripper, hz, motion, source, not reverse)
+    events = _events(track.gripper, hz, motion, source)
     command = _commanded(episode, profile_arm)
     if command is not None:
-        open_is_high = command[1] != reverse
-        events += _events(command[0], hz, motion, "action gripper command", open_is_high, True)
+        events += _events(command[0], hz, motion, "action gripper command", command[1], True)
     return values, FLOOR_SHARE * threshold / WINDOW_SECONDS, events
 
 
@@ -88,9 +85,8 @@ def episode_arm_signals(
     annotation: Annotation | None = None,
     objects: set[str] = frozenset(),
 ) -> list[ArmSignals]:
-    """One ArmSignals per arm (a single pose is one arm), each gripper read the way the motion
-    stage decided (`annotation.gripper_reversed`). `objects`: the box labels that count as the
-    object the instruction names, for contact."""
+    """One ArmSignals per arm (a single pose is one arm). `objects`: the box labels that count as
+    the object the instruction names, for contact."""
     hz = steps_per_second(motion)
     contact: tuple[tuple[int, int], ...] = ()
     if annotation is not None and annotation.gripper is not None and annotation.bboxes:
@@ -101,7 +97,6 @@ def episode_arm_signals(
     found = []
     for track in episode.arms:
         profile_arm = profile_arms.get(track.name)
-        reverse = annotation is not None and track.name in annotation.gripper_reversed
-        values, floor, events = _arm(episode, track, profile_arm, motion, source, reverse)
+        values, floor, events = _arm(episode, track, profile_arm, motion, source)
         found.append(ArmSignals(track.name, arm_speed(values, hz, floor), tuple(events), contact))
     return found

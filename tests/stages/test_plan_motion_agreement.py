@@ -8,10 +8,12 @@ records the same motion.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ecot_annotate.config import AnnotateConfig
@@ -67,16 +69,46 @@ def test_every_step_agrees_on_lerobot_fixtures(name, tmp_path):
         assert any(s.kind == "grasp" for s in annotation.segments)
 
 
+def _mirrored_hands(tmp_path: Path) -> Path:
+    """The GR-1 fixture with both hands' values mirrored (1.5 - v), as a hand whose larger value
+    is open (an Inspire hand's 1) records the same motion."""
+    root = tmp_path / "gr1_open_high"
+    shutil.copytree(FIXTURES / "gr1", root)
+    hands = [i for start in (7, 29) for i in range(start, start + 6)]  # meta/modality.json
+    for path in (root / "data").rglob("*.parquet"):
+        table = pq.read_table(path)
+        for key in ("observation.state", "action"):
+            values = np.array(table[key].to_pylist())
+            values[:, hands] = 1.5 - values[:, hands]
+            column = pa.array(values.tolist(), type=table.schema.field(key).type)
+            table = table.set_column(table.schema.get_field_index(key), key, column)
+        pq.write_table(table, path)
+    return root
+
+
 def test_a_hand_counted_the_other_way_is_read_alike_by_primitives_and_subtasks(tmp_path):
+    """The run reads the first episodes once and turns the hand's reading round for every
+    episode, saying so in one line; the annotation is then the one of the hand as recorded."""
     config, episodes = _prepared("gr1", tmp_path)
-    episode = episodes[0]
-    as_recorded = _annotated(config, episode)
-    arms = tuple(replace(arm, gripper=-arm.gripper) for arm in episode.arms)
-    mirrored = _annotated(config, replace(episode, arms=arms))
-    right = [arm.name for arm in episode.arms if np.ptp(arm.gripper) > 0]
-    assert mirrored.gripper_reversed == tuple(right) and as_recorded.gripper_reversed == ()
-    assert mirrored.arm_primitives == as_recorded.arm_primitives
-    assert [(s.kind, s.start) for s in mirrored.segments] == [
-        (s.kind, s.start) for s in as_recorded.segments
+    mirrored = prepare(
+        AnnotateConfig(
+            input=str(_mirrored_hands(tmp_path)),
+            out=str(tmp_path / "out"),
+            camera="none",
+            formats=("parquet",),
+        )
+    )
+    turned = [d.line() for d in mirrored.profile_how.decisions if "gripper read" in d.line()]
+    assert turned == [
+        "arm right: gripper read larger = open, the other way round from the layout's guess: "
+        "whole picks read so in 2 of the 2 first episodes, the guessed way in 0; "
+        "set gripper_open_is_high in a profile file (--profile FILE) to choose"
     ]
-    assert _disagreeing(mirrored) == 0
+    again = first_episodes(mirrored.dataset, mirrored.config.dataset_profile, 10)
+    for recorded, read in zip(episodes, again, strict=True):
+        before, after = _annotated(config, recorded), _annotated(mirrored.config, read)
+        assert after.arm_primitives == before.arm_primitives
+        assert [(s.kind, s.start) for s in after.segments] == [
+            (s.kind, s.start) for s in before.segments
+        ]
+        assert _disagreeing(after) == 0
