@@ -4,6 +4,7 @@ still resume."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ecot_annotate.episode import Annotation, StepReasoning
 from ecot_annotate.store.annotation_io import (
@@ -63,12 +64,11 @@ def test_an_annotation_of_another_shape_is_annotated_again_not_a_crash(sample_di
     config = AnnotateConfig(input=str(sample_dir), out=str(tmp_path), limit=2)
     first = run(config)
     manifest = Manifest(str(tmp_path))
-    path = manifest.committed_paths()[0]
-    data = json.loads(open(path).read())
+    path = Path(manifest.committed_paths()[0])
+    data = json.loads(path.read_text())
     data["annotation"]["from_another_version"] = 1
-    with open(path, "w") as f:
-        f.write(json.dumps(data))
+    path.write_text(json.dumps(data))
     second = run(config)
     assert (second["episodes_out"], second["episodes_resumed"]) == (2, 1)
     assert second["config_hash"] == first["config_hash"]
-    assert "from_another_version" not in open(path).read()
+    assert "from_another_version" not in path.read_text()
