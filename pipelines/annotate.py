@@ -51,12 +51,14 @@ def build(
 
         items, failed = items | "Perceive" >> FreshOnly(Perceive(config.perception))
         quarantines.append(failed)
+    total = declared_episodes(dataset, config.limit)
     if _batched_reasoning(config):
-        items = _reasoning_in_batches(items, steps.after_perception, config, quarantines)
+        items = _reasoning_in_batches(
+            items, steps.after_perception, config, quarantines, total, progress
+        )
     else:
         items, failed = _stages("Annotate", items, steps.after_perception, config)
         quarantines.append(failed)
-    total = declared_episodes(dataset, config.limit)
     done = items | "Commit" >> beam.ParDo(
         CommitFn(config.out, total, progress, llm=config.reasoner == "llm")
     )
@@ -85,15 +87,23 @@ def _batched_reasoning(config: AnnotateConfig) -> bool:
     return LLM_BACKENDS.get(config.llm.backend).batched
 
 
-def _reasoning_in_batches(items, names: tuple[str, ...], config: AnnotateConfig, quarantines: list):
-    """The stages around `reasoning` as usual; reasoning itself batched through RunInference."""
+def _reasoning_in_batches(
+    items,
+    names: tuple[str, ...],
+    config: AnnotateConfig,
+    quarantines: list,
+    total: int | None,
+    bar: bool,
+):
+    """The stages around `reasoning` as usual; reasoning itself batched through RunInference,
+    with its own progress (`total` episodes in the run; a `bar` on a terminal)."""
     from pipelines.llm_inference import EmbeddedReasoning
 
     at = names.index("reasoning")
     if names[:at]:
         items, failed = _stages("BeforeReasoning", items, names[:at], config)
         quarantines.append(failed)
-    items = items | "EmbeddedReasoning" >> FreshOnly(EmbeddedReasoning(config.llm))
+    items = items | "EmbeddedReasoning" >> FreshOnly(EmbeddedReasoning(config.llm, total, bar))
     if names[at + 1 :]:
         items, failed = _stages("AfterReasoning", items, names[at + 1 :], config)
         quarantines.append(failed)

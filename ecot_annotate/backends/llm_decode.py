@@ -2,22 +2,32 @@
 
 transformers' `generate` decodes one token per row per forward pass and keeps every row in the
 batch until the last one ends. On a CPU a forward pass of a small model costs about the same for
-one new token as for a few (reading the weights dominates), so two things waste it here:
+one new token as for a few (reading the weights dominates), so three things waste it here:
 - JSON structure the grammar forces (`","subtask_reason":"`, `"},{"` ...) would take one pass
   per token; xgrammar names those tokens (jump-forward decoding, as vLLM and SGLang do), and they
   enter the cache together in the next pass, beside the row's sampled token;
-- a row whose answer is complete would go on decoding padding; it leaves the batch and its cache.
+- a row whose answer is complete would go on decoding padding; it leaves the batch and its cache;
+- a prompt whose first tokens the model read in the last decode (the repair round's conversation,
+  the shared system prompt) would be read again; it starts from those tokens' keys and values
+  (llm_prefix), and what a row read is kept for the next decode when it leaves.
 
-The rows of one pass may feed different numbers of tokens: shorter ones are padded at the end and
-the padding is masked out of every later pass, so each row sees exactly its own tokens.
+Every pass, prefill included, feeds each row its own number of tokens, left-padded to the longest:
+each row's newest token is last, so one position of logits per row is computed, and the padding
+is masked out of every later pass, so each row sees exactly its own tokens. Keys and values grow
+in place (llm_kv_cache) instead of being copied every pass.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+from ecot_annotate.backends.llm_kv_cache import row_states, start_cache
+from ecot_annotate.backends.llm_prefix import Prefix, PrefixStore
 
 
 @dataclass
@@ -25,69 +35,115 @@ class Row:
     """One prompt's answer so far; `matcher` is its xgrammar GrammarMatcher, or None."""
 
     matcher: Any
+    prompt: list[int]  # the prompt's token ids
     tokens: list[int] = field(default_factory=list)
     done: bool = False
     stopped: bool = False  # ended on a stop token or a complete grammar, not at the token limit
 
 
+@dataclass
+class Timing:
+    """Where a decode's time went: the first pass reads the prompts, the rest decode."""
+
+    prefill_s: float = 0.0
+    decode_s: float = 0.0
+    prefilled: int = 0  # prompt tokens read in the first pass
+    reused: int = 0  # prompt tokens taken from the prefix store instead
+    passes: int = 0  # forward passes after the first
+
+
 def decode(
     lm: Any,
-    input_ids: torch.Tensor,
-    attention_mask: torch.Tensor,
     rows: list[Row],
     max_new_tokens: int,
     stop_ids: set[int],
     pad_id: int,
-) -> list[Row]:
-    """Fill each row's `tokens` (stop token excluded) for left-padded prompts; returns `rows`."""
+    store: PrefixStore,
+    on_step: Callable[[int, int], None] = lambda tokens, answers: None,
+) -> Timing:
+    """Fill each row's `tokens` (stop token excluded); `on_step(tokens, answers)` after every
+    pass: the answer tokens it added and the answers it completed. The prefixes the rows read
+    replace those in `store`."""
     import xgrammar
-    from transformers import DynamicCache
 
+    device = lm.device
+    timing = Timing()
+    reuse = [store.take(row.prompt) for row in rows]
+    lengths = [n for _, n in reuse]
+    cache, mask = start_cache(
+        lm.config.get_text_config().num_hidden_layers,
+        [None if p is None else p.states for p, _ in reuse],
+        lengths,
+    )
+    mask = mask.to(device)
+    read = [row.prompt[:n] for row, n in zip(rows, lengths, strict=True)]  # tokens in the cache
+    feeds = [row.prompt[n:] for row, n in zip(rows, lengths, strict=True)]
+    timing.reused, timing.prefilled = sum(lengths), sum(len(f) for f in feeds)
+    last = torch.tensor(lengths, device=device) - 1  # each row's last position in the cache
     bitmask = xgrammar.allocate_token_bitmask(len(rows), lm.config.vocab_size)
-    cache = DynamicCache(config=lm.config)
-    mask = attention_mask
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    live, kept = list(range(len(rows))), []
+    while live:
+        start = time.perf_counter()
+        logits, mask, last = _forward(lm, cache, mask, last, feeds, pad_id)
+        for i, feed in zip(live, feeds, strict=True):
+            read[i] += feed
+        before = sum(len(rows[i].tokens) for i in live)
+        feeds = _next_tokens(logits, [rows[i] for i in live], bitmask, stop_ids, max_new_tokens)
+        keep = [k for k, i in enumerate(live) if not rows[i].done]
+        on_step(sum(len(rows[i].tokens) for i in live) - before, len(live) - len(keep))
+        if len(keep) < len(live):
+            valid = mask.bool()
+            kept += [
+                Prefix(read[i], row_states(cache, k, valid[k]))
+                for k, i in enumerate(live)
+                if rows[i].done
+            ]
+            if keep:
+                index = torch.tensor(keep, device=device)
+                cache.batch_select_indices(index)
+                mask, last = mask[index], last[index]
+            live, feeds = [live[k] for k in keep], [feeds[k] for k in keep]
+        seconds = time.perf_counter() - start
+        if timing.prefill_s:
+            timing.decode_s += seconds
+            timing.passes += 1
+        else:
+            timing.prefill_s = seconds
+    store.replace(kept)
+    return timing
+
+
+def _forward(
+    lm: Any,
+    cache: Any,
+    mask: torch.Tensor,
+    last: torch.Tensor,
+    feeds: list[list[int]],
+    pad_id: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One pass feeding each row its tokens, left-padded: the logits of each row's newest token,
+    the attention mask and each row's last position after it."""
+    width = max(len(f) for f in feeds)
+    step = torch.full((len(feeds), width), pad_id, dtype=torch.long)
+    step_mask = torch.zeros((len(feeds), width), dtype=mask.dtype)
+    for k, feed in enumerate(feeds):
+        step[k, width - len(feed) :] = torch.tensor(feed)
+        step_mask[k, width - len(feed) :] = 1
+    device = mask.device
+    step, step_mask = step.to(device), step_mask.to(device)
+    sizes = step_mask.sum(dim=1)
+    # each row's tokens at the positions after its last one; its padding where its tokens start
+    offsets = (torch.arange(width, device=device)[None, :] - (width - sizes)[:, None]).clamp(min=0)
+    mask = torch.cat([mask, step_mask], dim=1)
     out = lm(
-        input_ids=input_ids,
+        input_ids=step,
         attention_mask=mask,
-        position_ids=positions,
+        position_ids=last[:, None] + 1 + offsets,
         cache=cache,
         use_cache=True,
         logits_to_keep=1,
     )
-    logits = out.logits[:, -1, :]
-    last = positions[:, -1]
-    device = input_ids.device
-    live = list(range(len(rows)))
-    while live:
-        feeds = _next_tokens(logits, [rows[i] for i in live], bitmask, stop_ids, max_new_tokens)
-        keep = [k for k, i in enumerate(live) if not rows[i].done]
-        if not keep:
-            break
-        if len(keep) < len(live):
-            index = torch.tensor(keep, device=device)
-            cache.batch_select_indices(index)
-            mask, last = mask[index], last[index]
-            live, feeds = [live[k] for k in keep], [feeds[k] for k in keep]
-        width = max(len(f) for f in feeds)
-        step = torch.full((len(live), width), pad_id, dtype=torch.long)
-        step_mask = torch.zeros((len(live), width), dtype=mask.dtype)
-        for k, feed in enumerate(feeds):
-            step[k, : len(feed)] = torch.tensor(feed)
-            step_mask[k, : len(feed)] = 1
-        step, step_mask = step.to(device), step_mask.to(device)
-        mask = torch.cat([mask, step_mask], dim=1)
-        out = lm(
-            input_ids=step,
-            attention_mask=mask,
-            position_ids=last[:, None] + 1 + torch.arange(width, device=device)[None, :],
-            cache=cache,
-            use_cache=True,
-        )
-        ends = torch.tensor([len(f) - 1 for f in feeds], device=device)
-        logits = out.logits[torch.arange(len(live), device=device), ends, :]
-        last = last + ends + 1
-    return rows
+    return out.logits[:, -1, :], mask, last + sizes
 
 
 def _next_tokens(

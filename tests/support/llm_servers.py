@@ -63,7 +63,9 @@ def is_ping(request: dict) -> bool:
 
 def _subtask(move: str, obj: str, instruction: str) -> str:
     """About taking hold where the gripper closes, letting go where it opens (as the checks ask)."""
-    verb = "grasp" if "close gripper" in move else "release" if "open gripper" in move else "work on"
+    verb = (
+        "grasp" if "close gripper" in move else "release" if "open gripper" in move else "work on"
+    )
     return f"{verb} the {obj}" if obj else f"{verb} as the task says: {instruction}"
 
 

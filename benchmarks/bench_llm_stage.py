@@ -1,0 +1,155 @@
+"""The embedded LLM inside a real run: `ecot-annotate annotate --reasoner llm --llm-backend
+transformers` on the first Bridge episodes (make demo's LLM step, answer cache off, repairs
+included), in a process of its own with its output piped, as a newcomer's `make demo | tee` runs it.
+
+- Speed: completion tokens over the time of the run's LLM stage (its batches, from summary.json,
+  which breaks it into prefill, decode, the repair round and the rest), against a bare
+  transformers `generate` of the same model in this process over the same first prompts in one
+  batch, producing as many tokens as the run did (every slot of the batch a token).
+- A busy machine: the same run again beside two busy-loop processes pinned to the cores this
+  process may use, started before it and stopped after; the figure is its rate against its own
+  quiet rate (a fair share of two cores among four busy threads is 0.5x).
+- Never silent: the longest gap between the run's output lines after its first one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.data import BRIDGE, decoded_episodes, embedded_llm_missing
+from benchmarks.results import Row
+
+EPISODES = 3
+MAX_TEXT_CHARS = 60  # as make demo's LLM step
+SPEED_TARGET = 0.8
+BUSY_TARGET = 0.4
+GAP_TARGET_S = 35.0
+
+
+def run_annotate(out: Path) -> tuple[dict, float]:
+    """summary.json's llm section of one run, and the longest it was silent: between its start
+    and its first output line, or between two lines."""
+    cli = [sys.executable, "-c", "from ecot_annotate.cli import main; main()", "annotate"]
+    cli += [str(BRIDGE), "--out", str(out), "--limit", str(EPISODES), "--format", "parquet"]
+    cli += ["--reasoner", "llm", "--llm-backend", "transformers", "--no-cache"]
+    cli += ["--llm-max-text-chars", str(MAX_TEXT_CHARS), "--llm-batch-size", str(EPISODES)]
+    lines = [(time.monotonic(), "(started)")]
+    process = subprocess.Popen(
+        cli, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    lines += [(time.monotonic(), line.rstrip()) for line in process.stdout]
+    if process.wait() != 0:
+        raise RuntimeError(f"annotate exited with {process.returncode}")
+    gap, at = max((b[0] - a[0], k) for k, (a, b) in enumerate(zip(lines, lines[1:], strict=False)))
+    print(f"   longest silence {gap:.0f}s, after: {lines[at][1][:100]}")
+    return json.loads((out / "summary.json").read_text())["llm"], gap
+
+
+def busy_loops(n: int = 2) -> list[subprocess.Popen]:
+    """`n` processes spinning on the cores this process may use."""
+    cores = os.sched_getaffinity(0)
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    for loop in loops:
+        os.sched_setaffinity(loop.pid, cores)
+    return loops
+
+
+def bare_rate(tokens: int, rounds: int = 2) -> tuple[float, int]:
+    """tokens/s of a bare `generate` over the run's first prompts in one batch, producing at least
+    `tokens` tokens (the best of `rounds`); and the steps it took."""
+    import torch
+
+    from ecot_annotate.config import LLMConfig
+    from ecot_annotate.episode import Annotation
+    from ecot_annotate.geometry.motion import primitives
+    from ecot_annotate.reasoners.llm import LLMReasoner
+
+    reasoner = LLMReasoner(
+        LLMConfig(
+            backend="transformers", batch_size=EPISODES, cache=False, max_text_chars=MAX_TEXT_CHARS
+        )
+    )
+    lm = reasoner.completer
+    requests = [
+        reasoner.first_request(e, Annotation(primitives=primitives(e.xyz, e.rotation, e.gripper)))
+        for e in decoded_episodes(BRIDGE, "bridge", EPISODES)
+    ]
+    prompts = [
+        lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
+        for r in requests
+    ]
+    inputs = lm.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    steps = math.ceil(tokens / EPISODES)
+    rates = []
+    with torch.inference_mode():
+        for _ in range(rounds):
+            start = time.perf_counter()
+            lm.lm.generate(
+                **inputs,
+                max_new_tokens=steps,
+                min_new_tokens=steps,
+                do_sample=False,
+                pad_token_id=lm.tokenizer.pad_token_id,
+            )
+            rates.append(EPISODES * steps / (time.perf_counter() - start))
+    return max(rates), steps
+
+
+def _breakdown(llm: dict) -> str:
+    seconds = llm["seconds"]
+    parts = ", ".join(
+        f"{name.replace('_', ' ')} {seconds[name]:.1f}s"
+        for name in ("prefill", "decode", "repair_round", "other")
+    )
+    return f"stage {seconds['stage']:.1f}s: {parts}"
+
+
+def main() -> list[Row]:
+    missing = embedded_llm_missing()
+    if missing:
+        print(f"   skipped: {missing}")
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        quiet, quiet_gap = run_annotate(Path(tmp) / "quiet")
+        bare, steps = bare_rate(quiet["completion_tokens"])
+        loops = busy_loops()
+        try:
+            busy, busy_gap = run_annotate(Path(tmp) / "busy")
+        finally:
+            for loop in loops:
+                loop.kill()
+                loop.wait()
+    rate, busy_rate = quiet["tokens_per_s"], busy["tokens_per_s"]
+    speed, share = rate / bare, busy_rate / rate
+    print(
+        f"   {quiet['requests']} requests, {quiet['prompt_tokens']} prompt tokens "
+        f"({quiet['reused_tokens']} from the prefix cache), {quiet['completion_tokens']} completion "
+        f"tokens; bare generate: {EPISODES} x {steps} tokens; OMP_WAIT_POLICY "
+        f"{os.environ.get('OMP_WAIT_POLICY', 'unset')}\n"
+        f"   quiet: {_breakdown(quiet)}\n   busy:  {_breakdown(busy)}\n"
+        f"   targets: >= {SPEED_TARGET}x bare {'met' if speed >= SPEED_TARGET else 'NOT met'}; "
+        f">= {BUSY_TARGET}x quiet when busy {'met' if share >= BUSY_TARGET else 'NOT met'}; "
+        f"longest silence {max(quiet_gap, busy_gap):.0f}s (target <= {GAP_TARGET_S:.0f}s)"
+    )
+    run = f"SmolLM2-135M-Instruct embedded, LLM stage of a real annotate run, {EPISODES} Bridge episodes, repairs included"
+    return [
+        Row(
+            run,
+            f"bare `generate`, same first prompts, batch {EPISODES}, as many tokens: {bare:.1f} tokens/s",
+            f"{rate:.1f} tokens/s ({_breakdown(quiet)}); longest silence {quiet_gap:.0f}s",
+            f"{speed:.2f}x",
+        ),
+        Row(
+            f"{run}, beside two busy-loop processes on its cores",
+            f"the same run alone: {rate:.1f} tokens/s",
+            f"{busy_rate:.1f} tokens/s ({_breakdown(busy)}); longest silence {busy_gap:.0f}s",
+            f"{share:.2f}x",
+        ),
+    ]
