@@ -27,7 +27,9 @@ from typing import Any
 import torch
 
 from ecot_annotate.backends.llm_kv_cache import row_states, start_cache
-from ecot_annotate.backends.llm_prefix import Prefix, PrefixStore
+from ecot_annotate.backends.llm_prefix import Prefix, PrefixStore, shared_length
+
+MIN_SHARED = 16  # fewer shared first tokens are not worth a pass of their own
 
 
 @dataclass
@@ -43,12 +45,13 @@ class Row:
 
 @dataclass
 class Timing:
-    """Where a decode's time went: the first pass reads the prompts, the rest decode."""
+    """Where a decode's time went: reading the prompts (prefill: their shared start, then the
+    first pass), then decoding."""
 
     prefill_s: float = 0.0
     decode_s: float = 0.0
-    prefilled: int = 0  # prompt tokens read in the first pass
-    reused: int = 0  # prompt tokens taken from the prefix store instead
+    prefilled: int = 0  # prompt tokens read
+    reused: int = 0  # prompt tokens of the rows taken from the prefix store
     passes: int = 0  # forward passes after the first
 
 
@@ -68,22 +71,17 @@ def decode(
 
     device = lm.device
     timing = Timing()
-    reuse = [store.take(row.prompt) for row in rows]
-    lengths = [n for _, n in reuse]
-    cache, mask = start_cache(
-        lm.config.get_text_config().num_hidden_layers,
-        [None if p is None else p.states for p, _ in reuse],
-        lengths,
-    )
-    mask = mask.to(device)
+    start = time.perf_counter()
+    timing.prefilled = _read_shared_start(lm, [row.prompt for row in rows], store, pad_id)
+    cache, mask, lengths = _start(lm, [store.take(row.prompt) for row in rows])
     read = [row.prompt[:n] for row, n in zip(rows, lengths, strict=True)]  # tokens in the cache
     feeds = [row.prompt[n:] for row, n in zip(rows, lengths, strict=True)]
-    timing.reused, timing.prefilled = sum(lengths), sum(len(f) for f in feeds)
+    timing.reused = sum(lengths)
+    timing.prefilled += sum(len(f) for f in feeds)
     last = torch.tensor(lengths, device=device) - 1  # each row's last position in the cache
     bitmask = xgrammar.allocate_token_bitmask(len(rows), lm.config.vocab_size)
     live, kept = list(range(len(rows))), []
     while live:
-        start = time.perf_counter()
         logits, mask, last = _forward(lm, cache, mask, last, feeds, pad_id)
         for i, feed in zip(live, feeds, strict=True):
             read[i] += feed
@@ -103,14 +101,44 @@ def decode(
                 cache.batch_select_indices(index)
                 mask, last = mask[index], last[index]
             live, feeds = [live[k] for k in keep], [feeds[k] for k in keep]
-        seconds = time.perf_counter() - start
+        now = time.perf_counter()
         if timing.prefill_s:
-            timing.decode_s += seconds
+            timing.decode_s += now - start
             timing.passes += 1
         else:
-            timing.prefill_s = seconds
+            timing.prefill_s = now - start
+        start = now
     store.replace(kept)
     return timing
+
+
+def _start(lm: Any, reuse: list[tuple[Prefix | None, int]]) -> tuple[Any, torch.Tensor, list[int]]:
+    """A cache holding each row's reused prefix, its attention mask, and the prefixes' lengths."""
+    lengths = [n for _, n in reuse]
+    cache, mask = start_cache(
+        lm.config.get_text_config().num_hidden_layers,
+        [None if p is None else p.states for p, _ in reuse],
+        lengths,
+    )
+    return cache, mask.to(lm.device), lengths
+
+
+def _read_shared_start(lm: Any, prompts: list[list[int]], store: PrefixStore, pad_id: int) -> int:
+    """Where the prompts start alike beyond what `store` holds (the system prompt of a first
+    batch), read that start once, in a batch of one, and store it; returns the tokens read."""
+    if len(prompts) < 2:
+        return 0
+    n = min(shared_length(prompts[0], p) for p in prompts[1:])
+    shared = prompts[0][: min(n, min(len(p) for p in prompts) - 1)]
+    prefix, have = store.take(shared, leave=0)
+    if len(shared) - have < MIN_SHARED:
+        return 0
+    cache, mask, lengths = _start(lm, [(prefix, have)])
+    _, mask, _ = _forward(
+        lm, cache, mask, torch.tensor(lengths, device=lm.device) - 1, [shared[have:]], pad_id
+    )
+    store.add(Prefix(shared, row_states(cache, 0, mask[0].bool())))
+    return len(shared) - have
 
 
 def _forward(

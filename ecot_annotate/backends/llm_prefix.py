@@ -4,8 +4,10 @@ The repair round asks again with the first request's whole conversation in front
 answer, then what to fix), and every first request starts with the same system prompt. So each
 decode leaves behind, per answer, the keys and values of everything it read (prompt and answer),
 and the next decode starts each prompt from the longest one that shares its first tokens: only
-the rest is read (prefilled) again. Entries live from one decode to the next, no longer: the
-repair round follows its first round, and the next batch's prompts share the system prompt.
+the rest is read (prefilled) again. Prompts of one batch that start alike beyond what is stored
+(the first batch's system prompt) have that start read once for all of them (llm_decode). Entries
+live from one decode to the next, no longer: the repair round follows its first round, and the
+next batch's prompts share the system prompt.
 """
 
 from __future__ import annotations
@@ -41,15 +43,18 @@ class PrefixStore:
     def __init__(self) -> None:
         self.kept: list[Prefix] = []
 
-    def take(self, prompt: list[int]) -> tuple[Prefix | None, int]:
+    def take(self, prompt: list[int], leave: int = 1) -> tuple[Prefix | None, int]:
         """The stored prefix sharing the most first tokens with `prompt`, and how many it shares;
-        at least the prompt's last token is left to read, for the logits of the first new token."""
+        at least `leave` tokens are left to read (the last one, for the first new token's logits)."""
         best, length = None, 0
         for prefix in self.kept:
-            n = min(shared_length(prefix.ids, prompt), len(prompt) - 1)
+            n = min(shared_length(prefix.ids, prompt), len(prompt) - leave)
             if n > length:
                 best, length = prefix, n
         return best, length
+
+    def add(self, prefix: Prefix) -> None:
+        self.kept.append(prefix)
 
     def replace(self, prefixes: list[Prefix]) -> None:
         self.kept = prefixes

@@ -155,3 +155,25 @@ def test_the_store_keeps_one_decode_and_leaves_a_token_to_read():
     assert store.take([1, 2, 3])[1] == 2  # the prompt's last token is read for its logits
     store.replace([])
     assert store.take([1, 2, 3]) == (None, 0)
+
+
+def test_prompts_that_start_alike_have_their_start_read_once(tiny):
+    """A first batch's prompts share the system prompt: it is prefilled once for all of them."""
+    from ecot_annotate.backends.llm_decode import MIN_SHARED, Row, decode
+    from ecot_annotate.backends.llm_prefix import PrefixStore, shared_length
+    from ecot_annotate.prompt_texts import load_prompts
+
+    model, tokenizer = tiny
+    texts = [load_prompts().system[:400] + " " + p for p in PROMPTS]
+    ids = _ids(tokenizer, texts)
+    shared = min(shared_length(ids[0], other) for other in ids[1:])
+    assert shared >= MIN_SHARED
+    rows = [Row(None, prompt) for prompt in ids]
+    with torch.inference_mode():
+        timing = decode(
+            model, rows, 16, {tokenizer.eos_token_id}, tokenizer.pad_token_id, PrefixStore()
+        )
+    for row, generated in zip(rows, _generate(model, tokenizer, texts, 16), strict=True):
+        assert row.tokens == generated
+    assert timing.prefilled == sum(len(p) for p in ids) - (len(ids) - 1) * shared
+    assert timing.reused == len(ids) * shared
