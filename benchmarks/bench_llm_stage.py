@@ -9,7 +9,9 @@ included), in a process of its own with its output piped, as a newcomer's `make 
 - A busy machine: the same run again beside two busy-loop processes pinned to the cores this
   process may use, started before it and stopped after; the figure is its rate against its own
   quiet rate (a fair share of two cores among four busy threads is 0.5x).
-- Never silent: the longest gap between the run's output lines after its first one.
+- Why threads wait passively: decode passes of the same model in a fresh process beside the two
+  busy loops, with OpenMP's wait policy left to torch's default (spinning a while) and passive.
+- Never silent: the longest the run was silent, from its start to its end.
 """
 
 from __future__ import annotations
@@ -59,6 +61,38 @@ def busy_loops(n: int = 2) -> list[subprocess.Popen]:
     for loop in loops:
         os.sched_setaffinity(loop.pid, cores)
     return loops
+
+
+_PASSES = """
+import sys, time, torch
+from transformers import AutoModelForCausalLM, DynamicCache
+torch.set_num_threads(int(sys.argv[2]))
+lm = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32).eval()
+with torch.inference_mode():
+    cache = DynamicCache(config=lm.config)
+    lm(input_ids=torch.randint(0, 40000, (3, 700)), cache=cache, use_cache=True, logits_to_keep=1)
+    passes, start = 0, time.perf_counter()
+    while time.perf_counter() - start < float(sys.argv[3]):
+        lm(input_ids=torch.randint(0, 40000, (3, 1)), cache=cache, use_cache=True)
+        passes += 1
+print(passes / (time.perf_counter() - start))
+"""
+
+
+def passes_per_s(policy: str | None, seconds: float = 20.0) -> float:
+    """Decode passes/s (batch 3, 700 tokens read) of the default model in a fresh process whose
+    OpenMP wait policy is `policy` (None: torch's default)."""
+    from ecot_annotate.backends.llm_weights import model_folder
+    from ecot_annotate.cpu_threads import WAIT_ENV, torch_threads
+
+    env = {k: v for k, v in os.environ.items() if k != WAIT_ENV}
+    if policy:
+        env[WAIT_ENV] = policy
+    done = subprocess.run(
+        [sys.executable, "-c", _PASSES, str(model_folder(None)), str(torch_threads()), str(seconds)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(done.stdout.split()[-1])
 
 
 def bare_rate(tokens: int, rounds: int = 2) -> tuple[float, int]:
@@ -122,6 +156,7 @@ def main() -> list[Row]:
         loops = busy_loops()
         try:
             busy, busy_gap = run_annotate(Path(tmp) / "busy")
+            spinning, passive = passes_per_s(None), passes_per_s("PASSIVE")
         finally:
             for loop in loops:
                 loop.kill()
@@ -151,5 +186,11 @@ def main() -> list[Row]:
             f"the same run alone: {rate:.1f} tokens/s",
             f"{busy_rate:.1f} tokens/s ({_breakdown(busy)}); longest silence {busy_gap:.0f}s",
             f"{share:.2f}x",
+        ),
+        Row(
+            "SmolLM2-135M-Instruct decode passes (batch 3), beside two busy-loop processes on its cores",
+            f"OpenMP threads spinning while they wait (torch's default): {spinning:.2f} passes/s",
+            f"waiting passively (OMP_WAIT_POLICY=PASSIVE, ours): {passive:.2f} passes/s",
+            f"{passive / spinning:.1f}x",
         ),
     ]
