@@ -52,7 +52,6 @@ class Timing:
     decode_s: float = 0.0
     prefilled: int = 0  # prompt tokens read
     reused: int = 0  # prompt tokens of the rows taken from the prefix store
-    passes: int = 0  # forward passes after the first
 
 
 def decode(
@@ -104,7 +103,6 @@ def decode(
         now = time.perf_counter()
         if timing.prefill_s:
             timing.decode_s += now - start
-            timing.passes += 1
         else:
             timing.prefill_s = now - start
         start = now

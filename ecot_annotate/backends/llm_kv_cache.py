@@ -3,8 +3,8 @@
 transformers' DynamicCache appends each pass's keys and values with `torch.cat`, which copies the
 whole cache every pass: with prompts of a thousand tokens that copy is a sixth of a small model's
 time on a CPU. Here each layer writes a pass's tokens into a preallocated buffer and hands the
-model a view of the filled part; the buffer doubles when full (a copy now and then, not every
-pass). A batch may start from cached prefixes of other lengths (prefix caching, llm_prefix): each
+model a view of the filled part; a full buffer grows by a quarter (a copy now and then, not every
+pass, and little memory held unused). A batch may start from cached prefixes of other lengths (prefix caching, llm_prefix): each
 row's prefix is placed at the right, left-padded with slots the attention mask hides.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from transformers.cache_utils import Cache, DynamicLayer
 
-MIN_ROOM = 256  # token slots a buffer gains at least, each time it grows
+MIN_ROOM = 256  # token slots a buffer gains at least, each time it grows (else by a quarter)
 
 
 class GrowingLayer(DynamicLayer):
@@ -37,7 +37,8 @@ class GrowingLayer(DynamicLayer):
             self.lazy_initialization(key_states, value_states)
         end = self.length + key_states.shape[-2]
         if end > self.key_buffer.shape[-2]:
-            self._grow(max(end, 2 * self.key_buffer.shape[-2], self.length + MIN_ROOM))
+            capacity = self.key_buffer.shape[-2]
+            self._grow(max(end, capacity + capacity // 4) + MIN_ROOM)
         self.key_buffer[:, :, self.length : end] = key_states
         self.value_buffer[:, :, self.length : end] = value_states
         self.length = end

@@ -1,6 +1,7 @@
 """The embedded decoder against transformers' own `generate`, on a tiny random Llama built here:
-the same greedy tokens where nothing is forced, a grammar-valid answer where a schema is given,
-forced JSON structure fed in fewer passes than tokens, and finished rows leaving the batch."""
+the same greedy tokens where nothing is forced, also when prompts start from stored prefixes (a
+follow-up's first conversation, a batch's shared start), a grammar-valid answer where a schema is
+given, forced JSON structure fed in fewer passes than tokens, and finished rows leaving the batch."""
 
 from __future__ import annotations
 
@@ -141,7 +142,7 @@ def test_a_follow_up_reads_only_its_new_tokens_and_writes_what_generate_writes(t
     prompt_tokens = sum(len(r.prompt) for r in rows)
     assert timing.reused + timing.prefilled == prompt_tokens
     assert timing.reused >= sum(len(ids) for ids in _ids(tokenizer, PROMPTS))
-    assert timing.prefill_s > 0 and timing.decode_s > 0 and timing.passes > 0
+    assert timing.prefill_s > 0 and timing.decode_s > 0
 
 
 def test_the_store_keeps_one_decode_and_leaves_a_token_to_read():
