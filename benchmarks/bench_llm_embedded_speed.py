@@ -32,7 +32,7 @@ def main() -> list[Row]:
 
     from ecot_annotate.config import LLMConfig
     from ecot_annotate.episode import Annotation
-    from ecot_annotate.geometry.motion import primitives
+    from ecot_annotate.geometry.motion import episode_primitives
     from ecot_annotate.reasoners.llm import LLMReasoner
 
     reasoner = LLMReasoner(
@@ -40,7 +40,7 @@ def main() -> list[Row]:
     )
     lm = reasoner.completer
     requests = [
-        reasoner.first_request(e, Annotation(primitives=primitives(e.xyz, e.rotation, e.gripper)))
+        reasoner.first_request(e, Annotation(arm_primitives=episode_primitives(e.arms)))
         for e in decoded_episodes(BRIDGE, "bridge", EPISODES)
     ]
     prompts = [

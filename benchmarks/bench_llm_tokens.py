@@ -29,13 +29,11 @@ TARGET = 5.0
 
 def episodes(folder: Path, profile: str) -> list:
     from ecot_annotate.episode import Annotation
-    from ecot_annotate.geometry.motion import primitives
+    from ecot_annotate.geometry.motion import episode_primitives
     from ecot_annotate.reasoners.rules import RuleReasoner
 
     return [
-        RuleReasoner()
-        .reason(e, Annotation(primitives=primitives(e.xyz, e.rotation, e.gripper)))
-        .reasoning
+        RuleReasoner().reason(e, Annotation(arm_primitives=episode_primitives(e.arms))).reasoning
         for e in decoded_episodes(folder, profile)
     ]
 

@@ -1,34 +1,47 @@
 """The one in-memory record every stage works on: an episode of robot steps, and its annotation.
 
-Plain dataclasses over numpy so a stage can be tested without Beam or TensorFlow. Images stay as
-the encoded bytes the dataset stored; `decode_image` turns one into pixels only when a stage needs
-them.
+Plain dataclasses over numpy so a stage can be tested without Beam or TensorFlow. Frames travel
+as the source had them (`frames.Frame`): the encoded bytes a dataset stored, or the pixels decoded
+from a video; `decode_image` gives pixels only where a stage needs them.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ecot_annotate.frames import Frame, VideoRef
+
 REASONING_FIELDS = ("task", "plan", "subtask", "subtask_reason", "move", "move_reason")
+
+
+SINGLE_ARM = "arm"  # the name of a robot's only arm, and of a single end-effector pose
 
 
 @dataclass
 class ArmTrack:
-    """One arm's end-effector track, from its joints through a kinematic model where one is known.
+    """One arm's motion as the dataset records it: its end-effector pose where one is known (the
+    state's or the action's pose, or forward kinematics of its joints), else its joints alone.
 
-    An arm with no model keeps zeros in `xyz`/`rotation`; its motion is read from `joints`."""
+    A single Cartesian pose is one arm named `arm`; every episode is a tuple of these."""
 
-    name: str  # "arm" for a single arm; "left" / "right" for two
-    xyz: np.ndarray  # (T, 3) metres, forward kinematics of the joints
-    rotation: np.ndarray  # (T, 3) roll, pitch, yaw
+    name: str  # "arm" for a single arm or pose; "left" / "right" for two
+    xyz: np.ndarray | None  # (T, 3) end-effector position; None where no pose is known
+    rotation: np.ndarray | None  # (T, 3) roll, pitch, yaw; None where no pose is known
     gripper: np.ndarray  # (T,) larger = more open; zeros where the arm names no gripper
-    joints: np.ndarray  # (T, n) joint positions in turns (a fraction of a full revolution)
-    source: str  # "forward kinematics (so101, degrees)", "joint speed (no kinematic model)"
-    has_model: bool
+    joints: np.ndarray | None  # (T, n) joint positions in turns; None where a pose was recorded
+    source: (
+        str  # "state", "forward kinematics (so101, degrees)", "joint speed (no kinematic model)"
+    )
+
+    @property
+    def has_pose(self) -> bool:
+        """Whether the arm's end effector has a position (an arm no model knows has none)."""
+        return self.xyz is not None
 
 
 @dataclass
@@ -38,13 +51,13 @@ class Episode:
     key: str  # stable: file_path + "_" + episode_id where the dataset has them, else our own
     dataset: str
     instruction: str
-    images: list[bytes]  # primary camera, encoded (JPEG/PNG) exactly as stored; [] with no camera
+    # The primary camera's frame of each step, as the source had it (`frames.Frame`); None for a
+    # step whose frame this run does not read; [] with no camera or when no frame is read at all
+    images: list[Frame | None]
     image_size: tuple[int, int]  # (width, height) of the primary camera; (0, 0) with none
     state: np.ndarray  # (T, D) float32, the dataset's proprioceptive state
     action: np.ndarray  # (T, A) float32
-    xyz: np.ndarray  # (T, 3) end-effector position, picked from state by the profile
-    rotation: np.ndarray  # (T, 3) end-effector roll, pitch, yaw
-    gripper: np.ndarray  # (T,) gripper opening, larger = more open
+    arms: tuple[ArmTrack, ...]  # every arm's track, in the profile's order; one for a single pose
     is_first: np.ndarray
     is_last: np.ndarray
     is_terminal: np.ndarray
@@ -55,9 +68,7 @@ class Episode:
         None  # generated sample only: camera, gripper px, boxes
     )
     record: bytes | None = None  # the serialized source record, for writers that copy it through
-    motion_source: str = "state"  # where xyz/rotation came from: state, or integrated action deltas
-    # Robots whose state is joint positions: every arm's track; xyz/rotation/gripper are the first's.
-    arms: tuple[ArmTrack, ...] = ()
+    video: VideoRef | None = None  # where the frames are in a video, when the source stores one
 
     @property
     def n_steps(self) -> int:
@@ -65,11 +76,13 @@ class Episode:
         return len(self.images) if self.images else len(self.state)
 
 
-def decode_image(data: bytes) -> np.ndarray:
-    """Decode one encoded frame to an (H, W, 3) uint8 array."""
+def decode_image(frame: Frame) -> np.ndarray:
+    """One frame as an (H, W, 3) uint8 array: decoded pixels as they are, bytes decoded."""
+    if isinstance(frame, np.ndarray):
+        return frame
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as img:
+    with Image.open(io.BytesIO(frame)) as img:
         return np.asarray(img.convert("RGB"))
 
 
@@ -98,17 +111,37 @@ class StepReasoning:
         return {name: getattr(self, name) for name in REASONING_FIELDS}
 
 
-def arms_move(per_arm: dict[str, str]) -> str:
-    """One step's move of two arms, each named: `left arm: move up; right arm: stop`."""
-    return "; ".join(f"{arm} arm: {primitive}" for arm, primitive in per_arm.items())
+def several_arms(arms: Sized) -> bool:
+    """The one place that tells one arm from several: several arms are each named in a text (and
+    each arm's gripper events split the subtasks); a single arm's text is its own, as ECoT
+    writes it."""
+    return len(arms) > 1
+
+
+def name_arms(per_arm: Mapping[str, str], label: str = " arm") -> str:
+    """One text for every arm: a single arm's as it is, several each named
+    (`left arm: move up; right arm: stop`)."""
+    if not several_arms(per_arm):
+        return next(iter(per_arm.values()))
+    return "; ".join(f"{arm}{label}: {text}" for arm, text in per_arm.items())
+
+
+def per_arm_parts(text: str, label: str = " arm") -> dict[str, str]:
+    """The inverse of `name_arms`: each named arm's part, or the whole text as the single arm's."""
+    parts = {}
+    for part in text.split("; "):
+        arm, colon, rest = part.partition(f"{label}: ")
+        if not colon or not arm or " " in arm:
+            return {SINGLE_ARM: text}
+        parts[arm] = rest
+    return parts
 
 
 @dataclass
 class Annotation:
     """Everything the stages add to an episode, with where each part came from."""
 
-    primitives: list[str] = field(default_factory=list)  # the first arm's where there are two
-    arm_primitives: dict[str, list[str]] = field(default_factory=dict)  # per arm, for two arms
+    arm_primitives: dict[str, list[str]] = field(default_factory=dict)  # every arm's, per step
     event_lead: int = 0  # steps from a primitive first naming a gripper change to where it starts
     split_at_pauses: bool = False  # an arm with no kinematic model: subtasks split where it rests
     reasoning: list[StepReasoning] = field(default_factory=list)
@@ -121,15 +154,32 @@ class Annotation:
     provenance: dict[str, str] = field(default_factory=dict)
 
     @property
+    def n_steps(self) -> int:
+        return len(next(iter(self.arm_primitives.values()), ()))
+
+    def move(self, step: int) -> str:
+        """The step's move, naming what every arm did: one arm's primitive as it is, several each
+        named (`left arm: move forward, close gripper; right arm: stop`)."""
+        return name_arms({arm: prims[step] for arm, prims in self.arm_primitives.items()})
+
+    @property
     def moves(self) -> list[str]:
-        """Each step's move as the text names it: the primitive, or with two arms every arm's,
-        each named (`left arm: move forward, close gripper; right arm: stop`)."""
-        if len(self.arm_primitives) < 2:
-            return self.primitives
-        return [
-            arms_move({arm: prims[t] for arm, prims in self.arm_primitives.items()})
-            for t in range(len(self.primitives))
-        ]
+        return [self.move(t) for t in range(self.n_steps)]
+
+    @property
+    def named_arms(self) -> dict[str, list[str]]:
+        """The arms a move names, each with its primitives: every arm where there are several,
+        none where the move is a single arm's own primitive."""
+        return self.arm_primitives if several_arms(self.arm_primitives) else {}
+
+    def set_move(self, step: int, text: str) -> None:
+        """A person's move for one step: each arm it names gets its part; a move that names no
+        arm is every arm's."""
+        parts = per_arm_parts(text)
+        if not parts.keys() & self.arm_primitives.keys():
+            parts = dict.fromkeys(self.arm_primitives, text)
+        for arm, prims in self.arm_primitives.items():
+            prims[step] = parts.get(arm, prims[step])
 
 
 @dataclass

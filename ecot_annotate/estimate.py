@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.geometry.motion import primitives
+from ecot_annotate.geometry.motion import episode_primitives
+from ecot_annotate.reasoners import REASONERS
 
 CHARS_PER_TOKEN = 4
 RATES_ENV = "ECOT_ANNOTATE_RATES"
@@ -75,7 +76,7 @@ def _llm_texts(episode: Episode) -> tuple[str, str]:
     from ecot_annotate.reasoners.rules import RuleReasoner
 
     prompts = load_prompts()
-    annotation = Annotation(primitives=primitives(episode.xyz, episode.rotation, episode.gripper))
+    annotation = Annotation(arm_primitives=episode_primitives(episode.arms))
     prompt = prompts.system + "\n" + user_message(prompts, episode_input(episode, annotation))
     reasoned = RuleReasoner().reason(episode, annotation)
     return prompt, answer_text(reasoned.reasoning)
@@ -91,8 +92,11 @@ def estimate(
     """Scale what the `read` episodes need up to `episodes` (or `steps`, when known)."""
     mean_steps = sum(e.n_steps for e in read) / len(read) if read else 0.0
     total_steps = steps if steps is not None else round(mean_steps * episodes)
-    detector = config.perception.detector != "none"
-    llm = config.reasoner == "llm"
+    from ecot_annotate import stages
+
+    planned = stages.steps(config)
+    batched_frames = any(s.work is stages.Work.BATCH and s.frames.every_step for s in planned)
+    llm = REASONERS.get(config.reasoner).uses_llm
     prompt = completion = 0
     method = "no LLM requests"
     if llm and read:
@@ -101,7 +105,7 @@ def estimate(
         prompt = round(sum(count(p) for p, _ in texts) / len(read) * episodes)
         completion = round(sum(count(c) for _, c in texts) / len(read) * episodes)
     rates = rates or {}
-    frames = total_steps if detector else 0
+    frames = total_steps if batched_frames else 0
 
     def at(rate_name: str, amount: int) -> float | None:
         rate = rates.get(rate_name)
@@ -115,7 +119,8 @@ def estimate(
     source = (
         f"make bench on {rates.get('machine', 'this machine')} at {rates.get('measured_at', '?')}"
         if rates
-        else "none measured: run `make bench`"
+        else f"none measured on this machine (`make bench` in a source checkout measures them; "
+        f"{RATES_ENV}=FILE reads them)"
     )
     return Estimate(
         episodes=episodes,
@@ -135,33 +140,23 @@ def estimate(
 def dry_run(config: AnnotateConfig) -> tuple[Estimate, dict]:
     """The estimate for `config`, and the motion thresholds the run would use.
 
-    Reads the dataset's metadata and its first episodes (those motion calibration reads); writes
-    nothing.
+    Plans the run as `annotate` would (the dataset's metadata and the first episodes' state and
+    action, no frame); writes nothing.
     """
-    from ecot_annotate.run_profile import with_profile
-    from ecot_annotate.sources import SOURCES
+    from ecot_annotate.run_plan import prepare
     from ecot_annotate.sources.base import declared_episodes, episode_refs
     from ecot_annotate.sources.first_episodes import first_episodes
-    from ecot_annotate.stages import without_frames
-    from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
-    from ecot_annotate.validate import check_settings, raise_problems
+    from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES
 
-    raise_problems(list(check_settings(config)))
-    dataset = SOURCES.get(config.source).open(config.input, config.split)
-    config, _ = with_profile(config, dataset)
-    profile = config.dataset_profile
-    if profile.image_key is None:
-        config, _ = without_frames(config)
-    dataset.check(profile)
+    plan = prepare(config)
+    config, dataset = plan.config, plan.dataset
     total = declared_episodes(dataset, config.limit)
     if total is None:  # no counts in the metadata: count record headers (no record is read)
         total = sum(1 for _ in episode_refs(dataset, config.limit))
         total = total if config.limit is None else min(total, config.limit)
     lengths = [getattr(e, "length", 0) for e in getattr(dataset, "episodes", [])][:total] or None
-    read = first_episodes(dataset, profile, CALIBRATION_EPISODES)
-    resolved, calibration = resolve_motion(config, dataset, read)
+    read = list(plan.sample) or first_episodes(
+        dataset, config.dataset_profile, CALIBRATION_EPISODES
+    )
     result = estimate(config, total, read, sum(lengths) if lengths else None, read_rates())
-    motion = {"thresholds": config.motion_thresholds, **asdict(resolved.motion)}
-    if calibration is not None:
-        motion["calibration"] = calibration.as_dict()
-    return result, motion
+    return result, plan.motion()

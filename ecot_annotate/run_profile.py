@@ -13,14 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.profiles.choice import Origin, ProfileChoice
 from ecot_annotate.profiles.resolve import resolve_profile
 
 
-def with_profile(config: AnnotateConfig, dataset: Any) -> tuple[AnnotateConfig, str]:
+def with_profile(config: AnnotateConfig, dataset: Any) -> tuple[AnnotateConfig, ProfileChoice]:
     """The config carrying its resolved profile, and how it was chosen. A config that already
     carries one (a later command on a finished run) keeps it."""
-    if config.dataset_profile is not None:
-        return config, f"recorded by the run as {config.profile}"
+    if config.dataset_profile is not None:  # the dataset's own mismatches are said again
+        layout = dataset.layout()
+        said = ProfileChoice(Origin.RECORDED, config.profile, (), layout.notes, layout.conventions)
+        return config, said
     chosen = resolve_profile(
         config.profile,
         dataset.layout(),

@@ -131,8 +131,9 @@ def _check_models(config: PerceptionConfig) -> None:
 def check_reasoner(config: AnnotateConfig) -> Iterator[EcotError]:
     from ecot_annotate.reasoners import REASONERS
 
-    yield from _collect(lambda: REASONERS.get(config.reasoner))
-    if config.reasoner == "llm":
+    unknown = list(_collect(lambda: REASONERS.get(config.reasoner)))
+    yield from unknown
+    if not unknown and REASONERS.get(config.reasoner).uses_llm:
         yield from check_llm_backend(config.llm)
 
 

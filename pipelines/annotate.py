@@ -1,4 +1,5 @@
-"""The annotation graph: read -> resume -> stages -> commit -> every output format, plus quarantine.
+"""The annotation graph: read -> resume -> the plan's steps -> commit -> every output format, plus
+quarantine.
 
 Only orchestration lives here. Elements are `AnnotatedEpisode`s from the moment an episode is read;
 every DoFn builds what it needs in `setup()` (models, clients), holds no global state and pickles,
@@ -11,9 +12,10 @@ import json
 
 import apache_beam as beam
 
-from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.run_plan import RunPlan
 from ecot_annotate.sources.base import declared_episodes
-from ecot_annotate.stages import plan
+from ecot_annotate.stages import Work
+from pipelines.batched import Batched
 from pipelines.formats import FORMATS, WriteContext
 from pipelines.quarantine import QUARANTINE, with_quarantine
 from pipelines.read import ReadEpisodes
@@ -23,45 +25,37 @@ from pipelines.stage_fn import RunStages
 
 def build(
     pipeline: beam.Pipeline,
-    config: AnnotateConfig,
-    dataset,
+    plan: RunPlan,
     staging: str,
     progress: bool = False,
     annotate_missing: bool = True,
 ) -> None:
-    """Add the whole annotation graph to `pipeline`, writing under the `staging` folder.
+    """Add the whole annotation graph of `plan` to `pipeline`, writing under the `staging` folder.
 
-    Episodes committed in `config.out`'s manifest are not annotated again, and every fresh
-    annotation is committed there before it is written. With `annotate_missing=False` (export),
-    only committed episodes are written and the others are quarantined.
+    The steps are the plan's, in its order: consecutive per-episode steps in one pass over each
+    episode, each batched step through RunInference. Episodes committed in the OUT manifest are
+    not annotated again, and every fresh annotation is committed there before it is written. With
+    `annotate_missing=False` (export), only committed episodes are written and the others are
+    quarantined.
     """
+    config, dataset = plan.config, plan.dataset
     episodes, read_quarantine = pipeline | "Read" >> ReadEpisodes(
-        dataset, config.dataset_profile, config.limit
+        dataset, config.dataset_profile, config.limit, plan.frames
     )
     resume = ResumeFn(config.out, committed_only=not annotate_missing)
     items = episodes | "Resume" >> with_quarantine(resume, "items")
     quarantines = [read_quarantine, items[QUARANTINE]]
     items = items.items
-    steps = plan(config)
-    if steps.before_perception:
-        items, failed = _stages("BeforePerception", items, steps.before_perception, config)
-        quarantines.append(failed)
-    if steps.perception:
-        from pipelines.perception import Perceive
-
-        items, failed = items | "Perceive" >> FreshOnly(Perceive(config.perception))
-        quarantines.append(failed)
     total = declared_episodes(dataset, config.limit)
-    if _batched_reasoning(config):
-        items = _reasoning_in_batches(
-            items, steps.after_perception, config, quarantines, total, progress
-        )
-    else:
-        items, failed = _stages("Annotate", items, steps.after_perception, config)
+    for work, group in plan.groups():
+        label = "+".join(step.name for step in group)
+        if work is Work.BATCH:
+            batched = Batched(group[0], config, total, progress)
+            items, failed = items | f"Batch[{label}]" >> FreshOnly(batched)
+        else:
+            items, failed = items | f"Steps[{label}]" >> RunStages(group, config)
         quarantines.append(failed)
-    done = items | "Commit" >> beam.ParDo(
-        CommitFn(config.out, total, progress, llm=config.reasoner == "llm")
-    )
+    done = items | "Commit" >> beam.ParDo(CommitFn(config.out, total, progress, llm=plan.uses_llm))
     ctx = WriteContext(config, dataset, staging)
     for name in config.formats:
         failed = FORMATS.get(name).write(done, ctx)
@@ -76,39 +70,3 @@ def build(
             f"{staging}/quarantine/quarantine", file_name_suffix=".jsonl", num_shards=1
         )
     )
-
-
-def _batched_reasoning(config: AnnotateConfig) -> bool:
-    """Whether the LLM backend takes episodes in batches (through RunInference), not one by one."""
-    if config.reasoner != "llm":
-        return False
-    from ecot_annotate.backends.llm_backends import LLM_BACKENDS
-
-    return LLM_BACKENDS.get(config.llm.backend).batched
-
-
-def _reasoning_in_batches(
-    items,
-    names: tuple[str, ...],
-    config: AnnotateConfig,
-    quarantines: list,
-    total: int | None,
-    bar: bool,
-):
-    """The stages around `reasoning` as usual; reasoning itself batched through RunInference,
-    with its own progress (`total` episodes in the run; a `bar` on a terminal)."""
-    from pipelines.llm_inference import EmbeddedReasoning
-
-    at = names.index("reasoning")
-    if names[:at]:
-        items, failed = _stages("BeforeReasoning", items, names[:at], config)
-        quarantines.append(failed)
-    items = items | "EmbeddedReasoning" >> FreshOnly(EmbeddedReasoning(config.llm, total, bar))
-    if names[at + 1 :]:
-        items, failed = _stages("AfterReasoning", items, names[at + 1 :], config)
-        quarantines.append(failed)
-    return items
-
-
-def _stages(label: str, items, names: tuple[str, ...], config: AnnotateConfig):
-    return items | label >> RunStages(names, config)

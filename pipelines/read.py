@@ -14,6 +14,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from ecot_annotate.errors import EpisodeError, quarantine_record
+from ecot_annotate.frames import NOTHING, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.sources.base import Damaged, Source, Unreadable
 from pipelines.quarantine import DAMAGE, NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
@@ -44,11 +45,11 @@ class ExpandFn(beam.DoFn):
 class ReaderFn(beam.DoFn):
     """A DoFn holding the dataset's reader: opened once per worker, closed at teardown."""
 
-    def __init__(self, dataset: Source, profile: DatasetProfile):
-        self.dataset, self.profile = dataset, profile
+    def __init__(self, dataset: Source, profile: DatasetProfile, frames: FrameRequest = NOTHING):
+        self.dataset, self.profile, self.frames = dataset, profile, frames
 
     def setup(self):
-        self.reader = self.dataset.reader(self.profile)
+        self.reader = self.dataset.reader(self.profile, self.frames)
 
     def teardown(self):
         if getattr(self, "reader", None) is not None:
@@ -87,10 +88,11 @@ class FirstOfEachKeyFn(ReaderFn):
 
 
 class DecodeFn(ReaderFn):
-    """A reference -> its Episode, or the quarantine record of why it cannot be read."""
+    """A reference -> its Episode, with the frames the run reads, or the quarantine record of why
+    it cannot be read."""
 
-    def __init__(self, dataset: Source, profile: DatasetProfile):
-        super().__init__(dataset, profile)
+    def __init__(self, dataset: Source, profile: DatasetProfile, frames: FrameRequest):
+        super().__init__(dataset, profile, frames)
         self.steps_in = Metrics.counter(NAMESPACE, "steps_in")
         self.us = Metrics.distribution(NAMESPACE, "us_decode")
 
@@ -108,11 +110,14 @@ class DecodeFn(ReaderFn):
 
 
 class ReadEpisodes(beam.PTransform):
-    """PBegin -> (PCollection[Episode], PCollection[quarantine record])."""
+    """PBegin -> (PCollection[Episode], PCollection[quarantine record]); `frames`: what is read
+    of each episode's frames."""
 
-    def __init__(self, dataset: Source, profile: DatasetProfile, limit: int | None):
+    def __init__(
+        self, dataset: Source, profile: DatasetProfile, limit: int | None, frames: FrameRequest
+    ):
         super().__init__()
-        self.dataset, self.profile, self.limit = dataset, profile, limit
+        self.dataset, self.profile, self.limit, self.frames = dataset, profile, limit, frames
 
     def expand(self, pipeline):
         units = self.dataset.units(self.limit)
@@ -132,7 +137,8 @@ class ReadEpisodes(beam.PTransform):
         decoded = (
             firsts.refs
             | "FanOutEpisodes" >> beam.Reshuffle()
-            | "Decode" >> with_quarantine(DecodeFn(self.dataset, self.profile), "episodes")
+            | "Decode"
+            >> with_quarantine(DecodeFn(self.dataset, self.profile, self.frames), "episodes")
         )
         quarantine = (refs[QUARANTINE], firsts[QUARANTINE], decoded[QUARANTINE]) | (
             "ReadQuarantine" >> beam.Flatten()

@@ -17,6 +17,7 @@ from typing import Any
 
 from ecot_annotate import fs
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.content import content_hash, content_settings
 from ecot_annotate.errors import EcotError
 from ecot_annotate.store.manifest import Manifest
 from pipelines.formats import FORMATS
@@ -45,9 +46,9 @@ def differing_settings(before: dict, now: dict) -> list[str]:
 
 def _refusal(out: str, info: dict, previous_hash: str, config: AnnotateConfig) -> EcotError:
     differ = (
-        differing_settings(info["content"], config.content_settings()) if "content" in info else []
+        differing_settings(info["content"], content_settings(config)) if "content" in info else []
     )
-    what = ", ".join(differ) if differ else f"config {previous_hash}, now {config.content_hash()}"
+    what = ", ".join(differ) if differ else f"config {previous_hash}, now {content_hash(config)}"
     return EcotError(
         f"{out} holds a run made with other settings: {what}; choose another --out or pass --overwrite"
     )
@@ -76,7 +77,7 @@ def prepare_output(config: AnnotateConfig) -> tuple[AnnotateConfig, str | None]:
     info = manifest.run_info() or {}
     previous_hash = (info or previous_summary(config.out) or {}).get("config_hash")
     note = None
-    if previous_hash and previous_hash != config.content_hash():
+    if previous_hash and previous_hash != content_hash(config):
         if not config.overwrite:
             raise _refusal(config.out, info, previous_hash, config)
         manifest.clear()
@@ -87,5 +88,5 @@ def prepare_output(config: AnnotateConfig) -> tuple[AnnotateConfig, str | None]:
             fs.delete_matching(f"{config.out}/{FORMATS.get(name).folder}/**")
         fs.delete_matching(f"{config.out}/quarantine/*")
         fs.delete_matching(f"{config.out}/summary.json")
-    manifest.start(config.content_hash(), asdict(config), config.content_settings())
+    manifest.start(content_hash(config), asdict(config), content_settings(config))
     return config, note

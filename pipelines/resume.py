@@ -16,6 +16,8 @@ from ecot_annotate.progress import ProgressLog
 from ecot_annotate.store.manifest import Manifest
 from pipelines.quarantine import NAMESPACE, to_quarantine
 
+NOT_COMMITTED = "export"  # the quarantine stage of an episode export finds no annotation of
+
 
 def committed_annotation(manifest: Manifest, key: str) -> Annotation | None:
     """The annotation committed for `key`; None when there is none or it is of another format."""
@@ -63,8 +65,8 @@ class ResumeFn(beam.DoFn):
             yield to_quarantine(
                 quarantine_record(
                     episode.key,
-                    "export",
-                    "the run holds no committed annotation for this episode, or review rejected it",
+                    NOT_COMMITTED,
+                    "the run holds no committed annotation of this episode",
                 )
             )
         else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
 from typing import Any
 
 from ecot_annotate import __version__, fs
@@ -17,18 +16,13 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import disk_full_as_one_line
 from ecot_annotate.profiles.resolve import profile_summary
 from ecot_annotate.quiet import worker_log_args
-from ecot_annotate.run_profile import with_profile
-from ecot_annotate.sources import SOURCES
+from ecot_annotate.run_plan import RunPlan, prepare
 from ecot_annotate.sources.base import declared_episodes
-from ecot_annotate.sources.fingerprint import dataset_fingerprint
-from ecot_annotate.stages import without_frames
 from ecot_annotate.stages.motion import UNKNOWN_ARM
 from ecot_annotate.stages.motion_thresholds import describe as describe_motion
-from ecot_annotate.stages.motion_thresholds import resolve_motion
 from ecot_annotate.store.manifest import atomic_write
 from ecot_annotate.store.run_lock import run_lock
-from ecot_annotate.validate import problems, raise_problems
-from pipelines.formats import FORMATS, WriteContext
+from pipelines.formats import FORMATS, OutputFormat, WriteContext
 from pipelines.publish import clear_staging, new_staging, publish
 from pipelines.quarantine import DAMAGE
 from pipelines.rerun import prepare_output
@@ -89,6 +83,11 @@ def _metrics(result) -> tuple[dict[str, int], dict[str, dict[str, float]]]:
     return counters, stages
 
 
+def outputs() -> dict[str, OutputFormat]:
+    """Every registered output format by name, as the plan asks about them."""
+    return {name: FORMATS.get(name) for name in FORMATS.names()}
+
+
 def run(
     config: AnnotateConfig,
     progress: bool = False,
@@ -102,50 +101,32 @@ def run(
     comes from, before any work, and a line when this run extends an earlier one in OUT. A
     second run into the same OUT while this one runs stops at once (RunLockedError).
     """
-    dataset = SOURCES.get(config.source).open(config.input, config.split)
-    config, how = with_profile(config, dataset)
-    config = replace(config, input_fingerprint=dataset_fingerprint(config.input))
-    skipped = None
-    if config.dataset_profile.image_key is None:
-        config, skipped = without_frames(config)
-    formats = {name: FORMATS.get(name).copies_records for name in FORMATS.names()}
-    warnings = raise_problems(problems(config, dataset, formats))
+    plan = prepare(config, outputs())
     if announce is not None:
-        for line in warnings:
+        for line in plan.warnings:
             announce(line)
-        announce(profile_summary(config.dataset_profile, how, config.source))
-        if skipped:
-            announce(skipped)
-    config, calibration = resolve_motion(config, dataset)
-    if announce is not None:
-        announce(describe_motion(config, calibration))
+        announce(profile_summary(plan.config.dataset_profile, plan.profile_how))
+        if plan.skipped:
+            announce(plan.skipped)
+        announce(describe_motion(plan.config, plan.calibration))
     with disk_full_as_one_line(config.out), run_lock(config.out):
-        config, note = prepare_output(config)
+        extended, note = prepare_output(plan.config)
         if note and announce is not None:
             announce(note)
-        motion = {
-            "thresholds": config.motion_thresholds,
-            **asdict(config.motion),
-            "calibration": calibration.as_dict() if calibration else None,
-        }
-        return _run_locked(config, dataset, progress, annotate_missing, note, motion)
+        return _run_locked(plan.with_outputs(extended, outputs()), progress, annotate_missing, note)
 
 
 def _run_locked(
-    config: AnnotateConfig,
-    dataset: Any,
-    progress: bool,
-    annotate_missing: bool,
-    note: str | None,
-    motion: dict[str, Any],
+    plan: RunPlan, progress: bool, annotate_missing: bool, note: str | None
 ) -> dict[str, Any]:
-    """The run proper, while this process holds OUT's lock; `motion`: the thresholds it uses."""
+    """The run proper, while this process holds OUT's lock."""
     from pipelines.annotate import build
 
+    config, dataset = plan.config, plan.dataset
     staging = new_staging(config.out)
     start = time.perf_counter()
     pipeline = new_pipeline(config)
-    build(pipeline, config, dataset, staging, progress, annotate_missing)
+    build(pipeline, plan, staging, progress, annotate_missing)
     result = pipeline.run()
     result.wait_until_finish()
     counters, stages = _metrics(result)
@@ -160,7 +141,7 @@ def _run_locked(
     publish(staging, config.out, [*(FORMATS.get(f).folder for f in config.formats), "quarantine"])
     summary = {
         "tool_version": __version__,
-        "config_hash": config.content_hash(),
+        "config_hash": plan.content_hash,
         "input": config.input,
         "dataset": dataset.name,
         "source": config.source,
@@ -173,7 +154,8 @@ def _run_locked(
             "segmenter": config.perception.segmenter,
             "captioner": config.perception.captioner,
         },
-        "motion": motion,
+        "motion": plan.motion(),
+        "steps": [step.name for step in plan.steps],
         "episodes_declared": declared_episodes(dataset, config.limit),
         "episodes_in": counters.get("episodes_in", 0),
         "episodes_out": counters.get("episodes_out", 0) - counters.get("episodes_write_failed", 0),
@@ -190,13 +172,14 @@ def _run_locked(
     }
     if note:
         summary["rerun"] = note
-    if config.reasoner == "llm":
+    if plan.uses_llm:
+        from ecot_annotate.backends.llm_backends import answer_mode
         from ecot_annotate.reasoners.llm_usage import llm_summary
 
         summary["llm"] = {
             "backend": config.llm.backend,
             "model": config.llm.model,
-            "mode": config.llm.mode,
+            "mode": answer_mode(config.llm),
             "max_fallback_rate": config.llm.max_fallback_rate,
             **llm_summary(counters),
         }

@@ -1,13 +1,13 @@
 """The one Beam wrapper of per-episode stages: timing, counters, quarantine and resume live here.
 
-`StageFn(names, config)` runs the named registered stages in order on each `AnnotatedEpisode`.
+`StageFn(steps, config)` runs the plan's per-episode steps in order on each `AnnotatedEpisode`.
 The stages are built once per worker process and shared by its threads (Beam's `Shared`), so a
 model loads once. An episode whose annotation was committed by an earlier run passes untouched
 (here, not around the DoFn through a Partition and a Flatten: Beam's local FnApiRunner holds every
 element of a Flatten's inputs in memory, so a run's memory would grow with its episodes); an
 episode a stage fails on goes to quarantine with the stage's name and reason.
 
-A stage that mostly waits (on an LLM server, say) declares `concurrency = N`: the episodes then
+A step that mostly waits (on an LLM server, say) declares `concurrency = N`: the episodes then
 run through a pool of N threads, shared like the stages by every StageFn of the process, so up to
 N are in flight per worker process (this pool is the one cap on `--llm-concurrency`). Each is
 emitted as soon as it is done, in any order, with its own window and timestamp. A DoFn instance
@@ -29,9 +29,10 @@ from apache_beam.utils import shared
 from apache_beam.utils.windowed_value import WindowedValue
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.content import content_hash
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.stages import build_stages, run_stage
+from ecot_annotate.stages import Step, build_stages, run_stage
 from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
 
 
@@ -39,9 +40,8 @@ class _Built:
     """The process's stages and their thread pool, in a holder Beam's `Shared` can keep a weak
     reference to; the pool's threads end when the last StageFn lets go of it."""
 
-    def __init__(self, stages: list):
-        self.stages = stages
-        self.concurrency = max(getattr(s, "concurrency", 1) for s in stages)
+    def __init__(self, stages: list, concurrency: int):
+        self.stages, self.concurrency = stages, concurrency
         self.pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
 
 
@@ -81,17 +81,19 @@ def _count(name: str, value: int = 1) -> None:
 
 
 class StageFn(beam.DoFn):
-    def __init__(self, names: tuple[str, ...], config: AnnotateConfig):
-        self.names, self.config = names, config
+    def __init__(self, steps: tuple[Step, ...], config: AnnotateConfig):
+        self.steps, self.config = steps, config
         self._shared = shared.Shared()
-        self.timers = {name: Metrics.distribution(NAMESPACE, f"us_{name}") for name in names}
+        self.timers = {s.name: Metrics.distribution(NAMESPACE, f"us_{s.name}") for s in steps}
 
     def setup(self):
         self.counters: dict[str, Any] = {}
         self.tally = _Tally()
+        concurrency = max(step.concurrency for step in self.steps)
+        names = ",".join(step.name for step in self.steps)
         self.built = self._shared.acquire(
-            lambda: _Built(build_stages(self.names, self.config, _count)),
-            tag=f"{','.join(self.names)}:{self.config.content_hash()}",
+            lambda: _Built(build_stages(self.steps, self.config, _count), concurrency),
+            tag=f"{names}:{content_hash(self.config)}",
         )
         self.concurrency, self.pool = self.built.concurrency, self.built.pool
         self.pending: list[tuple[Future, Any, Any]] = []
@@ -109,13 +111,13 @@ class StageFn(beam.DoFn):
         """The annotated episode, or its quarantine record (tagged); safe in any thread."""
         _current.tally = self.tally
         annotation = item.annotation
-        for stage in self.built.stages:
+        for step, stage in zip(self.steps, self.built.stages, strict=True):
             start = time.perf_counter()
             try:
                 annotation = run_stage(stage, item.episode, annotation)
             except EpisodeError as exc:
                 return to_quarantine(exc.record(item.episode.key))
-            self.tally.time(stage.name, int(1e6 * (time.perf_counter() - start)))
+            self.tally.time(step.name, int(1e6 * (time.perf_counter() - start)))
         return AnnotatedEpisode(item.episode, annotation)
 
     def process(
@@ -159,7 +161,7 @@ class StageFn(beam.DoFn):
 
 
 @beam.ptransform_fn
-def RunStages(items, names: tuple[str, ...], config: AnnotateConfig):  # noqa: N802 - a transform
-    """AnnotatedEpisodes -> (annotated by the named stages, quarantine records)."""
-    out = items | with_quarantine(StageFn(names, config), "items")
+def RunStages(items, steps: tuple[Step, ...], config: AnnotateConfig):  # noqa: N802 - a transform
+    """AnnotatedEpisodes -> (annotated by the per-episode steps, quarantine records)."""
+    out = items | with_quarantine(StageFn(steps, config), "items")
     return out.items, out[QUARANTINE]

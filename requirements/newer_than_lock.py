@@ -10,7 +10,9 @@ import sys
 def pins(path: str) -> dict[str, str]:
     """name -> version of every `name==version` line (names normalised as PEP 503 does)."""
     found = {}
-    for line in open(path, encoding="utf-8"):
+    with open(path, encoding="utf-8") as lines:
+        text = lines.read()
+    for line in text.splitlines():
         match = re.match(r"^([A-Za-z0-9._-]+)==([^\s;]+)", line)
         if match:
             found[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]

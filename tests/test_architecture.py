@@ -10,6 +10,7 @@ the circle tests).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -31,6 +32,18 @@ FLOORS = (  # top to bottom; folders on one floor do not import each other
     ("ecot_annotate.profiles",),
     ("ecot_annotate.kinematics", "ecot_annotate.layouts"),
 )
+
+
+DOC = REPO / "docs" / "ARCHITECTURE.md"
+DOC_FLOORS = re.compile(r"(<!-- floors -->\n)(.*?)(<!-- /floors -->)", re.S)
+
+
+def floors_list() -> str:
+    """FLOORS as docs/ARCHITECTURE.md lists them: one numbered line per floor, top to bottom."""
+    names = [[name.removeprefix("ecot_annotate.") for name in floor] for floor in FLOORS]
+    return "".join(
+        f"{n}. {', '.join(f'`{name}`' for name in floor)}\n" for n, floor in enumerate(names, 1)
+    )
 
 
 def _modules() -> dict[str, Path]:
@@ -160,3 +173,15 @@ def test_long_files_say_why_at_their_top():
         and not path.read_text().startswith(LONG_FILE_MARK)
     ]
     assert unexplained == []
+
+
+def test_the_architecture_doc_lists_these_floors():
+    found = DOC_FLOORS.search(DOC.read_text())
+    assert found is not None, "docs/ARCHITECTURE.md has no <!-- floors --> block"
+    assert found.group(2) == floors_list(), "run `python -m tests.test_architecture`"
+
+
+if __name__ == "__main__":  # write FLOORS into docs/ARCHITECTURE.md
+    DOC.write_text(
+        DOC_FLOORS.sub(lambda m: m.group(1) + floors_list() + m.group(3), DOC.read_text())
+    )

@@ -31,7 +31,7 @@ def test_every_key_commits_loads_and_is_counted(tmp_path):
     manifest = Manifest(str(tmp_path))
     step = StepReasoning("t", "p", "s", "r", "m", "mr")
     for i, key in enumerate(KEYS):
-        manifest.commit(key, Annotation(primitives=[f"move {i}"], reasoning=[step]))
+        manifest.commit(key, Annotation(arm_primitives={"arm": [f"move {i}"]}, reasoning=[step]))
     assert manifest.count() == len(KEYS) == len(manifest.committed_paths())
     for i, key in enumerate(KEYS):
-        assert manifest.load(key).primitives == [f"move {i}"]
+        assert manifest.load(key).moves == [f"move {i}"]

@@ -20,14 +20,16 @@ from ecot_annotate.backends.detectors.owlv2 import Owlv2Detector
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
+from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout
-from ecot_annotate.reasoners import REASONERS
+from ecot_annotate.reasoners import REASONERS, ReasonerKind
 from ecot_annotate.registry import Registry
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.base import DatasetFolder
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages import STEPS, Step, register_step, stage_step, steps
+from ecot_annotate.store.manifest import Manifest
 from pipelines.formats import FORMATS, OutputFormat, WriteContext
 from pipelines.run import run
 from tests.support import tiny_models
@@ -52,9 +54,9 @@ class EpisodeIndexFormat(OutputFormat):
 FORMATS.register("episode-index")(EpisodeIndexFormat("episode-index", "episode_index"))
 
 
-@STAGES.register("count-words")
 class CountWordsStage:
-    """An example stage: how many words the instruction has, kept in the provenance."""
+    """An example stage: how many words the instruction has, kept in the provenance (after the
+    motion primitives, before the reasoning)."""
 
     name = "count-words"
 
@@ -65,8 +67,14 @@ class CountWordsStage:
         return None
 
     def run(self, episode, annotation):
-        annotation.provenance["instruction_words"] = str(len(episode.instruction.split()))
+        words = len(episode.instruction.split())
+        annotation.provenance["instruction_words"] = f"{words} words, {annotation.n_steps} moves"
+        self.count("instructions_counted", 1)
         return annotation
+
+
+def count_words_step(config: AnnotateConfig) -> Step:
+    return stage_step("count-words", CountWordsStage, reads=("instruction", "arm_primitives"))
 
 
 @DETECTORS.register("owlv2-strict")
@@ -108,7 +116,7 @@ class NpzReader:
             image_size=(int(data["width"]), int(data["height"])),
             state=state,
             action=action,
-            **episode_track(self.profile, state, action, key).episode_fields(),
+            arms=episode_arms(self.profile, state, action, key),
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,
@@ -151,7 +159,7 @@ class NpzEpisodes(DatasetFolder):
     def refs(self, unit: str, limit: int | None) -> Iterator[str]:
         yield unit
 
-    def reader(self, profile: DatasetProfile) -> NpzReader:
+    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> NpzReader:
         return NpzReader(self, profile)
 
 
@@ -171,12 +179,13 @@ class ShoutingReasoner:
 
 @pytest.fixture
 def registered(monkeypatch):
-    """The example source and reasoner registered for one test, so that other tests' messages
-    (which list every source) see the tables as shipped."""
-    for table in (SOURCES, REASONERS):
+    """The example source, reasoner and step registered for one test, so that other tests (and
+    their messages, which list every source) see the tables as shipped."""
+    for table in (SOURCES, REASONERS, STEPS):
         monkeypatch.setattr(table, "_entries", dict(table._entries))
     SOURCES.register("npz-episodes")(NpzEpisodes)
-    REASONERS.register("shouting")(lambda llm, count: ShoutingReasoner())
+    REASONERS.register("shouting")(ReasonerKind(lambda llm, count: ShoutingReasoner()))
+    register_step("count-words", after=("motion",), before=("reasoning",))(count_words_step)
 
 
 def test_a_registered_source_and_reasoner_run_through_the_pipeline(
@@ -231,18 +240,24 @@ def test_a_registered_format_is_written_and_published(sample_dir, tmp_path):
     assert all(line["steps"] > 0 for line in lines)
 
 
-def test_a_registered_stage_runs_in_the_stage_shape(sample_dir):
-    from ecot_annotate.episode import Annotation
-    from ecot_annotate.profiles import load_profile
-    from ecot_annotate.sources import SOURCES
-    from ecot_annotate.sources.base import episode_refs
-    from ecot_annotate.stages import build_stages, run_stage
+def test_a_registered_step_runs_in_its_place_in_a_real_run(registered, sample_dir, tmp_path):
+    config = AnnotateConfig(
+        input=str(sample_dir), out=str(tmp_path / "out"), profile="ecot_sample", limit=3
+    )
+    assert [s.name for s in steps(config)] == ["motion", "count-words", "reasoning", "validate"]
+    summary = run(config)
+    assert summary["steps"] == ["motion", "count-words", "reasoning", "validate"]
+    assert summary["stage_seconds"]["count-words"]["count"] == 3
+    import pyarrow.dataset as pads
 
-    dataset = SOURCES.get("rlds").open(str(sample_dir), "train")
-    episode = dataset.reader(load_profile("ecot_sample")).read(next(episode_refs(dataset)))
-    (stage,) = build_stages(("count-words",), AnnotateConfig(input="", out=""))
-    annotation = run_stage(stage, episode, Annotation())
-    assert annotation.provenance["instruction_words"] == str(len(episode.instruction.split()))
+    table = pads.dataset(str(tmp_path / "out" / "parquet"), format="parquet").to_table()
+    keys = table.column("episode_key").to_pylist()
+    words = {
+        episode.key: f"{len(episode.instruction.split())} words, {episode.n_steps} moves"
+        for episode in decode_all(sample_dir, "ecot_sample")[:3]
+    }
+    manifest = Manifest(str(tmp_path / "out"))
+    assert {k: manifest.load(k).provenance["instruction_words"] for k in set(keys)} == words
 
 
 def test_a_registered_detector_is_built_by_name(tmp_path):

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from ecot_annotate.config import LLMConfig, PerceptionConfig
 from ecot_annotate.errors import EcotError, EpisodeError
+from ecot_annotate.frames import Frame, encoded
 from ecot_annotate.prompt_texts import caption_prompt
 from ecot_annotate.registry import Registry
 
@@ -25,9 +26,15 @@ MAX_TOKENS = 64  # one sentence; a longer caption would crowd the detector's pro
 
 
 class Captioner(Protocol):
-    def caption(self, image: bytes) -> str:
-        """The caption of one encoded (JPEG/PNG) frame."""
+    def caption(self, image: Frame) -> str:
+        """The caption of one frame (encoded, or decoded pixels)."""
         ...
+
+
+def captioner_concurrency(config: PerceptionConfig, llm: LLMConfig) -> int:
+    """Episodes one worker has waiting on the captioner at once: a server's requests wait, so
+    `--llm-concurrency` of them; a model in the worker, one."""
+    return llm.concurrency if config.captioner == "openai" else 1
 
 
 def image_text_to_text_types() -> tuple[str, ...]:
@@ -108,7 +115,7 @@ class TransformersCaptioner:
             else prompt
         )
 
-    def caption(self, image: bytes) -> str:
+    def caption(self, image: Frame) -> str:
         import torch
 
         from ecot_annotate.episode import decode_image
@@ -133,13 +140,13 @@ class OpenAICaptioner:
 
         self.client = ChatClient(replace(llm, model=model, max_tokens=MAX_TOKENS), schema=None)
 
-    def caption(self, image: bytes) -> str:
+    def caption(self, image: Frame) -> str:
         from ecot_annotate.backends.llm_client import RequestFailed
 
         prompt, _ = caption_prompt()
         content = [
             {"type": "text", "text": prompt},
-            {"type": "image_url", "image_url": {"url": image_data_url(image)}},
+            {"type": "image_url", "image_url": {"url": image_data_url(encoded(image))}},
         ]
         try:
             return self.client.complete([{"role": "user", "content": content}]).text

@@ -6,7 +6,8 @@ A backend answers every question the run asks about it, so no caller compares it
 - `build`: the completer a worker asks (loads a model or opens a client; once per worker);
 - `batched`: episodes reach it in batches through Beam's RunInference (a model in the worker,
   which answers a batch in one call), else one per thread, `concurrency` threads at once (a
-  server, which waits).
+  server, which waits);
+- `default_mode`: the `--llm-mode` it answers in when none is given.
 
 Adding one is a module that registers an `LLMBackend` and one import line in `llm_backends`.
 """
@@ -39,6 +40,9 @@ class LLMBackend:
     check: Callable[[LLMConfig], None]
     ready: Callable[[LLMConfig], None]
     batched: bool
+    # write: from the episode (larger models write better text from the episode itself) | edit:
+    # from the rule writer's notes on each move (small models write passing text only that way)
+    default_mode: str = "write"
 
     def concurrency(self, config: LLMConfig) -> int:
         """Episodes one worker has waiting on this backend at once: the run's only such cap."""
@@ -46,3 +50,8 @@ class LLMBackend:
 
 
 LLM_BACKENDS: Registry[LLMBackend] = Registry("LLM backend")
+
+
+def answer_mode(config: LLMConfig) -> str:
+    """The mode the LLM answers in: `--llm-mode`, else its backend's default."""
+    return config.mode or LLM_BACKENDS.get(config.backend).default_mode

@@ -180,5 +180,6 @@ LLM_BACKENDS.register("transformers")(
         check=check_embedded_settings,
         ready=check_embedded_ready,
         batched=True,
+        default_mode="edit",
     )
 )

@@ -8,6 +8,12 @@ import click
 
 from ecot_annotate.cli.group import main
 from pipelines.formats import FORMATS
+from pipelines.resume import NOT_COMMITTED
+
+
+def _note(line: str) -> None:
+    """The run's profile block (with what the input's metadata gets wrong), on stderr."""
+    click.echo(line, err=True)
 
 
 @main.command()
@@ -19,7 +25,7 @@ def export(out: str, path: str, to: str) -> None:
     run's input must still be readable: the formats copy frames and records from it)."""
     from pipelines.export import export as run_export
 
-    summary = run_export(out, to, path, progress=sys.stderr.isatty())
+    summary = run_export(out, to, path, progress=sys.stderr.isatty(), announce=_note)
     click.echo(
         f"exported {summary['episodes_out']} episodes ({summary['steps_out']} steps) as {to} -> {path}"
     )
@@ -27,5 +33,18 @@ def export(out: str, path: str, to: str) -> None:
         click.secho(
             f"{summary['episodes_quarantined']} episode(s) not exported:", fg="yellow", err=True
         )
-        for reason in summary["quarantine_reasons"][:5]:
+        for what, keys in (
+            ("rejected in review", summary["rejected_keys"]),
+            ("no committed annotation in the run", summary["unannotated_keys"]),
+        ):
+            if keys:
+                click.echo(f"  - {what} ({len(keys)}): {_listed(keys)}", err=True)
+        for reason in [
+            r for r in summary["quarantine_reasons"] if not r.startswith(f"{NOT_COMMITTED}:")
+        ][:5]:
             click.echo(f"  - {reason}", err=True)
+
+
+def _listed(keys: list[str], most: int = 20) -> str:
+    more = f" and {len(keys) - most} more" if len(keys) > most else ""
+    return ", ".join(keys[:most]) + more

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import getpass
+import socket
 
 import click
 
@@ -35,8 +37,25 @@ def review(out: str, reviewer: str | None, port: int, host: str) -> None:
         ) from exc
     from ecot_annotate.review.server import make_app, new_token
 
+    listening = _bind(host, port)  # before the URL is printed: a busy port prints no token
     token = new_token()
     app = make_app(out, reviewer or _user(), token)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"review of {out}: http://{shown}:{port}/?token={token}  (Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[listening])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for uvicorn to serve on, or one line saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise EcotError(f"port {port} on {host} is in use; pick another with --port") from None
+        raise EcotError(f"cannot serve on {host}:{port} ({exc.strerror}); check --host and --port") from None  # fmt: skip
+    return listening

@@ -4,41 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from dataclasses import replace
 
 import click
 
+from ecot_annotate.cli.config_options import config_options, parsed_config
 from ecot_annotate.cli.group import main, note, settle_hub
+from ecot_annotate.train.config import TrainConfig
 
 
 @main.command()
-@click.argument("data")
-@click.option("--base-model", required=True, help="Hub id or local folder of an image-text-to-text model.")  # fmt: skip
-@click.option("--out", required=True, help="Checkpoint folder.")
-@click.option("--max-steps", type=int, default=1000, show_default=True, help="Optimizer steps.")
-@click.option("--batch-size", type=int, default=8, show_default=True, help="Per device and micro-batch.")  # fmt: skip
-@click.option("--grad-accum", type=int, default=1, show_default=True, help="Micro-batches per optimizer step.")  # fmt: skip
-@click.option("--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate (AdamW).")  # fmt: skip
-@click.option("--warmup-steps", type=int, default=0, show_default=True, help="Optimizer steps of linear warm-up to --lr.")  # fmt: skip
-@click.option("--schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True, help="Learning rate after warm-up: cosine decay to 0 by --max-steps, or constant.")  # fmt: skip
-@click.option("--prompt-style", type=click.Choice(["chat-template", "openvla", "ecot-vicuna"]), default="chat-template", show_default=True, help="The model's own chat template, OpenVLA's 'In: ... Out:' prompt, or the released ECoT checkpoint's Vicuna prompt.")  # fmt: skip
-@click.option("--action-tokens", type=click.Choice(["openvla", "added"]), default="openvla", show_default=True, help="Overwrite the vocabulary's last 256 ids, or add 256 tokens.")  # fmt: skip
-@click.option("--reasoning-dropout", type=float, default=0.0, show_default=True, help="Probability of dropping each tagged field of the chain.")  # fmt: skip
-@click.option("--lora-rank", type=int, default=0, show_default=True, help="LoRA rank (0: full fine-tuning).")  # fmt: skip
-@click.option("--mixed-precision", type=click.Choice(["no", "fp16", "bf16"]), default="no", show_default=True, help="Compute in 16-bit floats (through accelerate); bf16 needs a GPU that supports it.")  # fmt: skip
-@click.option("--holdout-episodes", type=int, default=0, show_default=True, help="Keep the last N episodes out of training, for `evaluate`.")  # fmt: skip
-@click.option("--save-every", type=int, default=500, show_default=True, help="Checkpoint every N steps.")  # fmt: skip
-@click.option("--log-every", type=int, default=10, show_default=True, help="Log loss and accuracy every N steps.")  # fmt: skip
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for shuffling, dropout and init.")  # fmt: skip
-@click.option("--trust-remote-code", is_flag=True, help="Allow the model's own code (OpenVLA-style checkpoints).")  # fmt: skip
-@click.option("--resume", is_flag=True, help="Continue the checkpoint in --out with its optimizer state.")  # fmt: skip
-def train(**options: Any) -> None:
+@config_options(TrainConfig)
+@click.pass_context
+def train(ctx: click.Context, **_: object) -> None:
     """Fine-tune BASE_MODEL on annotated DATA (a run folder or its parquet/) into a reasoning VLA."""
-    from ecot_annotate.train.trainer import TrainConfig
     from ecot_annotate.train.trainer import train as run_training
 
-    settle_hub([options["base_model"]])
-    config = TrainConfig(**options, progress=sys.stderr.isatty())
+    config = replace(parsed_config(TrainConfig, ctx), progress=sys.stderr.isatty())
+    settle_hub([config.base_model])
     summary = run_training(config)
     for text in summary["notes"]:
         note(text)

@@ -36,11 +36,13 @@ class GripperFit:
     method: str
     reason: str | None = None  # why not tracked, when track is None
     rms_px: float | None = None  # reprojection error over the inliers
+    arm: str | None = None  # the arm fitted, named where there are several
 
     def summary(self) -> str:
+        arm = f"{self.arm} arm, " if self.arm else ""
         if self.track is None:
-            return f"{self.method}: not tracked ({self.reason})"
-        return f"{self.method}: {int(self.inliers.sum())} inlier detections of {len(self.inliers)} steps, rms {self.rms_px:.2f} px"
+            return f"{arm}{self.method}: not tracked ({self.reason})"
+        return f"{arm}{self.method}: {int(self.inliers.sum())} inlier detections of {len(self.inliers)} steps, rms {self.rms_px:.2f} px"
 
 
 def _homogeneous(points: np.ndarray) -> np.ndarray:
@@ -142,7 +144,7 @@ def fit_gripper_track(
         )
     found = np.isfinite(detections).all(axis=1)
     inliers = np.zeros(len(xyz), dtype=bool)
-    if len(xyz) and not np.ptp(xyz, axis=0).any():  # an arm with no kinematic model keeps zeros
+    if len(xyz) and not np.ptp(xyz, axis=0).any():  # a pose that never changes fits no camera
         return GripperFit(None, inliers, method, "no end-effector position: it never changes")
     needed = MIN_POINTS[method]
     if found.sum() < needed:

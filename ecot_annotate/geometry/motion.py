@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecot_annotate.config import MotionConfig
+from ecot_annotate.episode import ArmTrack
 
 ECOT_MOTION = MotionConfig()  # ECoT's thresholds
 
@@ -108,6 +109,21 @@ def joint_primitives(
         return ", ".join(parts) if parts else STOP
 
     return _per_window(state, config.window, name)
+
+
+def arm_primitives(arm: ArmTrack, config: MotionConfig = ECOT_MOTION) -> list[str]:
+    """One arm's primitive per step: named from its end-effector pose, or move/stop from joint
+    speed where no pose is known."""
+    if arm.has_pose:
+        return primitives(arm.xyz, arm.rotation, arm.gripper, config)
+    return joint_primitives(arm.joints, arm.gripper, config)
+
+
+def episode_primitives(
+    arms: tuple[ArmTrack, ...], config: MotionConfig = ECOT_MOTION
+) -> dict[str, list[str]]:
+    """Every arm's primitives, by arm name, in the episode's arm order."""
+    return {arm.name: arm_primitives(arm, config) for arm in arms}
 
 
 def event_lead(window: int) -> int:

@@ -20,12 +20,13 @@ the result is exactly ECoT's configuration.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from ecot_annotate.config import MotionConfig
+from ecot_annotate.episode import ArmTrack
 
 WINDOW_SECONDS = 0.8  # ECoT: 4 steps at Bridge's 5 Hz
 BRIDGE_HZ = 5.0
@@ -85,11 +86,12 @@ def _nearest_in_log(value: float, candidates: dict[str, float]) -> str:
 
 
 def calibrate(
-    motions: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    episodes: Iterable[Sequence[ArmTrack]],
     control_hz: float | None,
     rate_source: str,
 ) -> MotionCalibration:
-    """Calibrate from (xyz, rotation, gripper) arrays of a sample of episodes.
+    """Calibrate from every arm of a sample of episodes: translation and rotation from the arms
+    with a pose, the gripper from every arm.
 
     `control_hz` None means the rate is unknown: Bridge's 5 Hz is assumed and said so.
     """
@@ -97,15 +99,18 @@ def calibrate(
         control_hz, rate_source = BRIDGE_HZ, "assumed"
     window = window_steps(control_hz)
     translation, rotation, grippers = [], [], []
-    episodes = 0
-    for xyz, rot, gripper in motions:
-        episodes += 1
-        if len(xyz) < window:
-            continue
-        translation.append(np.linalg.norm(_window_deltas(np.asarray(xyz, float), window), axis=1))
-        turn = _window_deltas(np.asarray(rot, float), window)
-        rotation.append(np.abs((turn + np.pi) % (2 * np.pi) - np.pi).max(axis=1))
-        grippers.append(np.asarray(gripper, float))
+    count = 0
+    for arms in episodes:
+        count += 1
+        for arm in arms:
+            if len(arm.gripper) < window:
+                continue
+            if arm.has_pose:
+                moved = _window_deltas(np.asarray(arm.xyz, float), window)
+                translation.append(np.linalg.norm(moved, axis=1))
+                turn = _window_deltas(np.asarray(arm.rotation, float), window)
+                rotation.append(np.abs((turn + np.pi) % (2 * np.pi) - np.pi).max(axis=1))
+            grippers.append(np.asarray(arm.gripper, float))
     stats: dict[str, float] = {}
     translation_unit, rotation_unit, gripper_range = 1.0, "radians", 1.0
     if translation:
@@ -133,6 +138,6 @@ def calibrate(
         translation_unit=translation_unit,
         rotation_unit=rotation_unit,
         gripper_range=gripper_range,
-        episodes=episodes,
+        episodes=count,
         statistics={k: round(v, 6) for k, v in stats.items()},
     )

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ecot_annotate.episode import arms_move
+from ecot_annotate.episode import SINGLE_ARM, name_arms, per_arm_parts, several_arms
 from ecot_annotate.store.run_output import open_annotations, run_corrections
 from ecot_annotate.text.checks import ChainTally, check_chain, episode_words
 from ecot_annotate.text.plan_motion import DISAGREEMENT_KINDS, episode_disagreements
@@ -68,8 +68,10 @@ _COLUMNS = (
 _TEXTS = ("task", "plan", "subtask", "subtask_reason", "move", "move_reason")
 
 
-def primitive_kind(primitive: str) -> str:
-    """One colour class per primitive: close, open, stop, rotate (tilt/rotate only) or move."""
+KIND_ORDER = ("close", "open", "move", "rotate", "stop")  # a step of several arms: the first
+
+
+def _arm_kind(primitive: str) -> str:
     if "close gripper" in primitive:
         return "close"
     if "open gripper" in primitive:
@@ -79,6 +81,14 @@ def primitive_kind(primitive: str) -> str:
     if "move" not in primitive:
         return "rotate"
     return "move"
+
+
+def primitive_kind(move: str) -> str:
+    """One colour class per move: close, open, stop, rotate (tilt/rotate only) or move. A move
+    naming several arms takes the first of KIND_ORDER among its arms': `stop` only when every arm
+    stops."""
+    kinds = {_arm_kind(primitive) for primitive in per_arm_parts(move).values()}
+    return next(kind for kind in KIND_ORDER if kind in kinds)
 
 
 def summary_event_lead(summary: dict[str, Any]) -> int:
@@ -157,8 +167,8 @@ class EpisodeQuality:
     gripper_tracked: bool = False
     gripper_reason: str | None = None
     residuals: list[float] = field(default_factory=list)
-    step_primitives: dict[int, str] = field(default_factory=dict)
-    step_named: dict[int, str] = field(default_factory=dict)  # what the move should say
+    step_primitives: dict[int, str] = field(default_factory=dict)  # what the move should say
+    step_arms: dict[int, dict[str, str]] = field(default_factory=dict)  # step: arm: primitive
     step_texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # step: (move, subtask)
     disagreements: Counter = field(default_factory=Counter)
     disagreeing_steps: int = 0
@@ -180,10 +190,11 @@ class EpisodeQuality:
         self.gripper_reason = row["gripper_reason"] or self.gripper_reason
         if residual_name:
             self.residuals.extend(_numbers(row[residual_name]))
-        self.step_primitives[row["step"]] = row["primitive"]
-        arms = row.get("arm_primitives")  # two arms: the move names each arm's primitive
-        named = arms_move({a["arm"]: a["primitive"] for a in arms}) if arms else row["primitive"]
-        self.step_named[row["step"]] = named
+        arms = row.get("arm_primitives")  # several arms: each arm's primitive
+        per_arm = {a["arm"]: a["primitive"] for a in arms or ()} or {SINGLE_ARM: row["primitive"]}
+        self.step_arms[row["step"]] = per_arm
+        # named from each arm's, so older runs whose primitive was the first arm's count right
+        self.step_primitives[row["step"]] = name_arms(per_arm)
         self.step_texts[row["step"]] = (row["move"], row["subtask"])
         self.step_chains[row["step"]] = {name: row.get(name) or "" for name in _TEXTS}
         self.caption = row.get("caption") or self.caption
@@ -193,7 +204,7 @@ class EpisodeQuality:
         """Count disagreements once every step is in (rows arrive in any order)."""
         steps = sorted(self.step_primitives)
         for found in episode_disagreements(
-            [self.step_named[t] for t in steps],
+            [self.step_primitives[t] for t in steps],
             [self.step_texts[t][0] for t in steps],
             [self.step_texts[t][1] for t in steps],
             lead,
@@ -207,6 +218,14 @@ class EpisodeQuality:
     @property
     def primitives(self) -> Counter:
         return Counter(self.step_primitives.values())
+
+    def arm_kinds(self) -> dict[str, Counter]:
+        """Steps of each kind, per arm."""
+        kinds: dict[str, Counter] = {}
+        for per_arm in self.step_arms.values():
+            for arm, primitive in per_arm.items():
+                kinds.setdefault(arm, Counter())[_arm_kind(primitive)] += 1
+        return kinds
 
     def step_kinds(self) -> list[str]:
         return [primitive_kind(self.step_primitives[t]) for t in sorted(self.step_primitives)]
@@ -312,6 +331,10 @@ def run_stats(
     kinds: Counter = Counter()
     for name, count in primitives.items():
         kinds[primitive_kind(name)] += count
+    by_arm: dict[str, Counter] = {}
+    for episode in episodes:
+        for arm, counts in episode.arm_kinds().items():
+            by_arm[arm] = by_arm.get(arm, Counter()) + counts
     disagreements: Counter = sum((e.disagreements for e in episodes), Counter())
     residuals = [r for e in episodes for r in e.fit_residuals()]
     texts = ChainTally()
@@ -362,6 +385,7 @@ def run_stats(
         "primitives": {
             "steps_by_primitive": dict(primitives.most_common()),
             "steps_by_kind": dict(kinds.most_common()),
+            "steps_by_arm": {arm: dict(counts.most_common()) for arm, counts in by_arm.items()},
         },
         "disagreements": {
             "steps": sum(e.disagreeing_steps for e in episodes),
@@ -426,6 +450,10 @@ def quality_rows(stats: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("gripper", "fit residual", "not measured in this run"))
     for kind, count in stats["primitives"]["steps_by_kind"].items():
         rows.append(("primitives", f"steps: {KIND_NAMES[kind]}", _share(count, steps)))
+    by_arm = stats["primitives"].get("steps_by_arm") or {}
+    for arm, counts in by_arm.items() if several_arms(by_arm) else ():
+        for kind, count in counts.items():
+            rows.append(("primitives", f"{arm} arm: {KIND_NAMES[kind]}", _share(count, steps)))
     disagreements = stats["disagreements"]
     rows.append(("plan/motion", "steps disagreeing", _share(disagreements["steps"], steps)))
     for kind, count in disagreements["by_kind"].items():

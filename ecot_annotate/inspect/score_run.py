@@ -22,10 +22,11 @@ import numpy as np
 import pyarrow.dataset as pads
 
 from ecot_annotate.config import AnnotateConfig
-from ecot_annotate.episode import Episode, arms_move
+from ecot_annotate.episode import Episode, name_arms
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.inspect.quality import read_summary, run_stats, summary_event_lead
 from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
+from ecot_annotate.store.correction_changes import FieldEdit
 from ecot_annotate.store.corrections import Corrections, read_lines, run_config_hash
 from ecot_annotate.store.manifest import Manifest
 from ecot_annotate.store.run_config import profiled_config
@@ -48,7 +49,7 @@ def _named(arms: list | None, part: slice) -> list[str] | None:
     """Two arms: each step's move naming every arm's primitive, as the move text does."""
     if arms is None or any(a is None for a in arms[part]):
         return None
-    return [arms_move({a["arm"]: a["primitive"] for a in step}) for step in arms[part]]
+    return [name_arms({a["arm"]: a["primitive"] for a in step}) for step in arms[part]]
 
 
 def _per_arm(arms: list | None, part: slice) -> dict[str, list[str]] | None:
@@ -222,14 +223,14 @@ def review_truths(run: str | Path, folder: str | Path) -> tuple[dict[str, Episod
             {
                 t
                 for line in review.edits
-                if line.get("field") == "move"
-                for t in range(line["steps"][0], line["steps"][1] + 1)
+                if isinstance(line.change, FieldEdit) and line.change.field == "move"
+                for t in line.change.steps
             }
         )
         truths[key] = EpisodeTruth(
             key=key,
             subtasks=[r.subtask for r in fixed.reasoning],
-            primitives=fixed.primitives if moved else None,
+            primitives=fixed.moves if moved else None,
             primitive_steps=moved or None,
         )
     counts = corrections.counts()

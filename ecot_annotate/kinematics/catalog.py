@@ -62,7 +62,7 @@ class ArmModelInfo:
         """
         found: dict[str, int] = {}
         for index, raw in enumerate(names):
-            if side is not None and _side(raw) != side:
+            if side is not None and (arm_side(raw.strip().lower()) or (None,))[0] != side:
                 continue
             found.setdefault(normalize_joint_name(raw), index)
         picked = []
@@ -74,16 +74,32 @@ class ArmModelInfo:
         return picked
 
 
-def _side(name: str) -> str | None:
-    match = re.match(r"^(left|right)[_.]", name.lower())
-    return match.group(1) if match else None
+# How datasets tell two arms apart in value names: (pattern, the arm's name from the match).
+SIDE_PATTERNS = (
+    (re.compile(r"^(left|right)[_.]"), lambda m: m.group(1)),
+    (re.compile(r"^(l|r)_"), lambda m: {"l": "left", "r": "right"}[m.group(1)]),
+    (re.compile(r"[_.](left|right)$"), lambda m: m.group(1)),
+    (re.compile(r"^(?:arm|robot|follower)_?(\d)[_.]"), lambda m: f"#{m.group(1)}"),
+)
+
+
+def arm_side(name: str) -> tuple[str, str] | None:
+    """(arm, the name without the arm's part) for a lower-case value name that says which arm it
+    belongs to (`left_shoulder_pan`, `l_gripper`, `gripper_left`, `arm1_j1`), else None. Every
+    reader of a two-arm dataset's names (profile inference, the catalog's joint columns) asks
+    this one function."""
+    for pattern, arm in SIDE_PATTERNS:
+        match = pattern.search(name)
+        if match:
+            return arm(match), (name[: match.start()] + name[match.end() :]).strip("_.")
+    return None
 
 
 def normalize_joint_name(name: str) -> str:
     """A dataset's joint name as the catalog writes it: lower case, without the arm's side
     (left_/right_), LeRobot v2.0's `main_` or LeKiwi's `arm_` prefix, and without `.pos`."""
     text = name.strip().lower()
-    text = re.sub(r"^(left|right)[_.]", "", text)
+    text = (arm_side(text) or (None, text))[1]
     text = re.sub(r"^(main|arm)_", "", text)
     return re.sub(r"\.(pos|position|q)$", "", text)
 
@@ -214,6 +230,22 @@ BUILTIN_ARMS: dict[str, ArmModelInfo] = {
         ),
     )
 }
+
+
+# Recorders whose unit differs from the arm's usual one, by robot_type token: lerobot 0.6's
+# `so_follower` (and `bi_so_follower`) records body joints in degrees by default (use_degrees=True),
+# where older `so101_follower` recordings hold range mode.
+RECORDER_UNITS = {"sofollower": "degrees"}
+
+
+def recorder_convention(robot_type: str | None, model: str) -> tuple[str, str]:
+    """(unit, whose convention) the recorder of `robot_type` writes `model`'s joints in."""
+    text = _normalize_robot_type(robot_type or "")
+    for token, unit in RECORDER_UNITS.items():
+        if token in text:
+            return unit, f"lerobot's {robot_type} records {unit}"
+    convention = BUILTIN_ARMS[model].convention
+    return convention, f"{model}'s usual recorder writes {convention}"
 
 
 def pick_arm(robot_type: str | None, joint_names: Sequence[str]) -> str | None:

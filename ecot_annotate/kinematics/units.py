@@ -8,6 +8,7 @@ integers up to 4095. `from_radians` writes angles back in a unit, as a recorder 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +26,8 @@ _RADIANS_MAX = 2 * np.pi * 1.05
 _RANGE_MAX = 100.5
 _DEGREES_MAX = 360.0 * 1.05
 _TICKS_MAX = 4095.5
+_RANGE_END = 100.0
+_PINNED_TOLERANCE = 1e-3
 TICKS_PER_TURN = 4096
 TICKS_CENTRE = 2048
 
@@ -60,6 +63,74 @@ def guess_units(values: np.ndarray, convention: str | None) -> tuple[str, str]:
         f"joint positions reach {peak:.1f}: not radians, degrees, LeRobot's range mode or 4096-step "
         "servo ticks; convert them to radians or give the unit"
     )
+
+
+def _pinned(low: np.ndarray, high: np.ndarray) -> int | None:
+    """The first joint resting at exactly -100 or +100: range mode's end stop, where a leader
+    arm's calibrated range saturates. Degrees or radians land there exactly only by chance."""
+    for i, (a, b) in enumerate(zip(low, high, strict=True)):
+        if min(abs(abs(a) - _RANGE_END), abs(abs(b) - _RANGE_END)) <= _PINNED_TOLERANCE:
+            return i
+    return None
+
+
+def _outside(
+    low: np.ndarray, high: np.ndarray, unit: str, lower: np.ndarray, upper: np.ndarray
+) -> int | None:
+    """The first joint whose recorded range, read in `unit`, leaves the model's limits by more
+    than recorders overshoot (a tenth of the joint's span, at least 10 degrees)."""
+    scale = {"degrees": np.pi / 180.0, "radians": 1.0}.get(unit)
+    if scale is None:
+        return None
+    slack = np.maximum(0.1 * (upper - lower), np.deg2rad(10.0))
+    for i in range(len(low)):
+        if low[i] * scale < lower[i] - slack[i] or high[i] * scale > upper[i] + slack[i]:
+            return i
+    return None
+
+
+@dataclass(frozen=True)
+class UnitCheck:
+    """The unit after reading the values against a model's joint limits."""
+
+    unit: str
+    reason: str
+    doubtful: bool = False  # the values fit the model's limits in no unit this module knows
+
+
+def check_against_model(
+    low: tuple[float, ...],
+    high: tuple[float, ...],
+    unit: str,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    names: list[str],
+    model: str,
+) -> UnitCheck | None:
+    """A correction of `unit` when the recorded range contradicts the model: a joint pinned at
+    exactly +-100, or out of the model's limits in degrees or radians, means LeRobot's range mode
+    where the values fit it (an SO-101 leader driving another arm records its -100..100), and a
+    warning where they fit no unit. None when the values agree with `unit`."""
+    a, b = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    if len(a) != len(lower) or unit in ("range", "ticks"):
+        return None
+    within_range = float(np.max(np.abs(np.concatenate([a, b])))) <= _RANGE_MAX
+    pinned = _pinned(a, b)
+    if pinned is not None and within_range:
+        value = a[pinned] if abs(abs(a[pinned]) - _RANGE_END) <= _PINNED_TOLERANCE else b[pinned]
+        return UnitCheck(
+            "range",
+            f"{names[pinned]} rests at exactly {value:g}, range mode's end stop, and every value "
+            f"stays within -100..100 (not {unit})",
+        )
+    out = _outside(a, b, unit, lower, upper)
+    if out is None:
+        return None
+    limits = f"{np.rad2deg(lower[out]):.0f}..{np.rad2deg(upper[out]):.0f} degrees"
+    seen = f"{names[out]} spans {a[out]:g}..{b[out]:g}, outside {model}'s {limits} in {unit}"
+    if within_range:
+        return UnitCheck("range", f"{seen}; every value stays within -100..100")
+    return UnitCheck(unit, f"{seen}: the values fit no unit; moves may be wrong", True)
 
 
 def _checked(values: np.ndarray, unit: str, model: KinematicModel) -> np.ndarray:

@@ -27,7 +27,7 @@ def builtin_table() -> str:
     ]
     for name in builtin_profiles():
         p = load_profile(name)
-        motion = "state" if p.motion_from == "state" else p.motion_from.replace("_", " ")
+        motion = p.motion_from.replace("_", " ") if p.motion_from.in_action else "state"
         rotation = (
             p.rotation if p.rotation != "quaternion" else f"quaternion ({p.quaternion_order})"
         )

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ecot_annotate.errors import InputError
-from ecot_annotate.layouts.lerobot import TRUTH_PREFIX
 from ecot_annotate.profiles import oxe_names as names
-from ecot_annotate.profiles.arms import joint_fields, unnamed_aloha
+from ecot_annotate.profiles.arms import OVERRIDE_ARMS, joint_fields, unnamed_aloha
+from ecot_annotate.profiles.decision import CAMERA, Decision
 from ecot_annotate.profiles.describe import VectorLayout, layout_from_doc, layout_from_names
 from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
 from ecot_annotate.profiles.model import DatasetProfile
@@ -38,6 +38,10 @@ class Inference:
     notes: dict[str, str] = field(default_factory=dict)  # field -> why it has its value
     problems: list[str] = field(default_factory=list)  # what must be set by hand, one per line
     unset: dict[str, str] = field(default_factory=dict)  # field -> the problem that names it
+    decisions: list[Decision] = field(default_factory=list)  # choices made for the user
+
+    def decide(self, subject: str, text: str, override: str = "", setting: str = "") -> None:
+        self.decisions.append(Decision(subject, text, override, setting))
 
     def missing(self, fields: tuple[str, ...], problem: str) -> None:
         self.problems.append(problem)
@@ -61,13 +65,32 @@ def _pick(keys: list[str], preferred: tuple[str, ...]) -> str | None:
 
 
 def _camera(layout: DatasetLayout, inf: Inference) -> str | None:
+    """The third-person RGB camera: the only one, an OXE camera name, the only one not named for a
+    wrist or hand, else the first declared (the recorder's first camera). No camera declared, or
+    none shipped, means the episodes are read from their state alone."""
+    images = [k for k, f in layout.steps.items() if f.kind == IMAGE]
+    if not images:
+        inf.notes["image_key"] = "the dataset declares no camera"
+        inf.decide(
+            CAMERA, "none declared: annotated from the state alone, perception skipped", "", CAMERA
+        )
+        return None
     if layout.no_frames:
         inf.notes["image_key"] = (
             f"no camera: not one video file of {', '.join(layout.unshipped)} ships with the data"
         )
         return None
-    images = [k for k, f in layout.steps.items() if f.kind == IMAGE and k not in layout.unshipped]
+    images = [k for k in images if k not in layout.unshipped]
     rgb = [k for k in images if layout.steps[k].is_rgb]
+    if not rgb:
+        inf.notes["image_key"] = f"no RGB uint8 camera among {', '.join(images)}"
+        inf.decide(
+            CAMERA,
+            f"none: no RGB uint8 image among {', '.join(images)}; annotated from the state alone",
+            "--camera KEY reads one",
+            CAMERA,
+        )
+        return None
     if len(rgb) == 1:
         inf.notes["image_key"] = "the only RGB uint8 image"
         return rgb[0]
@@ -79,9 +102,20 @@ def _camera(layout: DatasetLayout, inf: Inference) -> str | None:
     if len(front) == 1:
         inf.notes["image_key"] = f"the only non-wrist RGB camera; others: {_others(rgb, front[0])}"
         return front[0]
-    found = ", ".join(rgb or images) or "(no image features)"
-    inf.missing(("image_key",), f"set image_key (the third-person RGB camera); candidates: {found}")
-    return rgb[0] if rgb else ""
+    candidates = front or rgb
+    chosen = candidates[0]
+    inf.notes["image_key"] = (
+        f"the first declared of {len(candidates)} cameras none of which a name places; "
+        f"others: {_others(rgb, chosen)}"
+    )
+    inf.decide(
+        CAMERA,
+        f"{chosen}, the first declared of {', '.join(candidates)} (no name says which is the "
+        "third-person view)",
+        f"--camera {_others(candidates, chosen).split(', ')[0]} takes another",
+        CAMERA,
+    )
+    return chosen
 
 
 def _others(keys: list[str], chosen: str) -> str:
@@ -93,7 +127,7 @@ def _state_candidates(layout: DatasetLayout) -> list[str]:
         leaf = key.lower()
         return (
             f.kind not in (IMAGE, TEXT)
-            and (_under_observation(key) or (layout.source == "lerobot" and key == "state"))
+            and (_under_observation(key) or (layout.conventions.bare_keys and key == "state"))
             and len(f.shape) <= 1
             and "embedding" not in leaf
             and "instruction" not in leaf
@@ -123,7 +157,7 @@ def _gripper_feature(layout: DatasetLayout, candidates: list[str], state: str) -
 def _actions(layout: DatasetLayout, inf: Inference) -> tuple[str, ...]:
     if "action" in layout.steps:
         return ("action",)
-    if layout.source == "lerobot" and "actions" in layout.steps:
+    if layout.conventions.bare_keys and "actions" in layout.steps:
         inf.notes["action_keys"] = "LeRobot's action under the name 'actions'"
         return ("actions",)
     parts = [k for k in layout.steps if k.startswith("action/") or k.startswith("action.")]
@@ -179,8 +213,8 @@ def _action_motion(
 
 
 def _instruction(layout: DatasetLayout, inf: Inference) -> str | None:
-    if layout.source == "lerobot":
-        inf.notes["instruction_key"] = "LeRobot keeps each episode's task in meta/tasks"
+    if layout.conventions.task_table:
+        inf.notes["instruction_key"] = "each episode's task is kept in the task table"
         return None
     texts = [k for k, f in layout.steps.items() if f.kind == TEXT and "structured" not in k]
     chosen = _pick(texts, names.INSTRUCTIONS)
@@ -216,13 +250,7 @@ def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> d
     fields: dict = {"state_keys": (state,)}
     gripper_key = None
     if found is None or (not found.xyz and not found.joints_only):
-        inf.missing(
-            ("xyz_indices", "rotation", "rotation_indices", "gripper_index"),
-            f"set xyz_indices, rotation, rotation_indices and gripper_index: the layout of "
-            f"{state} ({feature.width} values) is not documented in the dataset "
-            f"(or set motion_from = 'action_deltas' with indices into the action)",
-        )
-        return fields
+        return {**fields, **_undocumented(layout, inf, state, actions)}
     gripper = found.gripper
     if gripper is None:
         gripper_key = _gripper_feature(layout, candidates, state)
@@ -248,9 +276,11 @@ def _state(layout: DatasetLayout, inf: Inference, actions: tuple[str, ...]) -> d
         inf.notes["xyz_indices"] = f"from {found.evidence}"
         return fields
     inf.notes["state_keys"] = f"joint values only ({found.evidence})"
-    if _action_motion(layout, actions) is None and feature.names:
+    if _action_motion(layout, actions) is not None:
+        return {**fields, **_from_action(layout, inf, actions, fields)}
+    if feature.names:
         return {**fields, **_joints(layout, inf, feature)}
-    return {**fields, **_from_action(layout, inf, actions, fields)}
+    return {**fields, **_undocumented(layout, inf, state, actions)}
 
 
 def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict:
@@ -285,27 +315,77 @@ def _from_action(layout: DatasetLayout, inf: Inference, actions, fields) -> dict
     return out
 
 
+def _undocumented(
+    layout: DatasetLayout, inf: Inference, key: str, actions: tuple[str, ...]
+) -> dict:
+    """A state whose layout the dataset does not document: the end-effector track from the action
+    where the action documents one, a planar position for two values, else the joints of arms no
+    model knows (move/stop, and open/close where a gripper is found)."""
+    feature = layout.steps[key]
+    said = f"{feature.width} values in no layout the dataset documents"
+    motion = _action_motion(layout, actions)
+    if motion is not None:
+        inf.decide(
+            key,
+            f"{said}: the end-effector track is read from {motion[1].evidence} ({motion[0]})",
+            "set motion_from, xyz_indices and rotation_indices in a profile to read the state",
+        )
+        return _from_action(layout, inf, actions, None)
+    if feature.width == 2:
+        inf.notes["xyz_indices"] = "a 2-value state: the planar position x, y"
+        inf.decide(
+            key,
+            f"{said}, read as a planar position x, y: planar moves (no height, rotation or "
+            "gripper)",
+            "set xyz_indices (and motion_from) in a profile to read them otherwise",
+        )
+        return dict(
+            motion_from="state",
+            xyz_indices=(0, 1),
+            rotation="none",
+            rotation_indices=(),
+            gripper_from="none",
+            gripper_index=None,
+        )
+    named = feature.names if len(feature.names) == feature.width else ()
+    shown = f" ({named[0]} ... {named[-1]})" if named else ""
+    inf.decide(
+        key,
+        f"{said}{shown}: read as the joints of arms no model knows (move/stop, open/close where "
+        "a gripper is found)",
+        f"for full moves {OVERRIDE_ARMS} with each arm's joint_indices and kinematics",
+    )
+    names_ = named or tuple(f"value_{i}" for i in range(feature.width))
+    return _joints(layout, inf, replace(feature, names=names_))
+
+
 def _joints(layout: DatasetLayout, inf: Inference, feature: Feature) -> dict:
-    fields, notes = joint_fields(feature.names, layout.robot_type, feature.low, feature.high)
-    inf.notes.update(notes)
+    fields, found = joint_fields(
+        feature.names, layout.robot_type, feature.low, feature.high, feature.groups
+    )
+    inf.notes.update(found.notes)
+    inf.notes["motion_from"] = "the state holds joint positions: kinematics per arm"
+    inf.decisions += found.decisions
     return fields
 
 
 def infer_profile(layout: DatasetLayout) -> Inference:
     """The profile the dataset's description implies; `problems` lists what it leaves open."""
     inf = Inference(DatasetProfile(name=layout.name))
+    inf.decisions += layout.notes
     image = _camera(layout, inf)
     actions = _actions(layout, inf)
     fields = _state(layout, inf, actions)
     has = layout.episode
     file_path = "episode_metadata/file_path" if "episode_metadata/file_path" in has else None
     episode_id = "episode_metadata/episode_id" if "episode_metadata/episode_id" in has else None
-    truth = None
-    if layout.source == "lerobot":
-        inf.notes["file_path_key"] = "LeRobot episodes are keyed by dataset/split/episode_index"
-        if any(key.startswith(TRUTH_PREFIX + ".") for key in layout.steps):
-            truth = TRUTH_PREFIX
-            inf.notes["ground_truth_key"] = f"the data holds {TRUTH_PREFIX}.* columns"
+    truth, conventions = None, layout.conventions
+    if conventions.episode_keys:
+        inf.notes["file_path_key"] = f"episodes are keyed by {conventions.episode_keys}"
+    prefix = conventions.truth_columns
+    if prefix and any(key.startswith(prefix + ".") for key in layout.steps):
+        truth = prefix
+        inf.notes["ground_truth_key"] = f"the data holds {prefix}.* columns"
     inf.profile = replace(
         inf.profile,
         image_key=image,

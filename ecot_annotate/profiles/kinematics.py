@@ -1,52 +1,27 @@
-"""The end-effector track (xyz, roll/pitch/yaw, gripper) that a profile reads from an episode.
+"""Every arm's track (xyz, roll/pitch/yaw, gripper) that a profile reads from an episode.
 
-A state with an end-effector pose gives the track directly. A state of joint angles only has no
-pose: the track is then integrated from the action's deltas (or read from an absolute pose in the
-action), and `source` says so, so every output can tell which one it was. A robot whose profile
-lists its arms (`motion_from = "joints"`) gets each arm's track through forward kinematics of its
-kinematic model; an arm with no model keeps its joints, and its motion is read from joint speed.
+A state with an end-effector pose gives one arm, named `arm`, directly. A state of joint angles
+only has no pose: the track is then integrated from the action's deltas (or read from an absolute
+pose in the action), and `source` says so, so every output can tell which one it was. A robot whose
+profile lists its arms (`motion_from = "joints"`) gets each arm's track through forward kinematics
+of its kinematic model; an arm with no model has no pose: its motion is read from joint speed.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from ecot_annotate.episode import ArmTrack
+from ecot_annotate.episode import SINGLE_ARM, ArmTrack
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.profiles.model import ArmProfile, DatasetProfile
 
-SOURCES = {
-    "state": "state",
-    "action_deltas": "integrated action deltas",
-    "action_pose": "action pose",
-}
 NO_MODEL = "joint speed (no kinematic model)"
 # A full turn of a joint in each unit: an unknown arm's joints are compared in turns. LeRobot's
 # range mode spans a joint's calibrated range with -100..100, about a turn on its servos.
 FULL_TURN = {"radians": 2 * math.pi, "degrees": 360.0, "range": 200.0, "ticks": 4096.0}
-
-
-@dataclass(frozen=True)
-class EndEffectorTrack:
-    xyz: np.ndarray  # (T, 3); zeros where the profile names no position
-    rotation: np.ndarray  # (T, 3) roll, pitch, yaw; zeros where it names no rotation
-    gripper: np.ndarray  # (T,) larger = more open; zeros where there is no gripper value
-    source: str  # "state", "integrated action deltas", "action pose" or the first arm's source
-    arms: tuple[ArmTrack, ...] = ()  # motion_from = "joints": every arm, the first one above
-
-    def episode_fields(self) -> dict:
-        """The Episode fields this track fills."""
-        return {
-            "xyz": self.xyz,
-            "rotation": self.rotation,
-            "gripper": self.gripper,
-            "motion_source": self.source,
-            "arms": self.arms,
-        }
 
 
 def quaternion_to_rpy(quaternion: np.ndarray, order: str = "xyzw") -> np.ndarray:
@@ -115,15 +90,13 @@ def model_source(arm: ArmProfile, model_name: str, approximate: bool) -> str:
 def arm_track(arm: ArmProfile, state: np.ndarray) -> ArmTrack:
     """One arm's track from (T, S) joint-position states."""
     values = state[:, list(arm.joint_indices)].astype(np.float64)
-    n = len(state)
-    gripper = np.zeros(n, dtype=state.dtype)
+    gripper = np.zeros(len(state), dtype=state.dtype)
     if arm.gripper_index is not None:
         raw = state[:, arm.gripper_index]
         gripper = raw if arm.gripper_open_is_high else -raw
     joints = values / FULL_TURN[arm.joint_units]
     if arm.kinematics is None:
-        zeros = np.zeros((n, 3), dtype=state.dtype)
-        return ArmTrack(arm.name, zeros, zeros.copy(), gripper, joints, NO_MODEL, False)
+        return ArmTrack(arm.name, None, None, gripper, joints, NO_MODEL)
     from ecot_annotate.kinematics.units import to_radians
 
     model = arm_model(arm.kinematics, arm.ee_link)
@@ -131,50 +104,46 @@ def arm_track(arm: ArmProfile, state: np.ndarray) -> ArmTrack:
     xyz, rpy = model.fk(radians)
     source = model_source(arm, model.name, approximate)
     return ArmTrack(
-        arm.name, xyz.astype(state.dtype), rpy.astype(state.dtype), gripper, joints, source, True
+        arm.name, xyz.astype(state.dtype), rpy.astype(state.dtype), gripper, joints, source
     )
 
 
-def joint_track(profile: DatasetProfile, state: np.ndarray) -> EndEffectorTrack:
-    """Every arm's track; the Episode's single track is the first arm's, so every consumer of one
-    end-effector track works unchanged."""
-    arms = tuple(arm_track(arm, state) for arm in profile.arms)
-    first = arms[0]
-    return EndEffectorTrack(first.xyz, first.rotation, first.gripper, first.source, arms)
-
-
-def end_effector_track(
-    profile: DatasetProfile, state: np.ndarray, action: np.ndarray
-) -> EndEffectorTrack:
-    """Read the track the profile describes from (T, S) state and (T, A) action arrays."""
+def pose_track(profile: DatasetProfile, state: np.ndarray, action: np.ndarray) -> ArmTrack:
+    """The single end-effector pose a Cartesian profile names, as the one arm `arm`."""
     p = profile
-    if p.motion_from == "joints":
-        return joint_track(p, state)
-    source = state if p.motion_from == "state" else action
-    integrate = p.motion_from == "action_deltas"
+    source = action if p.motion_from.in_action else state
     n = len(source)
     xyz = np.zeros((n, 3), dtype=source.dtype)
     if len(p.xyz_indices) == 3:
         xyz = source[:, list(p.xyz_indices)]
     elif p.xyz_indices:  # planar: x, y and a constant height
         xyz[:, : len(p.xyz_indices)] = source[:, list(p.xyz_indices)]
-    if integrate:
+    if p.motion_from.integrated:
         xyz = _integrate(xyz).astype(source.dtype)
-    rotation = _rotation(p, source, integrate)
+    rotation = _rotation(p, source, p.motion_from.integrated)
     if p.gripper_from == "none" or p.gripper_index is None:
         gripper = np.zeros(n, dtype=source.dtype)
     else:
         values = (state if p.gripper_from == "state" else action)[:, p.gripper_index]
         gripper = values if p.gripper_open_is_high else -values
-    return EndEffectorTrack(xyz, rotation, gripper, SOURCES[p.motion_from])
+    return ArmTrack(SINGLE_ARM, xyz, rotation, gripper, None, p.motion_from.label)
 
 
-def episode_track(
+def arm_tracks(
+    profile: DatasetProfile, state: np.ndarray, action: np.ndarray
+) -> tuple[ArmTrack, ...]:
+    """Every arm's track the profile describes, from (T, S) state and (T, A) action arrays."""
+    if profile.motion_from.per_arm:
+        return tuple(arm_track(arm, state) for arm in profile.arms)
+    return (pose_track(profile, state, action),)
+
+
+def episode_arms(
     profile: DatasetProfile, state: np.ndarray, action: np.ndarray, key: str
-) -> EndEffectorTrack:
-    """The profile's end-effector track, or an EpisodeError when this episode is too narrow."""
+) -> tuple[ArmTrack, ...]:
+    """The profile's arms, or an EpisodeError when this episode is too narrow."""
     try:
-        return end_effector_track(profile, state, action)
+        return arm_tracks(profile, state, action)
     except IndexError:
         raise EpisodeError(
             "decode",

@@ -9,7 +9,38 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from ecot_annotate.layouts.lerobot import TRUTH_PREFIX
+from ecot_annotate.profiles.decision import Decision
+
 IMAGE, TEXT, TENSOR = "image", "text", "tensor"
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How a kind of dataset keeps what profiles read, so inference and the summary follow the
+    data's habits without asking which reader it came from."""
+
+    task_table: bool = False  # each episode's instruction is kept in a task table
+    bare_keys: bool = False  # the state may be a top-level `state`, the action `actions`
+    truth_columns: str | None = None  # prefix of per-frame ground-truth columns, if any
+    episode_keys: str | None = None  # how episode keys are made; None: from the profile's keys
+
+
+RLDS = Conventions()
+
+
+@dataclass(frozen=True)
+class ValueGroup:
+    """A named span of a vector's values, as a dataset's own metadata groups them
+    (GR00T's meta/modality.json: `left_arm` 0:7, `right_hand` 29:35)."""
+
+    name: str
+    start: int
+    end: int
+
+    @property
+    def indices(self) -> tuple[int, ...]:
+        return tuple(range(self.start, self.end))
 
 
 @dataclass(frozen=True)
@@ -21,6 +52,7 @@ class Feature:
     names: tuple[str, ...] = ()  # per-value names (LeRobot `names`), if any
     low: tuple[float, ...] = ()  # per-value minimum over the dataset (LeRobot meta/stats.json)
     high: tuple[float, ...] = ()  # per-value maximum
+    groups: tuple[ValueGroup, ...] = ()  # named spans of the values, where the dataset says
 
     @property
     def width(self) -> int:
@@ -39,10 +71,11 @@ class DatasetLayout:
     name: str
     steps: dict[str, Feature] = field(default_factory=dict)
     episode: dict[str, Feature] = field(default_factory=dict)
-    source: str = "rlds"  # rlds | lerobot: LeRobot keeps the instruction in its task table
+    conventions: Conventions = RLDS
     fps: float | None = None  # steps per second, where the dataset states it (LeRobot does)
     unshipped: tuple[str, ...] = ()  # cameras declared whose frames are nowhere (no video file)
     robot_type: str | None = None  # LeRobot's robot_type (so101_follower, aloha, ...)
+    notes: tuple[Decision, ...] = ()  # how the reader took metadata that disagrees with the data
 
     @property
     def no_frames(self) -> bool:
@@ -91,7 +124,7 @@ def rlds_layout(name: str, features) -> DatasetLayout:
             walk(child.feature, "", steps)
         else:
             walk(child, f"{key}/", episode)
-    return DatasetLayout(name, steps, episode, "rlds")
+    return DatasetLayout(name, steps, episode, RLDS)
 
 
 def _names(names) -> tuple[str, ...]:
@@ -127,6 +160,14 @@ def _range(stats: dict, key: str, width: int) -> tuple[tuple[float, ...], tuple[
         return (), ()
 
 
+LEROBOT = Conventions(
+    task_table=True,
+    bare_keys=True,
+    truth_columns=TRUTH_PREFIX,
+    episode_keys="episode_index (keys: dataset/split/episode_index)",
+)
+
+
 def lerobot_layout(
     name: str,
     info_features: dict,
@@ -134,9 +175,12 @@ def lerobot_layout(
     unshipped: tuple[str, ...] = (),
     robot_type: str | None = None,
     stats: dict | None = None,
+    groups: dict[str, tuple[ValueGroup, ...]] | None = None,
+    notes: tuple[Decision, ...] = (),
 ) -> DatasetLayout:
-    """The layout of a LeRobot dataset from the `features` of its meta/info.json (and the value
-    ranges of its meta/stats.json)."""
+    """The layout of a LeRobot dataset from the `features` of its meta/info.json, the value
+    ranges of its meta/stats.json, the value groups its metadata names (`groups`), and the
+    reader's notes on metadata that disagreed with the files."""
     steps: dict[str, Feature] = {}
     for key, spec in info_features.items():
         dtype = str(spec.get("dtype", ""))
@@ -148,5 +192,6 @@ def lerobot_layout(
         else:
             feature = Feature(TENSOR, dtype, shape, "", _names(spec.get("names")))
             low, high = _range(stats or {}, key, feature.width)
-            steps[key] = replace(feature, low=low, high=high)
-    return DatasetLayout(name, steps, {}, "lerobot", fps, tuple(unshipped), robot_type)
+            within = tuple(g for g in (groups or {}).get(key, ()) if g.end <= feature.width)
+            steps[key] = replace(feature, low=low, high=high, groups=within)
+    return DatasetLayout(name, steps, {}, LEROBOT, fps, tuple(unshipped), robot_type, notes)

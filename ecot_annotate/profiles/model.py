@@ -8,17 +8,54 @@ state and the action are each a list of keys concatenated in order, so a dict-sh
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
 from typing import Any
 
 from ecot_annotate.errors import InputError
 
 ROTATIONS = ("euler", "quaternion", "axis_angle", "none")
-MOTION_SOURCES = ("state", "action_deltas", "action_pose", "joints")
 EXACT_UNITS = ("radians", "degrees")  # the others depend on each arm's calibration
 GRIPPER_SOURCES = ("state", "action", "none")
 QUATERNION_ORDERS = ("xyzw", "wxyz")
+NO_CAMERA = "none"  # image_key = "none" (or --camera none): no frames, annotated from the state
 # Older profile files named one state/action key; they still load.
 _LEGACY_SINGLE = {"state_key": "state_keys", "action_key": "action_keys"}
+
+
+class MotionFrom(StrEnum):
+    """Where the end-effector track comes from: read from the profile's text once, then asked."""
+
+    STATE = "state"  # the state holds the pose
+    ACTION_DELTAS = "action_deltas"  # the action holds per-step changes, integrated
+    ACTION_POSE = "action_pose"  # the action holds the pose
+    JOINTS = "joints"  # the state holds joint positions: a track per arm (`arms`)
+
+    @property
+    def per_arm(self) -> bool:
+        """Whether each arm of `arms` is its own track (else the profile's indices are one)."""
+        return self is MotionFrom.JOINTS
+
+    @property
+    def in_action(self) -> bool:
+        """Whether the values are read from the action (else from the state)."""
+        return self in (MotionFrom.ACTION_DELTAS, MotionFrom.ACTION_POSE)
+
+    @property
+    def integrated(self) -> bool:
+        return self is MotionFrom.ACTION_DELTAS
+
+    @property
+    def label(self) -> str:
+        """What a track read this way is called in provenance and outputs."""
+        return _MOTION_LABELS[self]
+
+
+_MOTION_LABELS = {
+    MotionFrom.STATE: "state",
+    MotionFrom.ACTION_DELTAS: "integrated action deltas",
+    MotionFrom.ACTION_POSE: "action pose",
+    MotionFrom.JOINTS: "forward kinematics per arm",
+}
 
 
 @dataclass(frozen=True)
@@ -51,7 +88,7 @@ class DatasetProfile:
     instruction_key: str | None = "language_instruction"  # a step key, or "episode_metadata/..."
     file_path_key: str | None = "episode_metadata/file_path"
     episode_id_key: str | None = "episode_metadata/episode_id"
-    motion_from: str = "state"  # where the end-effector track comes from: state | action_*
+    motion_from: MotionFrom = MotionFrom.STATE  # where the end-effector track comes from
     xyz_indices: tuple[int, ...] = (0, 1, 2)  # into the state (or action); 2 for planar robots
     rotation: str = "euler"  # euler (roll, pitch, yaw) | quaternion | axis_angle | none
     rotation_indices: tuple[int, ...] = (3, 4, 5)
@@ -62,6 +99,16 @@ class DatasetProfile:
     control_hz: float | None = None  # steps per second, where the dataset documents it
     ground_truth_key: str | None = None  # generated sample: per-step ground truth for measuring
     arms: tuple[ArmProfile, ...] = ()  # motion_from = "joints": one arm, or two (left, right)
+
+    def __post_init__(self) -> None:
+        try:
+            motion_from = MotionFrom(self.motion_from)
+        except ValueError:
+            raise InputError(
+                f"profile {self.name}: motion_from '{self.motion_from}' is not one of "
+                f"{', '.join(MotionFrom)}"
+            ) from None
+        object.__setattr__(self, "motion_from", motion_from)
 
     @property
     def state_key(self) -> str | None:
@@ -148,6 +195,8 @@ def profile_from_mapping(data: dict[str, Any], origin: str) -> DatasetProfile:
     ):
         if data.get(key) == "":
             data[key] = None
+    if str(data.get("image_key")).lower() == NO_CAMERA:  # as `--camera none`
+        data["image_key"] = None
     if "arms" in data:
         if not isinstance(data["arms"], list | tuple):
             raise InputError(f"profile {origin}: arms must be a list of tables ([[arms]])")

@@ -9,7 +9,7 @@ from ecot_annotate.profiles.infer import Inference
 from ecot_annotate.profiles.model import ArmProfile, DatasetProfile
 
 HELP = {
-    "image_key": "primary (third-person) RGB camera",
+    "image_key": 'primary (third-person) RGB camera; "" or "none" = no camera (state only)',
     "state_keys": "proprioception, concatenated in this order",
     "action_keys": "action, concatenated in this order",
     "instruction_key": 'step key, or "episode_metadata/..."; "" = none',

@@ -6,7 +6,6 @@ from ecot_annotate.errors import InputError
 from ecot_annotate.profiles.layout import IMAGE, TEXT, DatasetLayout, Feature
 from ecot_annotate.profiles.model import (
     GRIPPER_SOURCES,
-    MOTION_SOURCES,
     QUATERNION_ORDERS,
     ROTATIONS,
     DatasetProfile,
@@ -70,7 +69,7 @@ def _key_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
         ("episode_id_key", p.episode_id_key, lambda f: f.kind == TEXT or f.width == 1),
     )
     for field, key, fits in optional:
-        if key is None or (field == "instruction_key" and layout.source == "lerobot"):
+        if key is None or (field == "instruction_key" and layout.conventions.task_table):
             continue
         feature = layout.feature(key)
         if feature is None or not fits(feature):
@@ -90,7 +89,6 @@ def _index_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
     problems = []
     for field, value, allowed in (
         ("rotation", p.rotation, ROTATIONS),
-        ("motion_from", p.motion_from, MOTION_SOURCES),
         ("gripper_from", p.gripper_from, GRIPPER_SOURCES),
         ("quaternion_order", p.quaternion_order, QUATERNION_ORDERS),
     ):
@@ -98,7 +96,7 @@ def _index_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
             problems.append(f"{field}: '{value}' is not one of {', '.join(allowed)}")
     widths = {"state": _width(layout, p.state_keys), "action": _width(layout, p.action_keys)}
     names = {"state": " + ".join(p.state_keys), "action": " + ".join(p.action_keys)}
-    motion = "state" if p.motion_from in ("state", "joints") else "action"
+    motion = "action" if p.motion_from.in_action else "state"
     if motion == "state" and not p.state_keys:
         problems.append(
             "motion_from: 'state' but state_keys is empty; set motion_from = 'action_deltas'"
@@ -158,7 +156,7 @@ def _model_problems(arm, where: str) -> list[str]:
 
 def _arm_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
     """The arms of a joint-space profile: named once, inside the state, each value used once."""
-    if p.motion_from != "joints":
+    if not p.motion_from.per_arm:
         return ["arms: given, but motion_from is not 'joints'"] if p.arms else []
     if not p.arms:
         return ["arms: motion_from is 'joints' but no arm is listed; add an [[arms]] table"]

@@ -40,7 +40,6 @@ def answer_text(steps: list[StepReasoning]) -> str:
 def rule_steps(episode: Episode, annotation: Annotation) -> list[StepReasoning]:
     """The rule writer's chain for this episode's moves, leaving the stages' annotation as it is."""
     moves = Annotation(
-        primitives=annotation.primitives,
         arm_primitives=annotation.arm_primitives,
         event_lead=annotation.event_lead,
         split_at_pauses=annotation.split_at_pauses,

@@ -25,9 +25,9 @@ Both carry `prompt_hash`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ecot_annotate.backends.llm_backends import LLM_BACKENDS, Completer
+from ecot_annotate.backends.llm_backends import LLM_BACKENDS, Completer, answer_mode
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
 from ecot_annotate.config import LLMConfig
 from ecot_annotate.counting import Count, no_count
@@ -110,6 +110,7 @@ class LLMReasoner:
         count: Count = no_count,
         completer: Completer | None = None,
     ):
+        llm_config = replace(llm_config, mode=answer_mode(llm_config))
         self.config, self.count, self.max_chars = llm_config, count, llm_config.max_text_chars
         self.prompts = load_prompts(mode_prompt(llm_config.mode))
         self.completer = completer or build_completer(llm_config, count)

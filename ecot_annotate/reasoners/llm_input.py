@@ -52,7 +52,7 @@ def episode_input(episode: Episode, annotation: Annotation) -> dict[str, Any]:
     runs = move_runs(annotation.moves)  # with two arms, each move names both arms'
     data: dict[str, Any] = {
         "instruction": clean_text(episode.instruction),
-        "n_steps": len(annotation.primitives),
+        "n_steps": annotation.n_steps,
         "moves": [_move(i, run, annotation) for i, run in enumerate(runs)],
     }
     if annotation.caption:

@@ -6,9 +6,11 @@ its answer's subtasks against the motion.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ecot_annotate.episode import per_arm_parts, several_arms
 from ecot_annotate.geometry.motion import STOP, gripper_events
 from ecot_annotate.text.instruction import ParsedInstruction
 
@@ -62,27 +64,20 @@ _BEFORE = {None: "reach", "close": "carry", "open": "retreat"}  # what goes on b
 _DURING = {"close": "grasp", "open": "release"}
 
 
-def _arm_moves(moves: list[str]) -> list[list[str]]:
-    """Each arm's primitives from moves that name every arm (`left arm: X; right arm: Y`)."""
-    arms: dict[str, list[str]] = {}
-    for move in moves:
-        for part in move.split("; "):
-            arm, _, primitive = part.rpartition(": ")
-            arms.setdefault(arm, []).append(primitive)
-    return list(arms.values())
+def split_at_every_event(
+    arms: Sequence[list[str]], has_object: bool = True, lead: int = 0
+) -> list[Phase]:
+    """Phases split at every close and open of every arm, as two arms need (either arm's event
+    starts a new subtask): reach before the first grasp, carry after a close, retreat after an
+    open. `arms`: each arm's primitives.
 
-
-def split_at_every_event(prims: list[str], has_object: bool = True, lead: int = 0) -> list[Phase]:
-    """Phases split at every close and open, as two arms need (either arm's event starts a new
-    subtask): reach before the first grasp, carry after a close, retreat after an open.
-
-    Events are found in each arm's own primitives, and every start and end of an event is a
-    change: one arm opening while the other still closes is a release that starts inside the
-    grasp, and the grasp's end (the other arm carries) is a change of its own."""
-    n = len(prims)
+    Every start and end of an event is a change: one arm opening while the other still closes is
+    a release that starts inside the grasp, and the grasp's end (the other arm carries) is a
+    change of its own."""
+    n = len(arms[0]) if arms else 0
     changes = sorted(
         change
-        for arm in _arm_moves(prims)
+        for arm in arms
         for start, kind in gripper_events(arm, lead)
         for change in (
             (start, _DURING[kind]),
@@ -96,9 +91,20 @@ def split_at_every_event(prims: list[str], has_object: bool = True, lead: int = 
     return [p for p in phases if p.end > p.start]
 
 
+def split_arm_phases(
+    arm_primitives: dict[str, list[str]], has_object: bool = True, lead: int = 0
+) -> list[Phase]:
+    """The phases of every arm's primitives: a single arm's grasp and release (`split_phases`),
+    several arms' at each arm's every event (`split_at_every_event`)."""
+    arms = list(arm_primitives.values())
+    if several_arms(arms):
+        return split_at_every_event(arms, has_object, lead)
+    return split_phases(arms[0] if arms else [], has_object, lead)
+
+
 def is_still(move: str) -> bool:
     """Every arm named in the move stops (`stop`, or `left arm: stop; right arm: stop`)."""
-    return all(part.rsplit(": ", 1)[-1] == STOP for part in move.split("; "))
+    return all(primitive == STOP for primitive in per_arm_parts(move).values())
 
 
 def split_at_pauses(phases: list[Phase], prims: list[str], min_steps: int) -> list[Phase]:

@@ -6,15 +6,14 @@ reasoner falls back to it, per episode, when an answer cannot be validated.
 
 from __future__ import annotations
 
-from ecot_annotate.episode import Annotation, Episode, StepReasoning
+from ecot_annotate.episode import Annotation, Episode, StepReasoning, per_arm_parts, several_arms
 from ecot_annotate.geometry.motion import event_window
 from ecot_annotate.reasoners.phases import (
     Phase,
     describe_phase,
     is_still,
-    split_at_every_event,
+    split_arm_phases,
     split_at_pauses,
-    split_phases,
 )
 from ecot_annotate.text.instruction import parse_instruction
 
@@ -51,7 +50,7 @@ def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
     if "open gripper" in primitive:
         return f"Opening the gripper lets go of the {words['obj']}."
     goal = _GOAL[kind].format(**words)
-    if "; " in primitive:  # two arms, each named
+    if several_arms(per_arm_parts(primitive)):
         return f"To {words['subtask']}, the arms move ({primitive}) to get {goal}."
     return f"To {words['subtask']}, the gripper must {primitive} to get {goal}."
 
@@ -59,11 +58,10 @@ def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
 def rule_phases(annotation: Annotation, has_object: bool) -> list[Phase]:
     """The subtasks the rule writer splits the moves into: at gripper events (every arm's with
     two arms), and at pauses for an arm with no kinematic model."""
-    prims = annotation.moves
-    split = split_at_every_event if len(annotation.arm_primitives) > 1 else split_phases
-    phases = split(prims, has_object, annotation.event_lead)
+    phases = split_arm_phases(annotation.arm_primitives, has_object, annotation.event_lead)
     if annotation.split_at_pauses:
-        phases = split_at_pauses(phases, prims, event_window(annotation.event_lead))
+        window = event_window(annotation.event_lead)
+        phases = split_at_pauses(phases, annotation.moves, window)
     return phases
 
 
@@ -80,7 +78,7 @@ class RuleReasoner:
         obj = parsed.obj or "object"
         words = {
             "obj": obj,
-            "task": parsed.text,
+            "task": parsed.text or "what the demonstration shows",
             "toward": f"toward the {parsed.target}" if parsed.target else "along",
             "target_clause": f": the {parsed.target}" if parsed.target else "",
         }

@@ -8,26 +8,23 @@ from typing import Any
 
 import pyarrow.dataset as pads
 
-from ecot_annotate.episode import REASONING_FIELDS
+from ecot_annotate.episode import REASONING_FIELDS, Annotation
 from ecot_annotate.inspect.episode_view import episode_view
 from ecot_annotate.inspect.report import PAGE_COLUMNS
-from ecot_annotate.store.corrections import Corrections
-from ecot_annotate.store.manifest import Manifest
 from ecot_annotate.store.run_output import open_steps, with_annotation
 
 
 def review_view(
-    out: str | Path, key: str, corrections: Corrections, index: int, lead: int
+    out: str | Path, key: str, corrected: Annotation | None, index: int, lead: int
 ) -> dict[str, Any]:
-    """`episode_view` of the corrected episode, plus `texts`: per step, the six text fields."""
+    """`episode_view` of the episode (its rows rebuilt from `corrected` when people changed it),
+    plus `texts`: per step, the six text fields."""
     dataset = open_steps(out, needed_for="review", corrected=False)
     names = set(dataset.schema.names)
     columns = [c for c in (*PAGE_COLUMNS, *REASONING_FIELDS) if c in names]
     columns = list(dict.fromkeys(columns))
     table = dataset.to_table(columns=columns, filter=pads.field("episode_key") == key)
-    annotation = Manifest(str(out)).load(key) if corrections.review(key).edits else None
-    if annotation is not None:
-        corrected = corrections.apply(key, annotation, keep_rejected=True)
+    if corrected is not None:
         table = with_annotation(table.sort_by("step"), key, corrected)
     rows = table.sort_by("step").to_pylist()
     view = episode_view(rows, index, lead)

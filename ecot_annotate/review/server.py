@@ -2,19 +2,22 @@
 
 Every request needs the token the command printed: in the URL (`?token=`, which also sets a
 same-site cookie so the page's own links and assets work) or, for changes, in the
-`X-Review-Token` header, which a page of another site cannot send. Changes are appended to the
-run's corrections (store/corrections.py) and nothing else is ever written. Every text from the
-data or from reviewers reaches the page through Jinja's autoescaping or `tojson`, and the page's
-script sets only `textContent`.
+`X-Review-Token` header, which a page of another site cannot send. A change is checked against
+the corrections format (review/change_request.py) and appended to the run's corrections through
+the server's in-memory layer (review/layer.py); nothing else is ever written, and no line ever
+holds the token. Every text from the data or from reviewers reaches the page through Jinja's
+autoescaping or `tojson`, the page's script sets only `textContent`, and every response forbids
+framing and any script, style or connection but the page's own (SECURITY_HEADERS).
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -32,12 +35,46 @@ from ecot_annotate import __version__
 from ecot_annotate.episode import REASONING_FIELDS
 from ecot_annotate.inspect.quality import read_summary, summary_event_lead
 from ecot_annotate.inspect.report import TEMPLATES, environment, page_name
+from ecot_annotate.review.change_request import RequestError, parse_request, read_body
 from ecot_annotate.review.episode_page import review_view
+from ecot_annotate.review.layer import ReviewLayer
 from ecot_annotate.review.queue import build_queue, queue_flags, run_title
-from ecot_annotate.store.corrections import Corrections, append, check_line, run_config_hash
+from ecot_annotate.store.correction_lines import Line
+from ecot_annotate.store.corrections import now, run_config_hash
 
 COOKIE = "ecot_review_token"
-ASSETS = ("report.css", "episode.js", "review.js")
+ASSETS = ("report.css", "episode.js", "review.js", "review_index.js")
+LINES_SHOWN = 50  # an episode's latest correction lines listed on its page
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the first URL holds the token
+    "Cache-Control": "no-store",
+}
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every response, refusals included."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class TokenGate(BaseHTTPMiddleware):
@@ -75,11 +112,10 @@ class ReviewApp:
         self.config_hash = run_config_hash(self.out)
         self.lead = summary_event_lead(read_summary(self.out))
         self.env = environment()
-        self.queue = build_queue(self.out, self.corrections())
+        self.layer = ReviewLayer(self.out, self.config_hash)
+        with self.layer.reading() as corrections:
+            self.queue = build_queue(self.out, corrections)
         self.by_index = {item.index: item for item in self.queue}
-
-    def corrections(self) -> Corrections:
-        return Corrections.load(self.out, self.config_hash)
 
     def _page(self, position: int) -> str:
         """The page of the episode at `position` in the queue (pages are named by key order)."""
@@ -93,16 +129,18 @@ class ReviewApp:
         return RedirectResponse("/index.html" + (f"?{query}" if query else ""))
 
     def index(self, request: Request):
-        corrections = self.corrections()
-        for item in self.queue:
-            item.review = corrections.review(item.key)
+        with self.layer.reading() as corrections:
+            for item in self.queue:
+                item.review = corrections.review(item.key)
+            counts, stale = corrections.counts(), corrections.stale
         html = self.env.get_template("review_index.html").render(
             title=run_title(self.out),
             run=str(self.out),
             items=self.queue,
             flags=queue_flags(self.queue),
-            counts=corrections.counts(),
-            stale=corrections.stale,
+            counts=counts,
+            stale=stale[:LINES_SHOWN],
+            n_stale=len(stale),
             reviewer=self.reviewer,
             version=__version__,
         )
@@ -118,15 +156,34 @@ class ReviewApp:
         index = int(request.path_params["index"])
         return self.by_index.get(index)
 
+    def _unreviewed_after(self, position: int, corrections) -> str | None:
+        """The page of the next unreviewed episode after `position` in the queue, wrapping round."""
+        n = len(self.queue)
+        for later in range(position + 1, position + n):
+            if corrections.review(self.queue[later % n].key).status == "unreviewed":
+                return self._page(later % n)
+        return None
+
     def episode(self, request: Request):
         item = self._item(request)
         if item is None:
             return PlainTextResponse("no such episode", status_code=404)
-        corrections = self.corrections()
-        review = corrections.review(item.key)
-        view = review_view(self.out, item.key, corrections, item.index, self.lead)
-        view["flags"] = item.reasons
         position = self.queue.index(item)
+        with self.layer.reading() as corrections:
+            review = corrections.review(item.key)
+            corrected = self.layer.corrected(item.key)
+            shown = {
+                "version": review.version,
+                "status": review.status,
+                "verdict": review.verdict,
+                "lines": review.lines[-LINES_SHOWN:],
+                "n_lines": len(review.lines),
+                "n_conflicts": len(review.conflicts),
+                "stale": review.stale[-LINES_SHOWN:],
+            }
+            unreviewed = self._unreviewed_after(position, corrections)
+        view = review_view(self.out, item.key, corrected, item.index, self.lead)
+        view["flags"] = item.reasons
         links = {
             "prev": self._page(position - 1) if position > 0 else None,
             "next": self._page(position + 1) if position + 1 < len(self.queue) else None,
@@ -134,20 +191,22 @@ class ReviewApp:
         page = {
             "index": item.index,
             "key": item.key,
-            "version": review.version,
+            "version": shown["version"],
             "token": self.token,
-            "status": review.status,
+            "status": shown["status"],
+            "reviewer": self.reviewer,  # the default until the person gives a name in this browser
             "fields": list(REASONING_FIELDS),
             "texts": view.pop("texts"),
-            "prev": links["prev"],
-            "next": links["next"],
+            "size": [view["width"], view["height"]],
+            **links,
+            "next_unreviewed": unreviewed,
         }
         html = self.env.get_template("review_episode.html").render(
             episode=view,
             links=links,
             total=len(self.queue),
             position=position + 1,
-            review=review,
+            review=shown,
             page=page,
             reviewer=self.reviewer,
             version=__version__,
@@ -155,43 +214,30 @@ class ReviewApp:
         return HTMLResponse(html)
 
     async def change(self, request: Request):
-        """Append one change; answer the line written, its conflict if any, and the new version."""
+        """Append one change; answer the line written, its conflict if any, and the new version.
+        A change the format does not allow is refused (400, 413) and nothing is written."""
         item = self._item(request)
         if item is None:
             return JSONResponse({"error": "no such episode"}, status_code=404)
         try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
-        if not isinstance(body, dict) or not isinstance(body.get("version"), int):
-            return JSONResponse({"error": "a change needs the version it was made on"}, 400)
-        protected = ("time", "reviewer", "episode", "config_hash", "conflict")
-        change = {k: v for k, v in body.items() if k not in protected}
-        change.update(reviewer=self.reviewer, episode=item.key, config_hash=self.config_hash)
-        try:
-            check_line(change)
-            self._check_steps(change, item.quality.n_steps)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        line = append(self.out, change)
-        version = self.corrections().review(item.key).version
-        return JSONResponse({"line": line, "conflict": line.get("conflict"), "version": version})
-
-    @staticmethod
-    def _check_steps(change: dict[str, Any], n_steps: int) -> None:
-        """Steps outside the episode are refused here, before the line is written."""
-        if "steps" in change:
-            steps = change["steps"]
-            if steps[0] > steps[1]:
-                raise ValueError("the first step comes after the last")
-        elif "subtask_start" in change:
-            steps = [change["subtask_start"]]
-        elif "box" in change:
-            steps = [change["box"]["step"]]
-        else:
-            return
-        if any(not 0 <= s < n_steps for s in steps):
-            raise ValueError(f"steps must lie in 0-{n_steps - 1}")
+            asked = parse_request(await read_body(request), item.quality.n_steps)
+            line = Line(
+                episode=item.key,
+                config_hash=self.config_hash,
+                change=asked.change,
+                time=now(),
+                reviewer=asked.reviewer or self.reviewer,
+                version=asked.version,
+                id=asked.id,
+            )
+            if self.token in json.dumps(line.to_json(), ensure_ascii=False):
+                raise RequestError(400, "a change must not hold the review token")
+        except RequestError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status)
+        written, repeated, version = await run_in_threadpool(self.layer.save, line)
+        conflict = written.to_json().get("conflict")
+        answer = {"line": written.to_json(), "conflict": conflict, "version": version}
+        return JSONResponse({**answer, "repeated": repeated})
 
 
 def make_app(out: str | Path, reviewer: str, token: str) -> Starlette:
@@ -205,7 +251,8 @@ def make_app(out: str | Path, reviewer: str, token: str) -> Starlette:
         Route("/episodes/{index:int}.html", review.episode),
         Route("/api/episodes/{index:int}/changes", review.change, methods=["POST"]),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)])
+    middleware = [Middleware(SecurityHeaders), Middleware(TokenGate, token=token)]
+    return Starlette(routes=routes, middleware=middleware)
 
 
 def new_token() -> str:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from ecot_annotate.episode import AnnotatedEpisode
+from ecot_annotate.episode import AnnotatedEpisode, ArmTrack
 from ecot_annotate.text.chain import clean_text
 
 
@@ -31,7 +31,7 @@ def episode_entry(annotated: AnnotatedEpisode) -> dict[str, Any]:
             for t, r in enumerate(ann.reasoning)
         },
         "features": {
-            "move_primitive": [clean_text(p) for p in ann.primitives],
+            "move_primitive": [clean_text(p) for p in ann.moves],
             "gripper_position": None
             if ann.gripper is None
             else [[int(round(x)), int(round(y))] for x, y in ann.gripper],
@@ -47,7 +47,7 @@ def episode_entry(annotated: AnnotatedEpisode) -> dict[str, Any]:
             "bbox_tracks": None
             if ann.bboxes is None
             else [[b.track for b in boxes] for boxes in ann.bboxes],
-            "state_3d": [[float(v) for v in xyz] for xyz in ep.xyz],
+            "state_3d": _state_3d(annotated),
             "image_size": list(ep.image_size),
             **_arms(annotated),
         },
@@ -61,21 +61,35 @@ def episode_entry(annotated: AnnotatedEpisode) -> dict[str, Any]:
     }
 
 
+def _positions(arm: ArmTrack) -> list[list[float]] | None:
+    """An arm's end-effector xyz per step; None where no pose is known (no kinematic model)."""
+    return None if arm.xyz is None else [[float(v) for v in xyz] for xyz in arm.xyz]
+
+
+def _state_3d(annotated: AnnotatedEpisode) -> list[list[float]] | None:
+    """The one arm's end-effector xyz per step, as ECoT writes it; None with several arms (each
+    arm's is under `arms`) and for an arm with no pose."""
+    if annotated.annotation.named_arms:
+        return None
+    (arm,) = annotated.episode.arms
+    return _positions(arm)
+
+
 def _arms(annotated: AnnotatedEpisode) -> dict[str, Any]:
-    """Two arms: each arm's primitives and end-effector track beside the trainer's keys (which
-    hold the first arm's); nothing for one arm, whose entry is as ECoT writes it."""
+    """Arms a move names: each arm's primitives and end-effector track beside the trainer's keys
+    (whose `move_primitive` names every arm); nothing for one arm, as ECoT writes it."""
     ep, ann = annotated.episode, annotated.annotation
-    if len(ann.arm_primitives) < 2:
+    if not ann.named_arms:
         return {}
     tracks = {arm.name: arm for arm in ep.arms}
     return {
         "arms": {
             name: {
                 "move_primitive": [clean_text(p) for p in prims],
-                "state_3d": [[float(v) for v in xyz] for xyz in tracks[name].xyz],
+                "state_3d": _positions(tracks[name]),
                 "motion_source": tracks[name].source,
             }
-            for name, prims in ann.arm_primitives.items()
+            for name, prims in ann.named_arms.items()
         }
     }
 

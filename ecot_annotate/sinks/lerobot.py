@@ -9,9 +9,11 @@ is a LeRobot dataset with videos, its video files are copied untouched after the
 (`lerobot_finish`) and no frame is stored here; otherwise frames are embedded as images (the
 stored JPEG/PNG bytes), so the dataset stands alone.
 
-Workers write one Parquet part per episode, a few frames at a time; `finish_lerobot` then numbers
-episodes in key order and lays out data/, meta/ and info.json, reading each part a few frames at
-a time (memory grows neither with the number of episodes nor with their length).
+Workers write one Parquet part per episode, a few frames at a time, with the episode's statistics
+as lerobot computes them (`lerobot_stats`) in the part's metadata: state, action, timestamp,
+frame_index and an embedded camera (from its sampled frames). `finish_lerobot` then numbers episodes
+in key order and lays out data/, meta/ and info.json, reading each part a few frames at a time
+(memory grows neither with the number of episodes nor with their length).
 """
 
 from __future__ import annotations
@@ -24,11 +26,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecot_annotate import fs
-from ecot_annotate.episode import AnnotatedEpisode
+from ecot_annotate.episode import AnnotatedEpisode, Episode, decode_image
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.file_names import episode_file_stem
 from ecot_annotate.layouts.lerobot import event_row_type, image_type, persistent_row_type
 from ecot_annotate.sinks.lerobot_input import DEFAULT_FPS
+from ecot_annotate.sinks.lerobot_stats import (
+    Stats,
+    image_stats,
+    sample_indices,
+    to_json,
+    vector_stats,
+)
 from ecot_annotate.text.chain import clean_text, gripper_window, step_chain
 
 PARTS = "lerobot_parts"
@@ -114,6 +123,24 @@ def _broadcast(rows: pa.Array, frames: int) -> pa.ListArray:
     return pa.ListArray.from_arrays(offsets, values)
 
 
+def episode_stats(episode: Episode, camera: str | None, embed_images: bool) -> dict[str, Stats]:
+    """The statistics lerobot's writer keeps of the columns a part holds, from the values it
+    stores: float32 state and action, timestamps as frame_index / fps (lerobot's own, before
+    they are stored as float32), and the embedded camera's sampled frames."""
+    fps = float(episode.metadata.get("fps", DEFAULT_FPS))
+    n = episode.n_steps
+    stats = {
+        "observation.state": vector_stats(np.asarray(episode.state, np.float32)),
+        "action": vector_stats(np.asarray(episode.action, np.float32)),
+        "timestamp": vector_stats(np.arange(n) / fps),
+        "frame_index": vector_stats(np.arange(n, dtype=np.int64)),
+    }
+    if camera is not None and embed_images and episode.images:
+        frames = (decode_image(episode.images[t]) for t in sample_indices(n))
+        stats[camera] = image_stats(frames)
+    return stats
+
+
 def episode_tables(
     annotated: AnnotatedEpisode, camera: str | None, embed_images: bool
 ) -> Iterator[pa.Table]:
@@ -129,7 +156,7 @@ def episode_tables(
     persistent = pa.array(
         _persistent("plan", [clean_text(r["plan"]) for r in reasoning], times)
         + _persistent("subtask", [clean_text(r["subtask"]) for r in reasoning], times)
-        + _persistent("motion", [clean_text(p) for p in ann.moves], times),  # every arm's
+        + _persistent("motion", [clean_text(p) for p in ann.moves], times),
         persistent_row_type(),
     )
     meta = {
@@ -138,6 +165,7 @@ def episode_tables(
         "fps": str(fps),
         "width": str(ep.image_size[0]),
         "height": str(ep.image_size[1]),
+        "stats": json.dumps(to_json(episode_stats(ep, camera, embed_images))),
     }
     if "episode_index" in ep.metadata:  # a LeRobot input: where its videos hold this episode
         meta["source_episode"] = str(ep.metadata["episode_index"])

@@ -1,13 +1,16 @@
 """Lay the per-episode LeRobot parts out as a LeRobot v3.0 dataset: data/, meta/, info.json.
 
-Episodes are numbered in key order. Each part is read and written a few frames at a time, and the
-statistics are kept as running sums, so memory grows neither with the number of episodes nor with
-their length.
+Episodes are numbered in key order. Each part is read and written a few frames at a time. The
+statistics are lerobot's (`lerobot_stats`): each episode's, from its part (the worker computed
+them), its numbering and, for a camera whose video is copied, the input's own entry for that
+episode, go into `meta/episodes` as `stats/FEATURE/STAT` columns, and are joined into
+`meta/stats.json` one episode at a time, as lerobot's writer joins them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecot_annotate import fs
+from ecot_annotate.errors import EpisodeError
 from ecot_annotate.layouts.lerobot import (
     CHUNKS_SIZE,
     CODEBASE_VERSION,
@@ -31,47 +35,18 @@ from ecot_annotate.layouts.lerobot import (
 )
 from ecot_annotate.sinks.lerobot import FRAMES_PER_GROUP, PARTS
 from ecot_annotate.sinks.lerobot_input import LeRobotInput
+from ecot_annotate.sinks.lerobot_stats import (
+    Stats,
+    aggregate,
+    from_json,
+    image_stats,
+    sample_indices,
+    to_json,
+    vector_stats,
+)
+from ecot_annotate.sources.video import decode_video
 
-QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)  # lerobot's q01, q10, q50, q90, q99
-
-
-class _Stats:
-    """Min/max/mean/std and quantiles of one numeric feature, as lerobot's stats.json holds them.
-
-    Running sums over all frames; quantiles per episode, joined as lerobot joins episodes'
-    statistics (their mean weighted by frame count), so only one episode's values are held."""
-
-    def __init__(self):
-        self.count, self.sum, self.sumsq, self.min, self.max = 0, 0.0, 0.0, None, None
-        self.quantiles = 0.0
-        self.episode: list[np.ndarray] = []
-
-    def add(self, values: np.ndarray) -> None:
-        values = values.astype(np.float64).reshape(len(values), -1)
-        self.episode.append(values)
-        self.count += len(values)
-        self.sum = self.sum + values.sum(0)
-        self.sumsq = self.sumsq + (values**2).sum(0)
-        self.min = values.min(0) if self.min is None else np.minimum(self.min, values.min(0))
-        self.max = values.max(0) if self.max is None else np.maximum(self.max, values.max(0))
-
-    def end_episode(self) -> None:
-        values = np.concatenate(self.episode)
-        self.quantiles = self.quantiles + np.quantile(values, QUANTILES, axis=0) * len(values)
-        self.episode = []
-
-    def as_dict(self) -> dict:
-        mean = self.sum / self.count
-        std = np.sqrt(np.maximum(self.sumsq / self.count - mean**2, 0.0))
-        quantiles = self.quantiles / self.count
-        return {
-            "min": self.min.tolist(),
-            "max": self.max.tolist(),
-            "mean": mean.tolist(),
-            "std": std.tolist(),
-            "count": [self.count],
-            **{f"q{round(q * 100):02d}": quantiles[i].tolist() for i, q in enumerate(QUANTILES)},
-        }
+log = logging.getLogger(__name__)
 
 
 def _vector(dim: int, names: list[str] | None) -> dict:
@@ -148,7 +123,6 @@ def _copy_part(
     episode_index: int,
     task_index: int,
     first: int,
-    stats: dict[str, _Stats],
 ) -> int:
     """Write one episode part as a LeRobot data file, FRAMES_PER_GROUP frames at a time, numbering
     its frames from `first`; returns its frame count."""
@@ -167,11 +141,7 @@ def _copy_part(
                     table.schema.get_field_index(name), name, pa.array(values, pa.int64())
                 )
             writer.write_table(table)
-            for name, stat in stats.items():
-                stat.add(np.asarray(table.column(name).to_pylist(), dtype=np.float32))
             done += k
-    for stat in stats.values():
-        stat.end_episode()
     return done
 
 
@@ -184,6 +154,54 @@ def _info_bits(part: pq.ParquetFile, meta: dict[str, str]) -> tuple:
     return image, (len(first.column(0)[0]), len(first.column(1)[0]))
 
 
+def _numbering_stats(n: int, episode_index: int, first: int, task_index: int) -> dict[str, Stats]:
+    """Statistics of the columns `finish_lerobot` numbers, as lerobot's writer computes them."""
+    return {
+        "episode_index": vector_stats(np.full(n, episode_index, np.int64)),
+        "index": vector_stats(np.arange(first, first + n, dtype=np.int64)),
+        "task_index": vector_stats(np.full(n, task_index, np.int64)),
+    }
+
+
+def _video_stats(source: LeRobotInput, source_episode: int, n: int) -> dict[str, Stats]:
+    """Each copied camera's statistics for one input episode: the input's own entry (lerobot
+    computed it from the frames before encoding), else lerobot's computation over sampled frames
+    of the video, for inputs without a complete entry (v2.0 kept none, v2.1 no quantiles)."""
+    stats = {}
+    for camera, (path, start, stop) in source.spans.get(source_episode, {}).items():
+        entry = source.camera_stats.get(source_episode, {}).get(camera)
+        if entry is not None:
+            stats[camera] = entry
+            continue
+        try:
+            frames = decode_video(path, start, stop, source.fps)
+        except EpisodeError as exc:
+            log.warning(
+                "lerobot: no statistics of %s for input episode %d (stats.json joins the other "
+                "episodes' only): %s",
+                camera,
+                source_episode,
+                exc.reason,
+            )
+            continue
+        count = min(len(frames), n)
+        if count:
+            stats[camera] = image_stats(frames[t] for t in sample_indices(count))
+    return stats
+
+
+def _stats_columns(stats: dict[str, Stats]) -> dict[str, list]:
+    """One episode's statistics as lerobot's `meta/episodes` columns `stats/FEATURE/STAT`: lists
+    of float (nested (3, 1, 1) for a camera), `count` a list of int."""
+    return {
+        f"stats/{feature}/{key}": np.asarray(
+            value, np.int64 if key == "count" else np.float64
+        ).tolist()
+        for feature, entry in stats.items()
+        for key, value in entry.items()
+    }
+
+
 def finish_lerobot(staging: str, source: LeRobotInput) -> Path | None:
     """Lay the episode parts out as `staging/lerobot/` (v3.0), one data file per episode, with
     what it keeps of its input (`source`); validate it."""
@@ -193,7 +211,7 @@ def finish_lerobot(staging: str, source: LeRobotInput) -> Path | None:
         return None
     videos = _Videos(root, source)
     tasks: dict[str, int] = {}
-    stats = {"observation.state": _Stats(), "action": _Stats()}
+    stats: dict[str, Stats] = {}
     rows, total, info_bits = [], 0, None
     for episode_index, (key, path) in enumerate(parts):
         where = chunk_file(episode_index)
@@ -203,9 +221,16 @@ def finish_lerobot(staging: str, source: LeRobotInput) -> Path | None:
             part = pq.ParquetFile(handle)
             meta = {k.decode(): v.decode() for k, v in part.schema_arrow.metadata.items()}
             task_index = tasks.setdefault(meta["ecot.task"], len(tasks))
-            n = _copy_part(part, target, episode_index, task_index, total, stats)
+            n = _copy_part(part, target, episode_index, task_index, total)
             if info_bits is None:
                 info_bits = _info_bits(part, meta)
+        episode = from_json(json.loads(meta["ecot.stats"]))
+        episode |= _numbering_stats(n, episode_index, total, task_index)
+        video = {}
+        if "ecot.source_episode" in meta:
+            video = videos.columns(int(meta["ecot.source_episode"]))
+            episode |= _video_stats(source, int(meta["ecot.source_episode"]), n)
+        stats = aggregate([stats, episode]) if stats else episode
         rows.append(
             {
                 "episode_index": episode_index,
@@ -215,23 +240,21 @@ def finish_lerobot(staging: str, source: LeRobotInput) -> Path | None:
                 "data/file_index": where["file_index"],
                 "dataset_from_index": total,
                 "dataset_to_index": total + n,
+                **video,
+                **_stats_columns(episode),
                 "meta/episodes/chunk_index": 0,
                 "meta/episodes/file_index": 0,
                 "ecot.episode_key": key,
-                **(
-                    videos.columns(int(meta["ecot.source_episode"]))
-                    if "ecot.source_episode" in meta
-                    else {}
-                ),
             }
         )
         total += n
     image, dims = info_bits
     episodes_path = root / EPISODES.format(chunk_index=0, file_index=0)
     episodes_path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), episodes_path)
+    columns = dict.fromkeys(name for row in rows for name in row)  # an episode may lack a camera's
+    pq.write_table(pa.table({c: [row.get(c) for row in rows] for c in columns}), episodes_path)
     pq.write_table(tasks_table(list(tasks)), root / TASKS)
-    (root / STATS).write_text(json.dumps({k: v.as_dict() for k, v in stats.items()}, indent=2))
+    (root / STATS).write_text(json.dumps(to_json(stats), indent=2))
     info = {
         "codebase_version": CODEBASE_VERSION,
         "robot_type": source.robot_type,

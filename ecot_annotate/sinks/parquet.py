@@ -46,9 +46,9 @@ def annotation_fields(ann: Annotation, t: int) -> dict[str, Any]:
     prov = ann.provenance
     return {
         **{k: clean_text(v) for k, v in ann.reasoning[t].as_dict().items()},
-        "primitive": ann.primitives[t],
+        "primitive": ann.move(t),
         "arm_primitives": [
-            {"arm": arm, "primitive": prims[t]} for arm, prims in ann.arm_primitives.items()
+            {"arm": arm, "primitive": prims[t]} for arm, prims in ann.named_arms.items()
         ]
         or None,
         "chain": join_tags(annotation_tags(ann, t)),

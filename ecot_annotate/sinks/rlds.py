@@ -129,9 +129,9 @@ def _step_values(annotated: AnnotatedEpisode, t: int) -> dict:
     values = {k: clean_text(v) for k, v in ann.reasoning[t].as_dict().items()}
     values.update(
         chain=step_chain(annotated, t),
-        primitive=ann.primitives[t],
-        arm_names=list(ann.arm_primitives),
-        arm_primitives=[prims[t] for prims in ann.arm_primitives.values()],
+        primitive=ann.move(t),
+        arm_names=list(ann.named_arms),
+        arm_primitives=[prims[t] for prims in ann.named_arms.values()],
         box_labels=[clean_text(b.label) for b in boxes],
         box_scores=np.asarray([b.score for b in boxes], dtype=np.float32),
         box_tracks=np.asarray([-1 if b.track is None else b.track for b in boxes], dtype=np.int32),

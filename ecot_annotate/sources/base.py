@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from ecot_annotate.episode import Episode
+from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.registry import Registry
@@ -85,7 +86,10 @@ class Source(Protocol):
 
     def refs(self, unit: Any, limit: int | None) -> Iterator[Any | Unreadable]: ...
 
-    def reader(self, profile: DatasetProfile) -> EpisodeReader: ...
+    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> EpisodeReader:
+        """The reader of episodes with the `frames` asked for: none at all (NOTHING: state and
+        action only), those a step looks at, those an output stores (a video reference does)."""
+        ...
 
 
 def declared_episodes(dataset: Source, limit: int | None) -> int | None:

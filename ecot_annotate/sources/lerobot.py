@@ -22,8 +22,10 @@ import pyarrow.parquet as pq
 
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
+from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.decision import Decision
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
 from ecot_annotate.sources.lerobot_meta import (
@@ -34,6 +36,7 @@ from ecot_annotate.sources.lerobot_meta import (
     split_range,
     video_keys,
 )
+from ecot_annotate.sources.lerobot_mismatch import as_the_files_are, stored_widths
 from ecot_annotate.sources.lerobot_profile import (
     check_columns,
     check_lerobot_profile,
@@ -41,7 +44,7 @@ from ecot_annotate.sources.lerobot_profile import (
     resolved_profile,
 )
 from ecot_annotate.sources.values import frame_bytes, image_sizes, robot_vectors, text_of
-from ecot_annotate.sources.video import decode_video, require_video_decoder
+from ecot_annotate.sources.video import decode_video, require_video_decoder, video_size
 
 
 @SOURCES.register("lerobot")
@@ -63,9 +66,8 @@ class LeRobotFolder(DatasetFolder):
     episodes: list[LeRobotEpisodeRef | Unreadable]
     unshipped: tuple[str, ...] = ()  # declared video cameras with no file at all
     features_json: None = None  # no RLDS features: augmented RLDS needs an RLDS input
-    robot_type: str | None = (
-        None  # info.json's robot_type: which arm, and a LeRobot output keeps it
-    )
+    robot_type: str | None = None  # info.json's: which arm; a LeRobot output keeps it
+    notes: tuple[Decision, ...] = ()  # metadata that disagrees with the files, read as the files
 
     @classmethod
     def open(cls, root: str, split: str = "train") -> LeRobotFolder:
@@ -73,8 +75,7 @@ class LeRobotFolder(DatasetFolder):
         path = Path(root)
         if not (path / "meta" / "info.json").is_file():
             raise InputError(f"{root} is not a LeRobot dataset folder: it needs meta/info.json")
-        info = read_info(path)
-        version = str(info.get("codebase_version", ""))
+        info, version, notes = as_the_files_are(path, read_info(path))
         if not version.startswith(("v2", "v3")):
             raise InputError(
                 f"{root}: LeRobot codebase_version '{version}' is not supported (v2.1 and v3.0 are)"
@@ -82,6 +83,7 @@ class LeRobotFolder(DatasetFolder):
         wanted = split_range(info, split, path)
         episodes = episode_refs(path, info, version, wanted, f"{path.name}/{split}")
         tasks = read_task_table(path, version, episodes)
+        features, widths = stored_widths(info["features"], episodes)
         unshipped = _unshipped(info, episodes)
         if len(unshipped) < len(video_keys(info)):
             require_video_decoder()
@@ -91,11 +93,12 @@ class LeRobotFolder(DatasetFolder):
             split,
             version,
             float(info["fps"]),
-            info["features"],
+            features,
             tasks,
             episodes,
             unshipped,
             robot_type=info["robot_type"] if isinstance(info.get("robot_type"), str) else None,
+            notes=(*notes, *widths),
         )
 
     @property
@@ -118,8 +121,8 @@ class LeRobotFolder(DatasetFolder):
     ) -> Iterator[LeRobotEpisodeRef | Unreadable]:
         yield unit
 
-    def reader(self, profile: DatasetProfile) -> LeRobotReader:
-        return LeRobotReader(self, profile)
+    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> LeRobotReader:
+        return LeRobotReader(self, profile, frames)
 
 
 def _unshipped(info: dict, episodes: list) -> tuple[str, ...]:
@@ -189,8 +192,10 @@ def _ground_truth(table: pa.Table, prefix: str | None) -> dict[str, np.ndarray] 
 class LeRobotDecoder:
     """Read one LeRobot episode into an Episode (built once per worker)."""
 
-    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile):
-        self.folder, self.profile = folder, profile
+    def __init__(
+        self, folder: LeRobotFolder, profile: DatasetProfile, frames: FrameRequest = PIXELS
+    ):
+        self.folder, self.profile, self.frames = folder, profile, frames
 
     def key(self, ref: LeRobotEpisodeRef) -> str:
         return f"{self.folder.name}/{self.folder.split}/{ref.index}"
@@ -203,22 +208,23 @@ class LeRobotDecoder:
         columns = {k: _numeric_column(table, k, ref, key) for k in {*p.state_keys, *p.action_keys}}
         rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
         state, action = robot_vectors(rows, p, key)
-        track = episode_track(p, state, action, key)
-        images = self._images(ref, table, p.image_key, key)
-        if p.image_key is not None and len(images) != table.num_rows:
+        arms = episode_arms(p, state, action, key)
+        images = self._images(ref, table, p.image_key, key) if self.frames else []
+        if images and len(images) != table.num_rows:
             raise EpisodeError(
                 "decode", f"episode {key}: {len(images)} video frames for {table.num_rows} rows"
             )
+        size = image_sizes(images, p.image_key) if images else self._size(ref, table, p.image_key)
         n = table.num_rows
         return Episode(
             key=key,
             dataset=f.name,
             instruction=text_of(self._task(ref, table)),
             images=images,
-            image_size=image_sizes(images, p.image_key),
+            image_size=size,
             state=state,
             action=action,
-            **track.episode_fields(),
+            arms=arms,
             is_first=np.arange(n) == 0,
             is_last=np.arange(n) == n - 1,
             is_terminal=np.arange(n) == n - 1,
@@ -237,6 +243,19 @@ class LeRobotDecoder:
         if ref.tasks:
             return ref.tasks[0]
         return next(iter(tasks.values())) if len(tasks) == 1 else ""
+
+    def _size(
+        self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None
+    ) -> tuple[int, int]:
+        """(width, height) of the camera without reading its frames: the video stream's, or the
+        first embedded image's; (0, 0) with no camera."""
+        if image_key is None:
+            return (0, 0)
+        if image_key in ref.videos:
+            return video_size(ref.videos[image_key][0])
+        cell = table.column(image_key)[0].as_py() if image_key in table.column_names else None
+        data = cell.get("bytes") if isinstance(cell, dict) else None
+        return image_sizes([data], image_key) if data else (0, 0)
 
     def _images(
         self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None, key: str
@@ -265,8 +284,8 @@ class LeRobotDecoder:
 
 
 class LeRobotReader:
-    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile):
-        self.decoder = LeRobotDecoder(folder, profile)
+    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile, frames: FrameRequest):
+        self.decoder = LeRobotDecoder(folder, profile, frames)
 
     def where(self, ref: LeRobotEpisodeRef) -> tuple[str, str]:
         return self.decoder.key(ref), ref.data_path

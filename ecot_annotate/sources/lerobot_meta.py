@@ -56,13 +56,8 @@ def read_info(root: Path) -> dict[str, Any]:
             raise InputError(
                 f"{path}: feature '{name}' has shape {shape!r}, not a list of integers"
             )
-    for key in ("fps", "data_path"):
-        if key not in info:
-            raise InputError(f"{path}: '{key}' is missing")
-    try:
-        float(info["fps"])
-    except (TypeError, ValueError):
-        raise InputError(f"{path}: 'fps' is {info['fps']!r}, not a number") from None
+    if "data_path" not in info:
+        raise InputError(f"{path}: 'data_path' is missing")
     for key in ("total_episodes", "chunks_size"):
         value = info.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 
 from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.layout import DatasetLayout, lerobot_layout
+from ecot_annotate.profiles.decision import Decision
+from ecot_annotate.profiles.layout import DatasetLayout, ValueGroup, lerobot_layout
 from ecot_annotate.profiles.validate import check_profile_fits
 
 # Names datasets give the state and the action besides lerobot's own (older ports, hand-written).
@@ -33,6 +34,7 @@ class LeRobotFolder(Protocol):
     features: dict
     unshipped: tuple[str, ...]
     robot_type: str | None
+    notes: tuple[Decision, ...]
 
 
 def resolve_key(key: str, features: dict, image: bool = False) -> str:
@@ -58,8 +60,27 @@ def _stats(root: str) -> dict:
     return stats if isinstance(stats, dict) else {}
 
 
+def _groups(root: str) -> dict[str, tuple[ValueGroup, ...]]:
+    """Named spans of the state and the action from GR00T's meta/modality.json (`left_arm`
+    0:7, `right_hand` 29:35, ...), by the feature they index; {} where it is absent or unreadable."""
+    try:
+        data = json.loads((Path(root) / "meta" / "modality.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, list[ValueGroup]] = {}
+    for section, default in (("state", "observation.state"), ("action", "action")):
+        entries = data.get(section) if isinstance(data, dict) else None
+        for name, spec in (entries or {}).items() if isinstance(entries, dict) else ():
+            start, end = (spec.get("start"), spec.get("end")) if isinstance(spec, dict) else (0, 0)
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+                key = spec.get("original_key") or default
+                found.setdefault(str(key), []).append(ValueGroup(str(name), start, end))
+    return {key: tuple(groups) for key, groups in found.items()}
+
+
 def dataset_layout(folder: LeRobotFolder) -> DatasetLayout:
-    """What meta/info.json declares, for validating and inferring profiles."""
+    """What meta/info.json declares (as the files hold it), for validating and inferring
+    profiles."""
     return lerobot_layout(
         folder.name,
         folder.features,
@@ -67,6 +88,8 @@ def dataset_layout(folder: LeRobotFolder) -> DatasetLayout:
         folder.unshipped,
         folder.robot_type,
         _stats(folder.root),
+        _groups(folder.root),
+        folder.notes,
     )
 
 

@@ -18,8 +18,9 @@ import numpy as np
 from ecot_annotate import fs
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
+from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
-from ecot_annotate.profiles.kinematics import episode_track
+from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout, rlds_layout
 from ecot_annotate.profiles.validate import check_profile_fits
 from ecot_annotate.sources.base import SOURCES, Damaged, DatasetFolder, Unreadable
@@ -119,15 +120,18 @@ class RldsDataset(DatasetFolder):
             else:
                 yield Unreadable(f"{unit.path}:{ref.position}", ref.error or "unreadable")
 
-    def reader(self, profile: DatasetProfile) -> RldsReader:
-        return RldsReader(self, profile)
+    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> RldsReader:
+        return RldsReader(self, profile, frames)
 
 
 class EpisodeDecoder:
     """Decode serialized RLDS records of one dataset into Episodes (built once per worker)."""
 
-    def __init__(self, dataset: RldsDataset, profile: DatasetProfile):
+    def __init__(
+        self, dataset: RldsDataset, profile: DatasetProfile, frames: FrameRequest = PIXELS
+    ):
         self.dataset, self.profile = dataset, profile
+        self.frames = bool(frames.any_frame)  # the record holds every frame's bytes: all or none
         self._features = None
         self._decoders = None
 
@@ -201,16 +205,17 @@ class EpisodeDecoder:
             if name is not None and name not in steps[0]:
                 raise EpisodeError("decode", str(ProfileKeyError(name, p.name, sorted(steps[0]))))
         state, action = robot_vectors(steps, p, key)
-        images = [frame_bytes(s[p.image_key]) for s in steps] if p.image_key else []
+        frames = [frame_bytes(s[p.image_key]) for s in steps] if p.image_key else []
+        images = frames if self.frames else []
         return Episode(
             key=key,
             dataset=self.dataset.name,
             instruction=_instruction(p.instruction_key, steps[0], episode_level),
             images=images,
-            image_size=image_sizes(images, p.image_key),
+            image_size=image_sizes(images or frames[:1], p.image_key),
             state=state,
             action=action,
-            **episode_track(p, state, action, key).episode_fields(),
+            arms=episode_arms(p, state, action, key),
             **step_flags(steps),
             file_path=file_path,
             episode_id=episode_id,
@@ -251,8 +256,8 @@ def _ground_truth(
 class RldsReader:
     """Keeps the current shard open: records of one shard mostly arrive together."""
 
-    def __init__(self, dataset: RldsDataset, profile: DatasetProfile):
-        self.decoder = EpisodeDecoder(dataset, profile)
+    def __init__(self, dataset: RldsDataset, profile: DatasetProfile, frames: FrameRequest):
+        self.decoder = EpisodeDecoder(dataset, profile, frames)
         self.handle: BinaryIO | None = None
         self.handle_path: str | None = None
 

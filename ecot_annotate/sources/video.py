@@ -52,3 +52,16 @@ def decode_video(
             "decode", f"cannot decode {path} ({codec}): {type(exc).__name__}: {exc}"
         ) from exc
     return frames
+
+
+def video_size(path: str) -> tuple[int, int]:
+    """(width, height) of a video's first stream, from its header (nothing decoded); (0, 0) for a
+    file that cannot be opened (reading its frames will say why)."""
+    import av
+
+    try:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            return (stream.codec_context.width, stream.codec_context.height)
+    except Exception:  # noqa: BLE001 - reading the frames, where they are needed, says why
+        return (0, 0)

@@ -1,95 +1,84 @@
-"""Per-episode stages, each `(Episode, Annotation) -> Annotation`, registered by name on import.
+"""The steps of a run, registered by name on import with their place in the order.
 
-`plan` says which stages a config runs and in what order; the frame-batched perception (detector
-and segmenter across episodes) runs between the two groups.
+`steps(config)` lists what a config runs, in order (stages/base.py says what a step declares);
+`annotate` runs them on one episode without Beam.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
-from ecot_annotate.stages import caption, motion, reasoning, tracks, validate
-from ecot_annotate.stages.base import STAGES, Stage, run_stage
+from ecot_annotate.errors import EpisodeError
+from ecot_annotate.stages import caption, motion, perception, reasoning, tracks, validate
+from ecot_annotate.stages.base import (
+    STEPS,
+    BatchedStage,
+    Stage,
+    Step,
+    Work,
+    register_step,
+    run_stage,
+    stage_step,
+    steps,
+)
 
 __all__ = [
-    "STAGES",
+    "STEPS",
+    "BatchedStage",
     "Stage",
-    "StagePlan",
+    "Step",
+    "Work",
     "annotate",
     "build_stages",
-    "plan",
-    "without_frames",
+    "register_step",
     "run_stage",
+    "stage_step",
+    "steps",
     "caption",
     "motion",
+    "perception",
     "reasoning",
     "tracks",
     "validate",
 ]
 
 
-@dataclass(frozen=True)
-class StagePlan:
-    before_perception: tuple[str, ...]
-    perception: bool
-    after_perception: tuple[str, ...]
-
-
-def plan(config: AnnotateConfig) -> StagePlan:
-    return StagePlan(
-        before_perception=("caption",) if config.perception.captioner != "none" else (),
-        perception=config.perception.detector != "none",
-        after_perception=(
-            *(
-                ("tracks",)
-                if config.perception.detector != "none" and config.perception.tracks
-                else ()
-            ),
-            "motion",
-            "reasoning",
-            "validate",
-        ),
-    )
-
-
-def without_frames(config: AnnotateConfig) -> tuple[AnnotateConfig, str | None]:
-    """With no camera the detector and captioner have nothing to look at: the config without
-    them, and one line saying they are skipped (None when none was asked for)."""
-    p = config.perception
-    asked = [
-        name
-        for name, value in (("detector", p.detector), ("captioner", p.captioner))
-        if value != "none"
-    ]
-    if not asked:
-        return config, None
-    frameless = replace(p, detector="none", captioner="none")
-    return replace(config, perception=frameless), (
-        f"no camera: the {' and '.join(asked)} are skipped (they need frames)"
-        if len(asked) > 1
-        else f"no camera: the {asked[0]} is skipped (it needs frames)"
-    )
-
-
 def build_stages(
-    names: tuple[str, ...], config: AnnotateConfig, count: Count = no_count
-) -> list[Stage]:
-    """The named stages, built and set up (models loaded) in order."""
-    stages = [STAGES.get(name)(config, count) for name in names]
-    for stage in stages:
+    planned: tuple[Step, ...], config: AnnotateConfig, count: Count = no_count
+) -> list:
+    """The per-episode steps built and set up (models loaded), in order."""
+    built = [step.build(config, count) for step in planned]
+    for stage in built:
         stage.setup()
-    return stages
+    return built
+
+
+def run_batched(stage: BatchedStage, model, episode: Episode, annotation: Annotation) -> Annotation:
+    """A batched step on one episode alone: its items as one batch."""
+    items = list(stage.items(episode, annotation))
+    results = model(items) if items else []
+    failed = [(item, r) for item, r in zip(items, results, strict=True) if isinstance(r, Exception)]
+    if failed:
+        item, exc = failed[0]
+        raise EpisodeError(
+            stage.name,
+            f"inference failed on {len(failed)} {stage.unit}(s): {stage.label(item)}: "
+            f"{type(exc).__name__}: {exc}",
+        )
+    return stage.assemble(episode, annotation, results)
 
 
 def annotate(
     config: AnnotateConfig, episode: Episode, annotation: Annotation | None = None
 ) -> Annotation:
-    """Every per-episode stage of `config` on one episode, without Beam (perception excluded)."""
-    steps = plan(config)
+    """Every step of `config` on one episode, without Beam."""
     annotation = annotation or Annotation()
-    for stage in build_stages(steps.before_perception + steps.after_perception, config):
-        annotation = run_stage(stage, episode, annotation)
+    for step in steps(config):
+        built = step.build(config, no_count)
+        if step.work is Work.BATCH:
+            annotation = run_batched(built, built.load(), episode, annotation)
+        else:
+            built.setup()
+            annotation = run_stage(built, episode, annotation)
     return annotation

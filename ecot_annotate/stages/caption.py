@@ -8,12 +8,17 @@ run that asked for captions must not silently write episodes without one.
 
 from __future__ import annotations
 
-from ecot_annotate.backends.captioner import build_captioner, captioner_model
+from ecot_annotate.backends.captioner import (
+    build_captioner,
+    captioner_concurrency,
+    captioner_model,
+)
 from ecot_annotate.config import AnnotateConfig, LLMConfig, PerceptionConfig
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.frames import FIRST_FRAME
+from ecot_annotate.stages.base import Step, register_step, stage_step
 
 
 def captioner_provenance(config: PerceptionConfig, llm: LLMConfig) -> str:
@@ -21,15 +26,12 @@ def captioner_provenance(config: PerceptionConfig, llm: LLMConfig) -> str:
     return f"{config.captioner}:{captioner_model(config, llm)}"
 
 
-@STAGES.register("caption")
 class CaptionStage:
     name = "caption"
 
     def __init__(self, config: AnnotateConfig, count: Count):
         self.perception, self.llm = config.perception, config.llm
         self.provenance = captioner_provenance(config.perception, config.llm)
-        served = config.perception.captioner == "openai"
-        self.concurrency = config.llm.concurrency if served else 1  # requests in flight, per worker
 
     def setup(self) -> None:
         self.captioner = build_captioner(self.perception, self.llm)
@@ -43,3 +45,17 @@ class CaptionStage:
         annotation.caption = text
         annotation.provenance["captioner"] = self.provenance
         return annotation
+
+
+@register_step("caption", before=("detect",))
+def caption_step(config: AnnotateConfig) -> Step | None:
+    if config.perception.captioner == "none":
+        return None
+    return stage_step(
+        "caption",
+        CaptionStage,
+        reads=("frames", "instruction"),
+        writes=("caption",),
+        frames=FIRST_FRAME,
+        concurrency=captioner_concurrency(config.perception, config.llm),
+    )

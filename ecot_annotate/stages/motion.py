@@ -1,22 +1,21 @@
-"""Stage: motion primitives from the end-effector track (ECoT's thresholds, geometry.motion).
+"""Stage: motion primitives of every arm (ECoT's thresholds, geometry.motion).
 
-The provenance says where the track came from: the state, integrated action deltas when the
-state holds joint values only, or the forward kinematics of each arm's joints. A robot with two
-arms gets each arm's primitives; an arm with no kinematic model gets move/stop from joint speed.
+The provenance says where each arm's track came from: the state, integrated action deltas when the
+state holds joint values only, or the forward kinematics of its joints. An arm with no kinematic
+model gets move/stop from joint speed, and its pauses split the subtasks.
 """
 
 from __future__ import annotations
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count
-from ecot_annotate.episode import Annotation, ArmTrack, Episode
-from ecot_annotate.geometry.motion import event_lead, joint_primitives, primitives
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.episode import Annotation, Episode, name_arms
+from ecot_annotate.geometry.motion import episode_primitives, event_lead
+from ecot_annotate.stages.base import Step, register_step, stage_step
 
 UNKNOWN_ARM = "episodes_unknown_arm"  # counter: episodes moved by joint speed alone
 
 
-@STAGES.register("motion")
 class MotionStage:
     name = "motion"
 
@@ -26,28 +25,18 @@ class MotionStage:
     def setup(self) -> None:
         return None
 
-    def _arm(self, arm: ArmTrack) -> list[str]:
-        if arm.has_model:
-            return primitives(arm.xyz, arm.rotation, arm.gripper, self.config)
-        return joint_primitives(arm.joints, arm.gripper, self.config)
-
     def run(self, episode: Episode, annotation: Annotation) -> Annotation:
-        if episode.arms:
-            per_arm = {arm.name: self._arm(arm) for arm in episode.arms}
-            annotation.primitives = per_arm[episode.arms[0].name]
-            annotation.arm_primitives = per_arm if len(per_arm) > 1 else {}
-            if not all(arm.has_model for arm in episode.arms):
-                self.count(UNKNOWN_ARM, 1)
-                annotation.split_at_pauses = True
-            annotation.provenance["motion_source"] = (
-                episode.motion_source
-                if len(episode.arms) == 1
-                else "; ".join(f"{arm.name}: {arm.source}" for arm in episode.arms)
-            )
-        else:
-            annotation.primitives = primitives(
-                episode.xyz, episode.rotation, episode.gripper, self.config
-            )
-            annotation.provenance["motion_source"] = episode.motion_source
+        annotation.arm_primitives = episode_primitives(episode.arms, self.config)
+        if not all(arm.has_pose for arm in episode.arms):
+            self.count(UNKNOWN_ARM, 1)
+            annotation.split_at_pauses = True
+        annotation.provenance["motion_source"] = name_arms(
+            {arm.name: arm.source for arm in episode.arms}, label=""
+        )
         annotation.event_lead = event_lead(self.config.window)
         return annotation
+
+
+@register_step("motion", after=("tracks",))
+def motion_step(config: AnnotateConfig) -> Step:
+    return stage_step("motion", MotionStage, reads=("state",), writes=("arm_primitives",))

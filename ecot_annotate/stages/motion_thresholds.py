@@ -1,6 +1,6 @@
 """Which motion thresholds a run uses: ECoT's fixed numbers, or ECoT's rule in the data's units.
 
-`auto` (the default) reads the first episodes of the dataset and calibrates the look-ahead window
+`auto` (the default) reads the first episodes of the dataset (state and action, no frame) and calibrates the look-ahead window
 and thresholds (`geometry.motion_auto`); the control rate comes from `--control-hz`, else the
 profile, else the dataset's own metadata (LeRobot's fps), else Bridge's 5 Hz is assumed and the
 summary says so. The resulting MotionConfig goes into the config, so the config hash covers it.
@@ -17,7 +17,6 @@ from ecot_annotate.errors import InputError
 from ecot_annotate.geometry.motion_auto import MotionCalibration, calibrate
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.sources.base import Source
-from ecot_annotate.sources.first_episodes import first_episodes
 
 MODES = ("auto", "fixed")
 CALIBRATION_EPISODES = 16
@@ -40,12 +39,10 @@ def control_rate(
 def resolve_motion(
     config: AnnotateConfig,
     dataset: Source,
-    episodes: list[Episode] | None = None,
+    episodes: list[Episode],
 ) -> tuple[AnnotateConfig, MotionCalibration | None]:
-    """The config with the motion thresholds this run uses, and the calibration behind them.
-
-    `episodes`: the dataset's first episodes when the caller has read them already.
-    """
+    """The config with the motion thresholds this run uses, and the calibration behind them
+    (from `episodes`, the dataset's first `CALIBRATION_EPISODES`, read without frames)."""
     if config.motion_thresholds not in MODES:
         raise InputError(
             f"--motion-thresholds must be one of {', '.join(MODES)}, got {config.motion_thresholds}"
@@ -55,10 +52,8 @@ def resolve_motion(
     if config.motion_thresholds == "fixed":
         return config, None
     profile = config.dataset_profile
-    if episodes is None:
-        episodes = first_episodes(dataset, profile, CALIBRATION_EPISODES)
     hz, where = control_rate(config, profile, dataset)
-    calibration = calibrate(((e.xyz, e.rotation, e.gripper) for e in episodes), hz, where)
+    calibration = calibrate((e.arms for e in episodes), hz, where)
     return replace(config, motion=calibration.apply(config.motion)), calibration
 
 

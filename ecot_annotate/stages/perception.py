@@ -1,23 +1,28 @@
-"""Perception for ECoT: object boxes per frame and a gripper track per episode, without Beam.
+"""Step `detect`: object boxes per frame and a gripper track per episode, batched across episodes.
 
-Three pieces, so that a Beam pipeline can batch the middle one across episodes:
-`episode_frames` decodes an episode's frames once, one at a time as they are consumed (so a long
-episode never has all its pixels in memory), and pairs each with the episode's vocabulary;
-`FramePerceiver` runs the detector (and SAM on the gripper box) over a batch of frames from any
-episodes; `assemble` puts one episode's frame results back in order and fits the gripper track.
+Three pieces, so that a Beam pipeline can batch the middle one across episodes (`DetectStage`,
+a batched step): `episode_frames` decodes an episode's frames once, one at a time as they are
+consumed (so a long episode never has all its pixels in memory), and pairs each with the
+episode's vocabulary; `FramePerceiver` runs the detector (and SAM on the gripper box) over a batch
+of frames from any episodes; `assemble` puts one episode's frame results back in order and fits
+the gripper track.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ecot_annotate.config import PerceptionConfig
-from ecot_annotate.episode import Annotation, Box, Episode, decode_image
+from ecot_annotate.backends.batch_retry import run_in_halves
+from ecot_annotate.config import AnnotateConfig, PerceptionConfig
+from ecot_annotate.counting import Count
+from ecot_annotate.episode import Annotation, Box, Episode, decode_image, several_arms
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.geometry.gripper_fit import fit_gripper_track
+from ecot_annotate.frames import EVERY_FRAME
+from ecot_annotate.geometry.gripper_fit import GripperFit, fit_gripper_track
+from ecot_annotate.stages.base import Step, Work, register_step
 from ecot_annotate.text.vocabulary import object_vocabulary
 
 
@@ -140,6 +145,27 @@ def provenance(config: PerceptionConfig) -> dict[str, str]:
     return out
 
 
+NO_POSE = "no end-effector position: no arm has a kinematic model"
+
+
+def arm_fit(episode: Episode, points: np.ndarray, config: PerceptionConfig) -> GripperFit:
+    """The gripper track of the arm whose end-effector positions explain the detected gripper
+    points best (most inlier detections, then the smaller error); with several arms its summary
+    names the arm."""
+    fits = {
+        arm.name: fit_gripper_track(arm.xyz, points, episode.image_size, config.gripper_fit)
+        for arm in episode.arms
+        if arm.has_pose
+    }
+    if not fits:
+        return GripperFit(None, np.zeros(len(points), bool), config.gripper_fit, NO_POSE)
+    arm, fit = max(
+        fits.items(),
+        key=lambda item: (item[1].track is not None, item[1].inliers.sum(), -(item[1].rms_px or 0)),
+    )
+    return replace(fit, arm=arm) if several_arms(episode.arms) else fit
+
+
 def assemble(
     episode: Episode,
     results: list[FrameResult],
@@ -159,7 +185,7 @@ def assemble(
         [r.gripper_point if r.gripper_point is not None else (np.nan, np.nan) for r in ordered],
         dtype=np.float64,
     )
-    fit = fit_gripper_track(episode.xyz, points, episode.image_size, config.gripper_fit)
+    fit = arm_fit(episode, points, config)
     annotation.bboxes = [r.boxes for r in ordered]
     annotation.gripper = fit.track
     annotation.gripper_reason = fit.reason
@@ -168,3 +194,49 @@ def assemble(
     annotation.provenance.update(provenance(config))
     annotation.provenance["gripper_fit"] = fit.summary()
     return annotation
+
+
+class DetectStage:
+    """The batched step: frames of many episodes through the detector (and SAM) at once."""
+
+    name = "detect"
+    spans_batches = True
+    unit = "frame"
+
+    def __init__(self, config: AnnotateConfig, count: Count):
+        self.config, self.count = config.perception, count
+        self.batch_size = config.perception.batch_size
+
+    def items(self, episode: Episode, annotation: Annotation) -> Iterator[FrameTask]:
+        for frame in episode_frames(episode, self.config, annotation.caption):
+            self.count("frames_perceived", 1)
+            yield frame
+
+    def label(self, item: FrameTask) -> str:
+        return f"step {item.step}"
+
+    def load(self) -> Callable[[list[FrameTask]], list[FrameResult | Exception]]:
+        perceiver = FramePerceiver(self.config)
+        return lambda frames: run_in_halves(frames, perceiver)
+
+    def assemble(
+        self, episode: Episode, annotation: Annotation, results: list[FrameResult]
+    ) -> Annotation:
+        annotation = assemble(episode, results, self.config, annotation)
+        tracked = annotation.gripper is not None
+        self.count("episodes_gripper_tracked" if tracked else "episodes_gripper_not_tracked", 1)
+        return annotation
+
+
+@register_step("detect", after=("caption",))
+def detect_step(config: AnnotateConfig) -> Step | None:
+    if config.perception.detector == "none":
+        return None
+    return Step(
+        "detect",
+        Work.BATCH,
+        DetectStage,
+        reads=("frames", "instruction", "caption", "state"),
+        writes=("bboxes", "gripper", "provenance"),
+        frames=EVERY_FRAME,
+    )

@@ -13,10 +13,9 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.geometry.tracks import TrackConfig, track_boxes
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import Step, register_step, stage_step
 
 
-@STAGES.register("tracks")
 class TrackStage:
     name = "tracks"
 
@@ -32,3 +31,10 @@ class TrackStage:
         tracked = track_boxes(annotation.bboxes, self.config)
         annotation.bboxes = [[replace(box, track=i) for i, box in frame] for frame in tracked]
         return annotation
+
+
+@register_step("tracks", after=("detect",))
+def tracks_step(config: AnnotateConfig) -> Step | None:
+    if config.perception.detector == "none" or not config.perception.tracks:
+        return None
+    return stage_step("tracks", TrackStage, reads=("bboxes",), writes=("bboxes",))

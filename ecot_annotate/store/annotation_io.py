@@ -12,10 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from ecot_annotate.episode import Annotation, Box, StepReasoning
+from ecot_annotate.episode import SINGLE_ARM, Annotation, Box, StepReasoning
 
 _TYPES = {cls.__name__: cls for cls in (Box, StepReasoning, Annotation)}
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 kept the first arm's primitives apart (`primitives`) and every arm's only for two
+# (`arm_primitives`); version 2 keeps every arm's in `arm_primitives`, a single one as `arm`.
+READABLE_VERSIONS = (1, FORMAT_VERSION)
 
 
 def _encode(value: Any) -> Any:
@@ -45,6 +48,9 @@ def _decode(value: Any) -> Any:
     if "__type__" in value:
         cls = _TYPES[value["__type__"]]
         kwargs = {k: _decode(v) for k, v in value.items() if k != "__type__"}
+        if "primitives" in kwargs:  # version 1
+            first = kwargs.pop("primitives")
+            kwargs["arm_primitives"] = kwargs.get("arm_primitives") or {SINGLE_ARM: first}
         for f in dataclasses.fields(cls):
             if str(f.type).startswith("tuple") and isinstance(kwargs.get(f.name), list):
                 kwargs[f.name] = tuple(kwargs[f.name])
@@ -61,8 +67,9 @@ def annotation_to_json(key: str, annotation: Annotation) -> str:
 
 def annotation_from_json(text: str) -> tuple[str, Annotation]:
     data = json.loads(text)
-    if data.get("version") != FORMAT_VERSION:
+    if data.get("version") not in READABLE_VERSIONS:
         raise ValueError(
-            f"committed annotation has format version {data.get('version')}, this tool reads {FORMAT_VERSION}"
+            f"committed annotation has format version {data.get('version')}, this tool reads "
+            f"{' and '.join(map(str, READABLE_VERSIONS))}"
         )
     return data["key"], _decode(data["annotation"])

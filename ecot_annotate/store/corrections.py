@@ -1,14 +1,8 @@
-# Long file: the corrections format, its reading, appending with conflict checks and applying are one contract.
 """Corrections made by people: a layer over a finished run, never an edit of its outputs.
 
-`OUT/review/corrections.jsonl` holds one JSON object per line, appended and never rewritten:
-`time`, `reviewer`, `episode` (the key `show` prints), `config_hash` (of the run it was made on),
-`version` (optional: how many lines the episode had when the change was made) and one of
-
-    {"verdict": "accept" | "reject", "reason": TEXT}
-    {"field": NAME, "steps": [FIRST, LAST], "value": TEXT}      NAME: one of REASONING_FIELDS
-    {"subtask_start": STEP, "subtask": TEXT}
-    {"box": {"step": S, "track": ID}, "action": "delete" | "relabel", "label": TEXT}
+`OUT/review/corrections.jsonl` holds one JSON object per line, appended and never rewritten (but
+for the repair of a torn line, see store/corrections_file.py). The kinds of line and what each may
+hold are in store/correction_lines.py.
 
 Lines apply in file order, so the latest line for a field wins. A line made against another
 config hash is stale: listed, not applied (a rerun with other settings made other steps). A line
@@ -22,122 +16,70 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import fcntl
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-from ecot_annotate.episode import REASONING_FIELDS, Annotation
+from ecot_annotate.episode import Annotation, Box
 from ecot_annotate.errors import InputError
+from ecot_annotate.store.correction_changes import (
+    BoxEdit,
+    FieldEdit,
+    SubtaskStart,
+    TrackEdit,
+    Verdict,
+)
+from ecot_annotate.store.correction_lines import Line
+from ecot_annotate.store.corrections_file import CorrectionsFile, read_lines
 from ecot_annotate.store.manifest import Manifest
 
 REVIEW = "review"
+_warned: set[str] = set()
+log = logging.getLogger("ecot_annotate")
 CORRECTIONS = f"{REVIEW}/corrections.jsonl"
-VERDICTS = ("accept", "reject")
-BOX_ACTIONS = ("delete", "relabel")
+
+__all__ = ["Corrections", "EpisodeReview", "append", "corrections_path", "read_lines"]
 
 
 def corrections_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / CORRECTIONS
 
 
-def line_kind(line: dict[str, Any]) -> str:
-    """verdict, field, subtask_start or box: what the line changes."""
-    for kind in ("verdict", "field", "subtask_start", "box"):
-        if kind in line:
-            return kind
-    raise ValueError(
-        "the line names no change (one of verdict, field, subtask_start, box is needed)"
-    )
-
-
-def check_line(line: Any) -> None:
-    """Raise ValueError saying what is wrong with one corrections line."""
-    if not isinstance(line, dict):
-        raise ValueError("a line must be a JSON object")
-    for name in ("episode", "config_hash"):
-        if not isinstance(line.get(name), str):
-            raise ValueError(f"'{name}' must be text")
-    kind = line_kind(line)
-    if kind == "verdict" and line["verdict"] not in VERDICTS:
-        raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}")
-    if kind == "field":
-        if line["field"] not in REASONING_FIELDS:
-            raise ValueError(f"field must be one of {', '.join(REASONING_FIELDS)}")
-        steps = line.get("steps")
-        if not (
-            isinstance(steps, list) and len(steps) == 2 and all(isinstance(s, int) for s in steps)
-        ):
-            raise ValueError("'steps' must be [first, last]")
-        if not isinstance(line.get("value"), str):
-            raise ValueError("'value' must be text")
-    if kind == "subtask_start" and not (
-        isinstance(line["subtask_start"], int) and isinstance(line.get("subtask"), str)
-    ):
-        raise ValueError("'subtask_start' must be a step and 'subtask' text")
-    if kind == "box":
-        box = line["box"]
-        if not (isinstance(box, dict) and isinstance(box.get("step"), int) and "track" in box):
-            raise ValueError('\'box\' must be {"step": S, "track": ID}')
-        if line.get("action") not in BOX_ACTIONS:
-            raise ValueError(f"box action must be one of {', '.join(BOX_ACTIONS)}")
-        if line["action"] == "relabel" and not isinstance(line.get("label"), str):
-            raise ValueError("a relabel needs 'label' text")
-
-
-def touches(line: dict[str, Any]) -> tuple[set[str], set[int] | None]:
-    """What a line changes: the names of what it sets, and its steps (None: the whole episode).
-    A boundary move sets the subtask texts of steps it cannot name in advance."""
-    kind = line_kind(line)
-    if kind == "verdict":
-        return {"verdict"}, None
-    if kind == "field":
-        first, last = line["steps"]
-        return {line["field"]}, set(range(first, last + 1))
-    if kind == "subtask_start":
-        return {"subtask", "subtask_reason"}, None
-    return {f"box {line['box']['track']}"}, {line["box"]["step"]}
-
-
-def conflicting(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether two lines set the same thing on a common step."""
-    (names_a, steps_a), (names_b, steps_b) = touches(a), touches(b)
-    if not names_a & names_b:
-        return False
-    return steps_a is None or steps_b is None or bool(steps_a & steps_b)
-
-
 @dataclass
 class EpisodeReview:
-    """One episode's lines, split into those that apply, stale ones and conflicts."""
+    """One episode's lines, split into those that apply, stale ones and conflicts; kept up to
+    date line by line (`add`), so what a page needs costs the same however long the file is."""
 
     key: str
-    lines: list[dict[str, Any]] = field(default_factory=list)  # every line, in file order
-    applied: list[dict[str, Any]] = field(default_factory=list)
-    stale: list[dict[str, Any]] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)  # every line, in file order
+    applied: list[Line] = field(default_factory=list)
+    stale: list[Line] = field(default_factory=list)
+    conflicts: list[Line] = field(default_factory=list)
+    edits: list[Line] = field(default_factory=list)  # applied lines that change the annotation
+    verdict: Verdict | None = None  # the latest applied verdict
+
+    def add(self, line: Line, config_hash: str) -> None:
+        self.lines.append(line)
+        if line.config_hash != config_hash:
+            self.stale.append(line)
+        elif line.conflict is not None:
+            self.conflicts.append(line)
+        else:
+            self.applied.append(line)
+            if isinstance(line.change, Verdict):
+                self.verdict = line.change
+            else:
+                self.edits.append(line)
 
     @property
     def version(self) -> int:
         return len(self.lines)
 
     @property
-    def verdict(self) -> dict[str, Any] | None:
-        verdicts = [line for line in self.applied if "verdict" in line]
-        return verdicts[-1] if verdicts else None
-
-    @property
     def rejected(self) -> bool:
-        verdict = self.verdict
-        return verdict is not None and verdict["verdict"] == "reject"
-
-    @property
-    def edits(self) -> list[dict[str, Any]]:
-        return [line for line in self.applied if "verdict" not in line]
+        return self.verdict is not None and self.verdict.verdict == "reject"
 
     @property
     def status(self) -> str:
@@ -150,20 +92,22 @@ class EpisodeReview:
 
 
 class Corrections:
-    """The corrections of one run, split per episode against the run's config hash."""
+    """The corrections of one run, split per episode against the run's config hash.
 
-    def __init__(self, lines: list[dict[str, Any]], config_hash: str):
+    With `remember`, each episode's corrected annotation is kept and later lines are applied on
+    top of it (the review server, which shows an episode again after each change)."""
+
+    def __init__(self, lines: Iterable[Line], config_hash: str, remember: bool = False):
         self.config_hash = config_hash
         self.episodes: dict[str, EpisodeReview] = {}
+        self.remember = remember
+        self._applied: dict[str, tuple[Annotation, int, Annotation]] = {}
         for line in lines:
-            review = self.episodes.setdefault(line["episode"], EpisodeReview(line["episode"]))
-            review.lines.append(line)
-            if line["config_hash"] != config_hash:
-                review.stale.append(line)
-            elif line.get("conflict"):
-                review.conflicts.append(line)
-            else:
-                review.applied.append(line)
+            self.add(line)
+
+    def add(self, line: Line) -> None:
+        review = self.episodes.setdefault(line.episode, EpisodeReview(line.episode))
+        review.add(line, self.config_hash)
 
     @classmethod
     def load(cls, run_dir: str | Path, config_hash: str | None = None) -> Corrections:
@@ -184,7 +128,7 @@ class Corrections:
         return {k for k, r in self.episodes.items() if r.edits and not r.rejected}
 
     @property
-    def stale(self) -> list[dict[str, Any]]:
+    def stale(self) -> list[Line]:
         return [line for r in self.episodes.values() for line in r.stale]
 
     def counts(self) -> dict[str, int]:
@@ -203,16 +147,30 @@ class Corrections:
         self, key: str, annotation: Annotation, keep_rejected: bool = False
     ) -> Annotation | None:
         """The annotation with this episode's corrections applied; None when it was rejected
-        (unless `keep_rejected`: the review page still shows a rejected episode)."""
+        (unless `keep_rejected`: the review page still shows a rejected episode). The result
+        must not be changed: with `remember` it is kept for the next call."""
         review = self.review(key)
         if review.rejected and not keep_rejected:
             return None
         if not review.edits:
             return annotation
-        corrected = copy.deepcopy(annotation)
-        for line in review.edits:
-            apply_line(corrected, line)
+        base, done, corrected = self._applied.get(key, (None, 0, annotation))
+        if base is not annotation:
+            done, corrected = 0, copy.deepcopy(annotation)
+        for line in review.edits[done:]:
+            try:
+                apply_line(corrected, line)
+            except InputError as exc:  # written by hand or by a script for another episode length
+                _warn_once(f"warning: {exc}; that line is not applied")
+        if self.remember:
+            self._applied[key] = (annotation, len(review.edits), corrected)
         return corrected
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
 
 
 def run_config_hash(run_dir: str | Path) -> str:
@@ -221,58 +179,46 @@ def run_config_hash(run_dir: str | Path) -> str:
     return "" if info is None else info.get("config_hash", "")
 
 
-def read_lines(path: Path) -> list[dict[str, Any]]:
-    """Every line of a corrections file, checked; a bad line is an error naming it."""
-    if not path.is_file():
-        return []
-    lines = []
-    for number, text in enumerate(path.read_text().splitlines(), 1):
-        if not text.strip():
-            continue
-        try:
-            line = json.loads(text)
-            check_line(line)
-        except ValueError as exc:
-            raise InputError(f"{path}:{number}: not a corrections line: {exc}") from None
-        lines.append(line)
-    return lines
-
-
-def _in_range(step: int, n_steps: int, line: dict[str, Any]) -> int:
+def _in_range(step: int, n_steps: int, line: Line) -> int:
     if not 0 <= step < n_steps:
         raise InputError(
-            f"correction of episode {line['episode']!r} names step {step}, "
+            f"correction of episode {line.episode!r} names step {step}, "
             f"but the episode has {n_steps} steps (0-{n_steps - 1})"
         )
     return step
 
 
-def apply_line(ann: Annotation, line: dict[str, Any]) -> None:
+def apply_line(ann: Annotation, line: Line) -> None:
     """Change `ann` in place as one checked, current line says."""
-    n_steps = len(ann.primitives)
-    kind = line_kind(line)
-    if kind == "field":
-        first, last = (_in_range(s, n_steps, line) for s in line["steps"])
-        for t in range(first, last + 1):
-            ann.reasoning[t] = dataclasses.replace(
-                ann.reasoning[t], **{line["field"]: line["value"]}
-            )
-            if line["field"] == "move":
-                ann.primitives[t] = line["value"]
-    elif kind == "subtask_start":
-        _move_subtask_start(ann, _in_range(line["subtask_start"], n_steps, line), line["subtask"])
-    elif kind == "box":
-        step = _in_range(line["box"]["step"], n_steps, line)
-        if ann.bboxes is None:
-            return
-        track = line["box"]["track"]
-        kept = []
-        for index, box in enumerate(ann.bboxes[step]):
-            if (box.track if box.track is not None else index) != track:
-                kept.append(box)
-            elif line["action"] == "relabel":
-                kept.append(dataclasses.replace(box, label=line["label"]))
-        ann.bboxes[step] = kept
+    change = line.change
+    for step in change.steps_named():
+        _in_range(step, ann.n_steps, line)
+    if isinstance(change, FieldEdit):
+        for t in change.steps:
+            ann.reasoning[t] = dataclasses.replace(ann.reasoning[t], **{change.field: change.value})
+            if change.field == "move":
+                ann.set_move(t, change.value)
+    elif isinstance(change, SubtaskStart):
+        _move_subtask_start(ann, change.subtask_start, change.subtask)
+    elif isinstance(change, BoxEdit) and ann.bboxes is not None:
+        ann.bboxes[change.step] = _edit_boxes(ann.bboxes[change.step], change, by_place=True)
+    elif isinstance(change, TrackEdit) and ann.bboxes is not None:
+        ann.bboxes = [_edit_boxes(boxes, change, by_place=False) for boxes in ann.bboxes]
+
+
+def _edit_boxes(boxes: list[Box], change: BoxEdit | TrackEdit, by_place: bool) -> list[Box]:
+    """One step's boxes with the change's box deleted, relabelled or resized. A box is found by
+    its track id, or (`by_place`: a box of one step) by its place in the list when untracked."""
+    kept = []
+    for index, box in enumerate(boxes):
+        track = box.track if box.track is not None or not by_place else index
+        if track != change.track:
+            kept.append(box)
+        elif change.action == "relabel":
+            kept.append(dataclasses.replace(box, label=change.label))
+        elif change.action == "resize":
+            kept.append(dataclasses.replace(box, box=change.xyxy))
+    return kept
 
 
 def subtask_segments(subtasks: list[str]) -> list[tuple[int, int, str]]:
@@ -317,47 +263,8 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Only one writer appends at a time, so a version check and its append are one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / ".corrections.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def append(run_dir: str | Path, change: dict[str, Any]) -> dict[str, Any]:
-    """Append one change and return the line written.
-
-    The change carries `episode`, `reviewer`, `config_hash` and `version` (the episode's version
-    the person saw). When a line written since that version touches the same thing, the change
-    is still written, marked `conflict` with that line, and not applied.
-    """
-    path = corrections_path(run_dir)
-    line = {"time": now(), **change}
-    check_line(line)
-    with _locked(path):
-        existing = [ln for ln in read_lines(path) if ln["episode"] == line["episode"]]
-        since = existing[line["version"] :] if isinstance(line.get("version"), int) else []
-        first = next(
-            (
-                ln
-                for ln in since
-                if not ln.get("conflict")
-                and ln["config_hash"] == line["config_hash"]
-                and conflicting(line, ln)
-            ),
-            None,
-        )
-        if first is not None:
-            line["conflict"] = {
-                "time": first.get("time", ""),
-                "reviewer": first.get("reviewer", ""),
-                "version": existing.index(first),
-            }
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return line
+def append(run_dir: str | Path, line: Line) -> Line:
+    """Append one line to the run's corrections (reading the file first: for scripts and tests;
+    the review server keeps its `CorrectionsFile` and appends through it)."""
+    written, _ = CorrectionsFile(corrections_path(run_dir)).append(line)
+    return written

@@ -51,7 +51,8 @@ def _holder(info: dict | None, path: str) -> str:
     )
 
 
-def _pid_alive(pid: object) -> bool:
+def pid_alive(pid: object) -> bool:
+    """Whether process `pid` of this host may still run (True when it cannot be told)."""
     if not isinstance(pid, int) or pid <= 0:
         return True  # unknown: never take over what cannot be checked
     try:
@@ -103,9 +104,7 @@ class _LocalLock:
             return self.acquire({**info, "token": uuid.uuid4().hex})
         held = _read(self.path)
         stale = (
-            held is not None
-            and held.get("host") == info["host"]
-            and not _pid_alive(held.get("pid"))
+            held is not None and held.get("host") == info["host"] and not pid_alive(held.get("pid"))
         )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

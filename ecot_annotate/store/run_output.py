@@ -181,7 +181,7 @@ def open_annotations(run_or_parquet: str | Path, corrected: bool = True) -> pads
 
 def manifest_rows(key: str, ann: Annotation) -> list[dict]:
     """Step rows of one committed annotation, in the Parquet schema's names and shapes."""
-    n_steps = len(ann.primitives)
+    n_steps = ann.n_steps
     return [
         {"episode_key": key, "step": t, "n_steps": n_steps, **annotation_fields(ann, t)}
         for t in range(n_steps)
@@ -195,20 +195,24 @@ def episode_keys(run_or_parquet: str | Path, corrected: bool = True) -> list[str
 
 
 def resolve_episode(run_or_parquet: str | Path, episode: str) -> str:
-    keys = episode_keys(run_or_parquet)
-    if episode in keys:
-        return episode
-    if episode.lstrip("-").isdigit():
+    """The key `episode` names: a key, or an index in the key order of every episode the run
+    annotated (rejected ones too, so an index names the same episode before and after a review,
+    as the review page numbers them). A rejected episode is an error saying so."""
+    keys = episode_keys(run_or_parquet, corrected=False)
+    key = episode
+    if episode not in keys and episode.lstrip("-").isdigit():
         index = int(episode)
-        if -len(keys) <= index < len(keys):
-            return keys[index]
-        raise InputError(f"episode index {index} is out of range: the run has {len(keys)} episodes")
+        if not -len(keys) <= index < len(keys):
+            raise InputError(f"episode index {index} is out of range: the run has {len(keys)} episodes")  # fmt: skip
+        key = keys[index]
     corrections = run_corrections(run_or_parquet)
-    if corrections is not None and episode in corrections.rejected:
-        reason = corrections.review(episode).verdict.get("reason") or "no reason given"
+    if corrections is not None and key in corrections.rejected:
+        reason = corrections.review(key).verdict.reason or "no reason given"
         raise InputError(
-            f"episode '{episode}' was rejected in review ({reason}); the run leaves it out"
+            f"episode '{key}' was rejected in review ({reason}); the run leaves it out"
         )
+    if key in keys:
+        return key
     raise InputError(
         f"no episode '{episode}' in the run ({len(keys)} episodes; pass a key or an index)"
     )

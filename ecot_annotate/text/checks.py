@@ -15,59 +15,14 @@ every check and a good model's text seldom trips one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ecot_annotate.geometry.motion import primitive_words
 from ecot_annotate.text.instruction import ParsedInstruction, parse_instruction
 from ecot_annotate.text.vocabulary import caption_phrases
 
-ONLY_MOVES = "only_moves"
-REPEATS_INSTRUCTION = "repeats_instruction"
-MOVE_REASON_DISAGREES = "move_reason_disagrees"
-SUBTASK_WITHOUT_OBJECT = "subtask_without_object"
-PLAN_OUT_OF_ORDER = "plan_out_of_order"
-UNKNOWN_OBJECT = "unknown_object"
-REPEATS_ITSELF = "repeats_itself"
-UNFINISHED = "unfinished"
-CHECKS = (
-    ONLY_MOVES,
-    REPEATS_INSTRUCTION,
-    MOVE_REASON_DISAGREES,
-    SUBTASK_WITHOUT_OBJECT,
-    PLAN_OUT_OF_ORDER,
-    UNKNOWN_OBJECT,
-    REPEATS_ITSELF,
-    UNFINISHED,
-)
 FIELDS = ("task", "plan", "subtask", "subtask_reason", "move_reason")
-_CHECKS_OF_FIELD = {
-    "task": (ONLY_MOVES, UNKNOWN_OBJECT, REPEATS_ITSELF, UNFINISHED),
-    "plan": (ONLY_MOVES, REPEATS_INSTRUCTION, PLAN_OUT_OF_ORDER, UNKNOWN_OBJECT),
-    "subtask": (
-        ONLY_MOVES,
-        REPEATS_INSTRUCTION,
-        SUBTASK_WITHOUT_OBJECT,
-        UNKNOWN_OBJECT,
-        REPEATS_ITSELF,
-        UNFINISHED,
-    ),
-    "subtask_reason": (
-        ONLY_MOVES,
-        REPEATS_INSTRUCTION,
-        UNKNOWN_OBJECT,
-        REPEATS_ITSELF,
-        UNFINISHED,
-    ),
-    "move_reason": (
-        ONLY_MOVES,
-        REPEATS_INSTRUCTION,
-        MOVE_REASON_DISAGREES,
-        UNKNOWN_OBJECT,
-        REPEATS_ITSELF,
-        UNFINISHED,
-    ),
-}
 
 MOVE_WORDS = primitive_words()
 _VERBS_OF_MOVES = frozenset({"move", "stop", "open", "close"})  # also plain English verbs
@@ -210,7 +165,7 @@ def check_subtask_object(subtask: str, episode: EpisodeWords) -> str | None:
     return f"names none of: {', '.join(places)}"
 
 
-def check_plan_order(plan: str, subtasks: list[str]) -> str | None:
+def check_plan_order(plan: str, subtasks: Sequence[str]) -> str | None:
     """Fails a plan that does not list the subtasks from the current one on, in their order."""
     text, at = _normal(plan), 0
     for subtask in subtasks:
@@ -257,6 +212,60 @@ def check_finished(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class FieldText:
+    """One field's text and what a check may compare it with."""
+
+    text: str
+    episode: EpisodeWords
+    move: str = ""  # the step's move (for a move reason)
+    subtasks: tuple[str, ...] = ()  # the subtasks from this step on, in order (for a plan)
+
+
+@dataclass(frozen=True)
+class TextCheck:
+    name: str  # counted in the run's summary and named to the model in the repair round
+    fields: frozenset[str]  # the chain fields it applies to
+    check: Callable[[FieldText], str | None]  # None when the text passes, else why it fails
+
+
+_REASONS = frozenset({"subtask_reason", "move_reason"})
+# The one table of checks: adding a check is one entry here.
+TEXT_CHECKS = (
+    TextCheck("only_moves", frozenset(FIELDS), lambda f: check_only_moves(f.text)),
+    TextCheck(
+        "repeats_instruction",
+        frozenset({"plan", "subtask", *_REASONS}),
+        lambda f: check_not_instruction(f.text, f.episode),
+    ),
+    TextCheck(
+        "move_reason_disagrees",
+        frozenset({"move_reason"}),
+        lambda f: check_move_reason(f.text, f.move, f.episode),
+    ),
+    TextCheck(
+        "subtask_without_object",
+        frozenset({"subtask"}),
+        lambda f: check_subtask_object(f.text, f.episode),
+    ),
+    TextCheck(
+        "plan_out_of_order", frozenset({"plan"}), lambda f: check_plan_order(f.text, f.subtasks)
+    ),
+    TextCheck(
+        "unknown_object", frozenset(FIELDS), lambda f: check_known_objects(f.text, f.episode)
+    ),
+    TextCheck(
+        "repeats_itself",
+        frozenset({"task", "subtask", *_REASONS}),
+        lambda f: check_no_repeats(f.text),
+    ),
+    TextCheck(
+        "unfinished", frozenset({"task", "subtask", *_REASONS}), lambda f: check_finished(f.text)
+    ),
+)
+CHECKS = tuple(c.name for c in TEXT_CHECKS)
+
+
 def field_failures(
     name: str,
     text: str,
@@ -269,17 +278,8 @@ def field_failures(
     `move` is the step's move (for a move reason); `subtasks` the subtasks from this step on, in
     order (for a plan).
     """
-    results = {
-        ONLY_MOVES: lambda: check_only_moves(text),
-        REPEATS_INSTRUCTION: lambda: check_not_instruction(text, episode),
-        MOVE_REASON_DISAGREES: lambda: check_move_reason(text, move, episode),
-        SUBTASK_WITHOUT_OBJECT: lambda: check_subtask_object(text, episode),
-        PLAN_OUT_OF_ORDER: lambda: check_plan_order(text, subtasks or []),
-        UNKNOWN_OBJECT: lambda: check_known_objects(text, episode),
-        REPEATS_ITSELF: lambda: check_no_repeats(text),
-        UNFINISHED: lambda: check_finished(text),
-    }
-    failed = {check: results[check]() for check in _CHECKS_OF_FIELD[name]}
+    field_text = FieldText(text, episode, move, tuple(subtasks or ()))
+    failed = {c.name: c.check(field_text) for c in TEXT_CHECKS if name in c.fields}
     return {check: reason for check, reason in failed.items() if reason}
 
 

@@ -59,6 +59,11 @@ _SPLIT = re.compile(
 )
 
 
+# A task written as an identifier ("Robot_arm_control", "pickCube"): a recorder's label, not a
+# sentence; it names no verb or object to build on.
+_LABEL = re.compile(r"^(?:[A-Za-z0-9]+_[A-Za-z0-9_]+|[a-z0-9]+(?:[A-Z][a-z0-9]*)+)$")
+
+
 @dataclass
 class ParsedInstruction:
     text: str
@@ -75,7 +80,11 @@ def _clean(phrase: str) -> str:
 
 
 def parse_instruction(text: str) -> ParsedInstruction:
+    """The verb, object, places and detector phrases of `text`; all empty for an empty task or a
+    label such as "Robot_arm_control", which says nothing a chain can repeat as a step."""
     lowered = re.sub(r"\s+", " ", text.strip().lower().rstrip("."))
+    if _LABEL.match(text.strip().rstrip(".")):
+        return ParsedInstruction(text="")
     parsed = ParsedInstruction(text=lowered)
     if not lowered:
         return parsed

@@ -1,7 +1,7 @@
 # Long file: the training loop reads top to bottom in one file, as nanoGPT's train.py does.
 """The training loop, top to bottom: config, data, model, loop, log, checkpoint.
 
-`train(config)` is the library entry point (the CLI only builds a TrainConfig). It runs under
+`train(config)` is the library entry point (the CLI only builds a TrainConfig, `train/config.py`). It runs under
 `accelerate` so the same code trains on a CPU, one GPU, or many with `accelerate launch` / torchrun
 (DDP or FSDP as `accelerate config` says), with mixed precision and gradient accumulation.
 """
@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ecot_annotate.errors import EcotError, InputError
-from ecot_annotate.train.action_tokens import SCHEMES, ActionStats, ActionTokenizer
+from ecot_annotate.errors import EcotError
+from ecot_annotate.train.action_tokens import ActionStats, ActionTokenizer
 from ecot_annotate.train.chain_text import training_chain
+from ecot_annotate.train.config import TrainConfig
 from ecot_annotate.train.data import Shards, shuffled_forever, split_episodes
 from ecot_annotate.train.encode import ExampleEncoder, collate
 from ecot_annotate.train.metrics import ActionHits, action_hits
@@ -35,53 +36,10 @@ from ecot_annotate.train.model import (
     resolve_model,
     save_checkpoint,
 )
-from ecot_annotate.train.prompt_styles import STYLES
 
 log = logging.getLogger(__name__)
 STATE_DIR = "state"  # optimizer, scheduler, RNG and weights for --resume
 TRAINER_STATE = "trainer_state.json"
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    data: str  # an annotation run folder or its parquet/ folder
-    base_model: str  # hub id or local folder of an image-text-to-text model
-    out: str  # checkpoint folder
-    max_steps: int = 1000  # optimizer steps
-    batch_size: int = 8  # per device, per micro-batch
-    grad_accum: int = 1
-    lr: float = 1e-4
-    weight_decay: float = 0.0
-    warmup_steps: int = 0
-    schedule: str = "cosine"  # cosine | constant
-    prompt_style: str = "chat-template"
-    action_tokens: str = "openvla"  # openvla | added
-    reasoning_dropout: float = 0.0  # probability of dropping each tagged field
-    lora_rank: int = 0  # 0: full fine-tuning
-    mixed_precision: str = "no"  # no | fp16 | bf16
-    trust_remote_code: bool = False
-    resume: bool = False
-    holdout_episodes: int = 0  # the last N episodes (by key) are kept out for `evaluate`
-    save_every: int = 500
-    log_every: int = 10
-    shuffle_buffer: int = 4096  # rows mixed at a time while streaming
-    max_grad_norm: float = 1.0
-    seed: int = 0
-    progress: bool = True
-
-    def check(self) -> None:
-        if self.prompt_style not in STYLES:
-            raise InputError(
-                f"unknown --prompt-style {self.prompt_style}; choose from {', '.join(STYLES)}"
-            )
-        if self.action_tokens not in SCHEMES:
-            raise InputError(
-                f"unknown --action-tokens {self.action_tokens}; choose from {', '.join(SCHEMES)}"
-            )
-        if not 0.0 <= self.reasoning_dropout <= 1.0:
-            raise InputError("--reasoning-dropout is a probability in [0, 1]")
-        if self.max_steps < 1 or self.batch_size < 1 or self.grad_accum < 1:
-            raise InputError("--max-steps, --batch-size and --grad-accum must be at least 1")
 
 
 class StepStream(torch.utils.data.IterableDataset):

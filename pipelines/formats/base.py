@@ -14,6 +14,7 @@ from typing import Any
 import apache_beam as beam
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.frames import EVERY_FRAME, NOTHING, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.registry import Registry
 
@@ -45,14 +46,24 @@ class OutputFormat:
     """Subclasses add `write`, and `finish` when parts must be turned into the finished format."""
 
     def __init__(
-        self, name: str, folder: str, copies_records: bool = False, product: str | None = None
+        self,
+        name: str,
+        folder: str,
+        copies_records: bool = False,
+        product: str | None = None,
+        stores_frames: bool = False,
     ):
         self.name = name
         self.folder = folder  # where it lands in OUT
         self.copies_records = copies_records  # needs a source whose records it can copy
+        self.stores_frames = stores_frames  # keeps each step's frame as the source stores it
         self.product = (
             product or folder
         )  # the finished file or folder in OUT: what `export` hands over
+
+    def frames(self, config: AnnotateConfig) -> FrameRequest:
+        """What it reads of each episode's frames (the run plan adds these up)."""
+        return FrameRequest(stored=EVERY_FRAME) if self.stores_frames else NOTHING
 
     def write(self, episodes: beam.PCollection, ctx: WriteContext) -> beam.PCollection | None:
         raise NotImplementedError

@@ -39,4 +39,4 @@ class LeRobotFormat(OutputFormat):
         return {}
 
 
-FORMATS.register("lerobot")(LeRobotFormat("lerobot", "lerobot"))
+FORMATS.register("lerobot")(LeRobotFormat("lerobot", "lerobot", stores_frames=True))

@@ -26,4 +26,4 @@ class ParquetFormat(OutputFormat):
         )
 
 
-FORMATS.register("parquet")(ParquetFormat("parquet", "parquet"))
+FORMATS.register("parquet")(ParquetFormat("parquet", "parquet", stores_frames=True))

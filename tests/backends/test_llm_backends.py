@@ -14,7 +14,8 @@ from ecot_annotate.backends.llm_server import check_server_settings
 from ecot_annotate.cli import main
 from ecot_annotate.config import AnnotateConfig, LLMConfig
 from ecot_annotate.errors import EcotError
-from ecot_annotate.stages.reasoning import ReasoningStage
+from ecot_annotate.stages import Step, Work
+from ecot_annotate.stages.reasoning import reasoning_step
 from ecot_annotate.validate import check_llm_backend
 from pipelines.run import run
 from tests.support.llm_servers import ScriptedServer, valid
@@ -40,15 +41,14 @@ def test_the_cli_offers_the_registered_backends():
 
 
 def test_concurrency_and_checks_come_from_the_backend():
-    def stage(backend: str) -> ReasoningStage:
+    def step(backend: str) -> Step:
         llm = LLMConfig(backend=backend, model="m", base_url="http://127.0.0.1:1/v1", concurrency=6)
-        return ReasoningStage(AnnotateConfig("x", "y", reasoner="llm", llm=llm), print)
+        return reasoning_step(AnnotateConfig("x", "y", reasoner="llm", llm=llm))
 
-    assert [stage(name).concurrency for name in ("server", "server-batched", "transformers")] == [
-        6,
-        1,
-        1,
+    shapes = [
+        (s.work, s.concurrency) for s in map(step, ("server", "server-batched", "transformers"))
     ]
+    assert shapes == [(Work.EPISODE, 6), (Work.BATCH, 1), (Work.BATCH, 1)]
     problems = list(check_llm_backend(LLMConfig(backend="nope")))
     assert len(problems) == 1 and "unknown LLM backend 'nope'; choose from" in str(problems[0])
     problems = list(check_llm_backend(LLMConfig(backend="server-batched", base_url="http://x/v1")))
@@ -66,7 +66,9 @@ def test_a_registered_backend_runs_through_the_pipeline(bridge_dir, tmp_path):
         )
         config = AnnotateConfig(str(bridge_dir), str(tmp_path), limit=EPISODES, reasoner="llm")
         beam_args = ("--direct_num_workers=1", "--direct_running_mode=in_memory")
-        summary = run(dataclasses.replace(config, llm=llm, beam_args=beam_args))
+        config = dataclasses.replace(config, llm=llm, beam_args=beam_args)
+        summary = run(config)
     assert summary["llm"]["validated"] == EPISODES and len(server.requests) == EPISODES
-    assert "reasoning" not in summary["stage_seconds"], "reasoned through RunInference"
+    assert reasoning_step(config).work is Work.BATCH, "reasoned through RunInference"
+    assert 1 <= summary["stage_seconds"]["reasoning"]["count"] <= EPISODES  # timed per batch
     assert server.peak == 1, "a batch's requests go one after another"

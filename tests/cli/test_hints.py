@@ -49,7 +49,7 @@ def test_a_lerobot_folder_needs_no_source_flag_and_a_wrong_one_gets_a_hint(tmp_p
     folder = _lerobot_folder(tmp_path / "lr")
     runner = CliRunner()
     auto = runner.invoke(main, ["annotate", str(folder), "--out", str(tmp_path / "o")])
-    assert auto.exit_code == 2 and "info.json: 'fps' is missing" in auto.output  # read as LeRobot
+    assert auto.exit_code == 2 and "info.json: 'data_path' is missing" in auto.output  # LeRobot
     wrong = runner.invoke(
         main, ["annotate", str(folder), "--out", str(tmp_path / "o"), "--source", "rlds"]
     )

@@ -27,10 +27,23 @@ def test_write_gives_a_file_that_annotate_reads(tmp_path):
     assert profile.rotation_indices == (7, 8, 9) and profile.gripper_index == 24
 
 
-def test_an_undocumented_state_names_what_to_set_and_writes_a_file_to_finish(tmp_path):
+def test_an_undocumented_state_says_what_it_decided_and_what_to_set_instead(tmp_path):
+    """Before: `set xyz_indices, rotation, rotation_indices and gripper_index`, exit 1."""
     root = write_layout("berkeley_autolab_ur5", tmp_path, dataset_name="lab_ur5")
-    written = tmp_path / "lab_ur5.toml"
+    result = CliRunner().invoke(main, ["profile", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "decided      observation/robot_state: 15 values in no layout" in result.output
+    assert "set motion_from, xyz_indices and rotation_indices in a profile" in result.output
+
+
+def test_fields_left_to_set_are_written_to_finish_and_the_write_succeeds(tmp_path):
+    """Before: `profile --write` exited 1 after writing the file it was asked for."""
+    root = write_layout("language_table", tmp_path, dataset_name="lab_table")
+    written = tmp_path / "lab_table.toml"
     result = CliRunner().invoke(main, ["profile", str(root), "--write", str(written)])
-    assert result.exit_code == 1
-    assert "set xyz_indices, rotation, rotation_indices and gripper_index" in result.output
-    assert 'xyz_indices = "SET ME"' in written.read_text()
+    assert result.exit_code == 0, result.output
+    assert f"lab_table: set these in {written}:" in result.output
+    assert "set state_keys; candidates:" in result.output
+    text = written.read_text()
+    assert 'state_keys = "SET ME"' in text and text.endswith("\n")
+    assert CliRunner().invoke(main, ["profile", str(root)]).exit_code == 1

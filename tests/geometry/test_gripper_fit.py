@@ -24,7 +24,10 @@ def test_fit_recovers_the_true_track_despite_noise_and_outliers(sample_dir, meth
     for episode in decode_all(sample_dir, "ecot_sample"):
         truth = episode.ground_truth["gripper_pixel"].astype(np.float64)
         fit = fit_gripper_track(
-            episode.xyz, corrupt(truth, rng, episode.image_size[0]), episode.image_size, method
+            episode.arms[0].xyz,
+            corrupt(truth, rng, episode.image_size[0]),
+            episode.image_size,
+            method,
         )
         assert fit.track is not None, fit.reason
         errors.append(np.linalg.norm(fit.track - truth, axis=1))
@@ -37,7 +40,7 @@ def test_fit_fills_steps_without_a_detection(sample_dir):
     truth = episode.ground_truth["gripper_pixel"].astype(np.float64)
     seen = truth.copy()
     seen[::3] = np.nan
-    fit = fit_gripper_track(episode.xyz, seen, episode.image_size)
+    fit = fit_gripper_track(episode.arms[0].xyz, seen, episode.image_size)
     assert np.median(np.linalg.norm(fit.track[::3] - truth[::3], axis=1)) < 1.0
     assert not fit.inliers[::3].any()
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 
 from ecot_annotate.config import MotionConfig
-from ecot_annotate.geometry.motion import JOINT_THRESHOLD, joint_primitives, primitives
-from ecot_annotate.profiles.kinematics import end_effector_track
+from ecot_annotate.geometry.motion import JOINT_THRESHOLD, arm_primitives, joint_primitives
+from ecot_annotate.profiles.kinematics import arm_tracks
 from ecot_annotate.profiles.model import ArmProfile, DatasetProfile
 
 CONFIG = MotionConfig(window=4, translation_threshold=0.01, rotation_threshold=10.0)
@@ -27,12 +27,12 @@ def test_raising_the_shoulder_moves_the_so101_the_way_its_model_says():
     q = np.zeros((steps, 6), dtype=np.float32)
     q[:, 1] = np.linspace(0.0, -0.8, steps)  # shoulder_lift turns back: the arm rises
     q[:, 2] = 0.3
-    track = end_effector_track(_so101_profile(), q, q)
+    (track,) = arm_tracks(_so101_profile(), q, q)
     start, end = KinematicModel.builtin("so101").fk(q[[0, -1], :5].astype(np.float64))[0]
     dz = (end - start)[2]
     assert abs(dz) > 0.03  # the model moves the gripper a few centimetres in height
     want = "up" if dz > 0 else "down"
-    names = primitives(track.xyz, track.rotation, track.gripper, CONFIG)
+    names = arm_primitives(track, CONFIG)
     assert all(want in name for name in names[:-4]), names
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from ecot_annotate.config import MotionConfig
-from ecot_annotate.geometry.motion import event_lead, primitives
+from ecot_annotate.episode import ArmTrack
+from ecot_annotate.geometry.motion import arm_primitives, event_lead
 from ecot_annotate.geometry.motion_auto import calibrate, window_steps
 from ecot_annotate.inspect.score import EpisodePrediction, Scorer
 from ecot_annotate.inspect.score_run import truth_from_episode
@@ -23,7 +24,7 @@ def _motion(hz=5.0, scale=1.0, rotation_scale=1.0, gripper_scale=1.0, n=60, seed
     xyz += rng.normal(0, 0.0005 * scale, xyz.shape)
     rot = np.stack([0 * t, 0 * t, 0.3 * np.sin(t)], axis=1) * rotation_scale
     grip = np.where(t < t[-1] / 2, 1.0, 0.0) * gripper_scale
-    return xyz, rot, grip
+    return (ArmTrack("arm", xyz, rot, grip, None, "state"),)
 
 
 def test_bridge_like_data_gets_ecot_exactly():
@@ -49,6 +50,19 @@ def test_units_and_rate_move_the_thresholds():
     assert shorter.window == 30  # a window given at Bridge's 5 Hz keeps its time span
 
 
+def test_arms_with_no_pose_calibrate_the_gripper_alone():
+    (posed,) = _motion(gripper_scale=100.0)
+    unknown = ArmTrack("left", None, None, posed.gripper, np.zeros((len(posed.gripper), 6)), "")
+    cal = calibrate([(unknown, unknown)], 5.0, "profile")
+    assert cal.episodes == 1 and "translation_p90" not in cal.statistics
+    assert cal.apply().gripper_threshold == pytest.approx(3.0)
+    both = calibrate([(unknown, posed)], 5.0, "profile")
+    assert (
+        both.statistics["translation_p90"]
+        == calibrate([(posed,)], 5.0, "").statistics["translation_p90"]
+    )
+
+
 def test_unknown_rate_is_assumed_and_said():
     cal = calibrate([_motion()], None, "profile")
     assert (cal.control_hz, cal.rate_source, cal.window) == (5.0, "assumed", 4)
@@ -57,7 +71,7 @@ def test_unknown_rate_is_assumed_and_said():
 def _figures(episodes, config):
     scorer = Scorer()
     for ep in episodes:
-        prims = primitives(ep.xyz, ep.rotation, ep.gripper, config)
+        prims = arm_primitives(ep.arms[0], config)
         subtasks = []
         for phase in split_phases(prims, True, event_lead(config.window)):
             subtasks += [phase.kind] * (phase.end - phase.start)
@@ -78,7 +92,7 @@ def test_auto_thresholds_label_every_variant(tmp_path, name):
         decoder.decode(raw, s, pos) for s in dataset.shards for pos, raw, _ in read_shard(s)
     ]
     hz = float(episodes[0].ground_truth["control_hz"])
-    auto = calibrate([(e.xyz, e.rotation, e.gripper) for e in episodes], hz, "dataset")
+    auto = calibrate([e.arms for e in episodes], hz, "dataset")
     figures = _figures(episodes, auto.apply())
     assert figures["boundaries"]["f1"] >= 0.9
     assert figures["primitives"]["accuracy"] >= 0.9

@@ -100,8 +100,30 @@ def test_columns_follow_model_order_and_pick_one_side():
     assert BUILTIN_ARMS["panda"].columns(["panda_joint1"]) is None
 
 
+def test_one_function_reads_the_side_of_a_name():
+    from ecot_annotate.kinematics.catalog import arm_side, normalize_joint_name
+
+    for name in ("left_shoulder_pan.pos", "left.shoulder_pan.pos", "l_shoulder_pan.pos"):
+        assert arm_side(name) == ("left", "shoulder_pan.pos")
+    assert arm_side("gripper_right") == ("right", "gripper")
+    assert arm_side("arm2_j1") == ("#2", "j1")
+    assert arm_side("shoulder_pan.pos") is None and arm_side("leftover_joint") is None
+    assert normalize_joint_name("LEFT_Shoulder_Pan.pos") == "shoulder_pan"
+
+
 def test_every_arm_states_a_known_convention_and_an_existing_model():
     for info in BUILTIN_ARMS.values():
         assert info.convention in ("radians", "degrees", "range", "ticks")
         assert info.urdf.is_file()
         assert len(info.aliases) == len(info.joint_names)
+
+
+def test_lerobots_so_follower_records_degrees():
+    from ecot_annotate.kinematics.catalog import recorder_convention
+
+    assert recorder_convention("so_follower", "so101")[0] == "degrees"
+    assert recorder_convention("bi_so_follower", "so101")[0] == "degrees"
+    assert recorder_convention("so101_follower", "so101") == (
+        "range",
+        "so101's usual recorder writes range",
+    )

@@ -121,3 +121,42 @@ def test_from_radians_is_the_inverse_of_to_radians(unit):
         assert np.abs(recorded).max() <= 100.0
     with pytest.raises(InputError, match="5 joints"):
         from_radians(angles[:, :3], unit, model)
+
+
+def _piper_limits():
+    model = KinematicModel.builtin("piper")
+    names = [f"joint_{i}.pos" for i in range(1, 7)]
+    return model.lower, model.upper, names
+
+
+def test_a_joint_pinned_at_minus_100_is_range_mode():
+    """An SO-101 leader driving a Piper: its -100..100 looked like degrees within a turn."""
+    from ecot_annotate.kinematics.units import check_against_model
+
+    lower, upper, names = _piper_limits()
+    low, high = (-30.0, -100.0, 20.0, -5.0, 40.0, -3.0), (30.0, -20.0, 95.0, 5.0, 60.0, 3.0)
+    check = check_against_model(low, high, "degrees", lower, upper, names, "piper")
+    assert check.unit == "range" and not check.doubtful
+    assert "joint_2.pos rests at exactly -100" in check.reason
+
+
+def test_degrees_outside_the_models_limits_within_100_are_range_mode():
+    from ecot_annotate.kinematics.units import check_against_model
+
+    lower, upper, names = _piper_limits()
+    low, high = (-30.0, -90.0, -80.0, -5.0, -40.0, -3.0), (30.0, -20.0, -10.0, 5.0, 40.0, 3.0)
+    check = check_against_model(low, high, "degrees", lower, upper, names, "piper")
+    assert check.unit == "range"
+    assert "joint_2.pos spans -90..-20, outside piper's 0..180 degrees in degrees" in check.reason
+
+
+def test_values_that_fit_no_unit_keep_it_with_a_warning_and_agreeing_ones_pass():
+    from ecot_annotate.kinematics.units import check_against_model
+
+    lower, upper, names = _piper_limits()
+    wild = (-300.0, 0.0, -100.0, 0.0, 0.0, 0.0), (300.0, 150.0, 0.0, 10.0, 10.0, 10.0)
+    check = check_against_model(*wild, "degrees", lower, upper, names, "piper")
+    assert check.unit == "degrees" and check.doubtful
+    fine = (-60.0, 10.0, -120.0, -20.0, -30.0, -40.0), (60.0, 150.0, -10.0, 20.0, 30.0, 40.0)
+    assert check_against_model(*fine, "degrees", lower, upper, names, "piper") is None
+    assert check_against_model(*wild, "range", lower, upper, names, "piper") is None

@@ -11,7 +11,6 @@ import pytest
 
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.layouts.lerobot import validate
-from ecot_annotate.profiles.infer import ProfileInferenceError
 from pipelines.run import run
 from tests.support.datasets import decode_all, write_rlds
 from tests.support.oxe_layouts import LAYOUTS, write_layout
@@ -80,13 +79,13 @@ def test_a_dataset_that_documents_itself_is_annotated_with_an_inferred_profile(t
     assert_rlds_keeps_every_original_feature(root, tmp_path / "out")
 
 
-def test_an_undocumented_layout_stops_before_any_work_naming_the_fields(tmp_path):
+def test_an_undocumented_layout_is_annotated_and_says_what_to_set(tmp_path):
+    """Before: it stopped before any work with `set xyz_indices, rotation, ...`."""
     root = write_layout("berkeley_autolab_ur5", tmp_path / "in", dataset_name="my_ur5")
-    with pytest.raises(ProfileInferenceError) as info:
-        _annotate(root, tmp_path / "out")
-    assert "set xyz_indices, rotation, rotation_indices and gripper_index" in str(info.value)
-    assert "observation/robot_state (15 values)" in str(info.value)
-    assert not (tmp_path / "out").exists()
+    summary, said = _annotate(root, tmp_path / "out", ("parquet",))
+    assert summary["episodes_out"] == 2 and summary["episodes_quarantined"] == 0
+    assert "observation/robot_state: 15 values in no layout the dataset documents" in said
+    assert "the end-effector track is read from the action's world_vector" in said
 
 
 def test_bad_frames_and_bad_text_are_per_episode_matters(tmp_path):

@@ -12,7 +12,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import AnnotatedEpisode, Annotation
 from ecot_annotate.errors import quarantine_record
-from ecot_annotate.stages.base import STAGES
+from ecot_annotate.stages.base import stage_step
 from ecot_annotate.store.manifest import Manifest
 from pipelines.quarantine import QUARANTINE, to_quarantine, with_quarantine
 from pipelines.resume import CommitFn, FreshOnly, ResumeFn
@@ -35,7 +35,9 @@ def _committed_flags(items):
 
 def test_resume_pairs_committed_episodes_with_their_annotation(episodes, tmp_path):
     first, *rest = episodes
-    Manifest(str(tmp_path)).commit(first.key, Annotation(primitives=["stop"] * first.n_steps))
+    Manifest(str(tmp_path)).commit(
+        first.key, Annotation(arm_primitives={"arm": ["stop"] * first.n_steps})
+    )
     with _pipeline() as p:
         out = p | beam.Create(episodes) | with_quarantine(ResumeFn(str(tmp_path)), "items")
         assert_that(
@@ -43,8 +45,7 @@ def test_resume_pairs_committed_episodes_with_their_annotation(episodes, tmp_pat
             equal_to([(first.key, True), *[(e.key, False) for e in rest]]),
         )
         assert_that(
-            out.items
-            | "Primitives" >> beam.Map(lambda i: (i.episode.key, i.annotation.primitives[:1])),
+            out.items | "Primitives" >> beam.Map(lambda i: (i.episode.key, i.annotation.moves[:1])),
             equal_to([(first.key, ["stop"]), *[(e.key, []) for e in rest]]),
             label="Annotations",
         )
@@ -54,7 +55,7 @@ def test_resume_pairs_committed_episodes_with_their_annotation(episodes, tmp_pat
 def test_resume_for_export_quarantines_what_no_run_committed(episodes, tmp_path):
     first, *rest = episodes
     Manifest(str(tmp_path)).commit(first.key, Annotation())
-    reason = "the run holds no committed annotation for this episode, or review rejected it"
+    reason = "the run holds no committed annotation of this episode"
     with _pipeline() as p:
         out = (
             p
@@ -72,14 +73,14 @@ def test_resume_for_export_quarantines_what_no_run_committed(episodes, tmp_path)
 def test_commit_writes_fresh_annotations_and_passes_every_episode_on(episodes, tmp_path):
     fresh, already = episodes[0], episodes[1]
     items = [
-        AnnotatedEpisode(fresh, Annotation(primitives=["move up"] * fresh.n_steps)),
+        AnnotatedEpisode(fresh, Annotation(arm_primitives={"arm": ["move up"] * fresh.n_steps})),
         AnnotatedEpisode(already, Annotation(), committed=True),
     ]
     with _pipeline() as p:
         done = p | beam.Create(items) | beam.ParDo(CommitFn(str(tmp_path), 2, progress=False))
         assert_that(_committed_flags(done), equal_to([(fresh.key, False), (already.key, True)]))
     manifest = Manifest(str(tmp_path))
-    assert manifest.load(fresh.key).primitives == ["move up"] * fresh.n_steps
+    assert manifest.load(fresh.key).moves == ["move up"] * fresh.n_steps
     assert manifest.load(already.key) is None  # a committed episode is not written again
 
 
@@ -120,15 +121,11 @@ class FailsOnLongStage:
         return annotation
 
 
-@pytest.fixture
-def failing_stage(monkeypatch):
-    """FailsOnLongStage registered for one test only."""
-    monkeypatch.setattr(STAGES, "_entries", dict(STAGES._entries))
-    STAGES.register("fails-on-long")(FailsOnLongStage)
+FAILS_ON_LONG = stage_step("fails-on-long", FailsOnLongStage)
 
 
 def test_the_stage_wrapper_runs_fresh_episodes_quarantines_failures_and_skips_committed(
-    failing_stage, episodes
+    episodes,
 ):
     config = AnnotateConfig(input="", out="")
     committed = AnnotatedEpisode(episodes[0], Annotation(provenance={"kept": "as is"}), True)
@@ -144,7 +141,7 @@ def test_the_stage_wrapper_runs_fresh_episodes_quarantines_failures_and_skips_co
     assert expect_failed and len(expect_done) > 1, [e.n_steps for e in episodes]
     with _pipeline() as p:
         done, failed = (
-            p | beam.Create([committed, *fresh]) | FreshOnly(RunStages(("fails-on-long",), config))
+            p | beam.Create([committed, *fresh]) | FreshOnly(RunStages((FAILS_ON_LONG,), config))
         )
         assert_that(
             done | beam.Map(lambda i: (i.episode.key, i.annotation.provenance)),

@@ -20,10 +20,14 @@ EPISODES = 3
 
 def test_episodes_reach_the_model_in_batches_of_the_batch_size():
     """Not Beam's adaptive batching, which starts at one episode and grows only with timings."""
-    from ecot_annotate.config import LLMConfig
-    from pipelines.llm_inference import LLMModelHandler
+    from ecot_annotate.config import AnnotateConfig, LLMConfig
+    from ecot_annotate.stages import steps
+    from pipelines.batched import EpisodeHandler
 
-    handler = LLMModelHandler(LLMConfig(backend="transformers", batch_size=4))
+    llm = LLMConfig(backend="transformers", batch_size=4)
+    config = AnnotateConfig(input="x", out="y", reasoner="llm", llm=llm)
+    (step,) = [s for s in steps(config) if s.name == "reasoning"]
+    handler = EpisodeHandler(step, config)
     assert handler.batch_elements_kwargs() == {"min_batch_size": 4, "max_batch_size": 4}
 
 

@@ -7,6 +7,7 @@ import json
 from click.testing import CliRunner
 
 from ecot_annotate.layouts.lerobot import validate
+from ecot_annotate.store.annotation_io import annotation_from_json
 
 
 def test_export_writes_the_same_annotations_without_annotating(bridge_dir, tmp_path):
@@ -17,13 +18,16 @@ def test_export_writes_the_same_annotations_without_annotating(bridge_dir, tmp_p
     out = tmp_path / "run"
     run(AnnotateConfig(input=str(bridge_dir), out=str(out), limit=5, formats=("ecot-json",)))
     removed = sorted((out / "manifest" / "episodes").glob("*.json"))[0]
+    key, _ = annotation_from_json(removed.read_text())
     removed.unlink()  # one episode has no committed annotation: export must not annotate it
 
     ecot = tmp_path / "as.json"
     result = CliRunner().invoke(main, ["export", str(out), "--to", "ecot-json", str(ecot)])
     assert result.exit_code == 0, result.output
     assert f"exported 4 episodes (40 steps) as ecot-json -> {ecot}" in result.output
-    assert "1 episode(s) not exported" in result.output and "  - export: " in result.output
+    assert "1 episode(s) not exported" in result.output
+    assert f"  - no committed annotation in the run (1): {key}\n" in result.output
+    assert "rejected in review" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "as.json",
         "run",

@@ -119,7 +119,11 @@ def test_two_so101_arms_get_their_own_moves(sample_episodes, tmp_path):
     entry = _entries(tmp_path / "out")[0]
     arms = entry["features"]["arms"]
     assert set(arms) == {"left", "right"}
-    assert entry["features"]["move_primitive"] == arms["left"]["move_primitive"]
+    left, right = arms["left"]["move_primitive"], arms["right"]["move_primitive"]
+    assert entry["features"]["move_primitive"] == [
+        f"left arm: {a}; right arm: {b}" for a, b in zip(left, right, strict=True)
+    ]  # the step's move names both arms, as `move` does
+    assert entry["features"]["state_3d"] is None and len(arms["left"]["state_3d"][0]) == 3
     assert arms["left"]["move_primitive"] != arms["right"]["move_primitive"]  # later, per arm
     subtasks = [step["subtask"] for step in entry["reasoning"].values()]
     assert len(set(subtasks)) >= 4  # split at either arm's close and open
@@ -140,7 +144,7 @@ def test_an_unknown_seven_joint_arm_still_gets_every_episode(sample_episodes, tm
     episodes = joint_episodes(sample_episodes, 1, 7, 1.0, 1.0)
     root = _write(tmp_path, episodes, SEVEN, "my_homemade_arm")
     summary, said = _annotate(root, tmp_path / "out")
-    assert "for full move names pass --kinematics FILE.urdf" in said
+    assert "--kinematics FILE.urdf --ee-link LINK for full moves" in said
     assert summary["episodes_out"] == 2 and summary["episodes_unknown_arm"] == 2
     prims = {r["primitive"] for r in pq.read_table(tmp_path / "out" / "parquet").to_pylist()}
     assert "move" in prims and any("close gripper" in p for p in prims)
@@ -174,7 +178,7 @@ def test_the_real_so101_dataset_reads_as_an_so101_in_range_mode():
     import numpy as np
 
     from ecot_annotate.profiles.infer import infer_profile, require
-    from ecot_annotate.profiles.kinematics import end_effector_track
+    from ecot_annotate.profiles.kinematics import arm_tracks
     from ecot_annotate.profiles.validate import profile_problems
     from ecot_annotate.sources.lerobot import LeRobotFolder
 
@@ -185,7 +189,7 @@ def test_the_real_so101_dataset_reads_as_an_so101_in_range_mode():
     assert profile_problems(profile, folder.layout()) == []
     table = pq.read_table(folder.episodes[0].data_path)
     state = np.asarray(table.column("observation.state").to_pylist(), dtype=np.float32)
-    track = end_effector_track(profile, state, state)
+    (track,) = arm_tracks(profile, state, state)
     assert track.source == "forward kinematics (so101, range mode: approximate)"
     reach = np.linalg.norm(track.xyz, axis=1)
     assert reach.min() > 0.05 and reach.max() < 0.5  # within the SO-101's reach, in metres

@@ -13,7 +13,8 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.arms import infer_arms
-from ecot_annotate.profiles.kinematics import end_effector_track
+from ecot_annotate.profiles.choice import Origin, ProfileChoice
+from ecot_annotate.profiles.kinematics import arm_tracks
 from ecot_annotate.profiles.layout import IMAGE, TENSOR, DatasetLayout, Feature
 from ecot_annotate.profiles.model import ArmProfile, DatasetProfile, profile_from_mapping
 from ecot_annotate.profiles.resolve import profile_summary, with_kinematics
@@ -89,12 +90,13 @@ def test_arms_are_checked_whole_every_problem_at_once():
 
 
 def test_the_profile_block_says_model_units_and_whether_approximate():
-    text = profile_summary(_profile(), "a test", "lerobot")
+    text = profile_summary(_profile(), ProfileChoice(Origin.FILE, "a_test.toml"))
     assert (
         "arm left     joints [0,1,2,3,4] in degrees (exact); model so101; gripper state[5]" in text
     )
     assert "arm right    joints [6,7,8,9,10] in range (approximate); model none" in text
-    assert "for full move names pass --kinematics FILE.urdf --ee-link LINK" in text
+    assert "--kinematics FILE.urdf --ee-link LINK for full moves" in text
+    assert text.startswith("profile two_arms (profile a_test.toml)")
 
 
 def test_kinematics_option_gives_every_arm_the_model():
@@ -165,18 +167,68 @@ def test_the_track_is_forward_kinematics_of_the_joints():
     radians = np.array([[0.0, 0.0, 0.0, 0.0, 0.0, 40.0], [0.3, -0.5, 0.4, 0.2, 1.0, 10.0]])
     degrees = radians.copy()
     degrees[:, :5] = np.degrees(radians[:, :5])
-    track = end_effector_track(_so101(), degrees.astype(np.float32), degrees.astype(np.float32))
+    (track,) = arm_tracks(_so101(), degrees.astype(np.float32), degrees.astype(np.float32))
     xyz, rpy = model.fk(radians[:, :5])
     assert np.allclose(track.xyz, xyz, atol=1e-5) and np.allclose(track.rotation, rpy, atol=1e-4)
     assert track.source == "forward kinematics (so101, degrees)"
     assert list(track.gripper) == [40.0, 10.0]
-    assert [a.name for a in track.arms] == ["arm"] and track.arms[0].has_model
+    assert track.name == "arm" and track.has_pose
 
 
 def test_an_arm_with_no_model_keeps_its_joints_in_turns():
     profile = _profile(replace(RIGHT, joint_indices=(0, 1), gripper_index=2, name="arm"))
     state = np.array([[100.0, -100.0, 50.0]], dtype=np.float32)
-    track = end_effector_track(profile, state, state)
-    (arm,) = track.arms
-    assert not arm.has_model and not track.xyz.any()
-    assert np.allclose(arm.joints, [[0.5, -0.5]]) and track.source.startswith("joint speed")
+    (arm,) = arm_tracks(profile, state, state)
+    assert not arm.has_pose and arm.xyz is None and arm.rotation is None  # no fake position
+    assert np.allclose(arm.joints, [[0.5, -0.5]]) and arm.source.startswith("joint speed")
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "arms"),
+    [
+        (("l_", "r_"), ["left", "right"]),
+        (("arm1_", "arm2_"), ["first", "second"]),
+        (("arm_0_", "arm_1_"), ["first", "second"]),
+        (("", ""), ["left", "right"]),  # bi_ robot type, the same names twice
+    ],
+)
+def test_two_arms_named_any_common_way_each_get_their_gripper(prefixes, arms):
+    joints = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"]
+    found = infer_arms([f"{p}{j}" for p in prefixes for j in joints], "bi_so101_follower")
+    assert [a.name for a in found.arms] == arms
+    assert [(a.gripper_index, a.kinematics) for a in found.arms] == [(5, "so101"), (11, "so101")]
+
+
+def test_metadata_groups_give_arms_and_hands():
+    from ecot_annotate.profiles.layout import ValueGroup
+
+    groups = (
+        ValueGroup("left_arm", 0, 7),
+        ValueGroup("left_hand", 7, 13),
+        ValueGroup("waist", 13, 16),
+        ValueGroup("right_arm", 16, 23),
+        ValueGroup("right_hand", 23, 29),
+    )
+    low, high = (0.0,) * 29, (1.0,) * 24 + (1.5,) + (1.0,) * 4
+    found = infer_arms([f"motor_{i}" for i in range(29)], "GR1ArmsOnly", low, high, groups)
+    left, right = found.arms
+    assert (left.joint_indices, right.joint_indices) == (tuple(range(7)), tuple(range(16, 23)))
+    assert right.gripper_index == 24 and not right.gripper_open_is_high
+    assert left.kinematics is None and right.kinematics is None
+
+
+def test_a_model_is_kept_only_where_the_joints_match_it_one_for_one():
+    b601 = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_yaw"]
+    found = infer_arms([*b601, "wrist_roll", "gripper"], "seeed_b601_dm_follower")
+    (arm,) = found.arms
+    assert arm.kinematics is None and arm.joint_indices == (0, 1, 2, 3, 4, 5)
+    assert any("wrist_yaw has no place in it" in d.text for d in found.decisions)
+    (numbered,) = infer_arms([f"j{i}" for i in range(1, 7)], "so101_follower").arms
+    assert (numbered.kinematics, numbered.gripper_index) == ("so101", 5)
+    (other,) = infer_arms(["waist", "a", "b", "c", "d", "gripper"], "so101_follower").arms
+    assert other.kinematics is None
+
+
+def test_image_key_none_in_a_profile_file_means_no_camera():
+    """Before: `image_key = "none"` was refused; only `image_key = ""` worked."""
+    assert profile_from_mapping({"name": "x", "image_key": "none"}, "test").image_key is None

@@ -2,11 +2,9 @@
 
 from dataclasses import replace
 
-import pytest
-
 from ecot_annotate.profiles import load_profile
 from ecot_annotate.profiles.describe import layout_from_doc, layout_from_names
-from ecot_annotate.profiles.infer import ProfileInferenceError, infer_profile, require
+from ecot_annotate.profiles.infer import infer_profile, require
 from ecot_annotate.profiles.layout import (
     IMAGE,
     TENSOR,
@@ -84,14 +82,29 @@ def test_the_third_person_camera_is_preferred_over_wrist_and_depth():
     )
 
 
-def test_two_unknown_cameras_name_the_field_and_its_candidates():
-    inference = infer_profile(_cameras("cam_a", "cam_b"))
-    with pytest.raises(ProfileInferenceError) as info:
-        require(inference)
-    assert (
-        "set image_key (the third-person RGB camera); candidates: observation/cam_a, observation/cam_b"
-        in str(info.value)
-    )
+def test_two_neutral_cameras_take_the_first_declared_and_say_so():
+    """Before: `set image_key (the third-person RGB camera); candidates: ...` stopped the run."""
+    inference = infer_profile(_cameras("cam_b", "cam_a"))
+    assert require(inference).image_key == "observation/cam_b"
+    (said,) = [d for d in inference.decisions if d.subject == "camera"]
+    assert "the first declared of observation/cam_b, observation/cam_a" in said.text
+    assert said.override == "--camera observation/cam_a takes another"
+
+
+def test_only_a_depth_camera_means_state_only():
+    layout = _cameras()  # observation/depth alone: float32, one channel
+    inference = infer_profile(layout)
+    assert require(inference).image_key is None
+    assert any("no RGB uint8 image among observation/depth" in d.text for d in inference.decisions)
+
+
+def test_no_camera_declared_means_state_only():
+    """Before: `candidates: (no image features)` stopped the run; only `image_key = ""` helped."""
+    layout = _cameras()
+    layout = replace(layout, steps={k: f for k, f in layout.steps.items() if f.kind != IMAGE})
+    inference = infer_profile(layout)
+    assert require(inference).image_key is None
+    assert any("none declared" in d.text for d in inference.decisions)
 
 
 def test_the_generated_sample_infers_its_built_in_profile(sample_dir):
@@ -99,26 +112,25 @@ def test_the_generated_sample_infers_its_built_in_profile(sample_dir):
     assert replace(inferred, ground_truth_key="ground_truth") == load_profile("ecot_sample")
 
 
-def test_an_undocumented_state_stops_with_the_fields_to_set(bridge_dir, tmp_path):
+def test_an_undocumented_state_is_read_as_an_unknown_arm_and_says_how_to_do_better(
+    bridge_dir, tmp_path
+):
+    """Before: `set xyz_indices, rotation, rotation_indices and gripper_index` stopped the run.
+    Now the 7 undocumented values are joints of an arm no model knows (move/stop), the profile
+    block says which settings would make it full, and the written file reads back the same."""
     inference = infer_profile(RldsDataset.open(str(bridge_dir)).layout())
-    with pytest.raises(ProfileInferenceError) as info:
-        require(inference)
-    message = str(info.value)
-    assert "set xyz_indices, rotation, rotation_indices and gripper_index" in message
-    assert "observation/state (7 values) is not documented" in message
+    profile = require(inference)
+    (arm,) = profile.arms
+    assert profile.motion_from == "joints" and arm.kinematics is None
+    assert arm.joint_indices == tuple(range(7))
+    (said,) = [d for d in inference.decisions if d.subject == "observation/state"]
+    assert "7 values in no layout the dataset documents" in said.text
+    assert "[[arms]] in a profile file" in said.override
     path = tmp_path / "bridge.toml"
-    path.write_text(profile_toml(inference.profile, inference))
+    path.write_text(profile_toml(profile, inference))
     text = path.read_text()
-    assert text.count("# SET ME:") == 1 and 'xyz_indices = "SET ME"' in text
-    assert 'image_key = "observation/image_0"' in text
-    edited = text.replace('xyz_indices = "SET ME"', "xyz_indices = [0, 1, 2]")
-    edited = edited.replace('rotation = "SET ME"', 'rotation = "euler"')
-    edited = edited.replace('rotation_indices = "SET ME"', "rotation_indices = [3, 4, 5]")
-    path.write_text(edited.replace('gripper_index = "SET ME"', "gripper_index = 6"))
-    rate = load_profile("bridge").control_hz  # RLDS metadata does not record the control rate
-    assert replace(load_profile(str(path)), name="bridge", control_hz=rate) == load_profile(
-        "bridge"
-    )
+    assert "SET ME" not in text and 'image_key = "observation/image_0"' in text
+    assert text.endswith("\n") and load_profile(str(path)) == profile
 
 
 def test_a_lerobot_info_json_is_enough():
@@ -171,7 +183,8 @@ def test_a_joint_space_lerobot_arm_is_read_as_an_arm_of_joints():
     assert (arm.joint_indices, arm.gripper_index) == ((0, 1, 2, 3, 4), 5)
 
 
-def test_joint_values_known_only_from_a_description_say_there_is_no_end_effector_pose():
+def test_joint_values_known_only_from_a_description_are_an_unknown_arm():
+    """Before: `the state holds no end-effector pose` stopped the run."""
     features = {
         "observation.images.front": {"dtype": "video", "shape": [48, 64, 3]},
         "observation.state": {"dtype": "float32", "shape": [6]},
@@ -180,8 +193,23 @@ def test_joint_values_known_only_from_a_description_say_there_is_no_end_effector
     layout = lerobot_layout("so_arm", features, fps=30)
     state = replace(layout.steps["observation.state"], doc="6x joint angles")
     layout = replace(layout, steps={**layout.steps, "observation.state": state})
-    with pytest.raises(ProfileInferenceError, match="the state holds no end-effector pose"):
-        require(infer_profile(layout))
+    (arm,) = require(infer_profile(layout)).arms
+    assert arm.kinematics is None and arm.joint_indices == tuple(range(6))
+
+
+def test_a_two_value_state_is_a_planar_position():
+    """push-T: the pusher's x, y under `motor_0`, `motor_1`. Before: `set xyz_indices, ...`."""
+    vector = {"dtype": "float32", "shape": [2], "names": {"motors": ["motor_0", "motor_1"]}}
+    features = {
+        "observation.image": {"dtype": "video", "shape": [96, 96, 3]},
+        "observation.state": vector,
+        "action": vector,
+    }
+    inference = infer_profile(lerobot_layout("pusht", features, fps=10))
+    profile = require(inference)
+    assert (profile.motion_from, profile.xyz_indices, profile.rotation) == ("state", (0, 1), "none")
+    assert profile.gripper_from == "none"
+    assert any("planar position x, y" in d.text for d in inference.decisions)
 
 
 def test_prefixed_axis_names_are_read():

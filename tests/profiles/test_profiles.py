@@ -1,5 +1,6 @@
 """The profile language: loading, whole-profile validation, the end-effector track it reads."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 
 from ecot_annotate.errors import InputError
 from ecot_annotate.profiles import builtin_profiles, load_profile
-from ecot_annotate.profiles.kinematics import end_effector_track, quaternion_to_rpy
+from ecot_annotate.profiles.kinematics import arm_tracks, quaternion_to_rpy
 from ecot_annotate.profiles.layout import IMAGE, TENSOR, TEXT, DatasetLayout, Feature
 from ecot_annotate.profiles.model import DatasetProfile
 from ecot_annotate.profiles.toml_text import profile_toml
@@ -89,14 +90,14 @@ def test_empty_rotation_means_no_rotation_not_a_crash(tmp_path):
     fixed = replace(profile, image_key="observation/image", episode_id_key=None)
     assert profile_problems(fixed, _layout()) == []
     state = np.tile(np.arange(7, dtype=np.float32), (5, 1))
-    track = end_effector_track(profile, state, np.zeros((5, 7), np.float32))
+    (track,) = arm_tracks(profile, state, np.zeros((5, 7), np.float32))
     assert track.rotation.shape == (5, 3) and not track.rotation.any()
 
 
 def test_no_gripper_value_gives_a_zero_gripper_track():
     profile = _profile(gripper_from="none", gripper_index=None)
     assert profile_problems(profile, _layout(state_width=6)) == []
-    track = end_effector_track(profile, np.ones((4, 6), np.float32), np.ones((4, 7), np.float32))
+    (track,) = arm_tracks(profile, np.ones((4, 6), np.float32), np.ones((4, 7), np.float32))
     assert not track.gripper.any() and track.source == "state"
 
 
@@ -135,6 +136,18 @@ def test_motion_from_state_needs_a_state():
     assert any("set motion_from = 'action_deltas'" in p for p in problems)
 
 
+def test_motion_from_is_read_once_into_an_enum():
+    from ecot_annotate.profiles.model import MotionFrom
+
+    deltas = _profile(motion_from="action_deltas")
+    assert deltas.motion_from is MotionFrom.ACTION_DELTAS
+    assert deltas.motion_from.in_action and deltas.motion_from.integrated
+    assert not deltas.motion_from.per_arm and deltas.motion_from.label == "integrated action deltas"
+    assert json.dumps(deltas.as_dict()["motion_from"]) == '"action_deltas"'  # digests unchanged
+    with pytest.raises(InputError, match="motion_from 'velocity' is not one of state, "):
+        _profile(motion_from="velocity")
+
+
 def test_quaternion_orders_give_the_same_roll_pitch_yaw():
     from scipy.spatial.transform import Rotation
 
@@ -149,7 +162,7 @@ def test_joint_only_state_integrates_the_action_deltas():
     profile = _profile(motion_from="action_deltas", gripper_from="action", gripper_index=6)
     action = np.zeros((4, 7), np.float32)
     action[:, 0], action[:, 5], action[:, 6] = 0.1, 0.2, [1, 1, 0, 0]
-    track = end_effector_track(profile, np.zeros((4, 7), np.float32), action)
+    (track,) = arm_tracks(profile, np.zeros((4, 7), np.float32), action)
     assert np.allclose(track.xyz[:, 0], [0, 0.1, 0.2, 0.3]) and np.allclose(
         track.rotation[:, 2], [0, 0.2, 0.4, 0.6]
     )
@@ -160,9 +173,7 @@ def test_a_planar_profile_gives_a_flat_height():
     profile = _profile(
         xyz_indices=(0, 1), rotation="none", rotation_indices=(), gripper_from="none"
     )
-    track = end_effector_track(
-        profile, np.arange(8, dtype=np.float32).reshape(4, 2), np.zeros((4, 2))
-    )
+    (track,) = arm_tracks(profile, np.arange(8, dtype=np.float32).reshape(4, 2), np.zeros((4, 2)))
     assert (
         np.array_equal(track.xyz[:, :2], np.arange(8).reshape(4, 2)) and not track.xyz[:, 2].any()
     )
@@ -183,3 +194,18 @@ def test_the_readme_lists_exactly_the_built_in_profiles():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     listed = readme.split(START, 1)[1].split(END, 1)[0].strip()
     assert listed == builtin_table(), "run `make profiles-doc`"
+
+
+def test_a_profile_reference_is_data_and_reads_back_from_what_a_run_records():
+    """Before, the reference was decided by testing whether a display sentence started with
+    "inferred" and parsed back out of a string in two places (issue 28)."""
+    from ecot_annotate.profiles.choice import Origin, ProfileRef
+
+    inferred = ProfileRef(Origin.INFERRED, "auto", "0123abcd")
+    in_file = ProfileRef(Origin.FILE, "my_robot.toml", "89ef")
+    assert (inferred.text, in_file.text) == ("inferred:0123abcd", "my_robot.toml#89ef")
+    assert ProfileRef.parse(inferred.text) == inferred
+    assert ProfileRef.parse(in_file.text) == in_file
+    assert (
+        ProfileRef.parse("bridge") is None and ProfileRef(Origin.BUILTIN, "bridge").text == "bridge"
+    )

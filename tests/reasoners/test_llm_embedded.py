@@ -8,9 +8,11 @@ import os
 
 import pytest
 
+from ecot_annotate.backends.llm_backends import answer_mode
 from ecot_annotate.config import AnnotateConfig, LLMConfig
+from ecot_annotate.content import content_hash
 from ecot_annotate.episode import Annotation
-from ecot_annotate.geometry.motion import primitives
+from ecot_annotate.geometry.motion import arm_primitives
 from ecot_annotate.reasoners.llm_input import move_runs
 from ecot_annotate.stages.validate import check_complete
 from tests.support.datasets import decode_all
@@ -43,9 +45,9 @@ def short_episodes(bridge_dir, n: int):
     """The first `n` Bridge episodes whose motion is a single move."""
     found = []
     for episode in decode_all(bridge_dir, "bridge"):
-        prims = primitives(episode.xyz, episode.rotation, episode.gripper)
+        prims = arm_primitives(episode.arms[0])
         if len(move_runs(prims)) == 1:
-            found.append((episode, Annotation(primitives=prims)))
+            found.append((episode, Annotation(arm_primitives={"arm": prims})))
     return found[:n]
 
 
@@ -76,7 +78,7 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
     def count(name: str, n: int = 1) -> None:
         counts[name] = counts.get(name, 0) + n
 
-    assert config.mode == "edit"  # the embedded backend's default: notes from the rule writer
+    assert answer_mode(config) == "edit"  # the embedded backend's default: the rule writer's notes
     reasoner = LLMReasoner(config, count)
     pairs = short_episodes(bridge_dir, EPISODES)
     assert len(pairs) == EPISODES
@@ -100,7 +102,7 @@ def test_smollm2_constrained_answers_validate(bridge_dir, smollm2_cache, one_thr
         assert all(k == "task" or k.startswith("items.") for k in taken)
         steps = [s.as_dict() for s in annotation.reasoning]
         assert check_chain(steps, episode_words(episode.instruction)).failing == 0
-        assert [s.move for s in annotation.reasoning] == annotation.primitives
+        assert [s.move for s in annotation.reasoning] == annotation.moves
         texts = [t for s in annotation.reasoning for t in (s.task, s.subtask, s.move_reason)]
         assert all(t and "@" not in t for t in texts)
         if not prov[
@@ -118,4 +120,4 @@ def test_backend_is_in_the_content_hash():
     local = AnnotateConfig(
         input="x", out="y", reasoner="llm", llm=LLMConfig(model="m", backend="transformers")
     )
-    assert server.content_hash() != local.content_hash()
+    assert content_hash(server) != content_hash(local)

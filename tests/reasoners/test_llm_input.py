@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.episode import Annotation, ArmTrack, Episode
 from ecot_annotate.reasoners.llm_input import episode_input
 
 
@@ -18,15 +18,16 @@ def test_two_arms_moves_reach_the_prompt_input():
         image_size=(8, 8),
         state=np.zeros((n, 14), np.float32),
         action=np.zeros((n, 14), np.float32),
-        xyz=np.zeros((n, 3)),
-        rotation=np.zeros((n, 3)),
-        gripper=np.zeros(n),
+        arms=tuple(
+            ArmTrack(side, np.zeros((n, 3)), np.zeros((n, 3)), np.zeros(n), None, "state")
+            for side in ("left", "right")
+        ),
         is_first=np.arange(n) == 0,
         is_last=np.arange(n) == n - 1,
         is_terminal=np.arange(n) == n - 1,
     )
     left, right = ["move up"] * 2 + ["stop"] * 2, ["close gripper"] * 4
-    annotation = Annotation(primitives=left, arm_primitives={"left": left, "right": right})
+    annotation = Annotation(arm_primitives={"left": left, "right": right})
     moves = episode_input(episode, annotation)["moves"]
     assert [(m["move"], m["steps"]) for m in moves] == [
         ("left arm: move up; right arm: close gripper", [0, 1]),

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from ecot_annotate.episode import Annotation, Episode
+from ecot_annotate.episode import Annotation, ArmTrack, Episode
 from ecot_annotate.reasoners.phases import split_phases
 from ecot_annotate.reasoners.rules import RuleReasoner
 from ecot_annotate.text.instruction import parse_instruction
@@ -29,9 +29,7 @@ def _episode(instruction: str, n: int) -> Episode:
         (256, 256),
         np.zeros((n, 7), np.float32),
         np.zeros((n, 7), np.float32),
-        zeros,
-        zeros,
-        np.ones(n),
+        (ArmTrack("arm", zeros, zeros, np.ones(n), None, "state"),),
         np.zeros(n, bool),
         np.zeros(n, bool),
         np.zeros(n, bool),
@@ -54,7 +52,7 @@ def test_phases_split_at_gripper_events():
 def test_chain_per_step_is_complete_and_plain():
     annotation = RuleReasoner().reason(
         _episode("put the carrot on the plate", len(PICK_PLACE)),
-        Annotation(primitives=list(PICK_PLACE)),
+        Annotation(arm_primitives={"arm": list(PICK_PLACE)}),
     )
     steps = annotation.reasoning
     assert len(steps) == len(PICK_PLACE)
@@ -80,7 +78,7 @@ def test_deterministic():
             RuleReasoner()
             .reason(
                 _episode("flip pot upright which is in sink", 5),
-                Annotation(primitives=["tilt down"] * 5),
+                Annotation(arm_primitives={"arm": ["tilt down"] * 5}),
             )
             .reasoning
         )
@@ -100,3 +98,16 @@ def test_instruction_parts():
     assert parsed.phrases == ["cup", "counter", "drying rack", "sink"]
     assert parse_instruction("flip pot upright which is in sink").target == ""
     assert parse_instruction("").phrases == []
+
+
+def test_a_task_label_is_not_repeated_as_a_step():
+    """Before: "Robot_arm_control" gave `PLAN: Hold still, robot_arm_control, hold still.`"""
+    assert parse_instruction("Robot_arm_control").text == ""
+    assert parse_instruction("pickCube").verb == ""
+    moves = ["stop"] * 3 + ["move"] * 4 + ["stop"] * 3
+    annotation = Annotation(arm_primitives={"arm": moves}, split_at_pauses=True)
+    steps = RuleReasoner().reason(_episode("Robot_arm_control", len(moves)), annotation).reasoning
+    assert steps[0].task == "Robot_arm_control."
+    for step in steps:
+        text = " ".join(step.as_dict().values())
+        assert "robot_arm_control" not in text and not re.search(r": \.|\s\.", text), text

@@ -3,10 +3,20 @@ generated sample's run."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
 
 from tests.inspect.test_report_browser import browser  # noqa: F401  (the report tests' Chromium)
+
+
+@pytest.fixture
+def run(sample_run, tmp_path):
+    """A copy of the generated sample's run, for one test to review."""
+    copy = tmp_path / "run"
+    shutil.copytree(sample_run, copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -43,27 +43,36 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(browser, server, 
     links = [rows.nth(i).locator(".episode-link").get_attribute("href") for i in range(4)]
     indices = [int(href.split("/")[-1].split(".")[0]) for href in links]
 
-    # 2a. accept the first in the queue with `a`
+    # 2a. accept the first in the queue with `a`: the page asks once for the reviewer's name,
+    # then saves and moves on to the next episode of the queue
     page.locator(".episode-link").first.click()
     page.wait_for_selector("#review-data", state="attached")
+    page.keyboard.press("a")
+    page.wait_for_selector("#reviewer-form:not([hidden])")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("ann")
     with saved(page):
-        page.keyboard.press("a")
-    assert page.locator("#review-status").inner_text() == "accepted"
+        page.keyboard.press("Enter")
+    assert f"/episodes/{indices[1]:05d}.html" in page.url
+    assert page.locator("#reviewer-shown").inner_text() == "ann"
 
-    # arrows step through the episode; j goes to the next episode in the queue
+    # arrows step through the episode, also with the slider focused
+    page.focus("#slider")
     page.keyboard.press("ArrowRight")
     assert page.locator("#step-label").inner_text().startswith("step 1 /")
     assert page.input_value("#edit-first") == "1"
-    page.keyboard.press("j")
-    page.wait_for_url(f"**/episodes/{indices[1]:05d}.html")
 
-    # 2b. reject the second, with a reason that must stay text
+    # 2b. reject the second, with a reason that must stay text; the page moves on
     page.keyboard.press("r")
     page.keyboard.type(PAYLOAD)
     with saved(page):
         page.keyboard.press("Enter")
+    assert f"/episodes/{indices[2]:05d}.html" in page.url
+    page.goto(episode_url(server, indices[1]))
     assert page.locator("#review-status").inner_text() == "rejected"
     assert PAYLOAD in page.locator(".review-head").inner_text()
+    page.goto(episode_url(server, indices[0]))
+    assert page.locator("#review-status").inner_text() == "accepted"
 
     # 2c. in the third, drag a subtask boundary two steps later and edit a move reason
     third = indices[2]
@@ -111,13 +120,15 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(browser, server, 
     tabs[0].fill("#edit-value", "first tab")
     with saved(tabs[0]):
         tabs[0].click("#edit-save")
+    tabs[1].evaluate("localStorage.setItem('ecot-review-reviewer', 'bo')")  # another person
     tabs[1].fill("#edit-value", "second tab")
     tabs[1].click("#edit-save")
     tabs[1].wait_for_selector("#notice:not(.ok)", state="visible")
     assert "Conflict: ann changed this" in tabs[1].locator("#notice").inner_text()
-    lines = read_lines(corrections_path(run))
+    lines = [line.to_json() for line in read_lines(corrections_path(run))]
     values = [line.get("value") for line in lines if line.get("field") == "move_reason"]
     assert values[-2:] == ["first tab", "second tab"] and "conflict" in lines[-1]
+    assert [line["reviewer"] for line in lines[-2:]] == ["ann", "bo"]
     tabs[0].keyboard.press("End")
     tabs[0].evaluate("document.getElementById('slider').value = 5")
     tabs[0].dispatch_event("#slider", "input")

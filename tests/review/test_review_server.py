@@ -4,13 +4,13 @@ escaping; and `score --labels OUT/review` reading what people set."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -19,13 +19,6 @@ from ecot_annotate.store.corrections import corrections_path, read_lines
 from ecot_annotate.store.run_output import episode_keys
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def run(sample_run, tmp_path):
-    copy = tmp_path / "run"
-    shutil.copytree(sample_run, copy)
-    return copy
 
 
 @pytest.fixture
@@ -38,8 +31,9 @@ def client(run):
 
 
 def _post(client, index, change, token="secret-token"):
+    body = {"id": uuid.uuid4().hex, **change}
     return client.post(
-        f"/api/episodes/{index}/changes", json=change, headers={"X-Review-Token": token}
+        f"/api/episodes/{index}/changes", json=body, headers={"X-Review-Token": token}
     )
 
 
@@ -80,12 +74,20 @@ def test_a_change_on_an_old_version_is_a_conflict_and_both_lines_stay(client, ru
     second = _post(client, 2, {"field": "move_reason", "steps": [2, 2], "value": "second", "version": 0})  # fmt: skip
     assert second.json()["conflict"]["reviewer"] == "ann"
     lines = read_lines(corrections_path(run))
-    assert [line.get("value") for line in lines] == ["first", "second"]
+    assert [line.change.value for line in lines] == ["first", "second"]
     key = episode_keys(run)[2]
     from ecot_annotate.store.run_output import episode_table
 
     reasons = episode_table(run, key, ["step", "move_reason"]).column("move_reason").to_pylist()
     assert reasons[2] == "first"  # the first person's edit stands
+
+
+def test_the_reviewer_is_the_one_the_page_sends_else_the_default(client, run):
+    named = _post(client, 0, {"verdict": "accept", "reason": "", "version": 0, "reviewer": "zoe"})
+    unnamed = _post(client, 1, {"verdict": "accept", "reason": "", "version": 0})
+    assert named.json()["line"]["reviewer"] == "zoe" and unnamed.json()["line"]["reviewer"] == "ann"
+    conflict = _post(client, 0, {"verdict": "reject", "reason": "no", "version": 0, "reviewer": "bo"})  # fmt: skip
+    assert conflict.json()["conflict"]["reviewer"] == "zoe"
 
 
 def test_bad_changes_are_refused_with_the_reason(client, run):

@@ -32,7 +32,7 @@ def test_ground_truth_projects_the_state(sample_dir):
     ep = decoder.decode(raw, shard, pos)
     gt = ep.ground_truth
     camera = gt["camera_matrix"].astype(np.float64)
-    projected = np.hstack([ep.xyz, np.ones((ep.n_steps, 1))]) @ camera.T
+    projected = np.hstack([ep.arms[0].xyz, np.ones((ep.n_steps, 1))]) @ camera.T
     pixels = projected[:, :2] / projected[:, 2:]
     assert np.abs(pixels - gt["gripper_pixel"]).max() < 0.05
     assert ((pixels >= 0) & (pixels < 256)).all()

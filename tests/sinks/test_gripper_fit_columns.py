@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecot_annotate.config import PerceptionConfig
-from ecot_annotate.episode import AnnotatedEpisode, Annotation, Episode, StepReasoning
+from ecot_annotate.episode import AnnotatedEpisode, Annotation, ArmTrack, Episode, StepReasoning
 from ecot_annotate.inspect.quality import run_stats
 from ecot_annotate.sample.generate import Camera
 from ecot_annotate.sinks.parquet import rows_to_table, step_rows
@@ -35,9 +35,16 @@ def _episode(key: str, seed: int) -> Episode:
         image_size=(256, 256),
         state=np.zeros((STEPS, 7), np.float32),
         action=np.zeros((STEPS, 7), np.float32),
-        xyz=xyz,
-        rotation=np.zeros((STEPS, 3), np.float32),
-        gripper=np.ones(STEPS, np.float32),
+        arms=(
+            ArmTrack(
+                "arm",
+                xyz,
+                np.zeros((STEPS, 3), np.float32),
+                np.ones(STEPS, np.float32),
+                None,
+                "state",
+            ),
+        ),
         is_first=flags,
         is_last=flags,
         is_terminal=flags,
@@ -47,7 +54,7 @@ def _episode(key: str, seed: int) -> Episode:
 def _perceived(episode: Episode, noise_px: float, seen: int) -> AnnotatedEpisode:
     """Gripper points on the first `seen` steps: the true projection plus Gaussian noise."""
     camera = Camera.look_at(np.array([0.75, 0.0, 0.45]), np.array([0.3, 0.0, 0.02]))
-    truth = camera.project(episode.xyz.astype(np.float64))
+    truth = camera.project(episode.arms[0].xyz.astype(np.float64))
     points = truth + np.random.default_rng(1).normal(0.0, noise_px, truth.shape)
     results = [
         FrameResult(t, [], None, tuple(points[t]) if t < seen else None) for t in range(STEPS)
@@ -55,7 +62,7 @@ def _perceived(episode: Episode, noise_px: float, seen: int) -> AnnotatedEpisode
     annotation = assemble(
         episode, results, PerceptionConfig(detector="grounding-dino"), Annotation()
     )
-    annotation.primitives = ["stop"] * STEPS
+    annotation.arm_primitives = {"arm": ["stop"] * STEPS}
     annotation.reasoning = [StepReasoning("t", "p", "wait", "r", "stop", "m")] * STEPS
     annotation.provenance.update(reasoning_source="rules", reasoning_model="rules")
     return AnnotatedEpisode(episode, annotation)

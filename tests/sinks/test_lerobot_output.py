@@ -87,7 +87,7 @@ def test_box_answers_have_lerobots_answer_shape(sample_episodes):
     episode = sample_episodes[0]
     n = episode.n_steps
     step = StepReasoning("pick up the cup", "grasp", "reach", "it is there", "stop", "wait")
-    annotation = Annotation(primitives=["stop"] * n, reasoning=[step] * n)
+    annotation = Annotation(arm_primitives={"arm": ["stop"] * n}, reasoning=[step] * n)
     annotation.bboxes = [[Box("red cup", 0.9, (1.0, 2.0, 10.0, 12.0), track=3)]] * n
     annotated = AnnotatedEpisode(episode, annotation)
     table = next(episode_tables(annotated, CAMERA, embed_images=False))

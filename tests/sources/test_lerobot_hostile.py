@@ -16,6 +16,7 @@ from ecot_annotate.errors import EpisodeError, InputError
 from tests.support.datasets import decode_all
 from tests.support.lerobot_datasets import (
     CAMERA,
+    FPS,
     SO101,
     STATE_NAMES,
     edit_info,
@@ -143,7 +144,6 @@ def test_a_broken_info_json_is_one_line_naming_it(copy, text, match):
     [
         ("splits", 3.5, "'splits' is 3.5, not a mapping"),
         ("total_episodes", "eight", "'total_episodes' is 'eight', not a whole number"),
-        ("fps", "fast", "'fps' is 'fast', not a number"),
         ("data_path", 7, "'data_path' is 7, not a path template"),
         ("video_path", "videos/{camera}.mp4", r"names \['camera'\]; known placeholders"),
     ],
@@ -152,6 +152,30 @@ def test_odd_info_values_are_one_line_naming_the_key(copy, key, value, match):
     root = copy()
     edit_info(root, lambda info: info.update({key: value}))
     with pytest.raises(InputError, match=match):
+        _open(root)
+
+
+@pytest.mark.parametrize("fps", [0, -5, "fast", None])
+def test_an_fps_that_is_no_rate_is_read_from_the_timestamps(copy, originals, tmp_path, fps):
+    """Before: `fps: 0` died with `ZeroDivisionError: float division by zero` (issue 26)."""
+    root = copy()
+    edit_info(root, lambda info: info.update(fps=fps) if fps is not None else info.pop("fps"))
+    folder = _open(root)
+    assert folder.fps == FPS
+    (said,) = [n for n in folder.notes if n.subject == "fps"]
+    assert f"{FPS:g} frames per second from the timestamps of {DATA}" in said.line()
+    assert "set fps in meta/info.json" in said.line()
+    lines: list[str] = []
+    summary = _run(root, tmp_path / "out", profile="ecot_sample", announce=lines.append)
+    assert summary["episodes_out"] == len(originals)
+    assert "timestamps" in "\n".join(lines)
+
+
+def test_an_fps_of_zero_without_timestamps_is_one_line_naming_the_field(copy):
+    root = copy()
+    edit_info(root, lambda info: info.update(fps=0))
+    edit_parquet(root / DATA, lambda t: t.drop_columns(["timestamp"]))
+    with pytest.raises(InputError, match="gives 0 for 'fps'.*set fps"):
         _open(root)
 
 
@@ -280,7 +304,7 @@ def test_videos_declared_but_not_shipped_are_annotated_from_state_alone(copy, or
     summary = _run(root, tmp_path / "out", announce=lines.append)
     assert summary["episodes_in"] == summary["episodes_out"] == len(originals)
     block = "\n".join(lines)
-    assert f"no camera: not one video file of {CAMERA} ships with the data" in block
+    assert f"camera: none: not one video file of {CAMERA} ships with the data" in block
     assert "camera       none: annotated from the state alone" in block
     steps = pq.read_table(tmp_path / "out" / "parquet", columns=["step", "image", "primitive"])
     assert steps.num_rows == sum(o.n_steps for o in originals)
@@ -292,12 +316,12 @@ def test_camera_none_reads_no_frames_and_skips_perception(copy, originals, tmp_p
 
     from ecot_annotate.config import AnnotateConfig, PerceptionConfig
     from ecot_annotate.profiles.resolve import resolve_profile
-    from ecot_annotate.stages import without_frames
+    from ecot_annotate.run_plan import without_frames
 
     folder = _open(copy())
     chosen = resolve_profile("ecot_sample", folder.layout(), "none")
     profile, how = chosen.profile, chosen.how
-    assert profile.image_key is None and "--camera none" in how
+    assert profile.image_key is None and "--camera none" in how.describe()
     episode = folder.reader(profile).read(folder.episodes[0])
     assert episode.images == [] and episode.image_size == (0, 0)
     assert episode.n_steps == originals[0].n_steps
@@ -314,7 +338,8 @@ def test_the_real_so101_without_videos_reads_from_state_alone(so101, tmp_path):
     assert folder.layout().no_frames
     chosen = resolve_profile(_joint_profile(tmp_path), folder.layout())
     profile, how = chosen.profile, chosen.how
-    assert profile.image_key is None and "ships with the data" in how
+    assert profile.image_key is None
+    assert any("ships with the data" in d.line() for d in how.decisions)
     folder.check(profile)
     reader = folder.reader(profile)
     lengths = [reader.read(ref).n_steps for ref in folder.episodes]

@@ -19,7 +19,7 @@ def test_bridge_episodes_keyed_like_ecot(bridge_dir):
     assert ep.n_steps == 10 and ep.state.shape == (10, 7) and ep.action.shape == (10, 7)
     assert ep.images[0][:2] == b"\xff\xd8"  # JPEG bytes kept as stored, not decoded
     assert ep.image_size == (64, 64)
-    assert np.array_equal(ep.xyz, ep.state[:, :3])
+    assert np.array_equal(ep.arms[0].xyz, ep.state[:, :3])
     assert ep.instruction and ep.is_first[0]  # (the sample was cut to 10 steps: no is_last)
     assert len({e.key for e in episodes}) == 25
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -9,11 +11,14 @@ from ecot_annotate.backends.detectors import build_detector
 from ecot_annotate.backends.detectors.base import select_boxes
 from ecot_annotate.backends.segmenter import mask_point
 from ecot_annotate.config import PerceptionConfig
-from ecot_annotate.episode import Episode
+from ecot_annotate.episode import ArmTrack, Episode
 from ecot_annotate.errors import EpisodeError, InputError, MissingWeightsError
 from ecot_annotate.stages.perception import (
+    NO_POSE,
     FramePerceiver,
+    FrameResult,
     FrameTask,
+    assemble,
     episode_frames,
 )
 from ecot_annotate.text.vocabulary import caption_phrases, object_vocabulary
@@ -153,9 +158,7 @@ def _episode(images: list[bytes], instruction: str, size=(64, 64)) -> Episode:
         size,
         np.zeros((n, 7), np.float32),
         np.zeros((n, 7), np.float32),
-        zeros,
-        zeros,
-        np.ones(n, np.float32),
+        (ArmTrack("arm", zeros, zeros, np.ones(n, np.float32), None, "state"),),
         flags,
         flags,
         flags,
@@ -223,3 +226,31 @@ def test_missing_weights_stop_with_one_line_naming_model_place_and_flag(monkeypa
     assert "\n" not in message
     with pytest.raises(MissingWeightsError, match="does not exist"):
         check_perception(PerceptionConfig(detector="owlv2", detector_model="/no/such/folder"))
+
+
+def test_the_gripper_track_follows_the_arm_the_detections_fit():
+    from ecot_annotate.episode import Annotation
+    from ecot_annotate.sample.generate import Camera
+
+    n, rng = 30, np.random.default_rng(0)
+    camera = Camera.look_at(np.array([0.75, 0.0, 0.45]), np.array([0.3, 0.0, 0.02]))
+
+    def arm(name: str) -> ArmTrack:
+        xyz = np.column_stack(
+            [rng.uniform(0.2, 0.4, n), rng.uniform(-0.15, 0.15, n), rng.uniform(0.02, 0.2, n)]
+        )
+        return ArmTrack(name, xyz, np.zeros((n, 3)), np.ones(n), None, "state")
+
+    left, right = arm("left"), arm("right")
+    seen = camera.project(right.xyz)  # the camera sees the right gripper
+    episode = _episode([b""] * n, "fold the towel", size=(256, 256))
+    results = [FrameResult(t, [], None, tuple(seen[t])) for t in range(n)]
+    config = PerceptionConfig(detector="grounding-dino")
+    episode.arms = (left, right)
+    annotation = assemble(episode, results, config, Annotation())
+    assert np.allclose(annotation.gripper, seen, atol=0.5)
+    assert annotation.provenance["gripper_fit"].startswith("right arm, ransac-projective: ")
+    unknown = ArmTrack("left", None, None, np.ones(n), np.zeros((n, 6)), "joint speed")
+    episode.arms = (unknown, replace(unknown, name="right"))
+    annotation = assemble(episode, results, config, Annotation())
+    assert annotation.gripper is None and annotation.gripper_reason == NO_POSE

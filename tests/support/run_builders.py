@@ -11,7 +11,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ecot_annotate.episode import AnnotatedEpisode, Annotation, Box, Episode, StepReasoning
+from ecot_annotate.episode import (
+    AnnotatedEpisode,
+    Annotation,
+    ArmTrack,
+    Box,
+    Episode,
+    StepReasoning,
+)
 from ecot_annotate.sinks.parquet import rows_to_table, step_rows
 
 RESIDUAL_COLUMN = "gripper_fit_residual_px"
@@ -38,9 +45,7 @@ def _episode(key: str, instruction: str, n: int) -> Episode:
         image_size=(SIZE, SIZE),
         state=np.zeros((n, 7), np.float32),
         action=np.zeros((n, 7), np.float32),
-        xyz=zeros,
-        rotation=zeros,
-        gripper=np.ones(n, np.float32),
+        arms=(ArmTrack("arm", zeros, zeros, np.ones(n, np.float32), None, "state"),),
         is_first=flags,
         is_last=flags,
         is_terminal=flags,
@@ -56,7 +61,7 @@ def _annotated(
         for s, m in zip(subtasks, moves, strict=True)
     ]
     annotation = Annotation(
-        primitives=list(prims),
+        arm_primitives={"arm": list(prims)},
         reasoning=reasoning,
         bboxes=boxes,
         gripper=None if gripper is None else np.asarray(gripper, np.float32),
@@ -171,6 +176,7 @@ EXPECTED = {
             "move forward": 1,
         },
         "steps_by_kind": {"stop": 4, "move": 3, "close": 2, "open": 2},
+        "steps_by_arm": {"arm": {"stop": 4, "move": 3, "close": 2, "open": 2}},
     },
     "disagreements": {
         "steps": 3,

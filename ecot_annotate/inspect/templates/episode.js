@@ -18,6 +18,16 @@
   const unit = Math.max(data.width, data.height) / 100; // overlay sizes scale with the image
   let current = 0;
 
+  // Sizes are set here, not in the markup, so the review server's Content-Security-Policy
+  // (style-src 'self': no inline style attributes) lets them through.
+  document.getElementById("frame-box").style.aspectRatio = `${data.width} / ${data.height}`;
+  document.querySelectorAll(".strip").forEach((strip) => {
+    strip.style.gridTemplateColumns = `repeat(${data.steps.length}, minmax(0, 1fr))`;
+  });
+  document.querySelectorAll(".strip .cell.subtask").forEach((cell) => {
+    cell.style.gridColumn = `${Number(cell.dataset.step) + 1} / span ${cell.dataset.length}`;
+  });
+
   function svg(name, attrs, parent) {
     const el = document.createElementNS(SVG, name);
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
@@ -105,6 +115,7 @@
       if (cell.classList.contains("tick") && !cell.dataset.label) cell.textContent = isCurrent ? cell.dataset.n : "";
     });
     history.replaceState(null, "", `#step=${current}`);
+    document.dispatchEvent(new CustomEvent("episode-step", { detail: { step: current } }));
   }
 
   slider.addEventListener("input", () => show(Number(slider.value)));
