@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.data import BRIDGE, decoded_episodes, embedded_llm_missing
+from benchmarks.data import embedded_llm_missing, first_requests
 from benchmarks.results import Row
 
 EPISODES = 3
@@ -31,18 +31,13 @@ def main() -> list[Row]:
     import torch
 
     from ecot_annotate.config import LLMConfig
-    from ecot_annotate.episode import Annotation
-    from ecot_annotate.geometry.motion import episode_primitives
     from ecot_annotate.reasoners.llm import LLMReasoner
 
     reasoner = LLMReasoner(
         LLMConfig(backend="transformers", batch_size=EPISODES, cache=False, max_text_chars=60)
     )
     lm = reasoner.completer
-    requests = [
-        reasoner.first_request(e, Annotation(arm_primitives=episode_primitives(e.arms)))
-        for e in decoded_episodes(BRIDGE, "bridge", EPISODES)
-    ]
+    requests = first_requests(reasoner, EPISODES)
     prompts = [
         lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
         for r in requests

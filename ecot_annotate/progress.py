@@ -136,6 +136,10 @@ class BatchProgress:
         self.show(force=True)
         self._start_ticking()
 
+    def end_loading(self) -> None:
+        with self._lock:
+            self.loading = None
+
     def begin(self, size: int) -> None:
         """A batch of `size` episodes starts."""
         with self._lock:

@@ -78,7 +78,9 @@ class _Handler(ModelHandler):
             _count(name, value)
             progress.observe(name, value)
 
-        return _Watched(self.step.build(self.config, count).load(), progress)
+        model = self.step.build(self.config, count).load()
+        progress.end_loading()
+        return _Watched(model, progress)
 
     def _timed(self, model, items: list) -> list:
         start = time.perf_counter()

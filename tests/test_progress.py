@@ -89,6 +89,8 @@ def test_a_slow_batch_and_a_slow_load_are_not_silent(caplog):
     with caplog.at_level(logging.INFO, logger="tests.batch_progress"):
         progress.begin_loading("a model")
         time.sleep(1.6)
+        progress.end_loading()
+        time.sleep(1.1)  # loaded, waiting for the first batch: nothing to say
         progress.begin(2)
         time.sleep(2.6)
         progress.end()
