@@ -14,12 +14,13 @@ embedded LLM): it logs from a thread of its own, so a slow batch on a busy machi
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ecot_annotate.quiet import LOGGER
 
@@ -213,6 +214,17 @@ class BatchProgress:
         if remaining:
             parts.append(f"ETA {remaining}")
         return ", ".join(parts)
+
+
+@contextlib.contextmanager
+def loading(label: str, what: str) -> Iterator[None]:
+    """A line now and every interval while the block runs (a model converted or loaded)."""
+    progress = BatchProgress(label, None)
+    progress.begin_loading(what)
+    try:
+        yield
+    finally:
+        progress.end_loading()
 
 
 WATCHED = {  # the counters BatchProgress reads, and what they count
