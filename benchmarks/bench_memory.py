@@ -30,11 +30,14 @@ _WRAPPER = (
 )
 
 
-def peak_rss_mb(input_dir: Path, out: Path, formats: str) -> tuple[float, float]:
-    """(peak resident MB, seconds) of one annotate run in its own process."""
+def peak_rss_mb(
+    input_dir: Path, out: Path, formats: str, options: list[str] | None = None
+) -> tuple[float, float]:
+    """(peak resident MB, seconds) of one annotate run in its own process (`options`: more of
+    the CLI's)."""
     command = "from ecot_annotate.cli import main; main()"
     cli = [sys.executable, "-c", command, "annotate", str(input_dir), "--out", str(out)]
-    cli += ["--format", formats]
+    cli += ["--format", formats, *(options or [])]
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *cli], capture_output=True, text=True, check=True

@@ -16,6 +16,9 @@ from ecot_annotate.setting import section, setting
 
 DEVICES = ("auto", "cpu", "cuda")
 
+PARQUET_REFERENCES, PARQUET_JPEG = "reference", "jpeg"
+PARQUET_FRAMES = (PARQUET_REFERENCES, PARQUET_JPEG)
+
 
 @dataclass(frozen=True)
 class MotionConfig:
@@ -165,7 +168,7 @@ class AnnotateConfig:
         "auto",
         help="Built-in profile name, a profile file (.toml/.json), or auto: the built-in profile named like the dataset, else one inferred from the dataset's own description.",
     )
-    # The profile itself, resolved once before any work (`run_profile.with_profile`); every
+    # The profile itself, resolved once before any work (`run_plan.prepare`); every
     # stage, worker and later command (export, show, score) reads it here and never resolves again.
     dataset_profile: DatasetProfile | None = None
     camera: str | None = setting(
@@ -194,6 +197,11 @@ class AnnotateConfig:
         "rules",
         help="Who writes plans, subtasks and reasons: the offline rule writer, or an LLM (--llm-* options).",
         choices_from="ecot_annotate.reasoners:REASONERS",
+    )
+    parquet_frames: str = setting(
+        PARQUET_REFERENCES,
+        help="How Parquet keeps the frames of a camera the input stores as video (LeRobot): reference (the video file and each frame's time in it, as LeRobot does; nothing is decoded, train/report/review decode it) or jpeg (each frame decoded once and stored as JPEG at quality 90, several times the video's size). Frames stored as images (RLDS) are kept as they are.",
+        choices=PARQUET_FRAMES,
     )
     motion: MotionConfig = field(default_factory=MotionConfig)
     motion_thresholds: str = setting(

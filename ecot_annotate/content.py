@@ -25,6 +25,7 @@ _NOT_CONTENT = (
     "beam_args",
     "num_shards",
     "formats",
+    "parquet_frames",
 )
 
 

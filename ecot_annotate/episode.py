@@ -8,7 +8,7 @@ from a video; `decode_image` gives pixels only where a stage needs them.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sized
+from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ class Episode:
     instruction: str
     # The primary camera's frame of each step, as the source had it (`frames.Frame`); None for a
     # step whose frame this run does not read; [] with no camera or when no frame is read at all
-    images: list[Frame | None]
+    images: Sequence[Frame | None]
     image_size: tuple[int, int]  # (width, height) of the primary camera; (0, 0) with none
     state: np.ndarray  # (T, D) float32, the dataset's proprioceptive state
     action: np.ndarray  # (T, A) float32
@@ -111,6 +111,20 @@ class StepReasoning:
         return {name: getattr(self, name) for name in REASONING_FIELDS}
 
 
+@dataclass
+class Segment:
+    """One subtask's steps and what placed its start: the signals a person can check it by."""
+
+    kind: str  # reach | grasp | carry | release | retreat | retry | act
+    start: int
+    end: int  # exclusive
+    signals: tuple[str, ...] = ()  # e.g. ("state gripper closes", "arm stops at 80")
+    arm: str = ""  # the arm whose change starts it ("" for a single arm)
+
+    def steps(self) -> range:
+        return range(self.start, self.end)
+
+
 def several_arms(arms: Sized) -> bool:
     """The one place that tells one arm from several: several arms are each named in a text (and
     each arm's gripper events split the subtasks); a single arm's text is its own, as ECoT
@@ -143,7 +157,7 @@ class Annotation:
 
     arm_primitives: dict[str, list[str]] = field(default_factory=dict)  # every arm's, per step
     event_lead: int = 0  # steps from a primitive first naming a gripper change to where it starts
-    split_at_pauses: bool = False  # an arm with no kinematic model: subtasks split where it rests
+    segments: list[Segment] | None = None  # the subtasks and what placed them (stages/subtasks.py)
     reasoning: list[StepReasoning] = field(default_factory=list)
     caption: str | None = None
     bboxes: list[list[Box]] | None = None  # per step; None when no detector ran

@@ -27,11 +27,7 @@ from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, quarantine_record
 from ecot_annotate.progress import BatchProgress
 from ecot_annotate.stages import Step
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
-
-
-def _count(name: str, value: int = 1) -> None:
-    Metrics.counter(NAMESPACE, name).inc(value)
+from pipelines.quarantine import NAMESPACE, QUARANTINE, report, to_quarantine, with_quarantine
 
 
 def _one_line(exc: BaseException | str) -> str:
@@ -54,7 +50,7 @@ class _Handler(ModelHandler):
         self, step: Step, config: AnnotateConfig, total: int | None = None, bar: bool = False
     ):
         self.step, self.config, self.total, self.bar = step, config, total, bar
-        self.stage = step.build(config, _count)
+        self.stage = step.build(config, report)
         super().__init__()
         self.timer = Metrics.distribution(NAMESPACE, f"us_{step.name}")
 
@@ -70,12 +66,12 @@ class _Handler(ModelHandler):
         so they come while it loads and while each batch runs."""
         label = getattr(self.stage, "progress_label", None)
         if label is None:
-            return self.step.build(self.config, _count).load()
+            return self.step.build(self.config, report).load()
         progress = BatchProgress(label, self.total, bar=self.bar)
         progress.begin_loading(self.stage.model_name)
 
         def count(name: str, value: int = 1) -> None:
-            _count(name, value)
+            report(name, value)
             progress.observe(name, value)
 
         model = self.step.build(self.config, count).load()
@@ -170,7 +166,7 @@ class ItemsFn(beam.DoFn):
         self.step, self.config = step, config
 
     def setup(self):
-        self.stage = self.step.build(self.config, _count)
+        self.stage = self.step.build(self.config, report)
 
     def process(self, item: AnnotatedEpisode):
         episode = item.episode
@@ -200,7 +196,7 @@ class AssembleFn(beam.DoFn):
         self.step, self.config = step, config
 
     def setup(self):
-        self.stage = self.step.build(self.config, _count)
+        self.stage = self.step.build(self.config, report)
 
     def process(self, item):
         key, grouped = item

@@ -17,7 +17,14 @@ from ecot_annotate.errors import EpisodeError, quarantine_record
 from ecot_annotate.frames import NOTHING, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
 from ecot_annotate.sources.base import Damaged, Source, Unreadable
-from pipelines.quarantine import DAMAGE, NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
+from pipelines.quarantine import (
+    DAMAGE,
+    NAMESPACE,
+    QUARANTINE,
+    report,
+    to_quarantine,
+    with_quarantine,
+)
 
 
 class ExpandFn(beam.DoFn):
@@ -49,7 +56,7 @@ class ReaderFn(beam.DoFn):
         self.dataset, self.profile, self.frames = dataset, profile, frames
 
     def setup(self):
-        self.reader = self.dataset.reader(self.profile, self.frames)
+        self.reader = self.dataset.reader(self.profile, self.frames, report)
 
     def teardown(self):
         if getattr(self, "reader", None) is not None:
@@ -94,7 +101,7 @@ class DecodeFn(ReaderFn):
     def __init__(self, dataset: Source, profile: DatasetProfile, frames: FrameRequest):
         super().__init__(dataset, profile, frames)
         self.steps_in = Metrics.counter(NAMESPACE, "steps_in")
-        self.us = Metrics.distribution(NAMESPACE, "us_decode")
+        self.us = Metrics.distribution(NAMESPACE, "us_read")  # rows, state, action, frames' places
 
     def process(self, ref):
         start = time.perf_counter()

@@ -33,7 +33,7 @@ from ecot_annotate.content import content_hash
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.stages import Step, build_stages, run_stage
-from pipelines.quarantine import NAMESPACE, QUARANTINE, to_quarantine, with_quarantine
+from pipelines.quarantine import NAMESPACE, QUARANTINE, report, to_quarantine, with_quarantine
 
 
 class _Built:
@@ -77,7 +77,7 @@ def _count(name: str, value: int = 1) -> None:
     if tally is not None:
         tally.count(name, value)
     else:
-        Metrics.counter(NAMESPACE, name).inc(value)
+        report(name, value)
 
 
 class StageFn(beam.DoFn):
@@ -87,7 +87,6 @@ class StageFn(beam.DoFn):
         self.timers = {s.name: Metrics.distribution(NAMESPACE, f"us_{s.name}") for s in steps}
 
     def setup(self):
-        self.counters: dict[str, Any] = {}
         self.tally = _Tally()
         concurrency = max(step.concurrency for step in self.steps)
         names = ",".join(step.name for step in self.steps)
@@ -101,9 +100,7 @@ class StageFn(beam.DoFn):
     def _report(self) -> None:
         counts, times = self.tally.take()
         for name, value in counts.items():
-            if name not in self.counters:
-                self.counters[name] = Metrics.counter(NAMESPACE, name)
-            self.counters[name].inc(value)
+            report(name, value)
         for stage, us in times:
             self.timers[stage].update(us)
 

@@ -18,6 +18,7 @@ from ecot_annotate import fs
 from ecot_annotate.backends.detectors import DETECTORS, build_detector
 from ecot_annotate.backends.detectors.owlv2 import Owlv2Detector
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.frames import PIXELS, FrameRequest
@@ -159,8 +160,13 @@ class NpzEpisodes(DatasetFolder):
     def refs(self, unit: str, limit: int | None) -> Iterator[str]:
         yield unit
 
-    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> NpzReader:
+    def reader(
+        self, profile: DatasetProfile, frames: FrameRequest = PIXELS, count: Count = no_count
+    ) -> NpzReader:
         return NpzReader(self, profile)
+
+    def frames_in_video(self, profile: DatasetProfile) -> bool:
+        return False
 
 
 class ShoutingReasoner:
@@ -244,9 +250,15 @@ def test_a_registered_step_runs_in_its_place_in_a_real_run(registered, sample_di
     config = AnnotateConfig(
         input=str(sample_dir), out=str(tmp_path / "out"), profile="ecot_sample", limit=3
     )
-    assert [s.name for s in steps(config)] == ["motion", "count-words", "reasoning", "validate"]
+    assert [s.name for s in steps(config)] == [
+        "motion",
+        "subtasks",
+        "count-words",
+        "reasoning",
+        "validate",
+    ]
     summary = run(config)
-    assert summary["steps"] == ["motion", "count-words", "reasoning", "validate"]
+    assert summary["steps"] == ["motion", "subtasks", "count-words", "reasoning", "validate"]
     assert summary["stage_seconds"]["count-words"]["count"] == 3
     import pyarrow.dataset as pads
 

@@ -21,10 +21,14 @@ def score_lines(figures: dict) -> list[str]:
             f"{review['corrected']} corrected, {review['rejected']} rejected"
             + (f"; accepted unchanged {share}" if share is not None else "")
         )
-    b = figures.get("boundaries")
-    if b:
+    chosen = figures.get("boundary_tolerance_s")
+    at = dict(figures.get("boundaries_at") or {})
+    if figures.get("boundaries"):
+        at.setdefault(f"{chosen:g}", figures["boundaries"])
+    for seconds, b in sorted(at.items(), key=lambda item: float(item[0])):
+        steps = float(seconds) * figures["control_hz"]
         lines.append(
-            f"subtask boundaries (+-{figures['boundary_tolerance_steps']} step)  "
+            f"subtask boundaries (+-{seconds} s, {steps:g} steps at {figures['control_hz']:g} Hz)  "
             f"precision {b['precision']}  recall {b['recall']}  F1 {b['f1']}  "
             f"({b['matched']} of {b['true']} true, {b['predicted']} predicted)"
         )
@@ -69,14 +73,15 @@ def score_lines(figures: dict) -> list[str]:
 @main.command()
 @click.argument("out")
 @click.option("--labels", type=click.Path(exists=True), default=None, help="Human labels: JSONL of {\"episode\": KEY, \"step\": N, \"subtask\": TEXT}, one per segment start; or a review folder (OUT/review), whose accepted and corrected episodes are the truth the machine's first pass is scored against.")  # fmt: skip
+@click.option("--tolerance-s", type=float, default=0.5, show_default=True, help="A predicted subtask boundary within this many seconds of a true one matches it (each true boundary once, an optimal matching). Figures at +-0.5 s and +-1 s are always printed too.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def score(out: str, labels: str | None, as_json: bool) -> None:
+def score(out: str, labels: str | None, tolerance_s: float, as_json: bool) -> None:
     """Score a run's labels (subtask boundaries, primitives, gripper, boxes, tracks) and store the
     figures in OUT/summary.json."""
     from ecot_annotate.inspect.score_run import score_run
     from ecot_annotate.store.manifest import atomic_write
 
-    figures = score_run(out, labels)
+    figures = score_run(out, labels, tolerance_s)
     summary_path = Path(out) / "summary.json"
     if summary_path.is_file():
         summary = json.loads(summary_path.read_text())

@@ -54,8 +54,15 @@ def show(out: str, episode: str, step: int, fmt: str, only_passing: bool) -> Non
             )
             return
     tags = split_chain(row["chain"])
+    placed = _subtask_signals(out, key, step)
     if fmt == "json":
-        record = {"episode": key, "n_steps": table.num_rows, **row, "tags": tags}
+        record = {
+            "episode": key,
+            "n_steps": table.num_rows,
+            **row,
+            "tags": tags,
+            "subtask_placed_by": placed,
+        }
         click.echo(json.dumps(record, indent=2))
         return
     styled = sys.stdout.isatty()
@@ -77,6 +84,17 @@ def show(out: str, episode: str, step: int, fmt: str, only_passing: bool) -> Non
         click.echo(
             f"  {style(tag, fg='cyan', bold=True)} {style(text, fg='magenta') if tag == 'MOVE:' else text}"
         )
+
+
+def _subtask_signals(out: str, key: str, step: int) -> dict | None:
+    """Where the step's subtask starts and the signals that placed it (runs that recorded them)."""
+    from ecot_annotate.store.manifest import Manifest
+
+    annotation = Manifest(out).load(key)
+    for segment in (annotation.segments or []) if annotation else []:
+        if segment.start <= step < segment.end:
+            return {"start": segment.start, "kind": segment.kind, "signals": list(segment.signals)}
+    return None
 
 
 def _failing_texts(rows: list[dict], step: int) -> str:

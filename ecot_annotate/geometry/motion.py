@@ -133,27 +133,3 @@ def event_lead(window: int) -> int:
     from state c) is first named at step c + 2 - window.
     """
     return max(0, window - 2)
-
-
-def event_window(lead: int) -> int:
-    """The look-ahead window an `event_lead` was made for (its inverse): a pause at least this
-    long is one the primitives saw whole."""
-    return lead + 2
-
-
-def gripper_events(prims: list[str], lead: int = 0) -> list[tuple[int, str]]:
-    """Steps where the gripper starts to close or open: (step, 'close'|'open').
-
-    A run of 'close gripper' / 'open gripper' primitives starts `lead` steps (see `event_lead`)
-    before the gripper moves; the event is placed that far into the run, never past its end.
-    """
-    events: list[tuple[int, str]] = []
-    previous, start = None, 0
-    for t, name in enumerate([*prims, ""]):
-        kind = "close" if "close gripper" in name else "open" if "open gripper" in name else None
-        if kind != previous:
-            if previous:
-                events.append((min(start + lead, t - 1), previous))
-            start = t
-        previous = kind
-    return events

@@ -9,7 +9,10 @@ import base64
 import io
 from typing import Any
 
+from ecot_annotate.errors import EpisodeError
+from ecot_annotate.frames import encoded
 from ecot_annotate.inspect.quality import primitive_kind
+from ecot_annotate.store.frames import RowFrames
 from ecot_annotate.text.chain import GRIPPER_LOOKAHEAD, split_chain
 from ecot_annotate.text.plan_motion import episode_disagreements
 
@@ -32,6 +35,22 @@ def data_uri(image: bytes) -> str:
     with Image.open(io.BytesIO(image)) as img:
         mime = Image.MIME.get(img.format or "", "application/octet-stream")
     return f"data:{mime};base64,{base64.b64encode(image).decode()}"
+
+
+def page_images(rows: list[dict[str, Any]]) -> list[bytes]:
+    """Each row's frame as image bytes for a page: as the run stored it, or the frame its video
+    reference points at, encoded as JPEG (empty where there is none, or the video is gone)."""
+    frames = RowFrames()
+    images = []
+    try:
+        for row in rows:
+            try:
+                images.append(encoded(frames.frame(row)))
+            except EpisodeError:
+                images.append(b"")
+    finally:
+        frames.close()
+    return images
 
 
 def thumbnail_uri(image: bytes) -> str:
@@ -93,13 +112,14 @@ def episode_view(rows: list[dict[str, Any]], index: int, lead: int = 0) -> dict[
     )
     first = rows[0]
     track = [_point(r["gripper_position"]) for r in rows]
+    images = page_images(rows)
     steps = []
     for t, row in enumerate(rows):
         ahead = [track[min(s, len(rows) - 1)] for s in range(t + 1, t + GRIPPER_LOOKAHEAD)]
         steps.append(
             {
                 "step": row["step"],
-                "image": data_uri(row["image"]),
+                "image": data_uri(images[t]),
                 "primitive": row["primitive"],
                 "kind": primitive_kind(row["primitive"]),
                 "subtask": row["subtask"],

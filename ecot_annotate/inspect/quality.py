@@ -99,6 +99,19 @@ def summary_event_lead(summary: dict[str, Any]) -> int:
     return event_lead(int(window)) if window else 0
 
 
+def summary_control_hz(summary: dict[str, Any]) -> float:
+    """The run's control rate: the one its motion thresholds were calibrated at, else the rate its
+    0.8 s motion window implies (ECoT's fixed 4 steps: Bridge's 5 Hz)."""
+    from ecot_annotate.geometry.motion_auto import BRIDGE_HZ, WINDOW_SECONDS
+
+    motion = summary.get("motion") or {}
+    calibration = motion.get("calibration") or {}
+    if calibration.get("control_hz"):
+        return float(calibration["control_hz"])
+    window = motion.get("window")
+    return float(window) / WINDOW_SECONDS if window else BRIDGE_HZ
+
+
 def fallback_kind(reason: str) -> str:
     """The kind of a fallback reason (`<kind>: <detail>`), so that reasons group into a few counts."""
     return reason.split(":", 1)[0].strip()

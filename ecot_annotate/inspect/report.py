@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow.dataset as pads
 
 from ecot_annotate import __version__
-from ecot_annotate.inspect.episode_view import episode_view, thumbnail_uri
+from ecot_annotate.inspect.episode_view import episode_view, page_images, thumbnail_uri
 from ecot_annotate.inspect.plots import primitive_plot, residual_plot
 from ecot_annotate.inspect.quality import (
     EpisodeQuality,
@@ -41,6 +41,8 @@ PAGE_COLUMNS = (
     "n_steps",
     "instruction",
     "image",
+    "image_video",
+    "image_time",
     "image_width",
     "image_height",
     "primitive",
@@ -133,7 +135,7 @@ def build_report(
         index = index_of[key]
         view = episode_view(rows, index, lead)
         view["flags"] = chosen[index].flags(perception)
-        thumbs[key] = thumbnail_uri(min(rows, key=lambda r: r["step"])["image"])
+        thumbs[key] = thumbnail_uri(page_images([min(rows, key=lambda r: r["step"])])[0])
         links = {
             "prev": Path(page_name(index - 1)).name if index > 0 else None,
             "next": Path(page_name(index + 1)).name if index + 1 < len(chosen) else None,

@@ -1,8 +1,11 @@
 """Label quality against ground truth: the figures `ecot-annotate score` prints and stores.
 
 Subtask boundaries are scored the WGO-Bench way: a boundary is a step where the subtask changes,
-a predicted boundary counts when it lies within +-1 step of a true one (each true boundary is
-matched at most once), and precision, recall and F1 are pooled over all episodes. Primitives are
+a predicted boundary counts when it is matched to a true one within a tolerance in seconds (an
+optimal one-to-one matching: each true boundary is matched at most once, and as many as can be
+are), and precision, recall and F1 are pooled over all episodes, at the chosen tolerance and at
+REPORTED_S (+-0.5 s and +-1 s: a person placing boundaries from frames is good to about 0.2-0.4 s,
+so +-1 step at 50 Hz would measure noise). Primitives are
 scored per step (exact name, and a confusion table of their kinds); the gripper by its pixel
 distance to the true gripper; boxes per object by the IoU of the best predicted box; tracks by how
 often an object keeps the id it has most.
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from ecot_annotate.geometry.tracks import iou
 from ecot_annotate.inspect.quality import primitive_kind
@@ -22,6 +26,8 @@ from ecot_annotate.text.plan_motion import episode_disagreements
 
 KINDS = ("move", "rotate", "close", "open", "stop")
 BOX_HIT_IOU = 0.5
+TOLERANCE_S = 0.5  # the default boundary tolerance
+REPORTED_S = (0.5, 1.0)  # boundary figures are always reported at these tolerances too
 
 
 def boundaries(labels: Sequence[str]) -> list[int]:
@@ -29,16 +35,16 @@ def boundaries(labels: Sequence[str]) -> list[int]:
     return [t for t in range(1, len(labels)) if labels[t] != labels[t - 1]]
 
 
-def matched_boundaries(predicted: Sequence[int], true: Sequence[int], tolerance: int = 1) -> int:
-    """Predicted boundaries within `tolerance` steps of a true one, each true one used once."""
-    free = sorted(true)
-    hits = 0
-    for step in sorted(predicted):
-        near = [b for b in free if abs(b - step) <= tolerance]
-        if near:
-            free.remove(min(near, key=lambda b: (abs(b - step), b)))
-            hits += 1
-    return hits
+def matched_boundaries(predicted: Sequence[int], true: Sequence[int], tolerance: float) -> int:
+    """The most (predicted, true) pairs within `tolerance` steps of each other, each boundary in
+    one pair at most: an optimal assignment (scipy's linear_sum_assignment) where a pair too far
+    apart costs more than all the near ones together."""
+    if not len(predicted) or not len(true):
+        return 0
+    distance = np.abs(np.subtract.outer(np.asarray(predicted, float), np.asarray(true, float)))
+    far = distance > tolerance + 1e-9
+    rows, cols = linear_sum_assignment(np.where(far, 1e6, distance))
+    return int((~far[rows, cols]).sum())
 
 
 @dataclass
@@ -82,6 +88,11 @@ def _f1(matched: int, predicted: int, true: int) -> tuple[float | None, float | 
     return precision, recall, f1
 
 
+def _boundary_figures(counts: Counter) -> dict:
+    precision, recall, f1 = _f1(counts["matched"], counts["predicted"], counts["true"])
+    return {**counts, "precision": precision, "recall": recall, "f1": f1}
+
+
 def _arm_figures(counts: Counter) -> dict:
     """One arm's figures: primitive accuracy and boundary F1 against its own truth."""
     out: dict = {}
@@ -100,10 +111,11 @@ def _arm_figures(counts: Counter) -> dict:
 class Scorer:
     """Accumulates figures over episodes; `figures()` gives the JSON-ready result."""
 
-    tolerance: int = 1
+    tolerance_s: float = TOLERANCE_S
+    hz: float = 5.0  # the run's control rate: steps per second
     lead: int = 0  # the run's gripper event lead, for plan/motion agreement
     episodes: int = 0
-    boundary: Counter = field(default_factory=Counter)
+    boundary: dict[float, Counter] = field(default_factory=dict)  # per tolerance in seconds
     primitive: Counter = field(default_factory=Counter)
     confusion: dict[str, Counter] = field(default_factory=lambda: {k: Counter() for k in KINDS})
     gripper_errors: list[float] = field(default_factory=list)
@@ -111,6 +123,14 @@ class Scorer:
     track_steps: Counter = field(default_factory=Counter)
     agreement: Counter = field(default_factory=Counter)
     arms: dict[str, Counter] = field(default_factory=dict)
+
+    @property
+    def tolerances(self) -> tuple[float, ...]:
+        return tuple(sorted({self.tolerance_s, *REPORTED_S}))
+
+    @property
+    def tolerance_steps(self) -> float:
+        return self.tolerance_s * self.hz
 
     def add(self, truth: EpisodeTruth, pred: EpisodePrediction) -> None:
         self.episodes += 1
@@ -121,10 +141,12 @@ class Scorer:
         if truth.subtasks is not None:
             true_b = boundaries(truth.subtasks[:n])
             pred_b = boundaries(pred.subtasks[: len(truth.subtasks)])
-            self.boundary["true"] += len(true_b)
-            self.boundary["predicted"] += len(pred_b)
-            matched = matched_boundaries(pred_b, true_b, self.tolerance)
-            self.boundary["matched"] += matched
+            for seconds in self.tolerances:
+                counts = self.boundary.setdefault(seconds, Counter())
+                counts["true"] += len(true_b)
+                counts["predicted"] += len(pred_b)
+                counts["matched"] += matched_boundaries(pred_b, true_b, seconds * self.hz)
+            matched = matched_boundaries(pred_b, true_b, self.tolerance_steps)
             self._add_arm_boundaries(truth, pred_b, len(pred_b) - matched, n)
         if truth.primitives is not None:
             known = range(n) if truth.primitive_steps is None else truth.primitive_steps
@@ -150,7 +172,7 @@ class Scorer:
         for arm, phases in (truth.arm_subtasks or {}).items():
             true_b = boundaries(phases[:n])
             counts = self.arms.setdefault(arm, Counter())
-            matched = matched_boundaries(pred_b, true_b, self.tolerance)
+            matched = matched_boundaries(pred_b, true_b, self.tolerance_steps)
             counts["boundaries_true"] += len(true_b)
             counts["boundaries_matched"] += matched
             counts["boundaries_predicted"] += matched + unexplained
@@ -190,15 +212,15 @@ class Scorer:
                 self.track_steps["same_id"] += Counter(ids).most_common(1)[0][1] if ids else 0
 
     def figures(self) -> dict:
-        out: dict = {"episodes": self.episodes, "boundary_tolerance_steps": self.tolerance}
+        out: dict = {
+            "episodes": self.episodes,
+            "boundary_tolerance_s": self.tolerance_s,
+            "control_hz": self.hz,
+        }
         if self.boundary:
-            b = self.boundary
-            precision, recall, f1 = _f1(b["matched"], b["predicted"], b["true"])
-            out["boundaries"] = {
-                **self.boundary,
-                "precision": precision,
-                "recall": recall,
-                "f1": f1,
+            out["boundaries"] = _boundary_figures(self.boundary[self.tolerance_s])
+            out["boundaries_at"] = {
+                f"{seconds:g}": _boundary_figures(self.boundary[seconds]) for seconds in REPORTED_S
             }
         if self.primitive:
             out["primitives"] = {

@@ -24,8 +24,13 @@ import pyarrow.dataset as pads
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import Episode, name_arms
 from ecot_annotate.errors import EpisodeError, InputError
-from ecot_annotate.inspect.quality import read_summary, run_stats, summary_event_lead
-from ecot_annotate.inspect.score import EpisodePrediction, EpisodeTruth, Scorer
+from ecot_annotate.inspect.quality import (
+    read_summary,
+    run_stats,
+    summary_control_hz,
+    summary_event_lead,
+)
+from ecot_annotate.inspect.score import TOLERANCE_S, EpisodePrediction, EpisodeTruth, Scorer
 from ecot_annotate.store.correction_changes import FieldEdit
 from ecot_annotate.store.corrections import Corrections, read_lines, run_config_hash
 from ecot_annotate.store.manifest import Manifest
@@ -164,10 +169,10 @@ def score_predictions(
     preds: Iterator[EpisodePrediction],
     truths: dict[str, EpisodeTruth],
     labels: dict[str, list[tuple[int, str]]] | None = None,
-    lead: int = 0,
+    scorer: Scorer | None = None,
 ) -> dict:
     """Pool the figures over every predicted episode that has truth or labels."""
-    scorer = Scorer(lead=lead)
+    scorer = scorer or Scorer()
     for pred in preds:
         truth = truths.get(pred.key)
         if labels is not None:
@@ -239,10 +244,15 @@ def review_truths(run: str | Path, folder: str | Path) -> tuple[dict[str, Episod
     return truths, counts
 
 
-def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
-    """Figures of a finished run against human labels, else the ground truth of its dataset."""
+def score_run(
+    run: str | Path, labels_path: str | Path | None = None, tolerance_s: float = TOLERANCE_S
+) -> dict:
+    """Figures of a finished run against human labels, else the ground truth of its dataset;
+    boundaries within `tolerance_s` seconds (at the run's control rate) count as matched."""
+    if tolerance_s <= 0:
+        raise InputError(f"--tolerance-s must be positive, got {tolerance_s}")
     summary = read_summary(run)
-    lead = summary_event_lead(summary)
+    scorer = Scorer(tolerance_s, summary_control_hz(summary), summary_event_lead(summary))
     if labels_path is not None and Path(labels_path).is_dir():
         truths, counts = review_truths(run, labels_path)
         if not truths:
@@ -250,11 +260,11 @@ def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
                 f"{labels_path} holds no accepted or corrected episode to score against"
             )
         preds = predictions(run, set(truths), corrected=False)
-        figures = score_predictions(preds, truths, lead=lead)
+        figures = score_predictions(preds, truths, scorer=scorer)
         return {"against": f"review ({labels_path})", "review": counts, **figures}
     if labels_path is not None:
         labels = read_labels(labels_path)
-        figures = score_predictions(predictions(run, set(labels)), {}, labels, lead)
+        figures = score_predictions(predictions(run, set(labels)), {}, labels, scorer)
         return {
             "against": f"human labels ({Path(labels_path).name})",
             **figures,
@@ -268,7 +278,7 @@ def score_run(run: str | Path, labels_path: str | Path | None = None) -> dict:
             f"the dataset {summary['input']} carries no ground truth "
             f"(profile '{summary['profile']}'): pass human labels as a JSONL file"
         )
-    figures = score_predictions(predictions(run, set(truths)), truths, lead=lead)
+    figures = score_predictions(predictions(run, set(truths)), truths, scorer=scorer)
     return {
         "against": "dataset ground truth",
         **figures,

@@ -80,6 +80,7 @@ SIDE_PATTERNS = (
     (re.compile(r"^(l|r)_"), lambda m: {"l": "left", "r": "right"}[m.group(1)]),
     (re.compile(r"[_.](left|right)$"), lambda m: m.group(1)),
     (re.compile(r"^(?:arm|robot|follower)_?(\d)[_.]"), lambda m: f"#{m.group(1)}"),
+    (re.compile(r"^k(left|right)(?=[a-z])"), lambda m: m.group(1)),  # Unitree: kLeftElbow
 )
 
 

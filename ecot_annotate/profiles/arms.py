@@ -63,7 +63,8 @@ def _by_names(names: list[str], robot_type: str) -> list[_Group] | None:
     lowered = [value_name(n) for n in names]
     sides: dict[str, dict[int, str]] = {}
     for i, name in enumerate(lowered):
-        found = arm_side(name)
+        # the arm's part may be a dotted prefix the value name drops (`left_hand.joint_1.pos`)
+        found = arm_side(name) or arm_side(names[i].lower().removesuffix(".pos"))
         if found:
             sides.setdefault(found[0], {})[i] = found[1]
     if len(sides) >= 2:
@@ -71,7 +72,11 @@ def _by_names(names: list[str], robot_type: str) -> list[_Group] | None:
         numbered = all(arm.startswith("#") for arm in sides)
         return [
             _Group(
-                ORDINALS[n] if numbered and n < len(ORDINALS) else arm, tuple(local), local, (), how
+                ORDINALS[n] if numbered and n < len(ORDINALS) else arm,
+                tuple(local),
+                local,
+                tuple(i for i, n in local.items() if "hand" in n),  # a hand's values
+                how,
             )
             for n, (arm, local) in enumerate(sorted(sides.items()))
         ]

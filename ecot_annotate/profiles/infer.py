@@ -369,6 +369,38 @@ def _joints(layout: DatasetLayout, inf: Inference, feature: Feature) -> dict:
     return fields
 
 
+def _action_grippers(
+    layout: DatasetLayout, inf: Inference, fields: dict, actions: tuple[str, ...]
+) -> tuple:
+    """Arms whose gripper is only in the action (a Dobot CR5 keeps it as action[6], a binary
+    command): `gripper_action_index`, found by a gripper name the state lacks, or, for one arm,
+    as the action's one value beyond the state's."""
+    arms = fields["arms"]
+    state = layout.steps.get((fields.get("state_keys") or ("",))[0])
+    action = layout.steps.get(actions[0]) if len(actions) == 1 else None
+    if state is None or action is None or all(a.gripper_index is not None for a in arms):
+        return arms
+    named = [n.lower() for n in action.names] if len(action.names) == action.width else []
+    known = {n.lower() for n in state.names}
+    grips = [i for i, n in enumerate(named) if "grip" in n and n not in known]
+    if not named and len(arms) == 1 and action.width == state.width + 1:
+        grips = [action.width - 1]
+    found = []
+    for arm in arms:
+        mine = [i for i in grips if len(arms) == 1 or arm.name in named[i]]
+        if arm.gripper_index is None and len(mine) == 1:
+            name = named[mine[0]] if named else "its one value beyond the state's"
+            inf.decide(
+                f"arm {arm.name}",
+                f"gripper only in the action: action[{mine[0]}] ({name}), a command that may "
+                "lag the grasp; subtasks back-date it to the stop it belongs to",
+                f"gripper_action_index in {OVERRIDE_ARMS}",
+            )
+            arm = replace(arm, gripper_action_index=mine[0])
+        found.append(arm)
+    return tuple(found)
+
+
 def infer_profile(layout: DatasetLayout) -> Inference:
     """The profile the dataset's description implies; `problems` lists what it leaves open."""
     inf = Inference(DatasetProfile(name=layout.name))
@@ -376,6 +408,8 @@ def infer_profile(layout: DatasetLayout) -> Inference:
     image = _camera(layout, inf)
     actions = _actions(layout, inf)
     fields = _state(layout, inf, actions)
+    if fields.get("arms"):
+        fields["arms"] = _action_grippers(layout, inf, fields, actions)
     has = layout.episode
     file_path = "episode_metadata/file_path" if "episode_metadata/file_path" in has else None
     episode_id = "episode_metadata/episode_id" if "episode_metadata/episode_id" in has else None

@@ -70,6 +70,7 @@ class ArmProfile:
     kinematics: str | None = None  # a built-in model name or a URDF path; None: unknown arm
     ee_link: str | None = None  # the URDF's end-effector link (built-in models know their own)
     joint_units: str = "radians"  # radians | degrees | range (-100..100) | ticks
+    gripper_action_index: int | None = None  # into the action, where only the action has it
 
     @property
     def approximate(self) -> bool:

@@ -31,6 +31,7 @@ ARM_HELP = {
     "kinematics": "a built-in model name or a URDF file; omit for an unknown arm (move/stop only)",
     "ee_link": "the URDF's end-effector link",
     "joint_units": "radians | degrees | range (LeRobot's -100..100) | ticks",
+    "gripper_action_index": "the arm's gripper command in the action, where the state has none",
 }
 
 

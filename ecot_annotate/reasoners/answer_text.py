@@ -42,17 +42,18 @@ def rule_steps(episode: Episode, annotation: Annotation) -> list[StepReasoning]:
     moves = Annotation(
         arm_primitives=annotation.arm_primitives,
         event_lead=annotation.event_lead,
-        split_at_pauses=annotation.split_at_pauses,
+        segments=annotation.segments,
     )
     return RuleReasoner().reason(episode, moves).reasoning
 
 
 def rule_notes(episode: Episode, annotation: Annotation) -> str:
     """What the edit mode gives a model to write from: per move, its name, the rule writer's stage
-    (reach, grasp, carry, release, retreat, act, pause) and the object it acts on (and the target,
+    (reach, grasp, carry, release, retreat, retry, act) and the object it acts on (and the target,
     carrying or releasing). Facts, not sentences: a small model copies a sentence it is shown."""
     parsed = parse_instruction(episode.instruction)
-    stage = {t: p.kind for p in rule_phases(annotation, bool(parsed.obj)) for t in p.steps()}
+    phases = rule_phases(episode, annotation, bool(parsed.obj))
+    stage = {t: p.kind for p in phases for t in p.steps()}
     items = []
     for first, _, move in move_runs(annotation.moves):
         item = {"move": move, "stage": stage[first], "object": parsed.obj or None}

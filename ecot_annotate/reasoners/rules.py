@@ -6,15 +6,15 @@ reasoner falls back to it, per episode, when an answer cannot be validated.
 
 from __future__ import annotations
 
-from ecot_annotate.episode import Annotation, Episode, StepReasoning, per_arm_parts, several_arms
-from ecot_annotate.geometry.motion import event_window
-from ecot_annotate.reasoners.phases import (
-    Phase,
-    describe_phase,
-    is_still,
-    split_arm_phases,
-    split_at_pauses,
+from ecot_annotate.episode import (
+    Annotation,
+    Episode,
+    Segment,
+    StepReasoning,
+    per_arm_parts,
+    several_arms,
 )
+from ecot_annotate.reasoners.phases import describe_phase, episode_segments, is_still
 from ecot_annotate.text.instruction import parse_instruction
 
 _WHY_SUBTASK = {
@@ -24,7 +24,7 @@ _WHY_SUBTASK = {
     "release": "The {obj} is where it should be, so the gripper lets go of it.",
     "retreat": "The {obj} is in place, so the gripper moves clear of it and the task is done.",
     "act": "This is the motion the task asks for: {task}.",
-    "pause": "One motion is done, so the arm holds still before the next.",
+    "retry": "The {obj} did not stay in the gripper, so the gripper opens and tries again.",
 }
 _GOAL = {
     "reach": "closer to the {obj}",
@@ -33,7 +33,7 @@ _GOAL = {
     "release": "over the spot where the {obj} goes",
     "retreat": "away from the {obj}",
     "act": "where the task needs it",
-    "pause": "where it is",
+    "retry": "back to the {obj}",
 }
 
 
@@ -55,25 +55,20 @@ def _move_reason(primitive: str, kind: str, words: dict[str, str]) -> str:
     return f"To {words['subtask']}, the gripper must {primitive} to get {goal}."
 
 
-def rule_phases(annotation: Annotation, has_object: bool) -> list[Phase]:
-    """The subtasks the rule writer splits the moves into: at gripper events (every arm's with
-    two arms), and at pauses for an arm with no kinematic model."""
-    phases = split_arm_phases(annotation.arm_primitives, has_object, annotation.event_lead)
-    if annotation.split_at_pauses:
-        window = event_window(annotation.event_lead)
-        phases = split_at_pauses(phases, annotation.moves, window)
-    return phases
+def rule_phases(episode: Episode, annotation: Annotation, has_object: bool) -> list[Segment]:
+    """The subtasks the rule writer describes: the run's segments."""
+    return episode_segments(episode, annotation, has_object)
 
 
 class RuleReasoner:
-    """Segments at gripper events (approach, grasp, carry, release, retreat) and explains each move."""
+    """Describes the run's segments (approach, grasp, carry, release, retreat) and each move."""
 
     name = "rules"
 
     def reason(self, episode: Episode, annotation: Annotation) -> Annotation:
         parsed = parse_instruction(episode.instruction)
         prims = annotation.moves  # with two arms, each names every arm's move
-        phases = rule_phases(annotation, bool(parsed.obj))
+        phases = rule_phases(episode, annotation, bool(parsed.obj))
         subtasks = [describe_phase(p.kind, parsed) for p in phases]
         obj = parsed.obj or "object"
         words = {

@@ -11,6 +11,7 @@ measured against them. Deterministic for a given seed.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,8 +194,15 @@ class Scene:
         return f"put the {self.objects[0][0]} on the {self.objects[1][0]}"
 
 
-def make_scene(index: int, rng: np.random.Generator, n_objects: int, variant: Variant) -> Scene:
-    """Pick the objects, their spots and the start, and script the pick-and-place."""
+def make_scene(
+    index: int,
+    rng: np.random.Generator,
+    n_objects: int,
+    variant: Variant,
+    script: Callable[..., Script] | None = None,
+) -> Scene:
+    """Pick the objects, their spots and the start, and script the pick-and-place (with
+    `script_trajectory`, or `script` taking the same arguments)."""
     target_name = TARGETS[index % len(TARGETS)]
     others = [o for o in OBJECTS if o[0] not in TARGETS]
     picked = others[rng.integers(len(others))]
@@ -210,7 +218,7 @@ def make_scene(index: int, rng: np.random.Generator, n_objects: int, variant: Va
         for (name, color, shape, radius), spot in zip(chosen, spots, strict=True)
     ]
     start = np.array([0.25, rng.uniform(-0.05, 0.05), 0.2])
-    script = script_trajectory(objects[0][4], objects[1][4], start, rng, variant.rate)
+    script = (script or script_trajectory)(objects[0][4], objects[1][4], start, rng, variant.rate)
     yaw = np.cumsum(rng.normal(0, 0.01 / np.sqrt(variant.rate), len(script.positions)))
     return Scene(objects, script, yaw)
 

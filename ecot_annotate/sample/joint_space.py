@@ -29,6 +29,7 @@ from ecot_annotate.layouts.lerobot import TRUTH_PREFIX as TRUTH
 from ecot_annotate.sample.generate import Camera, Scene, make_scene, render_scene
 from ecot_annotate.sample.inverse_kinematics import pointing_down, solve_path
 from ecot_annotate.sample.lerobot_writer import DatasetSpec, RecordedEpisode, write_lerobot_dataset
+from ecot_annotate.sample.noisy import recorded_gripper, script_noisy
 from ecot_annotate.sample.truth import Variant, true_motion_config
 
 RATE = 3  # Bridge's 5 Hz times 3: 15 frames per second
@@ -142,6 +143,22 @@ def so101_episode(
     return RecordedEpisode(scene.instruction, state, _next_as_action(state), frames, text), error
 
 
+def so101_noisy_episode(
+    index: int, rng: np.random.Generator, camera: Camera
+) -> tuple[RecordedEpisode, float]:
+    """One arm picking and placing with real recording noise (sample/noisy.py): the state's
+    gripper jitters, the action's gripper is a binary command that flips late."""
+    scene = make_scene(index, rng, 3, SCRIPT, script_noisy)
+    motion = ArmMotion.of(scene)
+    frames = [jpeg for jpeg, _, _ in render_scene(camera, scene, rng)]
+    measured, command = recorded_gripper(scene.script, rng)
+    state, error = record_arm(SO101, motion.positions, measured)
+    action = _next_as_action(state)
+    action[:, -1] = command * SO101.gripper_full
+    text = {f"{TRUTH}.phase": motion.phases, f"{TRUTH}.primitive": motion.primitives(SO101)}
+    return RecordedEpisode(scene.instruction, state, action, frames, text), error
+
+
 def aloha_episode(
     index: int, rng: np.random.Generator, camera: Camera
 ) -> tuple[RecordedEpisode, float]:
@@ -177,6 +194,12 @@ SAMPLES = {
             "so101_follower", tuple(f"{j}.pos" for j in (*LEROBOT_ARM, "gripper")), 5 * RATE
         ),
         so101_episode,
+    ),
+    "so101-noisy": (
+        DatasetSpec(
+            "so101_follower", tuple(f"{j}.pos" for j in (*LEROBOT_ARM, "gripper")), 5 * RATE
+        ),
+        so101_noisy_episode,
     ),
     "aloha": (
         DatasetSpec(

@@ -1,7 +1,8 @@
 """Write recorded episodes as a LeRobot v3.0 dataset: one data file, one MP4 per camera, metadata.
 
 The layout is lerobot 0.6's: `data/chunk-000/file-000.parquet` holds every frame's row,
-`videos/CAMERA/chunk-000/file-000.mp4` every frame (H.264, encoded with PyAV),
+`videos/CAMERA/chunk-000/file-000.mp4` every frame (H.264, or AV1 as lerobot records by default,
+encoded with PyAV, a keyframe every 2 frames as lerobot's encoder settings have it),
 `meta/episodes/chunk-000/file-000.parquet` each episode's rows and video span, `meta/tasks.parquet`
 and `meta/info.json`, and `meta/stats.json` the min/max/mean/std lerobot computes. Extra per-frame
 text columns (a generated sample's ground truth) go into the data file and are declared in
@@ -11,6 +12,7 @@ info.json as strings, so a reader finds them by name.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecot_annotate.episode import decode_image
+from ecot_annotate.frames import Frame
 from ecot_annotate.layouts.lerobot import tasks_table
 
 STATE = "observation.state"
@@ -34,7 +37,7 @@ class RecordedEpisode:
     task: str
     state: np.ndarray  # (T, S)
     action: np.ndarray  # (T, S)
-    frames: list[bytes]
+    frames: Sequence[Frame]  # encoded bytes or pixels, per step
     text: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -50,16 +53,28 @@ class DatasetSpec:
     names: tuple[str, ...]
     fps: int
     camera: str = "observation.images.front"
+    codec: str = "h264"  # or "av1"
 
 
-def _encode(path: Path, episodes: list[RecordedEpisode], fps: int) -> tuple[int, int]:
-    """Every episode's frames, in order, into one H.264 MP4; returns (height, width)."""
+# info.json's codec name -> (PyAV encoder, its options): lerobot's own settings (GOP 2, CRF 30 for
+# AV1); H.264 at CRF 18 keeps the sample's frames close to their source
+ENCODERS = {
+    "h264": ("libx264", {"crf": "18", "g": "2"}),
+    "av1": ("libsvtav1", {"crf": "30", "g": "2", "preset": "10"}),
+}
+
+
+def _encode(
+    path: Path, episodes: list[RecordedEpisode], fps: int, codec: str = "h264"
+) -> tuple[int, int]:
+    """Every episode's frames, in order, into one MP4 of `codec`; returns (height, width)."""
     import av
 
     path.parent.mkdir(parents=True, exist_ok=True)
     height, width = decode_image(episodes[0].frames[0]).shape[:2]
+    encoder, options = ENCODERS[codec]
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps, options={"crf": "18", "g": "2"})
+        stream = container.add_stream(encoder, rate=fps, options=options)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         pts = 0
         for episode in episodes:
@@ -89,7 +104,7 @@ def _info(spec: DatasetSpec, episodes, tasks, shape, text_columns) -> dict:
     video = {
         "video.height": shape[0],
         "video.width": shape[1],
-        "video.codec": "h264",
+        "video.codec": spec.codec,
         "video.pix_fmt": "yuv420p",
         "video.fps": spec.fps,
         "video.channels": 3,
@@ -189,7 +204,7 @@ def write_lerobot_dataset(root: str | Path, spec: DatasetSpec, episodes: list[Re
     pq.write_table(pa.table(columns, schema=schema), root / "data" / f"{CHUNK}.parquet")
     pq.write_table(pa.Table.from_pylist(meta), root / "meta" / "episodes" / f"{CHUNK}.parquet")
     pq.write_table(tasks_table(tasks), root / "meta" / "tasks.parquet")
-    shape = _encode(root / "videos" / spec.camera / f"{CHUNK}.mp4", episodes, spec.fps)
+    shape = _encode(root / "videos" / spec.camera / f"{CHUNK}.mp4", episodes, spec.fps, spec.codec)
     info = _info(spec, episodes, tasks, shape, text_columns)
     (root / "meta" / "info.json").write_text(json.dumps(info, indent=2))
     states = np.concatenate([e.state for e in episodes]).astype(np.float64)

@@ -29,6 +29,7 @@ from ecot_annotate import fs
 from ecot_annotate.episode import AnnotatedEpisode, Episode, decode_image
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.file_names import episode_file_stem
+from ecot_annotate.frames import encoded
 from ecot_annotate.layouts.lerobot import event_row_type, image_type, persistent_row_type
 from ecot_annotate.sinks.lerobot_input import DEFAULT_FPS
 from ecot_annotate.sinks.lerobot_stats import (
@@ -175,7 +176,7 @@ def episode_tables(
         columns = {}
         if camera is not None and embed_images:
             columns[camera] = pa.array(
-                [{"bytes": ep.images[t], "path": None} for t in frames], image_type()
+                [{"bytes": encoded(ep.images[t]), "path": None} for t in frames], image_type()
             )
         columns |= {
             "observation.state": pa.array(

@@ -44,7 +44,7 @@ from ecot_annotate.sinks.lerobot_stats import (
     to_json,
     vector_stats,
 )
-from ecot_annotate.sources.video import decode_video
+from ecot_annotate.sources.video import decode_at, frame_times
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,10 @@ def _video_stats(source: LeRobotInput, source_episode: int, n: int) -> dict[str,
             stats[camera] = entry
             continue
         try:
-            frames = decode_video(path, start, stop, source.fps)
+            span = frame_times(path, start, stop)
+            count = min(len(span.times), n)
+            picked = [span.times[t] for t in sample_indices(count)]
+            frames = list(decode_at(path, picked, span))  # only the frames the sample takes
         except EpisodeError as exc:
             log.warning(
                 "lerobot: no statistics of %s for input episode %d (stats.json joins the other "
@@ -184,9 +187,8 @@ def _video_stats(source: LeRobotInput, source_episode: int, n: int) -> dict[str,
                 exc.reason,
             )
             continue
-        count = min(len(frames), n)
-        if count:
-            stats[camera] = image_stats(frames[t] for t in sample_indices(count))
+        if frames:
+            stats[camera] = image_stats(frames)
     return stats
 
 

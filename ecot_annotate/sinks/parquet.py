@@ -1,22 +1,31 @@
-"""Step-level rows of the Parquet output, in the Arrow schema of schemas/annotated_step.json."""
+"""Step-level rows of the Parquet output, in the Arrow schema of schemas/annotated_step.json.
+
+Each step's frame is stored as the dataset stored it (RLDS's JPEG bytes pass through), decoded
+pixels as JPEG at `frames.JPEG_QUALITY` (encoded here, once), or, where the input keeps its camera
+as video and the run keeps references, not at all: `image` is empty and `image_video` /
+`image_time` (schemas/video_reference.json) say where the frame is.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
 
 from ecot_annotate import __version__
-from ecot_annotate.episode import AnnotatedEpisode, Annotation
+from ecot_annotate.episode import AnnotatedEpisode, Annotation, Episode
+from ecot_annotate.frames import VideoRef, encoded
 from ecot_annotate.sinks.schema import load_schema
 from ecot_annotate.text.chain import annotation_tags, clean_text, join_tags
 
 
-def step_rows(annotated: AnnotatedEpisode) -> list[dict[str, Any]]:
-    """One dict per step, matching the Arrow schema field for field."""
+def step_rows(annotated: AnnotatedEpisode, references: bool = False) -> list[dict[str, Any]]:
+    """One dict per step, matching the Arrow schema (`step_schema(references)`) field for field."""
     ep, ann = annotated.episode, annotated.annotation
     rows = []
-    for t in range(ep.n_steps):
+    for t, image in zip(range(ep.n_steps), _images(ep, references), strict=True):
         rows.append(
             {
                 "dataset": ep.dataset,
@@ -26,7 +35,7 @@ def step_rows(annotated: AnnotatedEpisode) -> list[dict[str, Any]]:
                 "step": t,
                 "n_steps": ep.n_steps,
                 "instruction": ep.instruction,
-                "image": ep.images[t] if ep.images else b"",  # no camera: empty
+                "image": image,
                 "image_width": ep.image_size[0],
                 "image_height": ep.image_size[1],
                 "state": ep.state[t].tolist(),
@@ -36,9 +45,25 @@ def step_rows(annotated: AnnotatedEpisode) -> list[dict[str, Any]]:
                 "is_terminal": bool(ep.is_terminal[t]),
                 **annotation_fields(ann, t),
                 "tool_version": __version__,
+                **(_reference(ep.video, t) if references else {}),
             }
         )
     return rows
+
+
+def _images(ep: Episode, references: bool) -> Iterator[bytes]:
+    """Each step's image bytes: empty with no camera or where the row keeps a reference; else as
+    stored, or encoded once from decoded pixels (a video's, decoded as they are iterated)."""
+    if not ep.images or (references and ep.video is not None):
+        return repeat(b"", ep.n_steps)
+    return (encoded(frame) for frame in ep.images)
+
+
+def _reference(video: VideoRef | None, t: int) -> dict[str, Any]:
+    return {
+        "image_video": video.path if video else None,
+        "image_time": video.times[t] if video else None,
+    }
 
 
 def annotation_fields(ann: Annotation, t: int) -> dict[str, Any]:

@@ -29,3 +29,17 @@ def load_schema(name: str = "annotated_step") -> pa.Schema:
         for f in spec["fields"]
     ]
     return pa.schema(fields, metadata={"ecot_annotate_schema": f"{name}/v{spec['version']}"})
+
+
+REFERENCES = "video_reference"  # the columns of a frame kept as a reference into its video
+
+
+@cache
+def step_schema(references: bool = False) -> pa.Schema:
+    """The Parquet schema of an annotated step; with the video reference columns where the
+    frames are kept as references into the input's video."""
+    base = load_schema()
+    if not references:
+        return base
+    extra = load_schema(REFERENCES)
+    return pa.schema([*base, *extra], metadata=base.metadata)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Episode
 from ecot_annotate.frames import PIXELS, FrameRequest
 from ecot_annotate.profiles import DatasetProfile
@@ -86,9 +87,17 @@ class Source(Protocol):
 
     def refs(self, unit: Any, limit: int | None) -> Iterator[Any | Unreadable]: ...
 
-    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> EpisodeReader:
+    def reader(
+        self, profile: DatasetProfile, frames: FrameRequest = PIXELS, count: Count = no_count
+    ) -> EpisodeReader:
         """The reader of episodes with the `frames` asked for: none at all (NOTHING: state and
-        action only), those a step looks at, those an output stores (a video reference does)."""
+        action only), those a step looks at, those an output stores (a video reference does).
+        `count` receives counters, and the time spent decoding frames as `us_decode`."""
+        ...
+
+    def frames_in_video(self, profile: DatasetProfile) -> bool:
+        """Whether the profile's camera is stored as video, so that an output may keep references
+        into it (file and time) instead of the frames."""
         ...
 
 

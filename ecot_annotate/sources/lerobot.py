@@ -1,8 +1,8 @@
 """LeRobot source: episodes of a LeRobot dataset folder (v3.0, or v2.1), frames from its MP4 videos.
 
-Frame rows come from Parquet through pyarrow; camera frames are decoded from the videos with PyAV
-(or read from Parquet when the camera is stored as images) and kept as PNG bytes, so stages see
-the same Episode as from RLDS. Profile keys written RLDS-style (`observation/image_0`,
+Frame rows come from Parquet through pyarrow; camera frames only as far as the run reads them
+(`lerobot_frames`): from the videos by timestamp, decoded with PyAV where a step looks at them and
+never re-encoded, or as the image bytes stored in the Parquet. Profile keys written RLDS-style (`observation/image_0`,
 `observation/state`) are looked up under LeRobot's names (`observation.images.image_0`,
 `observation.state`). The episode key is `dataset/split/episode_index`. A dataset whose cameras
 ship no video file at all is still read, from its state alone (image key None).
@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError
 from ecot_annotate.frames import PIXELS, FrameRequest
@@ -28,6 +29,7 @@ from ecot_annotate.profiles.decision import Decision
 from ecot_annotate.profiles.kinematics import episode_arms
 from ecot_annotate.profiles.layout import DatasetLayout
 from ecot_annotate.sources.base import SOURCES, DatasetFolder, Unreadable
+from ecot_annotate.sources.lerobot_frames import NO_CAMERA, Camera, embedded_camera, video_camera
 from ecot_annotate.sources.lerobot_meta import (
     LeRobotEpisodeRef,
     episode_refs,
@@ -43,8 +45,8 @@ from ecot_annotate.sources.lerobot_profile import (
     dataset_layout,
     resolved_profile,
 )
-from ecot_annotate.sources.values import frame_bytes, image_sizes, robot_vectors, text_of
-from ecot_annotate.sources.video import decode_video, require_video_decoder, video_size
+from ecot_annotate.sources.values import robot_vectors, text_of
+from ecot_annotate.sources.video import require_video_decoder
 
 
 @SOURCES.register("lerobot")
@@ -121,8 +123,14 @@ class LeRobotFolder(DatasetFolder):
     ) -> Iterator[LeRobotEpisodeRef | Unreadable]:
         yield unit
 
-    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> LeRobotReader:
-        return LeRobotReader(self, profile, frames)
+    def reader(
+        self, profile: DatasetProfile, frames: FrameRequest = PIXELS, count: Count = no_count
+    ) -> LeRobotReader:
+        return LeRobotReader(self, profile, frames, count)
+
+    def frames_in_video(self, profile: DatasetProfile) -> bool:
+        camera = resolved_profile(self, profile).image_key
+        return camera is not None and self.features.get(camera, {}).get("dtype") == "video"
 
 
 def _unshipped(info: dict, episodes: list) -> tuple[str, ...]:
@@ -135,12 +143,14 @@ def _unshipped(info: dict, episodes: list) -> tuple[str, ...]:
     )
 
 
-def _read_rows(ref: LeRobotEpisodeRef, key: str) -> pa.Table:
-    """The episode's rows in frame order; EpisodeError naming the file when it cannot be read."""
+def _read_rows(ref: LeRobotEpisodeRef, key: str, skip: set[str]) -> pa.Table:
+    """The episode's rows in frame order, without the `skip` columns (other cameras' images);
+    EpisodeError naming the file when it cannot be read."""
     try:
         names = pq.read_schema(ref.data_path).names
         filters = [("episode_index", "=", ref.index)] if "episode_index" in names else None
-        table = pq.read_table(ref.data_path, filters=filters)
+        columns = [n for n in names if n not in skip]
+        table = pq.read_table(ref.data_path, columns=columns, filters=filters)
         order = next((c for c in ("frame_index", "timestamp") if c in names), None)
         table = table.sort_by(order) if order else table
     except Exception as exc:  # noqa: BLE001 - any failure to read this file is its episodes' fault
@@ -190,12 +200,16 @@ def _ground_truth(table: pa.Table, prefix: str | None) -> dict[str, np.ndarray] 
 
 
 class LeRobotDecoder:
-    """Read one LeRobot episode into an Episode (built once per worker)."""
+    """Read one LeRobot episode into an Episode (built once per worker), with the frames asked."""
 
     def __init__(
-        self, folder: LeRobotFolder, profile: DatasetProfile, frames: FrameRequest = PIXELS
+        self,
+        folder: LeRobotFolder,
+        profile: DatasetProfile,
+        frames: FrameRequest = PIXELS,
+        count: Count = no_count,
     ):
-        self.folder, self.profile, self.frames = folder, profile, frames
+        self.folder, self.profile, self.frames, self.count = folder, profile, frames, count
 
     def key(self, ref: LeRobotEpisodeRef) -> str:
         return f"{self.folder.name}/{self.folder.split}/{ref.index}"
@@ -204,24 +218,20 @@ class LeRobotDecoder:
         """Raise EpisodeError for anything wrong with this one episode."""
         f, key = self.folder, self.key(ref)
         p = resolved_profile(f, self.profile)
-        table = _read_rows(ref, key)
+        images = {k for k, v in f.features.items() if v.get("dtype") == "image"}
+        table = _read_rows(ref, key, images - {p.image_key})
         columns = {k: _numeric_column(table, k, ref, key) for k in {*p.state_keys, *p.action_keys}}
         rows = [{k: v[i] for k, v in columns.items()} for i in range(table.num_rows)]
         state, action = robot_vectors(rows, p, key)
         arms = episode_arms(p, state, action, key)
-        images = self._images(ref, table, p.image_key, key) if self.frames else []
-        if images and len(images) != table.num_rows:
-            raise EpisodeError(
-                "decode", f"episode {key}: {len(images)} video frames for {table.num_rows} rows"
-            )
-        size = image_sizes(images, p.image_key) if images else self._size(ref, table, p.image_key)
+        camera = self._camera(ref, table, p.image_key, key)
         n = table.num_rows
         return Episode(
             key=key,
             dataset=f.name,
             instruction=text_of(self._task(ref, table)),
-            images=images,
-            image_size=size,
+            images=camera.images,
+            image_size=camera.size,
             state=state,
             action=action,
             arms=arms,
@@ -230,7 +240,20 @@ class LeRobotDecoder:
             is_terminal=np.arange(n) == n - 1,
             metadata={"episode_index": ref.index, "fps": f.fps, "lerobot_version": f.version},
             ground_truth=_ground_truth(table, p.ground_truth_key),
+            video=camera.video,
         )
+
+    def _camera(
+        self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None, key: str
+    ) -> Camera:
+        if image_key is None:
+            return NO_CAMERA
+        f = self.folder
+        if image_key in ref.videos:
+            return video_camera(
+                ref, table, image_key, key, f.features, f.fps, self.frames, self.count
+            )
+        return embedded_camera(ref, table, image_key, key, self.frames)
 
     def _task(self, ref: LeRobotEpisodeRef, table: pa.Table) -> str:
         """The task table's entry for the rows' task_index; else the episode's own task list, else
@@ -244,48 +267,12 @@ class LeRobotDecoder:
             return ref.tasks[0]
         return next(iter(tasks.values())) if len(tasks) == 1 else ""
 
-    def _size(
-        self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None
-    ) -> tuple[int, int]:
-        """(width, height) of the camera without reading its frames: the video stream's, or the
-        first embedded image's; (0, 0) with no camera."""
-        if image_key is None:
-            return (0, 0)
-        if image_key in ref.videos:
-            return video_size(ref.videos[image_key][0])
-        cell = table.column(image_key)[0].as_py() if image_key in table.column_names else None
-        data = cell.get("bytes") if isinstance(cell, dict) else None
-        return image_sizes([data], image_key) if data else (0, 0)
-
-    def _images(
-        self, ref: LeRobotEpisodeRef, table: pa.Table, image_key: str | None, key: str
-    ) -> list[bytes]:
-        if image_key is None:
-            return []
-        if image_key in ref.videos:
-            path, start, stop = ref.videos[image_key]
-            if not os.path.exists(path):
-                raise EpisodeError("decode", f"episode {key}: video file {path} is missing")
-            spec = self.folder.features.get(image_key, {})
-            meta = spec.get("info") or spec.get("video_info") or {}
-            declared = meta.get("video.codec") if isinstance(meta, dict) else None
-            frames = decode_video(path, start, stop, self.folder.fps, declared)
-            return [frame_bytes(frame) for frame in frames]
-        if image_key not in table.column_names:
-            raise EpisodeError("decode", f"episode {key}: {ref.data_path} has no '{image_key}'")
-        images = []
-        for cell in table.column(image_key).to_pylist():
-            if not isinstance(cell, dict) or not cell.get("bytes"):
-                raise EpisodeError(
-                    "decode", f"episode {key}: {image_key} holds no embedded image bytes"
-                )
-            images.append(cell["bytes"])
-        return images
-
 
 class LeRobotReader:
-    def __init__(self, folder: LeRobotFolder, profile: DatasetProfile, frames: FrameRequest):
-        self.decoder = LeRobotDecoder(folder, profile, frames)
+    def __init__(
+        self, folder: LeRobotFolder, profile: DatasetProfile, frames: FrameRequest, count: Count
+    ):
+        self.decoder = LeRobotDecoder(folder, profile, frames, count)
 
     def where(self, ref: LeRobotEpisodeRef) -> tuple[str, str]:
         return self.decoder.key(ref), ref.data_path

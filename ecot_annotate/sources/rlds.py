@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, ClassVar
 import numpy as np
 
 from ecot_annotate import fs
+from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Episode
 from ecot_annotate.errors import EpisodeError, InputError, ProfileKeyError
 from ecot_annotate.frames import PIXELS, FrameRequest
@@ -34,11 +35,11 @@ from ecot_annotate.sources.tfds_folder import (
 )
 from ecot_annotate.sources.tfrecord_file import Gap, RecordRef, read_record_at
 from ecot_annotate.sources.values import (
-    frame_bytes,
     image_sizes,
     jsonable,
     robot_vectors,
     step_flags,
+    stored_frame,
     text_of,
 )
 
@@ -120,8 +121,13 @@ class RldsDataset(DatasetFolder):
             else:
                 yield Unreadable(f"{unit.path}:{ref.position}", ref.error or "unreadable")
 
-    def reader(self, profile: DatasetProfile, frames: FrameRequest = PIXELS) -> RldsReader:
+    def reader(
+        self, profile: DatasetProfile, frames: FrameRequest = PIXELS, count: Count = no_count
+    ) -> RldsReader:
         return RldsReader(self, profile, frames)
+
+    def frames_in_video(self, profile: DatasetProfile) -> bool:
+        return False
 
 
 class EpisodeDecoder:
@@ -205,7 +211,7 @@ class EpisodeDecoder:
             if name is not None and name not in steps[0]:
                 raise EpisodeError("decode", str(ProfileKeyError(name, p.name, sorted(steps[0]))))
         state, action = robot_vectors(steps, p, key)
-        frames = [frame_bytes(s[p.image_key]) for s in steps] if p.image_key else []
+        frames = [stored_frame(s[p.image_key]) for s in steps] if p.image_key else []
         images = frames if self.frames else []
         return Episode(
             key=key,

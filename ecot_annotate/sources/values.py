@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ecot_annotate.errors import EpisodeError
+from ecot_annotate.frames import Frame
 from ecot_annotate.profiles import DatasetProfile
 
 SANE_LIMIT = 1e6  # no state or action of a robot comes near this; corrupted floats often do
@@ -63,26 +64,23 @@ def vectors(steps: list[dict[str, Any]], keys: tuple[str, ...]) -> np.ndarray:
     return np.concatenate(parts, axis=1) if parts else np.zeros((len(steps), 0), dtype=np.float32)
 
 
-def frame_bytes(value: Any) -> bytes:
-    """An encoded frame: stored image bytes as they are, a raw uint8 (H, W, 3) array as PNG."""
+def stored_frame(value: Any) -> Frame:
+    """A frame as the record holds it: image bytes as they are, a raw uint8 (H, W, 3) array as
+    the array (never encoded to travel; an output that stores images encodes it once)."""
     if isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim == 3:
-        import io
-
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.fromarray(value).save(buffer, format="PNG")
-        return buffer.getvalue()
+        return value
     return bytes(value)
 
 
-def image_sizes(images: list[bytes], key: str | None) -> tuple[int, int]:
+def image_sizes(images: list[Frame], key: str | None) -> tuple[int, int]:
     """(width, height) of the first frame, (0, 0) with no camera; EpisodeError naming the step
     of any unreadable frame."""
     import io
 
     from PIL import Image, UnidentifiedImageError
 
+    if images and isinstance(images[0], np.ndarray):
+        return (images[0].shape[1], images[0].shape[0])
     size = (0, 0)
     for t, data in enumerate(images):
         if not data:

@@ -10,7 +10,15 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.episode import Annotation, Episode
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.stages import caption, motion, perception, reasoning, tracks, validate
+from ecot_annotate.stages import (
+    caption,
+    motion,
+    perception,
+    reasoning,
+    subtasks,
+    tracks,
+    validate,
+)
 from ecot_annotate.stages.base import (
     STEPS,
     BatchedStage,
@@ -39,6 +47,7 @@ __all__ = [
     "motion",
     "perception",
     "reasoning",
+    "subtasks",
     "tracks",
     "validate",
 ]

@@ -29,7 +29,6 @@ class MotionStage:
         annotation.arm_primitives = episode_primitives(episode.arms, self.config)
         if not all(arm.has_pose for arm in episode.arms):
             self.count(UNKNOWN_ARM, 1)
-            annotation.split_at_pauses = True
         annotation.provenance["motion_source"] = name_arms(
             {arm.name: arm.source for arm in episode.arms}, label=""
         )

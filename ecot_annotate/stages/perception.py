@@ -10,6 +10,7 @@ the gripper track.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from ecot_annotate.backends.batch_retry import run_in_halves
 from ecot_annotate.config import AnnotateConfig, PerceptionConfig
-from ecot_annotate.counting import Count
+from ecot_annotate.counting import TIMING, Count, no_count
 from ecot_annotate.episode import Annotation, Box, Episode, decode_image, several_arms
 from ecot_annotate.errors import EpisodeError
 from ecot_annotate.frames import EVERY_FRAME
@@ -56,11 +57,12 @@ def segmenter_model(config: PerceptionConfig) -> str:
 
 
 def episode_frames(
-    episode: Episode, config: PerceptionConfig, caption: str | None = None
+    episode: Episode, config: PerceptionConfig, caption: str | None = None, count: Count = no_count
 ) -> Iterator[FrameTask]:
-    """Every frame decoded once, in order, checked against the episode's camera size; EpisodeError
-    (when the consumer reaches it) at the first frame that is unusable, or before any without a
-    vocabulary."""
+    """Every frame the run read decoded once, in order, checked against the episode's camera
+    size; EpisodeError (when the consumer reaches it) at the first frame that is unusable, or
+    before any without a vocabulary. Time spent decoding stored bytes is counted as `us_decode`
+    (a video's frames arrive decoded, and count their own)."""
     vocabulary = tuple(
         object_vocabulary(episode.instruction, caption, exclude=config.gripper_prompt)
     )
@@ -71,12 +73,17 @@ def episode_frames(
         raise EpisodeError("vocabulary", f"the {said} name no object to prompt the detector with")
     width, height = episode.image_size
     for step, data in enumerate(episode.images):
+        if data is None:
+            continue
+        start = time.perf_counter()
         try:
             image = decode_image(data)
         except Exception as exc:  # noqa: BLE001 - any undecodable frame is this episode's fault
             raise EpisodeError(
                 "frames", f"frame {step} cannot be decoded: {type(exc).__name__}: {exc}"
             ) from exc
+        if isinstance(data, bytes):
+            count(f"{TIMING}decode", int(1e6 * (time.perf_counter() - start)))
         if image.shape[:2] != (height, width):
             raise EpisodeError(
                 "frames",
@@ -208,7 +215,7 @@ class DetectStage:
         self.batch_size = config.perception.batch_size
 
     def items(self, episode: Episode, annotation: Annotation) -> Iterator[FrameTask]:
-        for frame in episode_frames(episode, self.config, annotation.caption):
+        for frame in episode_frames(episode, self.config, annotation.caption, self.count):
             self.count("frames_perceived", 1)
             yield frame
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ecot_annotate.episode import SINGLE_ARM, Annotation, Box, StepReasoning
+from ecot_annotate.episode import SINGLE_ARM, Annotation, Box, Segment, StepReasoning
 
-_TYPES = {cls.__name__: cls for cls in (Box, StepReasoning, Annotation)}
+_TYPES = {cls.__name__: cls for cls in (Box, StepReasoning, Segment, Annotation)}
 FORMAT_VERSION = 2
 # Version 1 kept the first arm's primitives apart (`primitives`) and every arm's only for two
 # (`arm_primitives`); version 2 keeps every arm's in `arm_primitives`, a single one as `arm`.
@@ -51,6 +51,8 @@ def _decode(value: Any) -> Any:
         if "primitives" in kwargs:  # version 1
             first = kwargs.pop("primitives")
             kwargs["arm_primitives"] = kwargs.get("arm_primitives") or {SINGLE_ARM: first}
+        # Annotations made before the subtasks stage: their subtasks are in their reasoning.
+        kwargs.pop("split_at_pauses", None)
         for f in dataclasses.fields(cls):
             if str(f.type).startswith("tuple") and isinstance(kwargs.get(f.name), list):
                 kwargs[f.name] = tuple(kwargs[f.name])

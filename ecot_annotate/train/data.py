@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow.dataset as pads
 
 from ecot_annotate.errors import InputError
+from ecot_annotate.store.frames import frame_columns
 from ecot_annotate.store.run_output import open_steps
 
 REQUIRED = ("episode_key", "step", "instruction", "image", "image_width", "image_height", "action")
@@ -61,8 +62,10 @@ class Shards:
         )
 
     def rows(self, keys: list[str] | None = None) -> Iterator[dict]:
-        """One pass over the steps of `keys` (all episodes when None), as dicts."""
+        """One pass over the steps of `keys` (all episodes when None), as dicts; a frame kept as
+        a reference into a video stays one (`store.frames.RowFrames` reads it where it is used)."""
         columns = [c for c in ROW_COLUMNS if c != "chain" or self.has_chain_column]
+        columns += [c for c in frame_columns(self.dataset.schema.names) if c not in columns]
         for batch in self._batches(columns, keys):
             yield from batch.to_pylist()
 

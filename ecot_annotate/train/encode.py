@@ -15,12 +15,13 @@ from ecot_annotate.train.prompt_styles import adds_special_tokens, answer_text, 
 IGNORE = -100  # label of positions without loss (the prompt, the padding)
 
 
-def open_image(data: bytes | Image.Image) -> Image.Image:
-    return (
-        data.convert("RGB")
-        if isinstance(data, Image.Image)
-        else Image.open(io.BytesIO(data)).convert("RGB")
-    )
+def open_image(data: bytes | np.ndarray | Image.Image) -> Image.Image:
+    """A PIL image of encoded bytes, decoded pixels (a video's frame) or a PIL image."""
+    if isinstance(data, Image.Image):
+        return data.convert("RGB")
+    if isinstance(data, np.ndarray):
+        return Image.fromarray(data)
+    return Image.open(io.BytesIO(data)).convert("RGB")
 
 
 class ExampleEncoder:

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ecot_annotate.errors import EcotError
+from ecot_annotate.store.frames import RowFrames
 from ecot_annotate.text.chain import split_chain
 from ecot_annotate.train.chain_text import training_chain
 from ecot_annotate.train.data import Shards
@@ -44,10 +45,11 @@ def teacher_chain(row: dict, policy: Policy) -> str:
 def teacher_forced(policy: Policy, rows: list[dict], batch_size: int) -> ActionHits:
     hits = ActionHits()
     action_ids = torch.as_tensor(policy.actions.token_ids)
+    frames = RowFrames()
     for start in range(0, len(rows), batch_size):
         examples = [
             policy.encoder.encode(
-                r["image"], r["instruction"], teacher_chain(r, policy), np.asarray(r["action"])
+                frames.frame(r), r["instruction"], teacher_chain(r, policy), np.asarray(r["action"])
             )
             for r in rows[start : start + batch_size]
         ]
@@ -63,8 +65,9 @@ def generated(
     from tqdm.auto import tqdm
 
     errors, tag_hits, tag_counts, exact = [], {}, {}, 0
+    frames = RowFrames()
     for row in tqdm(rows, desc="generate", disable=not progress):
-        pred = policy.predict(row["image"], row["instruction"], max_reasoning_tokens)
+        pred = policy.predict(frames.frame(row), row["instruction"], max_reasoning_tokens)
         errors.append(np.abs(pred.action - np.asarray(row["action"], dtype=np.float64)))
         truth = split_chain(teacher_chain(row, policy))
         for tag, text in truth.items():

@@ -104,7 +104,8 @@ class Policy:
         return out[0, inputs["input_ids"].shape[1] :].tolist()
 
     def predict(self, image, instruction: str, max_reasoning_tokens: int = 512) -> Prediction:
-        """`image`: encoded bytes or a PIL image. A checkpoint trained action-only skips the chain."""
+        """`image`: encoded bytes, decoded pixels or a PIL image. A checkpoint trained action-only
+        skips the chain."""
         prompt = self.encoder.prompt(image, instruction)
         reason = (
             self.spec.reasoning and self.spec.reasoning_dropout < 1.0 and max_reasoning_tokens > 0

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ecot_annotate.errors import EcotError
+from ecot_annotate.store.frames import RowFrames
 from ecot_annotate.train.action_tokens import ActionStats, ActionTokenizer
 from ecot_annotate.train.chain_text import training_chain
 from ecot_annotate.train.config import TrainConfig
@@ -66,6 +67,7 @@ class StepStream(torch.utils.data.IterableDataset):
     def __iter__(self):
         rng = np.random.default_rng(self.seed)
         size = tuple(self.spec.model_input_size) if self.spec.model_input_size else None
+        frames = RowFrames()
         for row in shuffled_forever(self.shards, self.keys, self.buffer, rng):
             chain = ""
             if self.spec.reasoning:
@@ -74,7 +76,7 @@ class StepStream(torch.utils.data.IterableDataset):
                     row.get("chain") or "", image_size, size, self.spec.reasoning_dropout, rng
                 )
             yield self.encoder.encode(
-                row["image"], row["instruction"], chain, np.asarray(row["action"])
+                frames.frame(row), row["instruction"], chain, np.asarray(row["action"])
             )
 
 

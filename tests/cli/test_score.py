@@ -91,3 +91,25 @@ def test_dry_run_prints_the_cost_and_writes_nothing(sample_dir, tmp_path):
     assert lines["episodes"].strip() == "6"
     assert lines["LLM"].split()[-1] == "6"
     assert "approximate: 4 characters per token" in result.output
+
+
+def test_score_tolerance_in_seconds(sample_run, tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "".join(
+            json.dumps({"episode": FIRST_EPISODE, "step": s, "subtask": t}) + "\n"
+            for s, t in HAND_LABELS
+        )
+    )
+    args = ["score", str(sample_run), "--labels", str(labels)]
+    result = CliRunner().invoke(main, [*args, "--tolerance-s", "0.1", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert (figures["boundary_tolerance_s"], figures["control_hz"]) == (0.1, 5.0)
+    assert set(figures["boundaries_at"]) == {"0.5", "1"}
+    assert figures["boundaries"]["f1"] <= figures["boundaries_at"]["0.5"]["f1"]
+    text = CliRunner().invoke(main, args).output
+    assert "subtask boundaries (+-0.5 s, 2.5 steps at 5 Hz)" in text
+    assert "subtask boundaries (+-1 s, 5 steps at 5 Hz)" in text
+    refused = CliRunner().invoke(main, [*args, "--tolerance-s", "0"])
+    assert refused.exit_code != 0 and "--tolerance-s must be positive" in refused.output

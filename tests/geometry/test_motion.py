@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ecot_annotate.config import MotionConfig
-from ecot_annotate.geometry.motion import classify, gripper_events, primitives
+from ecot_annotate.geometry.motion import classify, primitives
 
 
 def _delta(dx=0.0, dy=0.0, dz=0.0, droll=0.0, dpitch=0.0, dyaw=0.0, dgrip=0.0):
@@ -74,10 +74,6 @@ def test_trajectory_one_name_per_step_and_last_repeats():
     assert names[0] == "move down"
     assert "close gripper" in names[10]
     assert names[-1] == names[-2]
-    assert gripper_events(names)[0] == (
-        names.index(next(n for n in names if "close gripper" in n)),
-        "close",
-    )
 
 
 def test_angles_wrap_around_pi():

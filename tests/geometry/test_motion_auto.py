@@ -5,12 +5,13 @@ import pytest
 
 from ecot_annotate.config import MotionConfig
 from ecot_annotate.episode import ArmTrack
-from ecot_annotate.geometry.motion import arm_primitives, event_lead
+from ecot_annotate.geometry.arm_signals import episode_arm_signals, steps_per_second
+from ecot_annotate.geometry.motion import arm_primitives
 from ecot_annotate.geometry.motion_auto import calibrate, window_steps
+from ecot_annotate.geometry.subtask_changes import segments
 from ecot_annotate.inspect.score import EpisodePrediction, Scorer
 from ecot_annotate.inspect.score_run import truth_from_episode
 from ecot_annotate.profiles import load_profile
-from ecot_annotate.reasoners.phases import split_phases
 from ecot_annotate.sample.generate import write_sample
 from ecot_annotate.sample.truth import VARIANTS
 from ecot_annotate.sources.rlds import EpisodeDecoder, RldsDataset, read_shard
@@ -69,11 +70,11 @@ def test_unknown_rate_is_assumed_and_said():
 
 
 def _figures(episodes, config):
-    scorer = Scorer()
+    scorer = Scorer(hz=steps_per_second(config))
     for ep in episodes:
         prims = arm_primitives(ep.arms[0], config)
         subtasks = []
-        for phase in split_phases(prims, True, event_lead(config.window)):
+        for phase in segments(episode_arm_signals(ep, config), ep.n_steps):
             subtasks += [phase.kind] * (phase.end - phase.start)
         scorer.add(
             truth_from_episode(ep),
@@ -98,12 +99,3 @@ def test_auto_thresholds_label_every_variant(tmp_path, name):
     assert figures["primitives"]["accuracy"] >= 0.9
     if name != "labelled":  # ECoT's fixed numbers do not carry over to other units or rates
         assert _figures(episodes, MotionConfig())["primitives"]["accuracy"] < 0.9
-
-
-def test_gripper_events_move_to_where_the_gripper_starts():
-    from ecot_annotate.geometry.motion import gripper_events
-
-    prims = ["move down"] * 2 + ["close gripper"] * 5 + ["move up", "open gripper"]
-    assert gripper_events(prims) == [(2, "close"), (8, "open")]
-    assert gripper_events(prims, lead=event_lead(4)) == [(4, "close"), (8, "open")]
-    assert gripper_events(prims, lead=40) == [(6, "close"), (8, "open")]  # never past the run

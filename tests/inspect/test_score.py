@@ -16,11 +16,30 @@ from ecot_annotate.inspect.score import (
 from ecot_annotate.inspect.score_run import labelled_subtasks, read_labels, score_predictions
 
 
-def test_boundaries_match_within_one_step_each_once():
+def test_boundaries_match_within_the_tolerance_each_once_optimally():
     assert boundaries(["a", "a", "b", "b", "c"]) == [2, 4]
-    assert matched_boundaries([3, 9], [2, 7]) == 1  # 3 is 1 from 2; 9 is 2 from 7
-    assert matched_boundaries([2, 3], [2]) == 1  # one true boundary matches one prediction
-    assert matched_boundaries([5], [4, 6]) == 1
+    assert matched_boundaries([3, 9], [2, 7], 1) == 1  # 3 is 1 from 2; 9 is 2 from 7
+    assert matched_boundaries([2, 3], [2], 1) == 1  # one true boundary matches one prediction
+    assert matched_boundaries([5], [4, 6], 1) == 1
+    # Nearest first would pair 2 with 2 and leave 3 alone; the optimal matching pairs both.
+    assert matched_boundaries([2, 3], [1, 2], 1) == 2
+    assert matched_boundaries([], [1], 1) == matched_boundaries([1], [], 1) == 0
+
+
+def test_the_tolerance_is_in_seconds_at_the_runs_rate():
+    truth = EpisodeTruth("e", subtasks=["a"] * 20 + ["b"] * 20)
+    pred = _pred(["a"] * 24 + ["b"] * 16, ["stop"] * 40)  # 4 steps late
+    at_10hz, at_50hz = Scorer(hz=10.0), Scorer(hz=50.0)
+    at_10hz.add(truth, pred)
+    at_50hz.add(truth, pred)
+    assert at_10hz.figures()["boundaries"]["f1"] == 1.0  # 0.4 s late: within 0.5 s
+    figures = at_50hz.figures()  # 0.08 s late at 50 Hz
+    assert figures["boundaries"]["f1"] == 1.0 and figures["boundary_tolerance_s"] == 0.5
+    strict = Scorer(tolerance_s=0.05, hz=50.0)
+    strict.add(truth, pred)
+    figures = strict.figures()
+    assert figures["boundaries"]["f1"] == 0.0
+    assert figures["boundaries_at"]["0.5"]["f1"] == figures["boundaries_at"]["1"]["f1"] == 1.0
 
 
 def _pred(subtasks, prims, gripper=None, boxes=None):
@@ -67,14 +86,18 @@ def test_human_labels_carry_forward_and_bad_lines_are_named(tmp_path):
     assert labelled_subtasks(labels["e"], 6) == ["reach the cup"] * 4 + ["pick it up"] * 2
     figures = score_predictions(iter([_pred(["a"] * 3 + ["b"] * 3, ["stop"] * 6)]), {}, labels)
     assert figures["episodes"] == 1
-    assert figures["boundaries"] == {
-        "true": 1,
-        "predicted": 1,
-        "matched": 1,
-        "precision": 1.0,
-        "recall": 1.0,
-        "f1": 1.0,
-    }
+    assert (
+        figures["boundaries"]
+        == figures["boundaries_at"]["0.5"]
+        == {
+            "true": 1,
+            "predicted": 1,
+            "matched": 1,
+            "precision": 1.0,
+            "recall": 1.0,
+            "f1": 1.0,
+        }
+    )
     path.write_text('{"episode": "e", "subtask": "no step"}\n')
     with pytest.raises(InputError, match="labels.jsonl:1"):
         read_labels(path)

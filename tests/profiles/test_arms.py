@@ -232,3 +232,39 @@ def test_a_model_is_kept_only_where_the_joints_match_it_one_for_one():
 def test_image_key_none_in_a_profile_file_means_no_camera():
     """Before: `image_key = "none"` was refused; only `image_key = ""` worked."""
     assert profile_from_mapping({"name": "x", "image_key": "none"}, "test").image_key is None
+
+
+def test_arms_named_in_camel_case_or_by_a_dotted_prefix_with_their_hands():
+    """Unitree's kLeftShoulderPitch ... kRightHandIndex; `left.joint_1.pos` ... `right_hand.joint_10.pos`."""
+    joints = ["ShoulderPitch", "ShoulderRoll", "Elbow"]
+    fingers = ["HandPinky", "HandIndex"]
+    unitree = [f"k{side}{j}" for side in ("Left", "Right") for j in joints]
+    unitree += [f"k{side}{f}" for side in ("Left", "Right") for f in fingers]
+    left, right = infer_arms(unitree, "Unitree_G1_Inspire").arms
+    assert (left.name, left.joint_indices, right.joint_indices) == ("left", (0, 1, 2), (3, 4, 5))
+    assert left.gripper_index in (6, 7) and right.gripper_index in (8, 9)  # a finger of its hand
+    dotted = [f"{side}.joint_{i}.pos" for side in ("left", "right") for i in (1, 2, 3)]
+    dotted += [f"{side}_hand.joint_{i}.pos" for side in ("left", "right") for i in (1, 2)]
+    left, right = infer_arms(dotted, "lingzu").arms
+    assert (left.joint_indices, right.joint_indices) == ((0, 1, 2), (3, 4, 5))
+    assert left.gripper_index in (6, 7) and right.gripper_index in (8, 9)
+
+
+def test_a_gripper_only_in_the_action_is_the_arms_gripper_command():
+    """A Dobot CR5 recording: six joints in the state, the gripper only as action[6]."""
+    from ecot_annotate.profiles.infer import infer_profile
+    from ecot_annotate.profiles.layout import LEROBOT
+
+    joints = tuple(f"joint{i}" for i in range(1, 7))
+    steps = {
+        "observation.images.top": Feature(IMAGE, "uint8", (8, 8, 3)),
+        "observation.state": Feature(TENSOR, "float32", (6,), names=joints),
+        "action": Feature(TENSOR, "float32", (7,), names=(*joints, "gripper")),
+    }
+    inferred = infer_profile(DatasetLayout("cr5", steps, {}, LEROBOT, 10.0, (), "cr5"))
+    (arm,) = inferred.profile.arms
+    assert (arm.gripper_index, arm.gripper_action_index) == (None, 6)
+    assert any("gripper only in the action" in d.text for d in inferred.decisions)
+    unnamed = {**steps, "action": Feature(TENSOR, "float32", (7,))}
+    inferred = infer_profile(DatasetLayout("cr5", unnamed, {}, LEROBOT, 10.0, (), "cr5"))
+    assert inferred.profile.arms[0].gripper_action_index == 6

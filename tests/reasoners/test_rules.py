@@ -1,11 +1,10 @@
-"""The offline reasoner: phases at gripper events, complete plain sentences, deterministic."""
+"""The offline reasoner: the run's segments in complete plain sentences, deterministic."""
 
 import re
 
 import numpy as np
 
-from ecot_annotate.episode import Annotation, ArmTrack, Episode
-from ecot_annotate.reasoners.phases import split_phases
+from ecot_annotate.episode import Annotation, ArmTrack, Episode, Segment
 from ecot_annotate.reasoners.rules import RuleReasoner
 from ecot_annotate.text.instruction import parse_instruction
 
@@ -17,6 +16,13 @@ PICK_PLACE = (
     + ["open gripper"] * 2
     + ["move up"] * 2
 )
+PICK_PLACE_SEGMENTS = [
+    Segment("reach", 0, 3),
+    Segment("grasp", 3, 5),
+    Segment("carry", 5, 10),
+    Segment("release", 10, 12),
+    Segment("retreat", 12, 14),
+]
 
 
 def _episode(instruction: str, n: int) -> Episode:
@@ -36,23 +42,10 @@ def _episode(instruction: str, n: int) -> Episode:
     )
 
 
-def test_phases_split_at_gripper_events():
-    phases = split_phases(PICK_PLACE)
-    assert [(p.kind, p.start, p.end) for p in phases] == [
-        ("reach", 0, 3),
-        ("grasp", 3, 5),
-        ("carry", 5, 10),
-        ("release", 10, 12),
-        ("retreat", 12, 14),
-    ]
-    assert [p.kind for p in split_phases(["stop"] * 4)] == ["reach"]
-    assert [p.kind for p in split_phases(["stop"] * 4, has_object=False)] == ["act"]
-
-
 def test_chain_per_step_is_complete_and_plain():
     annotation = RuleReasoner().reason(
         _episode("put the carrot on the plate", len(PICK_PLACE)),
-        Annotation(arm_primitives={"arm": list(PICK_PLACE)}),
+        Annotation(arm_primitives={"arm": list(PICK_PLACE)}, segments=PICK_PLACE_SEGMENTS),
     )
     steps = annotation.reasoning
     assert len(steps) == len(PICK_PLACE)
@@ -105,7 +98,7 @@ def test_a_task_label_is_not_repeated_as_a_step():
     assert parse_instruction("Robot_arm_control").text == ""
     assert parse_instruction("pickCube").verb == ""
     moves = ["stop"] * 3 + ["move"] * 4 + ["stop"] * 3
-    annotation = Annotation(arm_primitives={"arm": moves}, split_at_pauses=True)
+    annotation = Annotation(arm_primitives={"arm": moves})
     steps = RuleReasoner().reason(_episode("Robot_arm_control", len(moves)), annotation).reasoning
     assert steps[0].task == "Robot_arm_control."
     for step in steps:

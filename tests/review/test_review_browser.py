@@ -158,11 +158,11 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(browser, server, 
     assert reasoning[str(start + 1)]["subtask"] != moved and reasoning[str(start + 2)]["subtask"] == moved  # fmt: skip
 
     # score reads the review as labels
-    scored = CliRunner().invoke(main, ["score", str(run), "--labels", str(run / "review"), "--json"])  # fmt: skip
+    scored = CliRunner().invoke(main, ["score", str(run), "--labels", str(run / "review"), "--tolerance-s", "0.2", "--json"])  # fmt: skip
     assert scored.exit_code == 0, scored.output
     figures = json.loads(scored.output)
     assert figures["episodes"] == 3 and figures["review"]["rejected"] == 1
-    assert figures["boundaries"]["f1"] < 1.0  # the moved boundary is a miss of the machine
+    assert figures["boundaries"]["f1"] < 1.0  # moved 0.4 s (2 steps at 5 Hz): a miss at +-0.2 s
 
     # a rerun of annotate leaves the corrections byte-identical
     before = corrections_path(run).read_bytes()

@@ -1,0 +1,217 @@
+"""Where subtasks change, read from every signal an arm has: its gripper(s), its speed, contact.
+
+Per arm: a grasp starts where the gripper starts to close after an approach (a close before the
+arm has moved at all is the hand shaping itself at rest, not a grasp), the carry where the arm
+moves off after it, the release where the gripper starts to open, and the retreat where the arm
+moves off after that. A binary gripper command that flips at the end of a stop, as the arm moves
+off, came late: its grasp (or release) is back-dated to the start of that stop. A close that is
+opened again before anything was carried is a failed grasp, and the reopening starts a retry.
+A close at full speed on the way is a hand relaxing, and so is a close that carries nothing where
+the arm acted at a stop instead; a gripper is read the way round that makes whole picks (hands
+count their fingers either way).
+An arm with no grasp (no gripper, or one that never takes hold) that approaches, stops and moves
+away acts at its stop (pressing, pushing, turning): the act starts where it is held still there
+and the retreat where it leaves the stop. Each change names the signals that placed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ecot_annotate.episode import Segment
+from ecot_annotate.geometry.arm_speed import ArmSpeed
+from ecot_annotate.geometry.gripper_events import GripperEvent
+
+SAME_EVENT_S = 1.0  # events of one kind on two signals this close are one event
+LATE_AFTER_STOP_S = 0.4  # a command flipping this soon after a stop ends belongs to the stop
+LATE_IN_STOP_S = 0.6  # ... and one this far into a stop, as the arm moves off, came late
+FIRST_APPROACH_SHARE = 0.05  # a grasp needs this share of the episode's path moved before it
+CARRIED_SHARE = 0.35  # a grasp carried less than this share of its approach failed
+
+
+@dataclass(frozen=True)
+class ArmSignals:
+    """What one arm recorded: its speed, the gripper events of each of its gripper signals, and
+    the steps a detector saw its gripper touch the object (empty without a detector)."""
+
+    name: str
+    speed: ArmSpeed
+    events: tuple[GripperEvent, ...] = ()
+    contact: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    step: int
+    kind: str
+    signals: tuple[str, ...]
+
+
+def merged_events(events: tuple[GripperEvent, ...], hz: float) -> list[list[GripperEvent]]:
+    """Events of one kind on several signals within SAME_EVENT_S of each other, grouped; each
+    group's first event is the one a boundary is placed by: what the gripper did (the state) before
+    what it was told (a command), a continuous signal before a binary one."""
+    groups: list[list[GripperEvent]] = []
+    for event in sorted(events, key=lambda e: e.onset):
+        near = [
+            g
+            for g in groups
+            if g[0].kind == event.kind and abs(g[0].onset - event.onset) <= SAME_EVENT_S * hz
+        ]
+        if near and all(e.source != event.source for e in near[-1]):
+            near[-1].append(event)
+        else:
+            groups.append([event])
+    return [sorted(g, key=lambda e: (e.binary, e.command, e.onset)) for g in groups]
+
+
+def _place(
+    group: list[GripperEvent], speed: ArmSpeed, stops: list[tuple[int, int]]
+) -> tuple[int, tuple[str, ...]]:
+    """(step, signals) of a gripper event: its onset, or for a command that came late the start
+    of the stop it belongs to."""
+    event = group[0]
+    verb = "closes" if event.kind == "close" else "opens"
+    signals = tuple(f"{e.source} {verb} at {e.onset}" for e in group)
+    if not event.binary:
+        return event.onset, signals
+    hz = speed.hz
+    for a, b in reversed(stops):
+        if a <= event.onset <= b + LATE_AFTER_STOP_S * hz:
+            moves_off = speed.motion_onset(event.onset)
+            late = event.onset - a >= LATE_IN_STOP_S * hz and (
+                event.onset >= b or (moves_off is not None and moves_off - event.onset <= hz / 2)
+            )
+            if late:
+                return a, (*signals, f"arm stopped at {a}: the command came late")
+            break
+    return event.onset, signals
+
+
+def _speed_at(speed: ArmSpeed, step: int) -> float:
+    """The arm's median speed within 0.2 s of `step`."""
+    half = max(1, round(0.2 * speed.hz))
+    return float(np.median(speed.speed[max(0, step - half) : step + half + 1]))
+
+
+def _touching(step: int, contact: tuple[tuple[int, int], ...], hz: float) -> tuple[str, ...]:
+    near = [a for a, b in contact if a - hz <= step <= b]
+    return (f"detector: gripper touches the object from {near[0]}",) if near else ()
+
+
+def arm_changes(arm: ArmSignals) -> list[Change]:
+    """The changes of subtask one arm's signals show, in step order. Its gripper is read the way
+    that makes more whole picks (a grasp, a carry, a release): hand makers count their fingers
+    either way (an Inspire hand's 1 is open), so where the other way round makes more, the
+    profile's way was wrong for this hand."""
+    found = _changes(arm)
+    swapped = tuple(replace(e, kind=OTHER[e.kind]) for e in arm.events)
+    other = _changes(replace(arm, events=swapped))
+    return other if _picks(other) > _picks(found) else found
+
+
+OTHER = {"close": "open", "open": "close"}
+
+
+def _picks(changes: list[Change]) -> int:
+    """Whole picks: a grasp, then a carry, then a release."""
+    kinds = "".join({"grasp": "g", "carry": "c", "release": "r"}.get(c.kind, "-") for c in changes)
+    return kinds.count("gcr")
+
+
+def _changes(arm: ArmSignals) -> list[Change]:
+    speed = arm.speed
+    if not speed.active:
+        return []
+    path, stops, hz = speed.path(), speed.stops(), speed.hz
+    changes: list[Change] = []
+    free_since, grasped, holding = 0, False, None
+    for group in merged_events(arm.events, hz):
+        event = group[0]
+        if event.kind == "close" and holding is None:
+            need = FIRST_APPROACH_SHARE * path[-1] if not grasped else 0.0
+            if path[event.onset] - path[free_since] <= need:
+                continue  # the hand shapes itself before the arm moves: no grasp
+            if _speed_at(speed, event.onset) >= speed.brisk:
+                continue  # closing on the way, at full speed: the hand relaxes, no grasp
+            at, signals = _place(group, speed, stops)
+            changes.append(Change(at, "grasp", (*signals, *_touching(at, arm.contact, hz))))
+            holding, grasped = (at, event), True
+        elif event.kind == "open" and holding is not None:
+            grasp_at, close = holding
+            at, signals = _place(group, speed, stops)
+            lift = speed.motion_onset(max(close.end, grasp_at + 1), at)
+            carried = path[at] - path[lift] if lift is not None else 0.0
+            if carried < CARRIED_SHARE * (path[grasp_at] - path[free_since]):
+                changes.append(Change(at, "retry", (*signals, "nothing was carried")))
+            else:
+                if lift is not None:
+                    changes.append(Change(lift, "carry", (f"arm moves off at {lift}",)))
+                changes.append(Change(at, "release", signals))
+                retreat = speed.motion_onset(max(event.end, at + 1))
+                if retreat is not None:
+                    changes.append(Change(retreat, "retreat", (f"arm moves off at {retreat}",)))
+            holding, free_since = None, at
+    if holding is not None:
+        grasp_at, close = holding
+        lift = speed.motion_onset(max(close.end, grasp_at + 1))
+        if lift is not None:
+            changes.append(Change(lift, "carry", (f"arm moves off at {lift}",)))
+    if any(c.kind == "carry" for c in changes):
+        return changes
+    # Nothing was carried: where the arm acted at a stop instead, a close at the end was a hand
+    # coming to rest; else the grasp stands (a clip may end before the lift).
+    return _act_at_stop(arm, stops) or changes
+
+
+def _act_at_stop(arm: ArmSignals, stops: list[tuple[int, int]]) -> list[Change]:
+    """An arm that never takes hold: it acts at the longest stop between its approach and a
+    motion away (the one the gripper touches the object in, where a detector saw that), from
+    where it is held still in it (pressed against something) if it is; it retreats where it
+    leaves that stop (a set-off follows: the stops chosen from are those)."""
+    speed = arm.speed
+    first = speed.motion_onset(0)
+    if first is None:
+        return []
+    inner = [(a, b) for a, b in stops if a > first and speed.motion_onset(b) is not None]
+    touched = [s for s in inner if _touching(s[0], arm.contact, speed.hz)]
+    if not (touched or inner):
+        return []
+    a, b = max(touched or inner, key=lambda s: s[1] - s[0])
+    held = speed.held(a, b)
+    why = f"arm stops at {a}" + (f", held still from {held}" if held > a else "")
+    return [
+        Change(held, "act", (why, *_touching(held, arm.contact, speed.hz))),
+        Change(b, "retreat", (f"arm leaves its stop at {b} and moves off",)),
+    ]
+
+
+def segments(arms: list[ArmSignals], n_steps: int) -> list[Segment]:
+    """The episode's subtasks: a reach from step 0 (idle time included), then a new subtask at
+    every change of every arm that does the task: where an arm takes hold of something, the arms
+    that never do only hold or adjust themselves, and their stops are not the task's. With two
+    arms the arm that changed is named."""
+    named = len(arms) > 1
+    per_arm = {arm.name: arm_changes(arm) for arm in arms}
+    grasping = [n for n, changes in per_arm.items() if any(c.kind == "grasp" for c in changes)]
+    found = sorted(
+        (
+            (c, name if named else "")
+            for name, changes in per_arm.items()
+            if name in grasping or not grasping
+            for c in changes
+        ),
+        key=lambda x: x[0].step,
+    )
+    starts: list[tuple[int, str, tuple[str, ...], str]] = [(0, "reach", (), "")]
+    for change, arm in found:
+        if 0 < change.step < n_steps and change.step > starts[-1][0]:
+            starts.append((change.step, change.kind, change.signals, arm))
+    bounds = [s[0] for s in starts[1:]] + [n_steps]
+    return [
+        Segment(kind, start, end, signals, arm)
+        for (start, kind, signals, arm), end in zip(starts, bounds, strict=True)
+        if n_steps
+    ]
