@@ -56,11 +56,21 @@ def embedded_llm_missing() -> str | None:
 
 
 def first_requests(reasoner, n: int) -> list:
-    """The requests a run's LLM reasoner sends first for the first `n` Bridge episodes."""
-    from ecot_annotate.episode import Annotation
-    from ecot_annotate.geometry.motion import episode_primitives
+    """The requests a run's LLM reasoner sends first for the first `n` Bridge episodes: each
+    episode annotated by the run's steps before reasoning (motion, subtasks), as the run does."""
+    from itertools import takewhile
 
-    return [
-        reasoner.first_request(e, Annotation(arm_primitives=episode_primitives(e.arms)))
-        for e in decoded_episodes(BRIDGE, "bridge", n)
-    ]
+    from ecot_annotate.config import AnnotateConfig
+    from ecot_annotate.episode import Annotation
+    from ecot_annotate.stages import build_stages, run_stage, steps
+
+    config = AnnotateConfig(input=str(BRIDGE), out="", reasoner="llm", llm=reasoner.config)
+    before = tuple(takewhile(lambda step: step.name != "reasoning", steps(config)))
+    stages = build_stages(before, config)
+    requests = []
+    for episode in decoded_episodes(BRIDGE, "bridge", n):
+        annotation = Annotation()
+        for stage in stages:
+            annotation = run_stage(stage, episode, annotation)
+        requests.append(reasoner.first_request(episode, annotation))
+    return requests
