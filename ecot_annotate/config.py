@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ecot_annotate.frames import Frames, every
 from ecot_annotate.kinematics.units import JOINT_UNITS
 from ecot_annotate.profiles.model import DatasetProfile
 from ecot_annotate.prompt_texts import LLM_MODES
 from ecot_annotate.setting import section, setting
 
 DEVICES = ("auto", "cpu", "cuda")
+
+NO_BACKEND = "none"  # a perception option's value for "do not run it"
 
 PARQUET_REFERENCES, PARQUET_JPEG = "reference", "jpeg"
 PARQUET_FRAMES = (PARQUET_REFERENCES, PARQUET_JPEG)
@@ -34,9 +37,9 @@ class MotionConfig:
 @dataclass(frozen=True)
 class PerceptionConfig:
     detector: str = setting(
-        "none",
+        NO_BACKEND,
         help="Open-vocabulary detector for object boxes and the gripper.",
-        choices=("none",),
+        choices=(NO_BACKEND,),
         choices_from="ecot_annotate.backends.detectors:DETECTORS",
     )
     detector_model: str | None = setting(
@@ -44,18 +47,18 @@ class PerceptionConfig:
         help="Hub id or local folder (default: IDEA-Research/grounding-dino-tiny, google/owlv2-base-patch16-ensemble).",
     )
     segmenter: str = setting(
-        "none",
+        NO_BACKEND,
         help="Mask the gripper inside its box for a steadier point.",
-        choices=("none",),
+        choices=(NO_BACKEND,),
         choices_from="ecot_annotate.backends.segmenter:SEGMENTERS",
     )
     segmenter_model: str | None = setting(
         None, help="Hub id or local folder (default: facebook/sam-vit-base)."
     )
     captioner: str = setting(
-        "none",
+        NO_BACKEND,
         help="Caption each episode's first frame (feeds the object vocabulary and the LLM prompt): an image-text-to-text model, or an OpenAI-compatible server that takes images (--llm-base-url, key in --llm-api-key-env).",
-        choices=("none",),
+        choices=(NO_BACKEND,),
         choices_from="ecot_annotate.backends.captioner:CAPTIONERS",
     )
     captioner_model: str | None = setting(
@@ -78,12 +81,35 @@ class PerceptionConfig:
         True,
         help="Give each detected object one id across the episode (fills gaps, drops flickers).",
     )
+    detect_every: int = setting(
+        1,
+        help="Run the detector on every N-th frame only (1: every frame). A step between two "
+        "detected frames keeps the boxes of the one before; the gripper track is fitted to the "
+        "detected frames and covers every step.",
+    )
     batch_size: int = setting(8, help="Frames per model call, across episodes.")
     device: str = setting(
         "auto",
         help="Where the models run: auto takes a GPU when there is one, else the CPU.",
         choices=DEVICES,
     )
+
+    @property
+    def detects(self) -> bool:
+        return self.detector != NO_BACKEND
+
+    @property
+    def detected_frames(self) -> Frames:
+        """The steps whose frames the detector looks at."""
+        return every(self.detect_every)
+
+    @property
+    def segments(self) -> bool:
+        return self.segmenter != NO_BACKEND
+
+    @property
+    def captions(self) -> bool:
+        return self.captioner != NO_BACKEND
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,10 @@ def content_settings(config: AnnotateConfig) -> dict:
         data["llm"]["prompt_hash"] = load_prompts(mode_prompt(answer_mode(config.llm))).hash
         data["llm"]["backend"] = config.llm.backend
         data["llm"]["max_text_chars"] = config.llm.max_text_chars
-    if config.perception.captioner != "none":
+    if config.perception.captions:
         data["perception"]["caption_prompt_hash"] = caption_prompt()[1]
+    if config.perception.detect_every == 1:
+        data["perception"].pop("detect_every")  # runs that detect every frame keep their hash
     data["perception"].pop("batch_size")
     data["perception"].pop("device")
     return data

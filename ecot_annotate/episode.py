@@ -166,6 +166,8 @@ class Annotation:
     gripper_fit_rms_px: float | None = None  # the fit's pixel error over its inlier detections
     gripper_fit_inliers: int | None = None  # detections the fit agrees with
     provenance: dict[str, str] = field(default_factory=dict)
+    # How the episode moved (geometry/motion_stats.py): per arm, `left: speed` with two arms.
+    motion_stats: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_steps(self) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
-from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.config import NO_BACKEND, AnnotateConfig
 from ecot_annotate.content import content_hash
 from ecot_annotate.episode import Episode
 from ecot_annotate.frames import NOTHING, FrameRequest
@@ -92,14 +92,10 @@ def without_frames(config: AnnotateConfig) -> tuple[AnnotateConfig, str | None]:
     """With no camera the detector and captioner have nothing to look at: the config without
     them, and one line saying they are skipped (None when none was asked for)."""
     p = config.perception
-    asked = [
-        name
-        for name, value in (("detector", p.detector), ("captioner", p.captioner))
-        if value != "none"
-    ]
+    asked = [name for name, used in (("detector", p.detects), ("captioner", p.captions)) if used]
     if not asked:
         return config, None
-    frameless = replace(p, detector="none", captioner="none")
+    frameless = replace(p, detector=NO_BACKEND, captioner=NO_BACKEND)
     return replace(config, perception=frameless), (
         f"no camera: the {' and '.join(asked)} are skipped (they need frames)"
         if len(asked) > 1

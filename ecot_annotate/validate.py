@@ -81,7 +81,7 @@ def check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[EcotE
     """
     found = list(_check_perception(config, llm))
     yield from found
-    if (config.captioner != "none" or config.detector != "none") and not any(
+    if (config.captions or config.detects) and not any(
         isinstance(p, MissingWeightsError) for p in found
     ):
         from ecot_annotate.backends.device import resolve_device
@@ -90,12 +90,12 @@ def check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[EcotE
 
 
 def _check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[EcotError]:
-    if config.captioner != "none":
+    if config.captions:
         from ecot_annotate.backends.captioner import check_captioner
 
         yield from _collect(lambda: check_captioner(config, llm))
-    if config.detector == "none":
-        if config.segmenter != "none":
+    if not config.detects:
+        if config.segments:
             yield InputError(
                 "--segmenter needs a detector to find the gripper's box (set --detector)"
             )
@@ -106,6 +106,8 @@ def _check_perception(config: PerceptionConfig, llm: LLMConfig) -> Iterator[Ecot
     ):
         if not 0.0 <= value < 1.0:
             yield InputError(f"{name} must be in [0, 1), got {value}")
+    if config.detect_every < 1:
+        yield InputError(f"--detect-every must be at least 1, got {config.detect_every}")
     if config.batch_size < 1:
         yield InputError(f"--batch-size must be at least 1, got {config.batch_size}")
     if config.gripper_fit not in FIT_METHODS:
@@ -123,7 +125,7 @@ def _check_models(config: PerceptionConfig) -> None:
 
     cls = detector_class(config.detector)
     check_model(detector_model(config), "--detector-model", cls.model_types, f"{cls.name} detector")
-    if config.segmenter != "none":
+    if config.segments:
         sam = SEGMENTERS.get(config.segmenter)
         check_model(segmenter_model(config), "--segmenter-model", sam.model_types, "SAM segmenter")
 

@@ -165,6 +165,10 @@ def _run_locked(
         "episodes_unknown_arm": counters.get(UNKNOWN_ARM, 0),  # move/stop from joint speed
         "steps_in": counters.get("steps_in", 0),
         "steps_out": counters.get("steps_out", 0),
+        "frames": {  # decoded from video; looked at by the detector
+            "decoded": counters.get("frames_decoded", 0),
+            "perceived": counters.get("frames_perceived", 0),
+        },
         "ecot_json_entries": finished.get("ecot_json_entries", 0),
         "quarantine_reasons": sorted({f"{q['stage']}: {q['error']}" for q in quarantined})[:50],
         "stage_seconds": stages,

@@ -63,7 +63,7 @@ def check_captioner(config: PerceptionConfig, llm: LLMConfig) -> None:
     from ecot_annotate.backends.llm_client import api_key
     from ecot_annotate.backends.weights import check_model
 
-    if config.captioner == "none":
+    if not config.captions:
         return
     model = captioner_model(config, llm)
     if config.captioner == "transformers":

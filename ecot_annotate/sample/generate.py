@@ -377,8 +377,12 @@ def write_sample(
     seed: int = 0,
     shards: int = 2,
     variant: Variant | None = None,
+    plant: Callable[[int, dict], dict] | None = None,
 ) -> Path:
-    """Write the sample as a TFDS folder; return its version folder (what `annotate` reads)."""
+    """Write the sample as a TFDS folder; return its version folder (what `annotate` reads).
+
+    `plant` sees each episode (its index, the example dict) before it is written and returns it,
+    changed or not (sample/plant.py plants defects in the recording this way)."""
     variant = variant or Variant()
     import tensorflow_datasets as tfds
 
@@ -395,12 +399,10 @@ def write_sample(
         path = root / f"{DATASET_NAME}-train.tfrecord-{shard:05d}-of-{shards:05d}"
         with open(path, "wb") as handle:
             for index in indices:
-                write_record(
-                    handle,
-                    features.serialize_example(
-                        make_episode(int(index), rng, camera, variant=variant)
-                    ),
-                )
+                episode = make_episode(int(index), rng, camera, variant=variant)
+                if plant is not None:
+                    episode = plant(int(index), episode)
+                write_record(handle, features.serialize_example(episode))
     with tfds_quietly():
         tfds.folder_dataset.write_metadata(
             data_dir=str(root),

@@ -49,7 +49,7 @@ class CaptionStage:
 
 @register_step("caption", before=("detect",))
 def caption_step(config: AnnotateConfig) -> Step | None:
-    if config.perception.captioner == "none":
+    if not config.perception.captions:
         return None
     return stage_step(
         "caption",

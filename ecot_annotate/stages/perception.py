@@ -21,7 +21,6 @@ from ecot_annotate.config import AnnotateConfig, PerceptionConfig
 from ecot_annotate.counting import TIMING, Count, no_count
 from ecot_annotate.episode import Annotation, Box, Episode, decode_image, several_arms
 from ecot_annotate.errors import EpisodeError
-from ecot_annotate.frames import EVERY_FRAME
 from ecot_annotate.geometry.gripper_fit import GripperFit, fit_gripper_track
 from ecot_annotate.stages.base import Step, Work, register_step
 from ecot_annotate.text.vocabulary import object_vocabulary
@@ -59,8 +58,8 @@ def segmenter_model(config: PerceptionConfig) -> str:
 def episode_frames(
     episode: Episode, config: PerceptionConfig, caption: str | None = None, count: Count = no_count
 ) -> Iterator[FrameTask]:
-    """Every frame the run read decoded once, in order, checked against the episode's camera
-    size; EpisodeError (when the consumer reaches it) at the first frame that is unusable, or
+    """Every frame the detector looks at (`detected_frames`) decoded once, in order, checked
+    against the episode's camera size; EpisodeError (when the consumer reaches it) at the first frame that is unusable, or
     before any without a vocabulary. Time spent decoding stored bytes is counted as `us_decode`
     (a video's frames arrive decoded, and count their own)."""
     vocabulary = tuple(
@@ -72,8 +71,9 @@ def episode_frames(
         )
         raise EpisodeError("vocabulary", f"the {said} name no object to prompt the detector with")
     width, height = episode.image_size
+    looked_at = config.detected_frames
     for step, data in enumerate(episode.images):
-        if data is None:
+        if data is None or not looked_at.selects(step):
             continue
         start = time.perf_counter()
         try:
@@ -110,9 +110,9 @@ class FramePerceiver:
             device,
         )
         self.segmenter = (
-            None
-            if config.segmenter == "none"
-            else build_segmenter(config.segmenter, config.segmenter_model, device)
+            build_segmenter(config.segmenter, config.segmenter_model, device)
+            if config.segments
+            else None
         )
 
     def __call__(self, frames: list[FrameTask]) -> list[FrameResult]:
@@ -147,7 +147,9 @@ class FramePerceiver:
 def provenance(config: PerceptionConfig) -> dict[str, str]:
     """Which backend and model produced the perception fields."""
     out = {"detector": f"{config.detector}:{detector_model(config)}"}
-    if config.segmenter != "none":
+    if config.detect_every > 1:
+        out["detected_every"] = f"{config.detect_every} frames"
+    if config.segments:
         out["segmenter"] = f"{config.segmenter}:{segmenter_model(config)}"
     return out
 
@@ -179,21 +181,28 @@ def assemble(
     config: PerceptionConfig,
     annotation: Annotation,
 ) -> Annotation:
-    """`annotation` with boxes for every step and a fitted gripper track (or the reason why not)."""
+    """`annotation` with boxes for every step and a fitted gripper track (or the reason why not).
+    A step the detector did not look at keeps the boxes of the detected step before it and has
+    no gripper point."""
     by_step = {r.step: r for r in results}
-    missing = [t for t in range(episode.n_steps) if t not in by_step]
+    detected = config.detected_frames.steps(episode.n_steps)
+    missing = [t for t in detected if t not in by_step]
     if missing:
         raise EpisodeError(
             "detect",
-            f"no detector result for {len(missing)} of {episode.n_steps} steps (first: {missing[0]})",
+            f"no detector result for {len(missing)} of {len(detected)} detected steps "
+            f"(first: {missing[0]})",
         )
-    ordered = [by_step[t] for t in range(episode.n_steps)]
+    held = [by_step[t - t % config.detect_every] for t in range(episode.n_steps)]
     points = np.array(
-        [r.gripper_point if r.gripper_point is not None else (np.nan, np.nan) for r in ordered],
+        [
+            r.gripper_point if r.step == t and r.gripper_point is not None else (np.nan, np.nan)
+            for t, r in enumerate(held)
+        ],
         dtype=np.float64,
     )
     fit = arm_fit(episode, points, config)
-    annotation.bboxes = [r.boxes for r in ordered]
+    annotation.bboxes = [list(r.boxes) for r in held]
     annotation.gripper = fit.track
     annotation.gripper_reason = fit.reason
     annotation.gripper_fit_rms_px = fit.rms_px
@@ -237,7 +246,7 @@ class DetectStage:
 
 @register_step("detect", after=("caption",))
 def detect_step(config: AnnotateConfig) -> Step | None:
-    if config.perception.detector == "none":
+    if not config.perception.detects:
         return None
     return Step(
         "detect",
@@ -245,5 +254,5 @@ def detect_step(config: AnnotateConfig) -> Step | None:
         DetectStage,
         reads=("frames", "instruction", "caption", "state"),
         writes=("bboxes", "gripper", "provenance"),
-        frames=EVERY_FRAME,
+        frames=config.perception.detected_frames,
     )

@@ -35,6 +35,6 @@ class TrackStage:
 
 @register_step("tracks", after=("detect",))
 def tracks_step(config: AnnotateConfig) -> Step | None:
-    if config.perception.detector == "none" or not config.perception.tracks:
+    if not (config.perception.detects and config.perception.tracks):
         return None
     return stage_step("tracks", TrackStage, reads=("bboxes",), writes=("bboxes",))

@@ -36,7 +36,7 @@ class ValidateStage:
 
     def __init__(self, config: AnnotateConfig, count: Count):
         self.config_hash = content_hash(config)
-        self.detector = config.perception.detector
+        self.detects = config.perception.detects
 
     def setup(self) -> None:
         return None
@@ -44,7 +44,7 @@ class ValidateStage:
     def run(self, episode: Episode, annotation: Annotation) -> Annotation:
         check_complete(episode, annotation)
         annotation.provenance["config_hash"] = self.config_hash
-        if self.detector == "none" and annotation.gripper is None:
+        if not self.detects and annotation.gripper is None:
             annotation.gripper_reason = annotation.gripper_reason or NO_DETECTOR
         return annotation
 

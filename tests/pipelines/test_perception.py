@@ -133,3 +133,34 @@ def test_missing_weights_stop_the_cli_before_any_work_with_one_line(
         and "--detector-model PATH" in lines[0]
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_detector_on_every_nth_frame_of_a_lerobot_video_decodes_only_those(model_dir, tmp_path):
+    """lerobot's own writer made the video; `--detect-every 3` decodes and looks at steps 0, 3, 6...
+    and a step between keeps the boxes of the detected step before it."""
+    pytest.importorskip("av")
+    from pathlib import Path
+
+    from ecot_annotate.cli import main
+
+    dataset = Path(__file__).resolve().parents[1] / "fixtures" / "lerobot" / "so101_two_cameras"
+    common = ["--detector", "owlv2", "--detector-model", str(model_dir["owlv2"])]
+    common += ["--box-threshold", "0.0", "--format", "parquet,ecot-json"]
+    summaries = {}
+    for n in (1, 3):
+        out = tmp_path / f"every-{n}"
+        args = ["annotate", str(dataset), "--out", str(out), "--detect-every", str(n), *common]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        summaries[n] = json.loads((out / "summary.json").read_text())
+        check_every_step(out, summaries[n])
+    keys = open_steps(tmp_path / "every-1").to_table(["episode_key"]).column(0).to_pylist()
+    lengths = [keys.count(key) for key in dict.fromkeys(keys)]
+    detected = sum(-(-n // 3) for n in lengths)
+    assert summaries[1]["frames"] == {"decoded": sum(lengths), "perceived": sum(lengths)}
+    assert summaries[3]["frames"] == {"decoded": detected, "perceived": detected}
+    rows = open_steps(tmp_path / "every-3").to_table(["episode_key", "step", "bboxes"]).to_pylist()
+    by_key = {(r["episode_key"], r["step"]): r["bboxes"] for r in rows}
+    boxes = [(b["label"], b["box"]) for b in by_key[(rows[0]["episode_key"], 0)]]
+    assert boxes and [(b["label"], b["box"]) for b in by_key[(rows[0]["episode_key"], 2)]] == boxes

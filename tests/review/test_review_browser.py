@@ -36,9 +36,9 @@ def test_a_person_reviews_the_queue_and_every_command_reads_it(browser, server, 
     assert rows.count() == 4
     flagged = sum(1 for i in range(4) if rows.nth(i).get_attribute("data-flags"))
     page.select_option("#flag-filter", "*")
-    assert page.locator("#episode-table .episode-row:visible").count() == flagged > 0
-    page.select_option("#flag-filter", "chain from rules")
-    assert page.locator("#episode-table .episode-row:visible").count() == 4
+    assert page.locator("#episode-table .episode-row:visible").count() == flagged == 1
+    page.select_option("#flag-filter", "text failing a check")  # the planted wrong direction
+    assert page.locator("#episode-table .episode-row:visible").count() == 1
     assert "0</b> of 4 reviewed" in page.inner_html("#progress")
     links = [rows.nth(i).locator(".episode-link").get_attribute("href") for i in range(4)]
     indices = [int(href.split("/")[-1].split(".")[0]) for href in links]

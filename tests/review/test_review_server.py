@@ -61,7 +61,7 @@ def test_the_queue_lists_every_episode_with_its_reasons_and_progress(client, run
     page = client.get("/index.html?token=secret-token").text
     keys = episode_keys(run, corrected=False)
     assert all(key in page for key in keys)
-    assert "every text field written by the rules reasoner" in page
+    assert "nothing flagged" in page  # a clean sample: no evidence against any episode
     assert "1</b> of 6 reviewed" in page and "1 rejected" in page
     episode = client.get("/episodes/00001.html").text
     assert PAYLOAD not in episode and "&lt;img src=x" in episode
