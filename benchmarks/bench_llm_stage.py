@@ -39,7 +39,7 @@ MAX_TEXT_CHARS = 60
 # make demo's LLM step (a test holds them to the Makefile's); the bench adds --no-cache
 DEMO_OPTIONS = ("--limit", str(EPISODES), "--format", "parquet", "--reasoner", "llm")
 DEMO_OPTIONS += ("--llm-backend", "transformers", "--llm-max-text-chars", str(MAX_TEXT_CHARS))
-ROUNDS = 2  # the run and the bare generate, alternating; each keeps its best
+ROUNDS = 2  # the run alone, the bare generate, the run beside busy loops; each keeps its best
 SPEED_TARGET = 0.8
 BUSY_TARGET = 0.4
 GAP_TARGET_S = 35.0
