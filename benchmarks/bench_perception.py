@@ -36,7 +36,7 @@ def fit_errors(episodes: list) -> Row:
             noisy = truth + rng.normal(0, 2.0, truth.shape)
             outliers = rng.random(len(truth)) < 0.3
             noisy[outliers] = rng.uniform(0, ep.image_size[0], (int(outliers.sum()), 2))
-            fit = fit_gripper_track(ep.xyz, noisy, ep.image_size, method)
+            fit = fit_gripper_track(ep.arms[0].xyz, noisy, ep.image_size, method)
             errors.append(
                 np.linalg.norm(fit.track - truth, axis=1)
                 if fit.track is not None

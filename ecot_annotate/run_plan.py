@@ -20,7 +20,7 @@ from ecot_annotate.content import content_hash
 from ecot_annotate.episode import Episode
 from ecot_annotate.frames import NOTHING, FrameRequest
 from ecot_annotate.geometry.motion_auto import MotionCalibration
-from ecot_annotate.profiles.choice import ProfileChoice
+from ecot_annotate.profiles.choice import Origin, ProfileChoice
 from ecot_annotate.reasoners import REASONERS
 from ecot_annotate.sources import SOURCES
 from ecot_annotate.sources.base import Source
@@ -28,6 +28,7 @@ from ecot_annotate.sources.detect import resolve_source
 from ecot_annotate.sources.fingerprint import dataset_fingerprint
 from ecot_annotate.sources.first_episodes import first_episodes
 from ecot_annotate.stages import Step, Work, steps
+from ecot_annotate.stages.gripper_direction import resolve_gripper_direction
 from ecot_annotate.stages.motion_thresholds import CALIBRATION_EPISODES, resolve_motion
 
 
@@ -155,9 +156,10 @@ def prepare(config: AnnotateConfig, outputs: Mapping[str, Output] | None = None)
         copies = {name: output.copies_records for name, output in outputs.items()}
         warnings = raise_problems(problems(config, dataset, copies))
     sample = ()
-    if config.motion_thresholds == "auto":
+    if config.motion_thresholds == "auto" or how.origin is Origin.INFERRED:
         sample = tuple(first_episodes(dataset, config.dataset_profile, CALIBRATION_EPISODES))
     config, calibration = resolve_motion(config, dataset, list(sample))
+    config, how = resolve_gripper_direction(config, how, list(sample))
     planned = steps(config)
     if config.dataset_profile.image_key is None:
         planned, skipped = _no_camera(planned, skipped)

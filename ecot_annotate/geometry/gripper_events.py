@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import median_filter
 
 from ecot_annotate.geometry.arm_speed import true_runs
 
 CHANGE_S = 1.0  # a change completes within this time
 CHANGE_SHARE = 0.3  # ... by at least this share of the signal's span in the episode
-MIN_HOLD_S = 0.3  # and holds this long
+MIN_HOLD_S = 0.15  # and holds this long
 SMOOTH_S = 0.2  # median filter over this span first (spikes, jitter)
 SETTLED = 0.15  # within this share of a change of its level, the signal is at that level
 BINARY_LEVELS = 2  # at most this many distinct values: a command, not a measurement
@@ -92,13 +93,15 @@ def _steps(
     from the last step at the level it leaves to the first at the level it reaches, which it
     then holds for `hold` steps."""
     n = len(x)
-    ahead = x[np.minimum(np.arange(n) + window, n - 1)] - x
+    # every value within `window` steps ahead: a close that opens again within the window (a
+    # quick regrasp, a short clip) still shows as the low it reaches
+    ahead = sliding_window_view(np.concatenate([x, np.full(window, x[-1])]), window + 1)
     threshold = max(min_span, CHANGE_SHARE * span)
     found = []
-    for sign in (-1.0, 1.0):
-        for a, b in true_runs(sign * ahead > threshold):
+    for sign, farthest in ((-1.0, ahead.min(axis=1)), (1.0, ahead.max(axis=1))):
+        for a, b in true_runs(sign * (farthest - x) > threshold):
             part = x[a : min(b - 1 + window, n - 1) + 1]
-            left = int(np.argmax(-sign * part))  # the level it leaves (high for a close)
+            left = int(np.argmax(-sign * part[: b - a]))  # the level it leaves (high for a close)
             reached = int(np.argmax(sign * part[left:])) + left
             far, near = part[left], part[reached]
             tolerance = SETTLED * abs(near - far)

@@ -8,7 +8,7 @@ off, came late: its grasp (or release) is back-dated to the start of that stop. 
 opened again before anything was carried is a failed grasp, and the reopening starts a retry.
 A close at full speed on the way is a hand relaxing, and so is a close that carries nothing where
 the arm acted at a stop instead; a gripper is read the way round that makes whole picks (hands
-count their fingers either way).
+count their fingers either way: `reads_reversed`).
 An arm with no grasp (no gripper, or one that never takes hold) that approaches, stops and moves
 away acts at its stop (pressing, pushing, turning): the act starts where it is held still there
 and the retreat where it leaves the stop. Each change names the signals that placed it.
@@ -102,17 +102,25 @@ def _touching(step: int, contact: tuple[tuple[int, int], ...], hz: float) -> tup
 
 
 def arm_changes(arm: ArmSignals) -> list[Change]:
-    """The changes of subtask one arm's signals show, in step order. Its gripper is read the way
-    that makes more whole picks (a grasp, a carry, a release): hand makers count their fingers
-    either way (an Inspire hand's 1 is open), so where the other way round makes more, the
-    profile's way was wrong for this hand."""
-    found = _changes(arm)
-    swapped = tuple(replace(e, kind=OTHER[e.kind]) for e in arm.events)
-    other = _changes(replace(arm, events=swapped))
-    return other if _picks(other) > _picks(found) else found
+    """The changes of subtask one arm's signals show, in step order, its gripper read the way
+    its events say (see `reads_reversed` for which way that is)."""
+    return _changes(arm)
 
 
 OTHER = {"close": "open", "open": "close"}
+
+
+def reversed_events(arm: ArmSignals) -> ArmSignals:
+    """The arm with its gripper read the other way round: every close an open and back."""
+    return replace(arm, events=tuple(replace(e, kind=OTHER[e.kind]) for e in arm.events))
+
+
+def reads_reversed(arm: ArmSignals) -> bool:
+    """Whether the arm's gripper makes more whole picks (a grasp, a carry, a release) read the
+    other way round: hand makers count their fingers either way (an Inspire hand's 1 is open), so
+    where it does, the profile's way was wrong for this hand. Decided once per episode, before
+    the motion primitives name the gripper, so that they and the subtasks read it alike."""
+    return _picks(_changes(reversed_events(arm))) > _picks(_changes(arm))
 
 
 def _picks(changes: list[Change]) -> int:
@@ -121,13 +129,22 @@ def _picks(changes: list[Change]) -> int:
     return kinds.count("gcr")
 
 
+def _approach(path: np.ndarray, stops: list[tuple[int, int]], since: int, grasp_at: int) -> float:
+    """How far the arm came to the grasp since `since`; an episode that starts in motion and
+    then stops went to its start pose first, which is no part of the approach."""
+    start = since
+    if since == 0 and stops and stops[0][0] > 0 and stops[0][1] <= grasp_at:
+        start = stops[0][1]
+    return float(path[grasp_at] - path[start])
+
+
 def _changes(arm: ArmSignals) -> list[Change]:
     speed = arm.speed
     if not speed.active:
         return []
     path, stops, hz = speed.path(), speed.stops(), speed.hz
     changes: list[Change] = []
-    free_since, grasped, holding = 0, False, None
+    free_since, grasped, holding, left = 0, False, None, None
     for group in merged_events(arm.events, hz):
         event = group[0]
         if event.kind == "close" and holding is None:
@@ -136,7 +153,12 @@ def _changes(arm: ArmSignals) -> list[Change]:
                 continue  # the hand shapes itself before the arm moves: no grasp
             if _speed_at(speed, event.onset) >= speed.brisk:
                 continue  # closing on the way, at full speed: the hand relaxes, no grasp
+            if left is not None and not any(left <= a < event.onset for a, _ in stops):
+                continue  # closing as the arm moves off after a release: it comes to rest
             at, signals = _place(group, speed, stops)
+            moving_off = any(free_since < a and b <= at for a, b in stops)
+            if moving_off and _speed_at(speed, at) >= speed.moving:
+                continue  # closing as it moves off from where it stopped: no grasp there
             changes.append(Change(at, "grasp", (*signals, *_touching(at, arm.contact, hz))))
             holding, grasped = (at, event), True
         elif event.kind == "open" and holding is not None:
@@ -144,7 +166,7 @@ def _changes(arm: ArmSignals) -> list[Change]:
             at, signals = _place(group, speed, stops)
             lift = speed.motion_onset(max(close.end, grasp_at + 1), at)
             carried = path[at] - path[lift] if lift is not None else 0.0
-            if carried < CARRIED_SHARE * (path[grasp_at] - path[free_since]):
+            if carried < CARRIED_SHARE * _approach(path, stops, free_since, grasp_at):
                 changes.append(Change(at, "retry", (*signals, "nothing was carried")))
             else:
                 if lift is not None:
@@ -153,6 +175,7 @@ def _changes(arm: ArmSignals) -> list[Change]:
                 retreat = speed.motion_onset(max(event.end, at + 1))
                 if retreat is not None:
                     changes.append(Change(retreat, "retreat", (f"arm moves off at {retreat}",)))
+                left = retreat
             holding, free_since = None, at
     if holding is not None:
         grasp_at, close = holding

@@ -7,11 +7,15 @@ reasoner's edit mode is given their kinds.
 from __future__ import annotations
 
 from ecot_annotate.config import MotionConfig
-from ecot_annotate.episode import Annotation, Episode, Segment, per_arm_parts
+from ecot_annotate.episode import Annotation, Episode, Segment, per_arm_parts, several_arms
 from ecot_annotate.geometry.arm_signals import episode_arm_signals
 from ecot_annotate.geometry.motion import STOP
-from ecot_annotate.geometry.subtask_changes import segments
+from ecot_annotate.geometry.subtask_changes import reads_reversed, reversed_events, segments
 from ecot_annotate.text.instruction import ParsedInstruction
+from ecot_annotate.text.plan_motion import DISAGREEMENT_KINDS, episode_disagreements
+
+# what a phase's text adds for a gripper change it does not account for, by disagreement
+_GRIPPER_CLAUSE = {DISAGREEMENT_KINDS[1]: "close", DISAGREEMENT_KINDS[2]: "open"}
 
 
 def episode_segments(episode: Episode, annotation: Annotation, has_object: bool) -> list[Segment]:
@@ -20,7 +24,9 @@ def episode_segments(episode: Episode, annotation: Annotation, has_object: bool)
     no object named, the episode is one act."""
     found = annotation.segments
     if found is None:
-        found = segments(episode_arm_signals(episode, MotionConfig()), episode.n_steps)
+        arms = episode_arm_signals(episode, MotionConfig())
+        arms = [reversed_events(a) if reads_reversed(a) else a for a in arms]
+        found = segments(arms, episode.n_steps)
     if not has_object and all(s.kind == "reach" for s in found):
         return [Segment("act", s.start, s.end, s.signals, s.arm) for s in found]
     return found
@@ -54,3 +60,29 @@ def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
     if kind == "retreat":
         return "move the gripper away"
     return parsed.text or "follow the instruction"
+
+
+def with_gripper_changes(
+    phases: list[Segment], subtasks: list[str], moves: list[str], lead: int
+) -> list[str]:
+    """Each phase's subtask, saying what its gripper does that the subtask does not: real
+    grippers open on the way to the object and close again as the arm moves off after a
+    release, and a hand drifts. A phase whose steps name such a change gets "and open the
+    gripper" (naming the arm where there are several), so the text never contradicts the
+    motion it describes; the phases themselves stay where the signals put them. Phases are
+    worded last to first: a step's look-ahead already sees what the phases after it say."""
+    texts = list(subtasks)
+    for index in reversed(range(len(phases))):
+        per_step = [texts[i] for i, phase in enumerate(phases) for _ in phase.steps()]
+        found = episode_disagreements(moves, moves, per_step, lead)
+        clauses: dict[str, None] = {}
+        for t in phases[index].steps():
+            parts = per_arm_parts(moves[t])
+            for kind in found[t]:
+                verb = _GRIPPER_CLAUSE.get(kind)
+                arms = [arm for arm, part in parts.items() if f"{verb} gripper" in part]
+                if verb and arms:
+                    whose = f"the {arms[0]} arm's" if several_arms(parts) else "the"
+                    clauses[f"{verb} {whose} gripper"] = None
+        texts[index] = " and ".join([texts[index], *clauses])
+    return texts

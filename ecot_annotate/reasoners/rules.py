@@ -14,7 +14,12 @@ from ecot_annotate.episode import (
     per_arm_parts,
     several_arms,
 )
-from ecot_annotate.reasoners.phases import describe_phase, episode_segments, is_still
+from ecot_annotate.reasoners.phases import (
+    describe_phase,
+    episode_segments,
+    is_still,
+    with_gripper_changes,
+)
 from ecot_annotate.text.instruction import parse_instruction
 
 _WHY_SUBTASK = {
@@ -69,7 +74,9 @@ class RuleReasoner:
         parsed = parse_instruction(episode.instruction)
         prims = annotation.moves  # with two arms, each names every arm's move
         phases = rule_phases(episode, annotation, bool(parsed.obj))
-        subtasks = [describe_phase(p.kind, parsed) for p in phases]
+        subtasks = with_gripper_changes(
+            phases, [describe_phase(p.kind, parsed) for p in phases], prims, annotation.event_lead
+        )
         obj = parsed.obj or "object"
         words = {
             "obj": obj,

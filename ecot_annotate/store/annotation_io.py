@@ -56,7 +56,10 @@ def _decode(value: Any) -> Any:
         for f in dataclasses.fields(cls):
             if str(f.type).startswith("tuple") and isinstance(kwargs.get(f.name), list):
                 kwargs[f.name] = tuple(kwargs[f.name])
-        return cls(**kwargs)
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:  # fields another version of the tool wrote, or lacks
+            raise ValueError(f"committed {cls.__name__} of another shape: {exc}") from exc
     return {k: _decode(v) for k, v in value.items()}
 
 

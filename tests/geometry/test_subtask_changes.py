@@ -9,7 +9,13 @@ from ecot_annotate.episode import Box
 from ecot_annotate.geometry.arm_speed import arm_speed
 from ecot_annotate.geometry.contact import contact_spans
 from ecot_annotate.geometry.gripper_events import gripper_events
-from ecot_annotate.geometry.subtask_changes import ArmSignals, arm_changes, segments
+from ecot_annotate.geometry.subtask_changes import (
+    ArmSignals,
+    arm_changes,
+    reads_reversed,
+    reversed_events,
+    segments,
+)
 
 HZ = 10.0
 
@@ -139,7 +145,9 @@ def test_a_hand_counted_the_other_way_is_read_the_way_that_makes_a_pick():
     xyz, gripper = _pick_place()
     inverted = gripper_events(1 - gripper, HZ, 0.15, "hand")  # a hand whose 1 is closed
     assert [e.kind for e in inverted] == ["open", "close"]
-    found = _kinds(arm_changes(_arm(xyz, inverted)))
+    arm = _arm(xyz, inverted)
+    assert reads_reversed(arm) and not reads_reversed(reversed_events(arm))
+    found = _kinds(arm_changes(reversed_events(arm)))
     assert [k for _, k in found] == ["grasp", "carry", "release", "retreat"]
     assert abs(found[0][0] - 32) <= 1
 
@@ -156,3 +164,22 @@ def test_empty_short_and_unreadable_episodes_are_one_segment_or_none():
     assert [s.kind for s in segments([_arm(np.zeros((1, 3)))], 1)] == ["reach"]
     blank = np.full((20, 3), np.nan)
     assert [s.kind for s in segments([_arm(blank, gripper_events(blank[:, 0], HZ, 0.15, "g"))], 20)] == ["reach"]  # fmt: skip
+
+
+def test_a_release_that_closes_again_as_the_arm_leaves_is_found():
+    """The shared SO-101's third episode at 30 Hz: the gripper holds the cube at 10, opens to 30
+    for a sixth of a second to let go, and closes to 2 as the arm moves off; a second close at
+    rest used to hide the release, so the episode ended in its carry."""
+    hz = 30.0
+    held = _ramp([(0, 2), (40, 2), (50, 33), (80, 33), (95, 10), (150, 10)], 200)
+    gripper = held + _ramp([(0, 0), (150, 0), (153, 20), (158, 20), (161, -8), (199, -8)], 200)
+    found = gripper_events(gripper, hz, 5.0, "state gripper")
+    assert [e.kind for e in found] == ["open", "close", "open", "close"]
+    assert abs(found[2].onset - 150) <= 2
+
+
+def test_a_close_reopened_within_a_second_is_found():
+    """ALOHA's 0.8 s clips at 50 Hz: a grasp and its release within the change window."""
+    gripper = _ramp([(0, 1), (10, 1), (13, 0.1), (30, 0.1), (33, 1), (39, 1)], 40)
+    found = gripper_events(gripper, 50.0, 0.15, "state gripper")
+    assert [(e.kind, e.onset) for e in found] == [("close", 10), ("open", 30)]

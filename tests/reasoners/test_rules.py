@@ -7,6 +7,7 @@ import numpy as np
 from ecot_annotate.episode import Annotation, ArmTrack, Episode, Segment
 from ecot_annotate.reasoners.rules import RuleReasoner
 from ecot_annotate.text.instruction import parse_instruction
+from ecot_annotate.text.plan_motion import episode_disagreements
 
 PICK_PLACE = (
     ["move down"] * 3
@@ -104,3 +105,33 @@ def test_a_task_label_is_not_repeated_as_a_step():
     for step in steps:
         text = " ".join(step.as_dict().values())
         assert "robot_arm_control" not in text and not re.search(r": \.|\s\.", text), text
+
+
+def test_a_gripper_that_opens_on_the_way_is_said_in_the_reach():
+    """A real gripper rests closed and opens on its way to the object, and closes again as the
+    arm moves off after the release: the subtasks say so, and nothing contradicts the motion."""
+    prims = (
+        ["move down, open gripper"] * 3
+        + ["move down"] * 20
+        + ["close gripper"] * 2
+        + ["move up"] * 20
+        + ["open gripper"] * 2
+        + ["move up, close gripper"] * 3
+    )
+    segments = [
+        Segment("reach", 0, 23),
+        Segment("grasp", 23, 25),
+        Segment("carry", 25, 45),
+        Segment("release", 45, 47),
+        Segment("retreat", 47, 50),
+    ]
+    annotation = RuleReasoner().reason(
+        _episode("put the carrot on the plate", len(prims)),
+        Annotation(arm_primitives={"arm": list(prims)}, segments=segments, event_lead=2),
+    )
+    subtasks = [s.subtask for s in annotation.reasoning]
+    assert subtasks[0] == "Move to the carrot and open the gripper."
+    assert subtasks[30] == "Carry the carrot to the plate."
+    assert subtasks[-1] == "Move the gripper away and close the gripper."
+    moves = [s.move for s in annotation.reasoning]
+    assert not any(episode_disagreements(prims, moves, subtasks, 2))

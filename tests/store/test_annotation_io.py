@@ -4,6 +4,7 @@ still resume."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ecot_annotate.episode import Annotation, StepReasoning
 from ecot_annotate.store.annotation_io import (
@@ -51,3 +52,23 @@ def test_version_1_annotations_still_load_as_arms():
     _, two = annotation_from_json(_version_1(arms["left"], arms))
     assert two.arm_primitives == arms  # the step's move now names both arms
     assert two.moves[0] == "left arm: stop; right arm: move up"
+
+
+def test_an_annotation_of_another_shape_is_annotated_again_not_a_crash(sample_dir, tmp_path):
+    """A committed file holding a field this tool does not know (another version wrote it) is not
+    this run's: the rerun annotates that episode again and resumes the others."""
+    from ecot_annotate.config import AnnotateConfig
+    from ecot_annotate.store.manifest import Manifest
+    from pipelines.run import run
+
+    config = AnnotateConfig(input=str(sample_dir), out=str(tmp_path), limit=2)
+    first = run(config)
+    manifest = Manifest(str(tmp_path))
+    path = Path(manifest.committed_paths()[0])
+    data = json.loads(path.read_text())
+    data["annotation"]["from_another_version"] = 1
+    path.write_text(json.dumps(data))
+    second = run(config)
+    assert (second["episodes_out"], second["episodes_resumed"]) == (2, 1)
+    assert second["config_hash"] == first["config_hash"]
+    assert "from_another_version" not in path.read_text()
