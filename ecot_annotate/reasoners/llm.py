@@ -90,6 +90,7 @@ class _Job:
                 {"role": "user", "content": message},
             ],
             schema,
+            follow_up=True,
         )
 
 

@@ -36,8 +36,13 @@ COUNTERS = (
     "fallbacks",  # episodes that fell back to the rule reasoner
     "prompt_tokens",
     "completion_tokens",
+    "prefill_tokens",  # embedded model: prompt tokens read, and those taken from its prefix cache
+    "reused_tokens",
     "request_ms",  # wall time spent waiting on the server, summed over requests
 )
+# Where the embedded model's stage spent its time (ms counters; 0 for a server): its batches in all
+# (`stage`), the first answers' prefill and decode, and the repair round's.
+TIME_COUNTERS = ("stage", "prefill", "decode", "repair_prefill", "repair_decode")
 
 
 def llm_summary(counters: dict[str, int]) -> dict[str, object]:
@@ -46,6 +51,9 @@ def llm_summary(counters: dict[str, int]) -> dict[str, object]:
         name: counters.get(PREFIX + name, 0) for name in COUNTERS if name != "request_ms"
     }
     summary["request_seconds"] = round(counters.get(PREFIX + "request_ms", 0) / 1000, 3)
+    summary["seconds"] = breakdown(counters)
+    stage = summary["seconds"]["stage"]
+    summary["tokens_per_s"] = round(int(summary["completion_tokens"]) / stage, 2) if stage else 0.0
     by_reason = _by_prefix(counters, FALLBACK_PREFIX)
     summary["fallbacks_by_reason"] = by_reason
     summary["answers_by_mode"] = _by_prefix(counters, MODE_PREFIX)
@@ -57,6 +65,19 @@ def llm_summary(counters: dict[str, int]) -> dict[str, object]:
     service = sum(by_reason.get(kind, 0) for kind in SERVICE_KINDS)
     summary["fallback_rate"] = round(service / episodes, 4) if episodes else 0.0
     return summary
+
+
+def breakdown(counters: dict[str, int]) -> dict[str, float]:
+    """The embedded model's stage time in seconds: prefill and decode of the first answers, the
+    repair round, and the rest (prompts, grammars, answer checks, the cache)."""
+    ms = {name: counters.get(f"{PREFIX}{name}_ms", 0) for name in TIME_COUNTERS}
+    parts = {
+        "prefill": ms["prefill"],
+        "decode": ms["decode"],
+        "repair_round": ms["repair_prefill"] + ms["repair_decode"],
+    }
+    parts["other"] = max(ms["stage"] - sum(parts.values()), 0)
+    return {name: round(value / 1000, 3) for name, value in {"stage": ms["stage"], **parts}.items()}
 
 
 def _by_prefix(counters: dict[str, int], prefix: str) -> dict[str, int]:
@@ -87,4 +108,16 @@ def describe(llm: dict[str, object]) -> str:
         + f", fallback rate {float(llm.get('fallback_rate') or 0.0):.0%}"
         + f"; {llm['requests']} requests, {llm['retries']} retries, {llm['cache_hits']} cache hits, "
         f"{llm['prompt_tokens']}+{llm['completion_tokens']} tokens in {llm['request_seconds']}s"
+        + _stage_line(llm)
     )
+
+
+def _stage_line(llm: dict[str, object]) -> str:
+    seconds = dict(llm.get("seconds") or {})
+    if not seconds.get("stage"):
+        return ""
+    parts = ", ".join(
+        f"{name.replace('_', ' ')} {seconds[name]:.1f}s"
+        for name in ("prefill", "decode", "repair_round", "other")
+    )
+    return f"; stage {seconds['stage']:.1f}s ({parts}), {llm['tokens_per_s']} tokens/s"

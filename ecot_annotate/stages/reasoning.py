@@ -6,8 +6,10 @@ backend is batched (an embedded model), episodes in batches through one generate
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
+from ecot_annotate.backends.llm_weights import DEFAULT_NAME
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.counting import Count
 from ecot_annotate.episode import Annotation, Episode
@@ -38,10 +40,12 @@ class BatchedReasoning:
     name = "reasoning"
     spans_batches = False
     unit = "episode"
+    progress_label = "llm"  # a line every 30 s while the model loads and while a batch runs
 
     def __init__(self, config: AnnotateConfig, count: Count):
         self.config, self.count = config, count
         self.batch_size = config.llm.batch_size
+        self.model_name = config.llm.model or DEFAULT_NAME
 
     def items(self, episode: Episode, annotation: Annotation) -> Iterator[tuple]:
         yield episode, annotation
@@ -52,7 +56,17 @@ class BatchedReasoning:
     def load(self) -> Callable[[list[tuple]], list[Annotation]]:
         from ecot_annotate.reasoners.llm import LLMReasoner
 
-        return LLMReasoner(self.config.llm, self.count).reason_batch
+        reasoner = LLMReasoner(self.config.llm, self.count)
+
+        def reason_batch(pairs: list[tuple]) -> list[Annotation]:
+            """The batch's annotations; its time counted as the stage's (`llm_stage_ms`)."""
+            start = time.perf_counter()
+            try:
+                return reasoner.reason_batch(pairs)
+            finally:
+                self.count("llm_stage_ms", int(1000 * (time.perf_counter() - start)))
+
+        return reason_batch
 
     def assemble(
         self, episode: Episode, annotation: Annotation, results: list[Annotation]

@@ -18,6 +18,19 @@ pytest.importorskip("xgrammar", reason="the embedded LLM backend needs xgrammar"
 EPISODES = 3
 
 
+def test_episodes_reach_the_model_in_batches_of_the_batch_size():
+    """Not Beam's adaptive batching, which starts at one episode and grows only with timings."""
+    from ecot_annotate.config import AnnotateConfig, LLMConfig
+    from ecot_annotate.stages import steps
+    from pipelines.batched import EpisodeHandler
+
+    llm = LLMConfig(backend="transformers", batch_size=4)
+    config = AnnotateConfig(input="x", out="y", reasoner="llm", llm=llm)
+    (step,) = [s for s in steps(config) if s.name == "reasoning"]
+    handler = EpisodeHandler(step, config)
+    assert handler.batch_elements_kwargs() == {"min_batch_size": 4, "max_batch_size": 4}
+
+
 @pytest.mark.slow
 def test_random_model_constrained_by_the_schema_validates_every_episode(bridge_dir, tmp_path):
     model = build_tiny_chat_model(tmp_path / "tiny-chat")
@@ -33,6 +46,12 @@ def test_random_model_constrained_by_the_schema_validates_every_episode(bridge_d
     assert llm["fallbacks"] == 0 and llm["answers_by_mode"] == {"json_schema": EPISODES}
     # random text seldom names the instruction's objects: the text checks ask again, then the rules write
     assert llm["requests"] == EPISODES + llm["field_repairs"] and llm["completion_tokens"] > 0
+    # the stage's time is accounted for, and prompts reused what the model had read: the second
+    # batch the first one's system prompt, the repair round its first conversations
+    seconds = llm["seconds"]
+    assert seconds["stage"] > 0 and seconds["prefill"] > 0 and seconds["decode"] > 0
+    assert seconds["stage"] >= seconds["prefill"] + seconds["decode"] + seconds["repair_round"]
+    assert 0 < llm["reused_tokens"] < llm["prompt_tokens"] and llm["tokens_per_s"] > 0
     rows = pads.dataset(str(out / "parquet"), format="parquet").to_table().to_pylist()
     assert {r["reasoning_source"] for r in rows} == {"llm"}
     assert {r["reasoning_model"] for r in rows} == {str(model)}
