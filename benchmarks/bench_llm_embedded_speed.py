@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.data import embedded_llm_missing, first_requests
+from benchmarks.data import bare_generate_s, embedded_llm_missing, first_requests
 from benchmarks.results import Row
 
 EPISODES = 3
@@ -38,11 +38,6 @@ def main() -> list[Row]:
     )
     lm = reasoner.completer
     requests = first_requests(reasoner, EPISODES)
-    prompts = [
-        lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
-        for r in requests
-    ]
-    inputs = lm.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
     ours, bare = [], []
     for _ in range(ROUNDS):
         lm.compiler.clear_cache()
@@ -53,16 +48,7 @@ def main() -> list[Row]:
         lengths = [a.completion_tokens for a in answers]
         ours.append((sum(lengths) / seconds, lengths))
         steps = max(lengths)
-        with torch.inference_mode():
-            start = time.perf_counter()
-            lm.lm.generate(
-                **inputs,
-                max_new_tokens=steps,
-                min_new_tokens=steps,
-                do_sample=False,
-                pad_token_id=lm.tokenizer.pad_token_id,
-            )
-            bare.append(len(requests) * steps / (time.perf_counter() - start))
+        bare.append(len(requests) * steps / bare_generate_s(lm, requests, steps))
     (rate, lengths), bare_rate = max(ours), max(bare)
     ratio = rate / bare_rate
     print(

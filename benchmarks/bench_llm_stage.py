@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from benchmarks.data import BRIDGE, embedded_llm_missing, first_requests
+from benchmarks.data import BRIDGE, bare_generate_s, embedded_llm_missing, first_requests
 from benchmarks.results import Row
 from ecot_annotate.progress import EVERY_S
 
@@ -124,8 +124,6 @@ def passes_per_s(policy: str | None, seconds: float = 20.0) -> float:
 def bare_generate() -> Callable[[int], tuple[float, int]]:
     """A bare `generate` over the run's first prompts in one batch: given the run's completion
     tokens, its tokens/s producing at least as many, and the steps that took."""
-    import torch
-
     from ecot_annotate.config import LLMConfig
     from ecot_annotate.reasoners.llm import LLMReasoner
 
@@ -135,24 +133,11 @@ def bare_generate() -> Callable[[int], tuple[float, int]]:
         )
     )
     lm = reasoner.completer
-    prompts = [
-        lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
-        for r in first_requests(reasoner, EPISODES)
-    ]
-    inputs = lm.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    requests = first_requests(reasoner, EPISODES)
 
     def rate(tokens: int) -> tuple[float, int]:
         steps = math.ceil(tokens / EPISODES)
-        with torch.inference_mode():
-            start = time.perf_counter()
-            lm.lm.generate(
-                **inputs,
-                max_new_tokens=steps,
-                min_new_tokens=steps,
-                do_sample=False,
-                pad_token_id=lm.tokenizer.pad_token_id,
-            )
-            return EPISODES * steps / (time.perf_counter() - start), steps
+        return EPISODES * steps / bare_generate_s(lm, requests, steps), steps
 
     return rate
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 BRIDGE = (
@@ -74,3 +75,25 @@ def first_requests(reasoner, n: int) -> list:
             annotation = run_stage(stage, episode, annotation)
         requests.append(reasoner.first_request(episode, annotation))
     return requests
+
+
+def bare_generate_s(lm, requests: list, steps: int) -> float:
+    """Seconds a bare transformers `generate` takes to write `steps` tokens for each of `requests`
+    in one batch (the same chat prompts the embedded LLM reads): the baseline of the LLM benches."""
+    import torch
+
+    prompts = [
+        lm.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True)
+        for r in requests
+    ]
+    inputs = lm.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    with torch.inference_mode():
+        start = time.perf_counter()
+        lm.lm.generate(
+            **inputs,
+            max_new_tokens=steps,
+            min_new_tokens=steps,
+            do_sample=False,
+            pad_token_id=lm.tokenizer.pad_token_id,
+        )
+        return time.perf_counter() - start
