@@ -19,11 +19,13 @@ from ecot_annotate.sample.plant import (
 from ecot_annotate.store.corrections import Corrections
 from tests.support.planted import planted_run
 
-# The reason each planted defect must show.
+# The reason each planted defect must show. An inverted gripper is a chain shaped unlike the run's
+# others (3 subtasks where the rest have 5): the rule writer says what the gripper does, so its
+# chain does not contradict its own motion.
 SEEN_AS = {
     SHIFTED_SUBTASK: "subtask without its gripper event",
     WRONG_DIRECTION: "text failing a check",
-    INVERTED_GRIPPER: "plan/motion disagreement",
+    INVERTED_GRIPPER: "unlike the run's others",
     JITTERED_STATE: "unlike the run's others",
 }
 
