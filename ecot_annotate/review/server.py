@@ -43,7 +43,7 @@ from ecot_annotate.store.correction_lines import Line
 from ecot_annotate.store.corrections import now, run_config_hash
 
 COOKIE = "ecot_review_token"
-ASSETS = ("report.css", "episode.js", "review.js", "review_index.js")
+ASSETS = ("report.css", "episode.js", "review_keys.js", "review.js", "review_index.js")
 LINES_SHOWN = 50  # an episode's latest correction lines listed on its page
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

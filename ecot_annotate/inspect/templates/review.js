@@ -320,14 +320,6 @@
     }
   });
 
-  // Where typing goes into the field, the page's keys stay out of the way.
-  const TYPED = new Set(["text", "search", "number", "email", "url", "tel", "password", ""]);
-  function typing(target) {
-    if (!target || !target.tagName) return false;
-    if (target.isContentEditable || target.tagName === "TEXTAREA") return true;
-    return target.tagName === "INPUT" && TYPED.has((target.getAttribute("type") || "").toLowerCase());
-  }
-
   const KEYS = {
     a: accept,
     j: () => page.next && (location.href = page.next),
@@ -346,7 +338,7 @@
       if (document.activeElement) document.activeElement.blur();
       return;
     }
-    if (typing(event.target) || !(event.key in KEYS)) return;
+    if (typingInField(event.target) || !(event.key in KEYS)) return;
     event.preventDefault(); // a focused slider or select does not also take the key
     KEYS[event.key]();
   });

@@ -60,13 +60,6 @@
     place(visible[Math.min(visible.length - 1, Math.max(0, at + by))]);
   }
 
-  const TYPED = new Set(["text", "search", "number", "email", "url", "tel", "password", ""]);
-  function typing(target) {
-    if (!target || !target.tagName) return false;
-    if (target.isContentEditable || target.tagName === "TEXTAREA") return true;
-    return target.tagName === "INPUT" && TYPED.has((target.getAttribute("type") || "").toLowerCase());
-  }
-
   const KEYS = {
     j: () => step(1),
     k: () => step(-1),
@@ -83,7 +76,7 @@
     },
   };
   document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || typingInField(event.target)) return;
     if (!(event.key in KEYS)) return;
     if (event.key === "Enter" && event.target.closest && event.target.closest("a, button")) return;
     event.preventDefault();
