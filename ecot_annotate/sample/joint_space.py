@@ -151,7 +151,7 @@ def so101_noisy_episode(
     scene = make_scene(index, rng, 3, SCRIPT, script_noisy)
     motion = ArmMotion.of(scene)
     frames = [jpeg for jpeg, _, _ in render_scene(camera, scene, rng)]
-    measured, command = recorded_gripper(scene.script, rng)
+    measured, command = recorded_gripper(scene.script, rng, 5 * RATE)
     state, error = record_arm(SO101, motion.positions, measured)
     action = _next_as_action(state)
     action[:, -1] = command * SO101.gripper_full
