@@ -7,7 +7,7 @@ moves off after that. A binary gripper command that flips at the end of a stop, 
 off, came late: its grasp (or release) is back-dated to the start of that stop. A close that is
 opened again before anything was carried is a failed grasp, and the reopening starts a retry.
 A close at full speed on the way is a hand relaxing, and so is a close that carries nothing where
-the arm acted at a stop instead; a gripper is read the way round that makes whole picks (hands
+the arm acted at a stop instead, and an opening at full speed (a release sets something down); a gripper is read the way round that makes whole picks (hands
 count their fingers either way: `reads_reversed`).
 An arm with no grasp (no gripper, or one that never takes hold) that approaches, stops and moves
 away acts at its stop (pressing, pushing, turning): the act starts where it is held still there
@@ -179,6 +179,8 @@ def _changes(arm: ArmSignals) -> list[Change]:
         elif event.kind == "open" and holding is not None:
             grasp_at, closed = holding
             at, signals, unsure = _place(group, speed, stops, grasp_at)
+            if _speed_at(speed, at) >= speed.brisk:
+                continue  # opening on the way, at full speed: the hand relaxes, no release
             lift = speed.motion_onset(max(closed, grasp_at + 1), at)
             carried = path[at] - path[lift] if lift is not None else 0.0
             if carried < CARRIED_SHARE * _approach(path, stops, free_since, grasp_at):

@@ -218,3 +218,13 @@ def test_two_arms_that_change_together_make_one_change_naming_both():
     assert [(s.start, s.kind) for s in quick_pair] == [(0, "reach"), (31, "grasp"), (38, "carry"), (72, "release"), (84, "retreat")]  # fmt: skip
     apart = segments([left, later(15)], 120)
     assert sorted(s.arm for s in apart[1:]) == ["left"] * 4 + ["right"] * 4
+
+
+def test_a_hand_opening_at_full_speed_is_no_release():
+    """The gripper closes in the stop at 30-45, then opens only as the arm sweeps on at its
+    fastest (90-105): the hand relaxes on the way, nothing was set down there."""
+    x = _ramp([(0, 0), (10, 0), (30, 0.3), (45, 0.3), (75, 0.6), (90, 0.6), (105, 1.2)], 120)
+    xyz = np.stack([x, np.zeros(120), np.zeros(120)], axis=1)
+    relaxes = _ramp([(0, 1), (32, 1), (37, 0), (96, 0), (100, 1), (119, 1)], 120)
+    changes = arm_changes(_arm(xyz, gripper_events(relaxes, HZ, 0.15, "state gripper")))
+    assert [k for _, k in _kinds(changes)] == ["grasp", "carry"]
