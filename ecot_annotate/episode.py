@@ -120,6 +120,7 @@ class Segment:
     end: int  # exclusive
     signals: tuple[str, ...] = ()  # e.g. ("state gripper closes", "arm stops at 80")
     arm: str = ""  # the arm whose change starts it ("" for a single arm)
+    unsure: int = 0  # steps its signals leave its start open over: where in them is a guess
 
     def steps(self) -> range:
         return range(self.start, self.end)

@@ -47,6 +47,7 @@ class Change:
     step: int
     kind: str
     signals: tuple[str, ...]
+    unsure: int = 0  # steps its signals leave its start open over (the stop it is placed in)
 
 
 def merged_events(events: tuple[GripperEvent, ...], hz: float) -> list[list[GripperEvent]]:
@@ -69,14 +70,14 @@ def merged_events(events: tuple[GripperEvent, ...], hz: float) -> list[list[Grip
 
 def _place(
     group: list[GripperEvent], speed: ArmSpeed, stops: list[tuple[int, int]]
-) -> tuple[int, tuple[str, ...]]:
-    """(step, signals) of a gripper event: its onset, or for a command that came late the start
-    of the stop it belongs to."""
+) -> tuple[int, tuple[str, ...], int]:
+    """(step, signals, unsure steps) of a gripper event: its onset, or for a command that came
+    late the start of the stop it belongs to, anywhere up to the command."""
     event = group[0]
     verb = "closes" if event.kind == "close" else "opens"
     signals = tuple(f"{e.source} {verb} at {e.onset}" for e in group)
     if not event.binary:
-        return event.onset, signals
+        return event.onset, signals, 0
     hz = speed.hz
     for a, b in reversed(stops):
         if a <= event.onset <= b + LATE_AFTER_STOP_S * hz:
@@ -85,9 +86,9 @@ def _place(
                 event.onset >= b or (moves_off is not None and moves_off - event.onset <= hz / 2)
             )
             if late:
-                return a, (*signals, f"arm stopped at {a}: the command came late")
+                return a, (*signals, f"arm stopped at {a}: the command came late"), event.onset - a
             break
-    return event.onset, signals
+    return event.onset, signals, 0
 
 
 def _speed_at(speed: ArmSpeed, step: int) -> float:
@@ -155,23 +156,24 @@ def _changes(arm: ArmSignals) -> list[Change]:
                 continue  # closing on the way, at full speed: the hand relaxes, no grasp
             if left is not None and not any(left <= a < event.onset for a, _ in stops):
                 continue  # closing as the arm moves off after a release: it comes to rest
-            at, signals = _place(group, speed, stops)
+            at, signals, unsure = _place(group, speed, stops)
             moving_off = any(free_since < a and b <= at for a, b in stops)
             if moving_off and _speed_at(speed, at) >= speed.moving:
                 continue  # closing as it moves off from where it stopped: no grasp there
-            changes.append(Change(at, "grasp", (*signals, *_touching(at, arm.contact, hz))))
+            touching = _touching(at, arm.contact, hz)
+            changes.append(Change(at, "grasp", (*signals, *touching), 0 if touching else unsure))
             holding, grasped = (at, event), True
         elif event.kind == "open" and holding is not None:
             grasp_at, close = holding
-            at, signals = _place(group, speed, stops)
+            at, signals, unsure = _place(group, speed, stops)
             lift = speed.motion_onset(max(close.end, grasp_at + 1), at)
             carried = path[at] - path[lift] if lift is not None else 0.0
             if carried < CARRIED_SHARE * _approach(path, stops, free_since, grasp_at):
-                changes.append(Change(at, "retry", (*signals, "nothing was carried")))
+                changes.append(Change(at, "retry", (*signals, "nothing was carried"), unsure))
             else:
                 if lift is not None:
                     changes.append(Change(lift, "carry", (f"arm moves off at {lift}",)))
-                changes.append(Change(at, "release", signals))
+                changes.append(Change(at, "release", signals, unsure))
                 retreat = speed.motion_onset(max(event.end, at + 1))
                 if retreat is not None:
                     changes.append(Change(retreat, "retreat", (f"arm moves off at {retreat}",)))
@@ -193,7 +195,8 @@ def _act_at_stop(arm: ArmSignals, stops: list[tuple[int, int]]) -> list[Change]:
     """An arm that never takes hold: it acts at the longest stop between its approach and a
     motion away (the one the gripper touches the object in, where a detector saw that), from
     where it is held still in it (pressed against something) if it is; it retreats where it
-    leaves that stop (a set-off follows: the stops chosen from are those)."""
+    leaves that stop (a set-off follows: the stops chosen from are those). Where in the stop the
+    act starts is a guess unless a detector saw the touch: the whole stop is left open."""
     speed = arm.speed
     first = speed.motion_onset(0)
     if first is None:
@@ -205,8 +208,9 @@ def _act_at_stop(arm: ArmSignals, stops: list[tuple[int, int]]) -> list[Change]:
     a, b = max(touched or inner, key=lambda s: s[1] - s[0])
     held = speed.held(a, b)
     why = f"arm stops at {a}" + (f", held still from {held}" if held > a else "")
+    touching = _touching(held, arm.contact, speed.hz)
     return [
-        Change(held, "act", (why, *_touching(held, arm.contact, speed.hz))),
+        Change(held, "act", (why, *touching), 0 if touching else b - a),
         Change(b, "retreat", (f"arm leaves its stop at {b} and moves off",)),
     ]
 
@@ -215,8 +219,11 @@ def segments(arms: list[ArmSignals], n_steps: int) -> list[Segment]:
     """The episode's subtasks: a reach from step 0 (idle time included), then a new subtask at
     every change of every arm that does the task: where an arm takes hold of something, the arms
     that never do only hold or adjust themselves, and their stops are not the task's. With two
-    arms the arm that changed is named."""
+    arms the arm that changed is named; two arms that change alike within SAME_EVENT_S (both
+    grasp a cloth, both let go) make one change, as a person sees one subtask, placed where the
+    first of them starts and naming both."""
     named = len(arms) > 1
+    hz = max((arm.speed.hz for arm in arms), default=0.0)
     per_arm = {arm.name: arm_changes(arm) for arm in arms}
     grasping = [n for n, changes in per_arm.items() if any(c.kind == "grasp" for c in changes)]
     found = sorted(
@@ -228,13 +235,28 @@ def segments(arms: list[ArmSignals], n_steps: int) -> list[Segment]:
         ),
         key=lambda x: x[0].step,
     )
-    starts: list[tuple[int, str, tuple[str, ...], str]] = [(0, "reach", (), "")]
+    starts = [Segment("reach", 0, 0)]
     for change, arm in found:
-        if 0 < change.step < n_steps and change.step > starts[-1][0]:
-            starts.append((change.step, change.kind, change.signals, arm))
-    bounds = [s[0] for s in starts[1:]] + [n_steps]
-    return [
-        Segment(kind, start, end, signals, arm)
-        for (start, kind, signals, arm), end in zip(starts, bounds, strict=True)
-        if n_steps
-    ]
+        last = starts[-1]
+        if (
+            last.kind == change.kind
+            and arm not in last.arm.split(" and ")
+            and change.step - last.start <= SAME_EVENT_S * hz
+        ):
+            starts[-1] = replace(
+                last,
+                signals=(*last.signals, *_of(arm, change.signals)),
+                arm=f"{last.arm} and {arm}",
+                unsure=max(last.unsure, change.unsure),
+            )
+        elif 0 < change.step < n_steps and change.step > last.start:
+            starts.append(
+                Segment(change.kind, change.step, 0, _of(arm, change.signals), arm, change.unsure)
+            )
+    bounds = [s.start for s in starts[1:]] + [n_steps]
+    return [replace(s, end=end) for s, end in zip(starts, bounds, strict=True) if n_steps]
+
+
+def _of(arm: str, signals: tuple[str, ...]) -> tuple[str, ...]:
+    """Signals named by their arm where there are several."""
+    return tuple(f"{arm} arm: {s}" for s in signals) if arm else signals

@@ -10,9 +10,11 @@ and neither is fitted to any data set:
   class weigh as much as one of the next:
   - CONTRADICTS (4): the chain says what the measured motion, or the text checks, deny: a
     plan/motion disagreement (`text.plan_motion`), a subtask that names a grasp or a release
-    while the gripper does not close or open in it, a text that fails a check (`text.checks`).
-  - SUSPECT (2): what the chain was written from, or by, is suspect: motion far from the run's
-    other episodes, a track from approximate units, integrated deltas or joint speed alone, an
+    while the gripper does not close or open in it, a gripper that opens after the last grasp
+    of a chain that never lets go, a text that fails a check (`text.checks`).
+  - SUSPECT (2): what the chain was written from, or by, is suspect: subtask starts the signals
+    leave open over a stretch (an act somewhere in a long stop, a grasp back-dated from a late
+    command), motion far from the run's other episodes, a track from approximate units, integrated deltas or joint speed alone, an
     LLM answer that fell back to the rules or had texts repaired or written by the rules.
   - WITHOUT (1): the chain was written without something it could have used, or next to
     something that failed: the gripper not tracked or badly fitted, steps without boxes, a
@@ -57,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from ecot_annotate.config import MotionConfig
-from ecot_annotate.episode import Annotation
+from ecot_annotate.episode import Annotation, Segment, per_arm_parts
 from ecot_annotate.inspect.quality import (
     RESIDUAL_FLAG_FRACTION,
     EpisodeQuality,
@@ -75,6 +77,7 @@ OUTLIER_Z = 3.5
 MIN_EPISODES = 10
 MAD_TO_SD = 1.4826  # the MAD of a normal distribution times this is its standard deviation
 MEAN_AD_TO_SD = 1.2533
+LETTING_GO = ("release", "retry")  # the segment kinds that open the gripper
 SUBTASKS = "subtasks"  # the figure of the chain set beside the motion's
 # Where a track comes from, when it is not a measured pose: what the provenance says of it.
 APPROXIMATE_MOTION = ("approximate", "integrated action deltas", "no kinematic model")
@@ -82,6 +85,8 @@ FLAGS = (  # every flag, in the order the queue's filter lists them
     "plan/motion disagreement",
     "subtask without its gripper event",
     "text failing a check",
+    "gripper opens while the chain holds",
+    "subtask start a guess",
     "fallback",
     "fields repaired",
     "fields from rules",
@@ -264,6 +269,53 @@ def chain_evidence(quality: EpisodeQuality, lead: int, window: int) -> list[Seen
     return found
 
 
+def segment_evidence(
+    segments: list[Segment] | None, primitives: dict[int, str], window: int
+) -> list[Seen]:
+    """What the segmenter had to guess or pass over: subtask starts its signals leave open
+    (where in a stretch of stillness a press began, how long before a late command a grasp did),
+    and a gripper that opens after the chain's last grasp where the chain never lets go (a
+    release it missed; the text may name the opening, the subtasks still hold on)."""
+    found = []
+    open_ = [s for s in segments or () if s.unsure]
+    if open_:
+        said = "; ".join(f"{s.kind} at {s.start}, open over {_steps(s.unsure)}" for s in open_)
+        found.append(
+            Seen(
+                "subtask start a guess",
+                f"subtask start a guess: {said}",
+                SUSPECT,
+                sum(s.unsure for s in open_),
+                window,
+                "steps",
+            )
+        )
+    grasps = [i for i, s in enumerate(segments or ()) if s.kind == "grasp"]
+    if grasps and not any(s.kind in LETTING_GO for s in segments[grasps[-1] :]):
+        grasp = segments[grasps[-1]]
+        arms = set(grasp.arm.split(" and ")) if grasp.arm else None
+        opens = [
+            t
+            for t, move in sorted(primitives.items())
+            if t > grasp.end
+            and any(
+                "open gripper" in part
+                for arm, part in per_arm_parts(move).items()
+                if arms is None or arm in arms
+            )
+        ]
+        if opens:
+            found.append(
+                Seen(
+                    "gripper opens while the chain holds",
+                    f"the gripper opens at step {opens[0]}, after '{grasp.kind}' at "
+                    f"{grasp.start}, and no subtask lets go",
+                    CONTRADICTS,
+                )
+            )
+    return found
+
+
 def writer_evidence(quality: EpisodeQuality, provenance: dict[str, str]) -> list[Seen]:
     """What the LLM reasoner could not write itself: a fallback, repaired or rule-written texts."""
     found = []
@@ -400,6 +452,9 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
         provenance = annotation.provenance if annotation is not None else {}
         evidence = [
             *chain_evidence(quality, lead, window),
+            *segment_evidence(
+                annotation.segments if annotation else None, quality.step_primitives, window
+            ),
             *writer_evidence(quality, provenance),
             *outlier_evidence(far[quality.key]),
             *track_evidence(provenance),

@@ -90,6 +90,8 @@ def test_a_late_binary_command_is_back_dated_to_the_stop_it_belongs_to():
     assert [k for _, k in _kinds(changes)] == ["grasp", "carry", "release", "retreat"]
     assert abs(changes[0].step - 30) <= 2 and abs(changes[2].step - 75) <= 2  # 0.2 s
     assert "the command came late" in changes[0].signals[-1]
+    # where in the stop before the command the grasp began is left open, and said
+    assert changes[0].unsure == 45 - changes[0].step and changes[1].unsure == 0
     # A measured gripper places the boundary; the late command only confirms it.
     _, gripper = _pick_place()
     both = gripper_events(gripper, HZ, 0.15, "state gripper") + events
@@ -115,9 +117,12 @@ def test_a_failed_grasp_and_its_retry_are_two_segments():
 
 def test_an_arm_without_a_gripper_acts_at_its_stop():
     xyz, _ = _pick_place()
-    found = _kinds(arm_changes(_arm(xyz)))
+    changes = arm_changes(_arm(xyz))
+    found = _kinds(changes)
     assert [k for _, k in found] == ["act", "retreat"]
     assert 30 <= found[0][0] <= 46
+    # without a detector's touch, where in the stop the act began is a guess over the stop
+    assert 12 <= changes[0].unsure <= 17 and changes[1].unsure == 0
 
 
 def test_idle_arms_add_nothing_and_two_working_arms_are_named():
@@ -183,3 +188,26 @@ def test_a_close_reopened_within_a_second_is_found():
     gripper = _ramp([(0, 1), (10, 1), (13, 0.1), (30, 0.1), (33, 1), (39, 1)], 40)
     found = gripper_events(gripper, 50.0, 0.15, "state gripper")
     assert [(e.kind, e.onset) for e in found] == [("close", 10), ("open", 30)]
+
+
+def test_two_arms_that_change_together_make_one_change_naming_both():
+    """Folding a cloth: both arms grasp, carry, release and retreat within a few steps of each
+    other, and a person labels one subtask for each; arms a few seconds apart are two."""
+    xyz, gripper = _pick_place()
+
+    def later(steps: int) -> ArmSignals:
+        """The same pick-and-place by the right arm, `steps` later (idle until then)."""
+        moved, closed = (
+            np.concatenate([v[:1].repeat(steps, 0), v[:-steps]]) for v in (xyz, gripper)
+        )
+        return _arm(moved, gripper_events(closed, HZ, 0.15, "state gripper"), name="right")
+
+    left = _arm(xyz, gripper_events(gripper, HZ, 0.15, "state gripper"), name="left")
+    right = later(3)
+    together = segments([left, right], 120)
+    assert [s.kind for s in together] == ["reach", "grasp", "carry", "release", "retreat"]
+    assert {s.arm for s in together[1:]} == {"left and right"}
+    assert together[1].start == segments([left], 120)[1].start  # where the first arm starts
+    assert any(s.startswith("right arm: ") for s in together[1].signals)
+    apart = segments([left, later(15)], 120)
+    assert sorted(s.arm for s in apart[1:]) == ["left"] * 4 + ["right"] * 4

@@ -145,3 +145,24 @@ def test_the_queue_is_heaviest_first_and_shows_every_weight(known_run):
     assert scores == sorted(scores, reverse=True) and queue[0].key == "b"
     assert all(reason.rpartition(" · ")[2] for item in queue for reason in item.reasons)
     assert dict(queue_flags(queue))["plan/motion disagreement"] == 3
+
+
+def test_what_the_segmenter_guessed_or_passed_over_is_evidence():
+    """A press placed somewhere in a stop of 90 steps, and a chain that grasps and never lets
+    go while the grasping arm's gripper opens later; the other arm's opening does not count."""
+    from ecot_annotate.episode import Segment
+    from ecot_annotate.inspect.evidence import CONTRADICTS, SUSPECT, segment_evidence
+
+    pressed = [Segment("reach", 0, 40), Segment("act", 40, 130, unsure=90), Segment("retreat", 130, 150)]  # fmt: skip
+    (guess,) = segment_evidence(pressed, {}, window=3)
+    assert (guess.flag, guess.cls, guess.amount, guess.unit) == ("subtask start a guess", SUSPECT, 90, 3)  # fmt: skip
+    assert "act at 40, open over 90 steps" in guess.reason
+    held = [Segment("reach", 0, 30, arm=""), Segment("grasp", 30, 45, arm="right"), Segment("carry", 45, 100, arm="right")]  # fmt: skip
+    moves = {t: "left arm: stop; right arm: move up" for t in range(100)}
+    moves[70] = "left arm: open gripper; right arm: stop"
+    assert segment_evidence(held, moves, window=3) == []
+    moves[80] = "left arm: stop; right arm: open gripper"
+    (missed,) = segment_evidence(held, moves, window=3)
+    assert missed.cls == CONTRADICTS and "opens at step 80" in missed.reason
+    released = [*held, Segment("release", 80, 100, arm="right")]
+    assert segment_evidence(released, moves, window=3) == []
