@@ -16,8 +16,8 @@ from ecot_annotate.text.plan_motion import DISAGREEMENT_KINDS, episode_disagreem
 
 # what a phase's text adds for a gripper change it does not account for, by disagreement
 _GRIPPER_CLAUSE = {DISAGREEMENT_KINDS[1]: "close", DISAGREEMENT_KINDS[2]: "open"}
-# Verbs whose carry is plainly carrying (or lifting, with nowhere named); others name their act
-# ("stack the block on the tower", "pour the cup").
+# Verbs whose carry is plainly carrying (or lifting, with nowhere named); with others the carry
+# says what it is for ("move the cloth to fold it", "move the block to the tower to stack it").
 _CARRYING = frozenset({"put", "place", "move", "pick", "take", "bring", "transfer", "carry", ""})
 _HOLDING = frozenset({"grasp", "carry", "release", "retry"})  # kinds where something is held
 
@@ -62,9 +62,11 @@ def describe_phase(kind: str, parsed: ParsedInstruction, thing: str) -> str:
     if kind == "grasp":
         return f"grasp {obj}"
     if kind == "carry":
-        if parsed.verb.partition(" ")[0] in _CARRYING:
+        verb, _, particle = parsed.verb.partition(" ")
+        if verb in _CARRYING:
             return f"carry {obj}{target}" if target else f"lift {obj}"
-        return f"{parsed.verb} {obj}{target}"
+        # "fold the cloth" is the whole task: the carry is the move that does it
+        return f"move {obj}{target} to {verb} it {particle}".strip()
     if kind == "release":
         return f"release {obj}" + (f" over the {parsed.target}" if parsed.target else "")
     if kind == "retreat":

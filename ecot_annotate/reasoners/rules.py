@@ -36,8 +36,8 @@ _WHY_SUBTASK = {
     "retry": "The {obj} did not stay in the gripper, so the gripper opens and tries again.",
 }
 _GOAL = {
-    "reach": "closer to the {obj}",
-    "approach": "closer to the {obj}",
+    "reach": "closer to it",
+    "approach": "closer to it",
     "grasp": "into place around the {obj}",
     "carry": "with the {obj} {toward}",
     "release": "over the spot where the {obj} goes",

@@ -103,7 +103,7 @@ def test_real_task_texts_give_their_own_subtasks():
         "lift the yellow bottle",  # the table is where the bottle stands, not where it goes
     ]
     assert _subtasks("pick up the box", PICK)[1:] == ["grasp the box", "lift the box"]
-    assert _subtasks("fold the cloth", PICK)[2] == "fold the cloth"
+    assert _subtasks("fold the cloth", PICK)[2] == "move the cloth to fold it"
     assert _subtasks("Pick up the yellow bottle on the table", PRESS)[1] == (
         "pick up the yellow bottle"
     )

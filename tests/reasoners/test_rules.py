@@ -217,3 +217,9 @@ def test_a_pick_up_with_its_place_named():
         "Press the green button and close the gripper.",
         "Move the gripper away.",
     ]
+
+
+def test_a_task_whose_verb_is_the_carry():
+    """Before: the carry of "fold the cloth" was "Fold the cloth.", the instruction word for word."""
+    steps = _chain("fold the cloth", {"arm": list(PICK_PLACE)}, PICK_PLACE_SEGMENTS)
+    assert steps[6].subtask == "Move the cloth to fold it."
