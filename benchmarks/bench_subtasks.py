@@ -1,5 +1,6 @@
 """Subtask boundaries against hand labels of real recordings (benchmarks/labels/), and against the
-truth of the generated noisy sample.
+truth of the generated samples recorded as real ones are (so101-noisy, and so101-bimanual: two
+arms working together).
 
 Each labelled dataset is annotated the default way, from its path with the rules reasoner and no
 detector (the camera is not read: without a detector no frame places a boundary), and scored with
@@ -91,14 +92,22 @@ def _measured(found: dict[float, dict], episodes: int) -> str:
     return "; ".join(parts) + f"; {b['predicted']} predicted, {b['true']} labelled in {episodes} episodes"  # fmt: skip
 
 
-def _noisy(folder: Path) -> Row:
+GENERATED = {  # variant -> what its row says of it
+    "so101-noisy": "idle start, missed grasp and retry, pause, jittery gripper, late binary "
+    "command), 15 Hz",
+    "so101-bimanual": "two arms fold a cloth together, the second 0-0.4 s behind, raw servo "
+    "ticks, jittery grippers), 20 Hz",
+}
+
+
+def _generated(folder: Path, variant: str) -> Row:
     from ecot_annotate.config import AnnotateConfig
     from ecot_annotate.inspect.score_run import score_run
     from ecot_annotate.sample.joint_space import write_joint_sample
     from pipelines.run import run
 
-    root, _ = write_joint_sample(folder / "noisy", "so101-noisy", episodes=8, seed=0)
-    out = folder / "noisy-run"
+    root, _ = write_joint_sample(folder / variant, variant, episodes=8, seed=0)
+    out = folder / f"{variant}-run"
     config = AnnotateConfig(
         input=str(root), out=str(out), source="lerobot", camera="none", formats=("parquet",)
     )
@@ -106,8 +115,7 @@ def _noisy(folder: Path) -> Row:
     figures = score_run(out)
     found = {float(s): b for s, b in figures["boundaries_at"].items()}
     return Row(
-        "subtask boundaries, generated so101-noisy sample (idle start, missed grasp and retry, "
-        "pause, jittery gripper, late binary command), 15 Hz",
+        f"subtask boundaries, generated {variant} sample ({GENERATED[variant]}",
         "its truth; target F1 >= 0.8 at +-0.5 s",
         _measured(found, 8),
     )
@@ -134,7 +142,7 @@ def main() -> list[Row]:
                     _measured(found, len(read_labels(labels))),
                 )
             )
-        rows.append(_noisy(folder))
+        rows.extend(_generated(folder, variant) for variant in GENERATED)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return rows

@@ -25,7 +25,10 @@ from ecot_annotate.geometry.arm_speed import ArmSpeed
 from ecot_annotate.geometry.gripper_events import GripperEvent
 
 SAME_EVENT_S = 1.0  # events of one kind on two signals this close are one event
-LATE_AFTER_STOP_S = 0.4  # a command flipping this soon after a stop ends belongs to the stop
+COMMAND_LAG_S = (
+    2.0  # ... and a command this long after what the gripper did (LABELLING.md: 1-1.5 s)
+)
+LATE_AFTER_STOP_S = 1.0  # a command flipping this soon after a stop ends belongs to the stop
 LATE_IN_STOP_S = 0.6  # ... and one this far into a stop, as the arm moves off, came late
 FIRST_APPROACH_SHARE = 0.05  # a grasp needs this share of the episode's path moved before it
 CARRIED_SHARE = 0.35  # a grasp carried less than this share of its approach failed
@@ -51,15 +54,20 @@ class Change:
 
 
 def merged_events(events: tuple[GripperEvent, ...], hz: float) -> list[list[GripperEvent]]:
-    """Events of one kind on several signals within SAME_EVENT_S of each other, grouped; each
-    group's first event is the one a boundary is placed by: what the gripper did (the state) before
-    what it was told (a command), a continuous signal before a binary one."""
+    """Events of one kind on several signals within SAME_EVENT_S of each other, or a command up
+    to COMMAND_LAG_S after what the gripper did, grouped; each group's first event is the one a
+    boundary is placed by: what the gripper did (the state) before what it was told (a command),
+    a continuous signal before a binary one."""
     groups: list[list[GripperEvent]] = []
     for event in sorted(events, key=lambda e: e.onset):
         near = [
             g
             for g in groups
-            if g[0].kind == event.kind and abs(g[0].onset - event.onset) <= SAME_EVENT_S * hz
+            if g[0].kind == event.kind
+            and (
+                abs(g[0].onset - event.onset) <= SAME_EVENT_S * hz
+                or (event.command and 0 <= event.onset - g[0].onset <= COMMAND_LAG_S * hz)
+            )
         ]
         if near and all(e.source != event.source for e in near[-1]):
             near[-1].append(event)
@@ -69,10 +77,12 @@ def merged_events(events: tuple[GripperEvent, ...], hz: float) -> list[list[Grip
 
 
 def _place(
-    group: list[GripperEvent], speed: ArmSpeed, stops: list[tuple[int, int]]
+    group: list[GripperEvent], speed: ArmSpeed, stops: list[tuple[int, int]], after: int
 ) -> tuple[int, tuple[str, ...], int]:
     """(step, signals, unsure steps) of a gripper event: its onset, or for a command that came
-    late the start of the stop it belongs to, anywhere up to the command."""
+    late the start of the stop it belongs to, anywhere up to the command. A stop that already
+    holds the arm's last change (`after`: a grasp that failed in it) keeps it: the reopening
+    lies somewhere between that change and the command, and is placed at the command."""
     event = group[0]
     verb = "closes" if event.kind == "close" else "opens"
     signals = tuple(f"{e.source} {verb} at {e.onset}" for e in group)
@@ -85,8 +95,10 @@ def _place(
             late = event.onset - a >= LATE_IN_STOP_S * hz and (
                 event.onset >= b or (moves_off is not None and moves_off - event.onset <= hz / 2)
             )
-            if late:
+            if late and a > after:
                 return a, (*signals, f"arm stopped at {a}: the command came late"), event.onset - a
+            if late:
+                return event.onset, signals, event.onset - after
             break
     return event.onset, signals, 0
 
@@ -149,24 +161,25 @@ def _changes(arm: ArmSignals) -> list[Change]:
     for group in merged_events(arm.events, hz):
         event = group[0]
         if event.kind == "close" and holding is None:
+            at, signals, unsure = _place(group, speed, stops, free_since if grasped else -1)
             need = FIRST_APPROACH_SHARE * path[-1] if not grasped else 0.0
-            if path[event.onset] - path[free_since] <= need:
+            if path[at] - path[free_since] <= need:
                 continue  # the hand shapes itself before the arm moves: no grasp
-            if _speed_at(speed, event.onset) >= speed.brisk:
+            if _speed_at(speed, at) >= speed.brisk:
                 continue  # closing on the way, at full speed: the hand relaxes, no grasp
-            if left is not None and not any(left <= a < event.onset for a, _ in stops):
+            if left is not None and not any(left <= a <= at for a, _ in stops):
                 continue  # closing as the arm moves off after a release: it comes to rest
-            at, signals, unsure = _place(group, speed, stops)
             moving_off = any(free_since < a and b <= at for a, b in stops)
             if moving_off and _speed_at(speed, at) >= speed.moving:
                 continue  # closing as it moves off from where it stopped: no grasp there
             touching = _touching(at, arm.contact, hz)
             changes.append(Change(at, "grasp", (*signals, *touching), 0 if touching else unsure))
-            holding, grasped = (at, event), True
+            # the lift is looked for after the close; a late command's end says nothing of it
+            holding, grasped = (at, at + 1 if unsure else event.end), True
         elif event.kind == "open" and holding is not None:
-            grasp_at, close = holding
-            at, signals, unsure = _place(group, speed, stops)
-            lift = speed.motion_onset(max(close.end, grasp_at + 1), at)
+            grasp_at, closed = holding
+            at, signals, unsure = _place(group, speed, stops, grasp_at)
+            lift = speed.motion_onset(max(closed, grasp_at + 1), at)
             carried = path[at] - path[lift] if lift is not None else 0.0
             if carried < CARRIED_SHARE * _approach(path, stops, free_since, grasp_at):
                 changes.append(Change(at, "retry", (*signals, "nothing was carried"), unsure))
@@ -174,14 +187,14 @@ def _changes(arm: ArmSignals) -> list[Change]:
                 if lift is not None:
                     changes.append(Change(lift, "carry", (f"arm moves off at {lift}",)))
                 changes.append(Change(at, "release", signals, unsure))
-                retreat = speed.motion_onset(max(event.end, at + 1))
+                retreat = speed.motion_onset(at + 1 if unsure else max(event.end, at + 1))
                 if retreat is not None:
                     changes.append(Change(retreat, "retreat", (f"arm moves off at {retreat}",)))
                 left = retreat
             holding, free_since = None, at
     if holding is not None:
-        grasp_at, close = holding
-        lift = speed.motion_onset(max(close.end, grasp_at + 1))
+        grasp_at, closed = holding
+        lift = speed.motion_onset(max(closed, grasp_at + 1))
         if lift is not None:
             changes.append(Change(lift, "carry", (f"arm moves off at {lift}",)))
     if any(c.kind == "carry" for c in changes):

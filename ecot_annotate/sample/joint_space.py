@@ -6,18 +6,24 @@ recorded, with a calibration that spans the model's joint limits (-100 at the lo
 the upper), and the gripper in LeRobot's 0..100. The dataset does not carry that calibration, so
 annotating it still marks the track approximate, as for any range-mode recording. `aloha`: two ViperX 300 arms in ALOHA's 14-value layout
 (radians, each gripper normalised 0..1); the left arm picks and places first, the right arm waits
-and then does its own pick-and-place. The scripted gripper path (the Bridge-sized workspace,
-scaled into the arm's reach) becomes joint angles through inverse kinematics on the built-in
-model, so annotating the dataset exercises forward kinematics the way a real recording does.
+and then does its own pick-and-place. `so101-bimanual`: two SO-101 arms folding a cloth together
+(sample/cloth.py) at 20 fps, laid out as a home-made two-arm SO-101 recorder writes it
+(`so101_bimanual`, values `arm1_j1` ... `arm2_j6`, j6 each arm's gripper, in raw servo ticks, two
+cameras `cam0` and `cam1`), each gripper jittery as recorded (sample/noisy.py). The scripted
+gripper path (the Bridge-sized workspace, scaled into the arm's reach) becomes joint angles
+through inverse kinematics on the built-in model, so annotating the dataset exercises forward
+kinematics the way a real recording does.
 
 Ground truth rides in the data file as text columns under `ecot.truth.`: the true phase and the
-true primitive per step (per arm for two arms, plus the pair of phases as the episode's phase).
+true primitive per step (per arm for two arms, plus the episode's phase: the pair of phases for
+ALOHA's arms that take turns, the task's phase for arms that work together).
 Phases are the scripted segments; primitives are ECoT's rule on the noise-free path in the arm's
 own metres (see `ArmMotion.primitives`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +32,8 @@ import numpy as np
 from ecot_annotate.geometry.motion import primitives
 from ecot_annotate.kinematics import KinematicModel, from_radians
 from ecot_annotate.layouts.lerobot import TRUTH_PREFIX as TRUTH
-from ecot_annotate.sample.generate import Camera, Scene, make_scene, render_scene
+from ecot_annotate.sample.cloth import TASK, fold_scripts, task_phases
+from ecot_annotate.sample.generate import Camera, Scene, Script, make_scene, render_scene
 from ecot_annotate.sample.inverse_kinematics import pointing_down, solve_path
 from ecot_annotate.sample.lerobot_writer import DatasetSpec, RecordedEpisode, write_lerobot_dataset
 from ecot_annotate.sample.noisy import recorded_gripper, script_noisy
@@ -34,6 +41,7 @@ from ecot_annotate.sample.truth import Variant, true_motion_config
 
 RATE = 3  # Bridge's 5 Hz times 3: 15 frames per second
 SCRIPT = Variant(rate=RATE, labels=True)
+FOLD = Variant(rate=4, labels=True)  # the cloth fold's 20 frames per second
 LEROBOT_ARM = ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll")
 ALOHA_ARM = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rotate")
 
@@ -50,11 +58,15 @@ class ArmSetup:
     pitch: float  # radians the tool points down from the zero pose's direction
     rest: tuple[float, ...]  # radians
     units: str  # what the recorder writes the joints in: one of kinematics.JOINT_UNITS
-    gripper_full: float  # the recorded value of a fully open gripper (closed is 0)
+    gripper_full: float  # the recorded value of a fully open gripper
+    gripper_closed: float = 0.0  # ... and of a closed one
 
 
 SO101 = ArmSetup("so101", 0.65, (0.04, 0.0, 0.0), np.pi / 3, (0, -0.5, 0.5, 1.0, 0), "range", 100.0)
 VIPERX = ArmSetup("viperx300", 1.0, (0.0, 0.0, 0.0), np.pi / 3, (0, -0.3, 0.3, 0, 0.5, 0), "radians", 1.0)  # fmt: skip
+# A raw STS3215 servo position: 4096 ticks a turn, 2048 at the joint's zero (kinematics' ticks);
+# the gripper servo at 2080 closed and 2900 open, as a calibrated SO-101 gripper sits.
+SO101_TICKS = dataclasses.replace(SO101, units="ticks", gripper_full=2900.0, gripper_closed=2080.0)
 
 
 def record_arm(
@@ -68,7 +80,10 @@ def record_arm(
         model, path, pointing_down(model, setup.pitch), np.asarray(setup.rest)
     )
     recorded = from_radians(joints, setup.units, model)
-    values = np.hstack([recorded, openings[:, None] * setup.gripper_full])
+    span = setup.gripper_full - setup.gripper_closed
+    values = np.hstack([recorded, setup.gripper_closed + openings[:, None] * span])
+    if setup.units == "ticks":
+        values = np.round(values)  # a servo reports whole ticks
     return values, float(errors.max())
 
 
@@ -104,7 +119,10 @@ class ArmMotion:
         phases = [self.phases[0]] * before + self.phases + [self.phases[-1]] * after
         return ArmMotion(pad(self.positions), pad(self.clean), pad(self.openings), phases)
 
-    def primitives(self, setup: ArmSetup) -> list[str]:
+    def script(self) -> Script:
+        return Script(self.positions, self.clean, self.openings, self.phases)
+
+    def primitives(self, setup: ArmSetup, variant: Variant = SCRIPT) -> list[str]:
         """ECoT's rule on the noise-free path as the arm travels it: in metres of the arm's
         workspace, with ECoT's thresholds in metres. A workspace scaled down moves less, and
         ECoT's rule names fewer moves; that is what a correct labeller writes for this arm."""
@@ -112,7 +130,7 @@ class ArmMotion:
             self.clean * setup.scale,
             np.zeros_like(self.clean),
             self.openings,
-            true_motion_config(SCRIPT),
+            true_motion_config(variant),
         )
 
 
@@ -151,7 +169,7 @@ def so101_noisy_episode(
     scene = make_scene(index, rng, 3, SCRIPT, script_noisy)
     motion = ArmMotion.of(scene)
     frames = [jpeg for jpeg, _, _ in render_scene(camera, scene, rng)]
-    measured, command = recorded_gripper(scene.script, rng)
+    measured, command = recorded_gripper(scene.script, rng, 5 * RATE)
     state, error = record_arm(SO101, motion.positions, measured)
     action = _next_as_action(state)
     action[:, -1] = command * SO101.gripper_full
@@ -188,6 +206,33 @@ def aloha_episode(
     return episode, max(left_error, right_error)
 
 
+def so101_bimanual_episode(
+    index: int, rng: np.random.Generator, camera: Camera
+) -> tuple[RecordedEpisode, float]:
+    """Two SO-101 arms fold a cloth together (sample/cloth.py), each gripper jittery as recorded;
+    `cam0` sees the first arm's corner, `cam1` the second's. The action is the leader arms'
+    position, the next step's state."""
+    first_scene, second_scene, delay = fold_scripts(rng, FOLD)
+    first, second = ArmMotion.of(first_scene), ArmMotion.of(second_scene)
+    total = max(len(first.positions), delay + len(second.positions))
+    arms = {"first": first.padded(0, total), "second": second.padded(delay, total)}
+    values, frames, errors = [], [], []
+    for scene, motion in zip((first_scene, second_scene), arms.values(), strict=True):
+        measured, _ = recorded_gripper(motion.script(), rng)
+        recorded, error = record_arm(SO101_TICKS, motion.positions, measured)
+        values.append(recorded)
+        errors.append(error)
+        shown = Scene(scene.objects, motion.script(), np.zeros(total))
+        frames.append([jpeg for jpeg, _, _ in render_scene(camera, shown, rng)])
+    state = np.hstack(values)
+    text = {f"{TRUTH}.phase": task_phases(*(m.phases for m in arms.values()))}
+    for name, motion in arms.items():
+        text[f"{TRUTH}.{name}.phase"] = motion.phases
+        text[f"{TRUTH}.{name}.primitive"] = motion.primitives(SO101_TICKS, FOLD)
+    episode = RecordedEpisode(TASK, state, _next_as_action(state), frames[0], text, (frames[1],))
+    return episode, max(errors)
+
+
 SAMPLES = {
     "so101": (
         DatasetSpec(
@@ -208,6 +253,16 @@ SAMPLES = {
             5 * RATE,
         ),
         aloha_episode,
+    ),
+    "so101-bimanual": (
+        DatasetSpec(
+            "so101_bimanual",
+            tuple(f"arm{arm}_j{j}" for arm in (1, 2) for j in range(1, 7)),
+            int(FOLD.control_hz),
+            "observation.images.cam0",
+            other_cameras=("observation.images.cam1",),
+        ),
+        so101_bimanual_episode,
     ),
 }
 

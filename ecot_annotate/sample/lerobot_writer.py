@@ -3,7 +3,7 @@
 The layout is lerobot 0.6's: `data/chunk-000/file-000.parquet` holds every frame's row,
 `videos/CAMERA/chunk-000/file-000.mp4` every frame (H.264, or AV1 as lerobot records by default,
 encoded with PyAV, a keyframe every 2 frames as lerobot's encoder settings have it),
-`meta/episodes/chunk-000/file-000.parquet` each episode's rows and video span, `meta/tasks.parquet`
+`meta/episodes/chunk-000/file-000.parquet` each episode's rows and video span per camera, `meta/tasks.parquet`
 and `meta/info.json`, and `meta/stats.json` the min/max/mean/std lerobot computes. Extra per-frame
 text columns (a generated sample's ground truth) go into the data file and are declared in
 info.json as strings, so a reader finds them by name.
@@ -32,13 +32,19 @@ CHUNK = "chunk-000/file-000"
 @dataclass
 class RecordedEpisode:
     """One episode to write: per step the state, the action, the camera frame (encoded image
-    bytes) and extra text columns; the task is the episode's instruction."""
+    bytes) and extra text columns; the task is the episode's instruction. A dataset with more
+    cameras has their frames in `other_frames`, in the order of `DatasetSpec.other_cameras`."""
 
     task: str
     state: np.ndarray  # (T, S)
     action: np.ndarray  # (T, S)
     frames: Sequence[Frame]  # encoded bytes or pixels, per step
     text: dict[str, list[str]] = field(default_factory=dict)
+    other_frames: tuple[Sequence[Frame], ...] = ()
+
+    def views(self) -> tuple[Sequence[Frame], ...]:
+        """Every camera's frames, in `DatasetSpec.cameras` order."""
+        return (self.frames, *self.other_frames)
 
     @property
     def length(self) -> int:
@@ -47,13 +53,18 @@ class RecordedEpisode:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """What info.json says of the robot: its type, the value names, the rate and the camera."""
+    """What info.json says of the robot: its type, the value names, the rate and the cameras."""
 
     robot_type: str
     names: tuple[str, ...]
     fps: int
     camera: str = "observation.images.front"
     codec: str = "h264"  # or "av1"
+    other_cameras: tuple[str, ...] = ()
+
+    @property
+    def cameras(self) -> tuple[str, ...]:
+        return (self.camera, *self.other_cameras)
 
 
 # info.json's codec name -> (PyAV encoder, its options): lerobot's own settings (GOP 2, CRF 30 for
@@ -65,20 +76,21 @@ ENCODERS = {
 
 
 def _encode(
-    path: Path, episodes: list[RecordedEpisode], fps: int, codec: str = "h264"
+    path: Path, episodes: list[Sequence[Frame]], fps: int, codec: str = "h264"
 ) -> tuple[int, int]:
-    """Every episode's frames, in order, into one MP4 of `codec`; returns (height, width)."""
+    """Every episode's frames of one camera, in order, into one MP4 of `codec`; returns
+    (height, width)."""
     import av
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    height, width = decode_image(episodes[0].frames[0]).shape[:2]
+    height, width = decode_image(episodes[0][0]).shape[:2]
     encoder, options = ENCODERS[codec]
     with av.open(str(path), "w") as container:
         stream = container.add_stream(encoder, rate=fps, options=options)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         pts = 0
-        for episode in episodes:
-            for image in episode.frames:
+        for frames in episodes:
+            for image in frames:
                 frame = av.VideoFrame.from_ndarray(decode_image(image), format="rgb24")
                 frame.pts = pts
                 pts += 1
@@ -97,20 +109,28 @@ def _stats(values: np.ndarray) -> dict[str, list[float]]:
     }
 
 
-def _info(spec: DatasetSpec, episodes, tasks, shape, text_columns) -> dict:
+def _info(spec: DatasetSpec, episodes, tasks, shapes, text_columns) -> dict:
     scalar = {"shape": [1], "names": None}
     width = len(spec.names)
     vector = {"dtype": "float32", "shape": [width], "names": list(spec.names)}
-    video = {
-        "video.height": shape[0],
-        "video.width": shape[1],
-        "video.codec": spec.codec,
-        "video.pix_fmt": "yuv420p",
-        "video.fps": spec.fps,
-        "video.channels": 3,
-        "has_audio": False,
-        "is_depth_map": False,
-    }
+
+    def video(shape: tuple[int, int]) -> dict:
+        return {
+            "dtype": "video",
+            "shape": [shape[0], shape[1], 3],
+            "names": ["height", "width", "channels"],
+            "info": {
+                "video.height": shape[0],
+                "video.width": shape[1],
+                "video.codec": spec.codec,
+                "video.pix_fmt": "yuv420p",
+                "video.fps": spec.fps,
+                "video.channels": 3,
+                "has_audio": False,
+                "is_depth_map": False,
+            },
+        }
+
     return {
         "codebase_version": "v3.0",
         "robot_type": spec.robot_type,
@@ -125,12 +145,7 @@ def _info(spec: DatasetSpec, episodes, tasks, shape, text_columns) -> dict:
         "data_path": "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet",
         "video_path": "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4",
         "features": {
-            spec.camera: {
-                "dtype": "video",
-                "shape": [shape[0], shape[1], 3],
-                "names": ["height", "width", "channels"],
-                "info": video,
-            },
+            **{camera: video(shapes[camera]) for camera in spec.cameras},
             STATE: vector,
             ACTION: dict(vector),
             "timestamp": {"dtype": "float32", **scalar},
@@ -170,6 +185,16 @@ def write_lerobot_dataset(root: str | Path, spec: DatasetSpec, episodes: list[Re
         columns["task_index"].extend([tasks.index(episode.task)] * n)
         for name in text_columns:
             columns[name].extend(episode.text[name])
+        spans = {
+            f"videos/{camera}/{key}": value
+            for camera in spec.cameras
+            for key, value in (
+                ("chunk_index", 0),
+                ("file_index", 0),
+                ("from_timestamp", start / spec.fps),
+                ("to_timestamp", (start + n) / spec.fps),
+            )
+        }
         meta.append(
             {
                 "episode_index": e,
@@ -179,10 +204,7 @@ def write_lerobot_dataset(root: str | Path, spec: DatasetSpec, episodes: list[Re
                 "data/file_index": 0,
                 "dataset_from_index": start,
                 "dataset_to_index": start + n,
-                f"videos/{spec.camera}/chunk_index": 0,
-                f"videos/{spec.camera}/file_index": 0,
-                f"videos/{spec.camera}/from_timestamp": start / spec.fps,
-                f"videos/{spec.camera}/to_timestamp": (start + n) / spec.fps,
+                **spans,
                 "meta/episodes/chunk_index": 0,
                 "meta/episodes/file_index": 0,
             }
@@ -204,8 +226,16 @@ def write_lerobot_dataset(root: str | Path, spec: DatasetSpec, episodes: list[Re
     pq.write_table(pa.table(columns, schema=schema), root / "data" / f"{CHUNK}.parquet")
     pq.write_table(pa.Table.from_pylist(meta), root / "meta" / "episodes" / f"{CHUNK}.parquet")
     pq.write_table(tasks_table(tasks), root / "meta" / "tasks.parquet")
-    shape = _encode(root / "videos" / spec.camera / f"{CHUNK}.mp4", episodes, spec.fps, spec.codec)
-    info = _info(spec, episodes, tasks, shape, text_columns)
+    shapes = {
+        camera: _encode(
+            root / "videos" / camera / f"{CHUNK}.mp4",
+            [e.views()[c] for e in episodes],
+            spec.fps,
+            spec.codec,
+        )
+        for c, camera in enumerate(spec.cameras)
+    }
+    info = _info(spec, episodes, tasks, shapes, text_columns)
     (root / "meta" / "info.json").write_text(json.dumps(info, indent=2))
     states = np.concatenate([e.state for e in episodes]).astype(np.float64)
     actions = np.concatenate([e.action for e in episodes]).astype(np.float64)

@@ -4,8 +4,9 @@ The scripted path (`script_noisy`) starts with the arm idle for a second or two,
 object on its first grasp (it closes beside it, on nothing), opens and retries, pauses half way
 through the carry, and rests at the end. Recording it (`recorded_gripper`) adds what real
 grippers do: the measured opening jitters and spikes, and the action holds the gripper only as a
-binary command that flips late, when the arm moves off after each close and open (a Dobot CR5's
-command switches 1.2-1.4 s after the visible grasp). The true phase of each step is the scripted
+binary command that flips late: it closes 1.0-1.5 s after the gripper visibly starts to close,
+often once the lift has begun (a Dobot CR5's switches 1.2-1.4 s after the visible grasp), and
+opens only as the arm moves off after the release. The true phase of each step is the scripted
 segment, as a person labels it from the frames: the idle start and the pause belong to the
 segment they interrupt, the failed grasp is a grasp and the reopening a retry.
 """
@@ -20,6 +21,7 @@ JITTER = 0.012  # the measured opening's noise, a share of its full span
 SPIKE_RATE = 0.03  # steps with a spike
 SPIKE = 0.06  # a spike's size, a share of the full span
 MISS = 0.04  # metres beside the object the first grasp closes at
+CLOSE_LAG_S = (1.0, 1.5)  # a binary close command lags the visible close by this much
 
 
 def script_noisy(
@@ -78,19 +80,28 @@ def script_noisy(
     return Script(positions, clean, np.array(grip), [*segment, segment[-1]])
 
 
-def recorded_gripper(script: Script, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(measured opening with jitter and spikes, binary command that flips late), both 0..1."""
+def recorded_gripper(
+    script: Script, rng: np.random.Generator, hz: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(measured opening with jitter and spikes, binary command), both 0..1, at `hz` steps a
+    second. The command closes CLOSE_LAG_S after the gripper visibly starts to close, whether or
+    not the arm has moved off by then, and opens only once the gripper has opened and the arm
+    moves off (LABELLING.md: it switches back to open when the retreat starts)."""
     openings = script.openings
     n = len(openings)
     measured = openings + rng.normal(0, JITTER, n)
     spikes = rng.random(n) < SPIKE_RATE
     measured[spikes] += rng.choice([-SPIKE, SPIKE], spikes.sum())
     still = np.r_[np.linalg.norm(np.diff(script.clean, axis=0), axis=1) < 1e-9, True]
+    closing = openings < 1 - 1e-6
+    lag = round(rng.uniform(*CLOSE_LAG_S) * hz)
+    closes = {t + lag for t in range(1, n) if closing[t] and not closing[t - 1]}
     command = np.empty(n)
     level = 1.0
     for t in range(n):
-        wanted = 1.0 if openings[t] >= 0.5 else 0.0
-        if wanted != level and (not still[t] or t == n - 1):
-            level = wanted  # the command catches up only when the arm moves off
+        if t in closes:
+            level = 0.0
+        elif level == 0.0 and openings[t] >= 0.5 and (not still[t] or t == n - 1):
+            level = 1.0
         command[t] = level
     return np.clip(measured, -0.02, 1.02), command

@@ -39,15 +39,20 @@ def noisy(tmp_path_factory):
 
 
 def test_the_recording_is_noisy_and_its_command_late():
-    n = 40
-    openings = np.r_[np.ones(10), np.linspace(1, 0, 5), np.zeros(25)]
+    """At 10 Hz the gripper closes over steps 11-14 and the arm lifts at 16: the command closes
+    1.0-1.5 s after the close began, into the lift; it opens as the arm moves off after the
+    gripper opened at 40, not at 36."""
+    n = 60
+    openings = np.r_[np.ones(10), np.linspace(1, 0, 5), np.zeros(21), np.linspace(0, 1, 5), np.ones(19)]  # fmt: skip
     clean = np.zeros((n, 3))
-    clean[22:, 2] = np.linspace(0, 0.1, n - 22)  # the arm moves off at 22
+    clean[16:30, 2] = np.linspace(0, 0.1, 14)  # the lift, then still
+    clean[44:, 2] = 0.1 + np.linspace(0, 0.1, n - 44)  # the retreat: moves from 43 to 44 on
     script = Script(clean, clean, openings, ["x"] * n)
-    measured, command = recorded_gripper(script, np.random.default_rng(0))
+    measured, command = recorded_gripper(script, np.random.default_rng(0), 10.0)
     assert 0 < np.std(measured[:10]) < 0.05  # jitter on the open gripper
     assert set(np.unique(command)) == {0.0, 1.0}
-    assert np.flatnonzero(command == 0)[0] == 22  # flips when the arm moves, not at 12
+    closed = np.flatnonzero(command == 0)
+    assert 21 <= closed[0] <= 26 and closed[-1] == 42  # closes late, opens with the retreat
 
 
 def test_subtasks_of_the_noisy_recording_from_the_path(noisy, tmp_path):
@@ -64,7 +69,8 @@ def test_subtasks_of_the_noisy_recording_from_the_path(noisy, tmp_path):
 
 
 def test_subtasks_from_the_late_command_alone(noisy, tmp_path):
-    """The CR5's case: the state has no gripper; the action's late command is back-dated."""
+    """The CR5's case: the state has no gripper; the action's command, 1.0-1.5 s late, is
+    back-dated to the stop it belongs to, even where it flips after the lift has begun."""
     profile = require(infer_profile(LeRobotFolder.open(str(noisy)).layout()))
     arm = profile.arms[0]
     blind = dataclasses.replace(
@@ -83,5 +89,6 @@ def test_subtasks_from_the_late_command_alone(noisy, tmp_path):
     )
     run(config)
     figures = score_run(out)
-    boundaries = figures["boundaries"]
-    assert boundaries["f1"] >= 0.8 and boundaries["precision"] == 1.0, boundaries
+    # a reopening the command says only as the arm moves off (0.6 s later) is the one miss
+    at = figures["boundaries_at"]
+    assert at["0.5"]["f1"] >= 0.8 and at["1"]["f1"] >= 0.9, at
