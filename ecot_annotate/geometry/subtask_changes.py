@@ -250,24 +250,33 @@ def segments(arms: list[ArmSignals], n_steps: int) -> list[Segment]:
     )
     starts = [Segment("reach", 0, 0)]
     for change, arm in found:
-        last = starts[-1]
-        if (
-            last.kind == change.kind
-            and arm not in last.arm.split(" and ")
-            and change.step - last.start <= SAME_EVENT_S * hz
-        ):
-            starts[-1] = replace(
-                last,
-                signals=(*last.signals, *_of(arm, change.signals)),
-                arm=f"{last.arm} and {arm}",
-                unsure=max(last.unsure, change.unsure),
+        same = _same_change(starts, change, arm, hz)
+        if same is not None:
+            start = starts[same]
+            starts[same] = replace(
+                start,
+                signals=(*start.signals, *_of(arm, change.signals)),
+                arm=f"{start.arm} and {arm}",
+                unsure=max(start.unsure, change.unsure),
             )
-        elif 0 < change.step < n_steps and change.step > last.start:
+        elif 0 < change.step < n_steps and change.step > starts[-1].start:
             starts.append(
                 Segment(change.kind, change.step, 0, _of(arm, change.signals), arm, change.unsure)
             )
     bounds = [s.start for s in starts[1:]] + [n_steps]
     return [replace(s, end=end) for s, end in zip(starts, bounds, strict=True) if n_steps]
+
+
+def _same_change(starts: list[Segment], change: Change, arm: str, hz: float) -> int | None:
+    """The start of the same kind another arm made within SAME_EVENT_S before `change`, if any:
+    the other arm's next change may lie between (its grasp was shorter than this arm's lag)."""
+    for i in range(len(starts) - 1, 0, -1):
+        start = starts[i]
+        if change.step - start.start > SAME_EVENT_S * hz:
+            return None
+        if start.kind == change.kind and arm not in start.arm.split(" and "):
+            return i
+    return None
 
 
 def _of(arm: str, signals: tuple[str, ...]) -> tuple[str, ...]:

@@ -218,7 +218,7 @@ def so101_bimanual_episode(
     arms = {"first": first.padded(0, total), "second": second.padded(delay, total)}
     values, frames, errors = [], [], []
     for scene, motion in zip((first_scene, second_scene), arms.values(), strict=True):
-        measured, _ = recorded_gripper(motion.script(), rng)
+        measured, _ = recorded_gripper(motion.script(), rng, 5 * FOLD.rate)
         recorded, error = record_arm(SO101_TICKS, motion.positions, measured)
         values.append(recorded)
         errors.append(error)

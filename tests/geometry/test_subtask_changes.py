@@ -195,7 +195,7 @@ def test_two_arms_that_change_together_make_one_change_naming_both():
     other, and a person labels one subtask for each; arms a few seconds apart are two."""
     xyz, gripper = _pick_place()
 
-    def later(steps: int) -> ArmSignals:
+    def later(steps: int, xyz: np.ndarray = xyz, gripper: np.ndarray = gripper) -> ArmSignals:
         """The same pick-and-place by the right arm, `steps` later (idle until then)."""
         moved, closed = (
             np.concatenate([v[:1].repeat(steps, 0), v[:-steps]]) for v in (xyz, gripper)
@@ -209,5 +209,12 @@ def test_two_arms_that_change_together_make_one_change_naming_both():
     assert {s.arm for s in together[1:]} == {"left and right"}
     assert together[1].start == segments([left], 120)[1].start  # where the first arm starts
     assert any(s.startswith("right arm: ") for s in together[1].signals)
+    # A quick grasp: the first arm lifts (38) before the second, 0.9 s behind, grasps (40).
+    x = _ramp([(0, 0), (10, 0), (30, 0.3), (38, 0.3), (70, 0.6), (85, 0.6), (105, 0.9)], 120)
+    quick = np.stack([x, np.zeros(120), np.zeros(120)], axis=1)
+    closes = _ramp([(0, 1), (31, 1), (34, 0), (72, 0), (75, 1), (119, 1)], 120)
+    first = _arm(quick, gripper_events(closes, HZ, 0.15, "state gripper"), name="left")
+    quick_pair = segments([first, later(9, quick, closes)], 120)
+    assert [(s.start, s.kind) for s in quick_pair] == [(0, "reach"), (31, "grasp"), (38, "carry"), (72, "release"), (84, "retreat")]  # fmt: skip
     apart = segments([left, later(15)], 120)
     assert sorted(s.arm for s in apart[1:]) == ["left"] * 4 + ["right"] * 4
