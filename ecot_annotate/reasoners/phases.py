@@ -16,6 +16,10 @@ from ecot_annotate.text.plan_motion import DISAGREEMENT_KINDS, episode_disagreem
 
 # what a phase's text adds for a gripper change it does not account for, by disagreement
 _GRIPPER_CLAUSE = {DISAGREEMENT_KINDS[1]: "close", DISAGREEMENT_KINDS[2]: "open"}
+# Verbs whose carry is plainly carrying (or lifting, with nowhere named); with others the carry
+# says what it is for ("move the cloth to fold it", "move the block to the tower to stack it").
+_CARRYING = frozenset({"put", "place", "move", "pick", "take", "bring", "transfer", "carry", ""})
+_HOLDING = frozenset({"grasp", "carry", "release", "retry"})  # kinds where something is held
 
 
 def episode_segments(episode: Episode, annotation: Annotation, has_object: bool) -> list[Segment]:
@@ -37,9 +41,19 @@ def is_still(move: str) -> bool:
     return all(primitive == STOP for primitive in per_arm_parts(move).values())
 
 
-def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
-    """The subtask sentence of a phase, in the instruction's own words where it has them."""
-    obj = f"the {parsed.obj}" if parsed.obj else "the object"
+def named_thing(parsed: ParsedInstruction, phases: list[Segment]) -> str:
+    """What the subtasks call the thing the arm goes to: the instruction's object; without one,
+    "object" where the gripper takes hold of something and "target" where it only acts there
+    (a task text such as "demo" names neither)."""
+    if parsed.obj:
+        return parsed.obj
+    return "object" if any(p.kind in _HOLDING for p in phases) else "target"
+
+
+def describe_phase(kind: str, parsed: ParsedInstruction, thing: str) -> str:
+    """The subtask sentence of a phase, in the instruction's own words where it has them;
+    `thing` is `named_thing`'s noun."""
+    obj = f"the {thing}"
     target = f" to the {parsed.target}" if parsed.target else ""
     if kind == "reach":
         return f"move to {obj}"
@@ -48,18 +62,26 @@ def describe_phase(kind: str, parsed: ParsedInstruction) -> str:
     if kind == "grasp":
         return f"grasp {obj}"
     if kind == "carry":
-        if (
-            parsed.verb
-            in {"put", "place", "move", "pick", "take", "bring", "transfer", "carry", ""}
-            or not parsed.verb
-        ):
+        verb, _, particle = parsed.verb.partition(" ")
+        if verb in _CARRYING:
             return f"carry {obj}{target}" if target else f"lift {obj}"
-        return f"{parsed.verb} {obj}{target}"
+        # "fold the cloth" is the whole task: the carry is the move that does it
+        return f"move {obj}{target} to {verb} it {particle}".strip()
     if kind == "release":
         return f"release {obj}" + (f" over the {parsed.target}" if parsed.target else "")
     if kind == "retreat":
         return "move the gripper away"
-    return parsed.text or "follow the instruction"
+    if parsed.obj:
+        return f"{parsed.verb} {obj}{target}"
+    return parsed.text or f"interact with {obj}"
+
+
+def _gripper_words(verbs: list[str]) -> str:
+    """One arm's gripper changes in a phase, in order: "open", "open then close", "open and
+    close" (back and forth)."""
+    if len(verbs) == 1:
+        return verbs[0]
+    return " then ".join(verbs) if len(verbs) == 2 else "open and close"
 
 
 def with_gripper_changes(
@@ -68,14 +90,15 @@ def with_gripper_changes(
     """Each phase's subtask, saying what its gripper does that the subtask does not: real
     grippers open on the way to the object and close again as the arm moves off after a
     release, and a hand drifts. A phase whose steps name such a change gets "and open the
-    gripper" (naming the arm where there are several), so the text never contradicts the
-    motion it describes; the phases themselves stay where the signals put them. Phases are
-    worded last to first: a step's look-ahead already sees what the phases after it say."""
+    gripper", or "and open then close the gripper" where it does both, once per arm (naming the
+    arm where there are several), so the text never contradicts the motion it describes; the
+    phases themselves stay where the signals put them. Phases are worded last to first: a
+    step's look-ahead already sees what the phases after it say."""
     texts = list(subtasks)
     for index in reversed(range(len(phases))):
         per_step = [texts[i] for i, phase in enumerate(phases) for _ in phase.steps()]
         found = episode_disagreements(moves, moves, per_step, lead)
-        clauses: dict[str, None] = {}
+        changes: dict[str, list[str]] = {}  # whose gripper -> its changes, in order
         for t in phases[index].steps():
             parts = per_arm_parts(moves[t])
             for kind in found[t]:
@@ -83,6 +106,9 @@ def with_gripper_changes(
                 arms = [arm for arm, part in parts.items() if f"{verb} gripper" in part]
                 if verb and arms:
                     whose = f"the {arms[0]} arm's" if several_arms(parts) else "the"
-                    clauses[f"{verb} {whose} gripper"] = None
+                    verbs = changes.setdefault(whose, [])
+                    if verbs[-1:] != [verb]:
+                        verbs.append(verb)
+        clauses = [f"{_gripper_words(verbs)} {whose} gripper" for whose, verbs in changes.items()]
         texts[index] = " and ".join([texts[index], *clauses])
     return texts

@@ -3,7 +3,9 @@
 Instructions in robot datasets are short imperative phrases ("put the carrot on the plate",
 "flip pot upright which is in sink"). A small rule parser finds the verb, the object moved, where
 it comes from and where it goes, and the noun phrases to prompt a detector with. It is
-deliberately conservative: what it cannot tell it leaves empty rather than guesses.
+deliberately conservative: what it cannot tell it leaves empty rather than guesses. A task text
+that does not start with a manipulation verb ("lingzu teleoperation", "demo", "Robot_arm_control")
+names a dataset or a robot, not an act, and gives nothing at all.
 """
 
 from __future__ import annotations
@@ -11,21 +13,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_TARGET_PREPS = (
-    "into",
-    "onto",
-    "on top of",
-    "on",
-    "in",
-    "inside",
-    "to",
-    "towards",
-    "toward",
-    "under",
-    "next to",
-    "near",
-    "at",
+# Verbs an instruction starts with: the acts robot datasets record (Open X-Embodiment, LeRobot).
+_VERBS = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """pick place put set lay move take bring carry transfer deliver hand give fetch get retrieve
+    grab grasp grip hold lift raise lower drop release push pull press tap touch poke slide drag
+    sweep wipe clean scrub brush flip turn rotate twist screw unscrew tilt roll open close shut
+    fold unfold stack unstack insert remove plug unplug hang pour fill empty scoop stir shake
+    squeeze pack unpack load unload store arrange sort stand knock topple cover uncover wrap
+    unwrap throw toss return position align straighten flatten spread cut peel hit draw write
+    erase point wave reach go approach""",
+    )
 )
+# Verbs that put the object somewhere: with them "on the plate" is where it goes; with the others
+# ("pick up the bottle on the table", "press the button on the wall") it is where the thing is.
+_PLACING = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """place put set lay move bring carry transfer deliver hand give drop push pull slide drag
+    sweep hang pour insert stack pack load store arrange stand return position throw toss""",
+    )
+)
+# A word right after the verb that belongs to it: "pick up the cup", "knock over the bottle".
+_PARTICLES = frozenset({"up", "down", "over", "off", "out", "away", "back", "upright", "aside"})
+_TOWARD_PREPS = ("into", "onto", "to", "towards", "toward")  # always where the object goes
+_AT_PREPS = ("on top of", "on", "in", "inside", "under", "next to", "near", "at")
+_TARGET_PREPS = _TOWARD_PREPS + _AT_PREPS
 _SOURCE_PREPS = ("from", "off", "out of")
 _CLAUSE = ("which", "that", "while")  # after these, places describe the object, not a goal
 _JOIN = ("and then", "then", "and")  # joins a second action; its places still count
@@ -59,15 +73,10 @@ _SPLIT = re.compile(
 )
 
 
-# A task written as an identifier ("Robot_arm_control", "pickCube"): a recorder's label, not a
-# sentence; it names no verb or object to build on.
-_LABEL = re.compile(r"^(?:[A-Za-z0-9]+_[A-Za-z0-9_]+|[a-z0-9]+(?:[A-Z][a-z0-9]*)+)$")
-
-
 @dataclass
 class ParsedInstruction:
-    text: str
-    verb: str = ""
+    text: str  # empty where the task names no act (a dataset's or a robot's name)
+    verb: str = ""  # with its particle: "pick up", "press"
     obj: str = ""
     source: str = ""
     target: str = ""
@@ -75,35 +84,43 @@ class ParsedInstruction:
 
 
 def _clean(phrase: str) -> str:
-    words = [w for w in re.findall(r"[a-z0-9']+", phrase.lower()) if w not in _FILLER]
+    words = [
+        w for w in re.findall(r"[a-z0-9']+(?:-[a-z0-9']+)*", phrase.lower()) if w not in _FILLER
+    ]
     return " ".join(words).strip()
 
 
 def parse_instruction(text: str) -> ParsedInstruction:
-    """The verb, object, places and detector phrases of `text`; all empty for an empty task or a
-    label such as "Robot_arm_control", which says nothing a chain can repeat as a step."""
-    lowered = re.sub(r"\s+", " ", text.strip().lower().rstrip("."))
-    if _LABEL.match(text.strip().rstrip(".")):
-        return ParsedInstruction(text="")
-    parsed = ParsedInstruction(text=lowered)
-    if not lowered:
-        return parsed
+    """The verb, object, places and detector phrases of `text`; all empty for an empty task or one
+    that does not start with a manipulation verb, such as "Robot_arm_control" or "lingzu
+    teleoperation": it says nothing a chain can repeat as a step."""
+    lowered = re.sub(r"\s+", " ", text.strip().lower().rstrip(".")).removeprefix("please ")
     verb, _, rest = lowered.partition(" ")
-    parsed.verb = verb
+    if verb not in _VERBS:
+        return ParsedInstruction(text="")
+    particle, _, after = rest.partition(" ")
+    if particle in _PARTICLES and after:
+        verb, rest = f"{verb} {particle}", after
+    parsed = ParsedInstruction(text=lowered, verb=verb)
     pieces = _SPLIT.split(rest)
     parsed.obj = _clean(pieces[0])
     places: list[str] = []
     in_clause = False
+    acting = verb.partition(" ")[0]  # the verb a place belongs to; "and put it" changes it
     for prep, phrase in zip(pieces[1::2], pieces[2::2], strict=False):
         in_clause = in_clause or prep in _CLAUSE
+        said = phrase.strip().partition(" ")[0]
+        if prep in _JOIN and said in _VERBS:
+            acting = said
         cleaned = _clean(re.sub(r"^\s*(?:is|are|place|put|move)\b", "", phrase))
         if not cleaned or prep in _CLAUSE or prep in _JOIN:
             continue
+        goes = prep in _TOWARD_PREPS or (prep in _AT_PREPS and acting in _PLACING)
         if in_clause:
             places.append(cleaned)
-        elif prep in _SOURCE_PREPS and not parsed.source:
+        elif (prep in _SOURCE_PREPS or not goes) and not parsed.source:
             parsed.source = cleaned
-        elif prep in _TARGET_PREPS and not parsed.target:
+        elif goes and not parsed.target:
             parsed.target = cleaned
     phrases: list[str] = []
     for phrase in (parsed.obj, parsed.source, parsed.target, *places):

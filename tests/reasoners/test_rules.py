@@ -6,6 +6,7 @@ import numpy as np
 
 from ecot_annotate.episode import Annotation, ArmTrack, Episode, Segment
 from ecot_annotate.reasoners.rules import RuleReasoner
+from ecot_annotate.text.checks import check_chain, episode_words
 from ecot_annotate.text.instruction import parse_instruction
 from ecot_annotate.text.plan_motion import episode_disagreements
 
@@ -135,3 +136,90 @@ def test_a_gripper_that_opens_on_the_way_is_said_in_the_reach():
     assert subtasks[-1] == "Move the gripper away and close the gripper."
     moves = [s.move for s in annotation.reasoning]
     assert not any(episode_disagreements(prims, moves, subtasks, 2))
+
+
+def _chain(
+    instruction: str,
+    arm_primitives: dict[str, list[str]],
+    segments: list[Segment],
+    allowed: tuple[str, ...] = (),
+):
+    """The rule writer's chain: it never contradicts the moves, and it fails no text check but
+    the `allowed` ones."""
+    n = len(next(iter(arm_primitives.values())))
+    annotation = Annotation(arm_primitives=arm_primitives, segments=segments, event_lead=1)
+    steps = RuleReasoner().reason(_episode(instruction, n), annotation).reasoning
+    prims = annotation.moves
+    subtasks = [s.subtask for s in steps]
+    assert not any(episode_disagreements(prims, [s.move for s in steps], subtasks, 1))
+    tally = check_chain([s.as_dict() for s in steps], episode_words(instruction))
+    assert not {c for c, count in tally.by_check.items() if count} - set(allowed), tally.by_check
+    return steps
+
+
+# A right hand that reaches a button, opens then closes as it presses, and moves off.
+PRESS_RIGHT = (
+    ["move"] * 6
+    + ["open gripper"] * 2
+    + ["move"] * 4
+    + ["stop"] * 6
+    + ["close gripper"] * 2
+    + ["move"] * 6
+)
+PRESS_SEGMENTS = [Segment("reach", 0, 12), Segment("act", 12, 20), Segment("retreat", 20, 26)]
+
+
+def test_a_task_that_names_no_act_is_not_made_a_command():
+    """Before, on a real recording whose task is "lingzu teleoperation": "Move to the
+    teleoperation and open the right arm's gripper and close the right arm's gripper",
+    "Lingzu teleoperation.", "Move the gripper away"."""
+    steps = _chain(
+        "lingzu teleoperation",
+        {"left": ["stop"] * len(PRESS_RIGHT), "right": PRESS_RIGHT},
+        PRESS_SEGMENTS,
+    )
+    assert steps[0].task == "Lingzu teleoperation."  # the dataset's task text, kept as recorded
+    assert steps[0].plan == (
+        "Move to the target and open the right arm's gripper, interact with the target and close"
+        " the right arm's gripper, move the gripper away."
+    )
+    for step in steps:
+        said = " ".join(v for k, v in step.as_dict().items() if k != "task").lower()
+        assert "lingzu" not in said and "teleoperation" not in said, said
+        assert "in the gripper" not in said and "lets go" not in said, said  # nothing is held
+
+
+def test_a_spurious_grasp_under_a_task_that_names_no_act():
+    """Before: "Grasp the teleoperation.", "Lingzu the teleoperation.", "Release the
+    teleoperation."."""
+    steps = _chain("lingzu teleoperation", {"arm": list(PICK_PLACE)}, PICK_PLACE_SEGMENTS)
+    assert steps[0].plan == (
+        "Move to the object, grasp the object, lift the object, release the object, move the"
+        " gripper away."
+    )
+
+
+def test_a_pick_up_with_its_place_named():
+    """ "on the table" is where the bottle stands: no carry "to the table", no release "over" it."""
+    steps = _chain(
+        "Pick up the yellow bottle on the table", {"arm": list(PICK_PLACE)}, PICK_PLACE_SEGMENTS
+    )
+    assert steps[0].plan == (
+        "Move to the yellow bottle, grasp the yellow bottle, lift the yellow bottle, release the"
+        " yellow bottle, move the gripper away."
+    )
+    # its act is the whole task, so the act's text is the instruction (which that check counts)
+    pressed = _chain(
+        "Press the green button", {"arm": PRESS_RIGHT}, PRESS_SEGMENTS, ("repeats_instruction",)
+    )
+    assert [pressed[t].subtask for t in (0, 12, 20)] == [
+        "Move to the green button and open the gripper.",
+        "Press the green button and close the gripper.",
+        "Move the gripper away.",
+    ]
+
+
+def test_a_task_whose_verb_is_the_carry():
+    """Before: the carry of "fold the cloth" was "Fold the cloth.", the instruction word for word."""
+    steps = _chain("fold the cloth", {"arm": list(PICK_PLACE)}, PICK_PLACE_SEGMENTS)
+    assert steps[6].subtask == "Move the cloth to fold it."
