@@ -87,13 +87,20 @@ def show(out: str, episode: str, step: int, fmt: str, only_passing: bool) -> Non
 
 
 def _subtask_signals(out: str, key: str, step: int) -> dict | None:
-    """Where the step's subtask starts and the signals that placed it (runs that recorded them)."""
+    """Where the step's subtask starts, the arm(s) and signals that placed it, and how many steps
+    those signals leave its start open over (runs that recorded them)."""
     from ecot_annotate.store.manifest import Manifest
 
     annotation = Manifest(out).load(key)
     for segment in (annotation.segments or []) if annotation else []:
         if segment.start <= step < segment.end:
-            return {"start": segment.start, "kind": segment.kind, "signals": list(segment.signals)}
+            return {
+                "start": segment.start,
+                "kind": segment.kind,
+                "arm": segment.arm,
+                "signals": list(segment.signals),
+                "open_steps": segment.unsure,
+            }
     return None
 
 

@@ -25,6 +25,9 @@ def test_show_json_has_the_tags_and_perception_fields(bridge_run):
     assert record["tags"]["MOVE:"] == record["primitive"]
     assert record["bboxes"] is None and record["gripper_position"] is None
     assert record["reasoning_source"] == "rules"
+    placed = record["subtask_placed_by"]
+    assert placed["start"] <= 3 and placed["kind"] in {"reach", "grasp", "carry", "act"}
+    assert set(placed) == {"start", "kind", "arm", "signals", "open_steps"}
 
 
 def test_colours_on_a_terminal_only(bridge_run):
