@@ -1,6 +1,6 @@
 """Every signal an episode has for finding its subtasks, per arm: speed, gripper(s), contact.
 
-The gripper wherever it is recorded: the state's gripper value (a hand's gripping finger), the
+The gripper wherever it is recorded: the state's gripper value (a hand's fingers together), the
 action's gripper command where the profile names one (`gripper_action_index`, for recordings
 that keep the gripper only in the action) or where the action is the state's commanded next
 value (LeRobot's joint-space robots: same width, same order). Speed from the end-effector track
@@ -53,8 +53,9 @@ def _commanded(episode: Episode, arm: ArmProfile | None) -> tuple[np.ndarray, bo
     action = episode.action
     if arm.gripper_action_index is not None and arm.gripper_action_index < action.shape[1]:
         return action[:, arm.gripper_action_index], arm.gripper_open_is_high
-    if arm.gripper_index is not None and action.shape == episode.state.shape:
-        return action[:, arm.gripper_index], arm.gripper_open_is_high
+    grip = arm.grip(action) if action.shape == episode.state.shape else None
+    if grip is not None:
+        return grip, arm.gripper_open_is_high
     return None
 
 

@@ -48,7 +48,7 @@ class _Group:
     name: str
     indices: tuple[int, ...]
     local: dict[int, str]  # index -> the value's name without the arm's prefix
-    hand: tuple[int, ...] = ()  # a hand's values (metadata groups): its grip is one of them
+    hand: tuple[int, ...] = ()  # a hand's values (metadata groups): they grip together
     how: str = ""  # how the arm was told apart from the others
 
 
@@ -134,8 +134,8 @@ def _gripper_direction(
         return True, "; no gripper"
     if group.hand:
         return False, (
-            f"; its hand's {len(group.hand)} values grip by {names[gripper]} (the widest range), "
-            "larger = closed"
+            f"; its hand's {len(group.hand)} values grip together (their mean; {names[gripper]} "
+            "moves most), larger = closed"
         )
     if low and high[gripper] <= 0 and low[gripper] < 0:
         return False, (
@@ -146,7 +146,8 @@ def _gripper_direction(
 
 
 def _grip_of_hand(hand: tuple[int, ...], low: tuple, high: tuple) -> int:
-    """The hand value that moves most (by its recorded range) stands for the hand's grip."""
+    """The hand value that moves most (by its recorded range), where one value is asked for (the
+    profile's `gripper_index`); the hand grips with all of them (`ArmProfile.grip`)."""
     if not low:
         return hand[0]
     return max(hand, key=lambda i: high[i] - low[i])
@@ -288,7 +289,14 @@ def infer_arms(
         open_is_high, grip = _gripper_direction(group, match.gripper, names, low, high)
         arms.append(
             ArmProfile(
-                group.name, match.joints, match.gripper, open_is_high, match.name, None, unit
+                group.name,
+                match.joints,
+                match.gripper,
+                open_is_high,
+                match.name,
+                None,
+                unit,
+                hand_indices=group.hand if match.gripper is not None else (),
             )
         )
         model = f"model {match.name} ({match.said})" if match.name else f"no model: {match.said}"

@@ -91,8 +91,8 @@ def arm_track(arm: ArmProfile, state: np.ndarray) -> ArmTrack:
     """One arm's track from (T, S) joint-position states."""
     values = state[:, list(arm.joint_indices)].astype(np.float64)
     gripper = np.zeros(len(state), dtype=state.dtype)
-    if arm.gripper_index is not None:
-        raw = state[:, arm.gripper_index]
+    raw = arm.grip(state)
+    if raw is not None:
         gripper = raw if arm.gripper_open_is_high else -raw
     joints = values / FULL_TURN[arm.joint_units]
     if arm.kinematics is None:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from ecot_annotate.errors import InputError
 
 ROTATIONS = ("euler", "quaternion", "axis_angle", "none")
@@ -71,11 +73,24 @@ class ArmProfile:
     ee_link: str | None = None  # the URDF's end-effector link (built-in models know their own)
     joint_units: str = "radians"  # radians | degrees | range (-100..100) | ticks
     gripper_action_index: int | None = None  # into the action, where only the action has it
+    hand_indices: tuple[int, ...] = ()  # a hand's values, which grip together (see `grip`)
 
     @property
     def approximate(self) -> bool:
         """Range mode and servo ticks map onto the model's limits without the arm's calibration."""
         return self.joint_units not in EXACT_UNITS
+
+    def grip(self, values: np.ndarray) -> np.ndarray | None:
+        """The gripper value per step of (T, S) state or action values, as recorded (larger = more
+        open when `gripper_open_is_high`); None without a gripper. A hand grips with all its
+        fingers, which close by different amounts and at different times: its grip is the mean
+        of its values, in which the fingers that move most weigh most and one finger's lag or
+        twitch moves it only in part."""
+        if self.gripper_index is None:
+            return None
+        if not self.hand_indices:
+            return values[:, self.gripper_index]
+        return values[:, list(self.hand_indices)].mean(axis=1).astype(values.dtype)
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,8 @@ def _arm(value: Any, origin: str) -> ArmProfile:
     data["joint_indices"] = _indices(data["joint_indices"], "arms.joint_indices", origin)
     if isinstance(data.get("gripper_index"), str):
         raise InputError(f"profile {origin}: arms.gripper_index must be a number")
+    if "hand_indices" in data:
+        data["hand_indices"] = _indices(data["hand_indices"], "arms.hand_indices", origin)
     for key in ("kinematics", "ee_link"):
         if data.get(key) == "":
             data[key] = None

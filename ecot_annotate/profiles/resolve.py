@@ -178,6 +178,8 @@ def _arm_line(arm: ArmProfile) -> str:
         "for full moves)"
     )
     gripper = "none" if arm.gripper_index is None else f"state[{arm.gripper_index}]"
+    if arm.hand_indices and arm.gripper_index is not None:
+        gripper = f"state[{_indices(arm.hand_indices)}] together (a hand)"
     exact = "approximate" if arm.approximate else "exact"
     return (
         f"  arm {arm.name:<8} joints [{_indices(arm.joint_indices)}] in {arm.joint_units} "

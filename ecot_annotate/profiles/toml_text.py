@@ -32,6 +32,7 @@ ARM_HELP = {
     "ee_link": "the URDF's end-effector link",
     "joint_units": "radians | degrees | range (LeRobot's -100..100) | ticks",
     "gripper_action_index": "the arm's gripper command in the action, where the state has none",
+    "hand_indices": "a hand's values: its grip is their mean",
 }
 
 

@@ -214,6 +214,7 @@ def test_metadata_groups_give_arms_and_hands():
     left, right = found.arms
     assert (left.joint_indices, right.joint_indices) == (tuple(range(7)), tuple(range(16, 23)))
     assert right.gripper_index == 24 and not right.gripper_open_is_high
+    assert right.hand_indices == tuple(range(23, 29))  # the hand grips with all its values
     assert left.kinematics is None and right.kinematics is None
 
 
@@ -243,6 +244,7 @@ def test_arms_named_in_camel_case_or_by_a_dotted_prefix_with_their_hands():
     left, right = infer_arms(unitree, "Unitree_G1_Inspire").arms
     assert (left.name, left.joint_indices, right.joint_indices) == ("left", (0, 1, 2), (3, 4, 5))
     assert left.gripper_index in (6, 7) and right.gripper_index in (8, 9)  # a finger of its hand
+    assert (left.hand_indices, right.hand_indices) == ((6, 7), (8, 9))
     dotted = [f"{side}.joint_{i}.pos" for side in ("left", "right") for i in (1, 2, 3)]
     dotted += [f"{side}_hand.joint_{i}.pos" for side in ("left", "right") for i in (1, 2)]
     left, right = infer_arms(dotted, "lingzu").arms
@@ -268,3 +270,22 @@ def test_a_gripper_only_in_the_action_is_the_arms_gripper_command():
     unnamed = {**steps, "action": Feature(TENSOR, "float32", (7,))}
     inferred = infer_profile(DatasetLayout("cr5", unnamed, {}, LEROBOT, 10.0, (), "cr5"))
     assert inferred.profile.arms[0].gripper_action_index == 6
+
+
+def test_a_hand_grips_with_all_its_fingers():
+    """Three fingers close in turn (steps 2, 4 and 6, each by its own amount): the hand's grip
+    is their mean, and moves with each, most with the finger that moves most. A gripper that is
+    one value is that value."""
+    import numpy as np
+
+    from ecot_annotate.profiles.model import ArmProfile
+
+    steps = np.arange(10)[:, None]
+    fingers = (steps >= np.array([2, 4, 6])).astype(np.float32) * np.array([90.0, 30.0, 10.0])
+    state = np.hstack([np.zeros((10, 2), np.float32), fingers])
+    hand = ArmProfile("right", (0, 1), gripper_index=2, hand_indices=(2, 3, 4))
+    grip = hand.grip(state)
+    assert grip.dtype == state.dtype
+    assert np.allclose(grip, [0, 0, 30, 30, 40, 40, 130 / 3, 130 / 3, 130 / 3, 130 / 3])
+    assert np.allclose(ArmProfile("arm", (0, 1), gripper_index=3).grip(state), fingers[:, 1])
+    assert ArmProfile("arm", (0, 1)).grip(state) is None
