@@ -98,7 +98,9 @@ def test_an_unrecognised_layout_is_unknown_arms_from_the_datasets_own_groups():
     assert "arm right    joints [22,23,24,25,26,27,28] in radians" in block
     said = _line(block, "decided      observation.state: 44 values")
     assert "(motor_0 ... motor_43)" in said and "[[arms]] in a profile file" in said
-    assert "its hand's 6 values grip together (their mean; motor_29 moves most)" in _line(block, "decided      arm right: told")
+    assert "its hand's 6 values grip together (their mean; motor_29 moves most)" in _line(
+        block, "decided      arm right: told"
+    )
     assert "camera       observation.images.ego_view" in block  # egoview is declared, not shipped
 
 
