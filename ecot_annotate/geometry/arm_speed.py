@@ -1,8 +1,8 @@
 """How fast an arm moves, and where it stands still: the speed signal subtask boundaries read.
 
 An approach slows and stops where the gripper takes hold; a lift or a retreat starts where the
-arm moves again. Speed is the track's displacement across a short centred window (0.3 s) divided
-by its time, so sensor noise and a camera's repeated frames do not count as motion, and the
+arm moves again, at the moving level. Speed is the track's displacement across a short centred
+window (0.3 s) divided by its time, so sensor noise and a camera's repeated frames do not count as motion, and the
 thresholds are relative to how fast this arm moves in this episode (its 90th percentile), with
 a floor from the motion primitives' own threshold so that an arm at rest is never "moving" in
 its noise.
@@ -60,19 +60,18 @@ class ArmSpeed:
 
     def motion_onset(self, start: int, end: int | None = None) -> int | None:
         """The first step at or after `start` (before `end`) where the arm sets off: where it
-        leaves the still level on its way into a stretch above the moving level that lasts
-        MIN_MOVE_S (or runs to the episode's end) and reaches BRISK_SHARE of the arm's brisk
-        speed. Adjusting in place does not set off. None when the arm does not set off again."""
+        reaches the moving level, starting a stretch above it that lasts MIN_MOVE_S (or runs to
+        the episode's end) and reaches BRISK_SHARE of the arm's brisk speed. A person sees a
+        lift or a retreat where the motion is sustained (LABELLING.md), not where the arm first
+        creeps off the still level. Adjusting in place does not set off. None when the arm does
+        not set off again."""
         end = len(self.speed) if end is None else end
         need = max(1, round(MIN_MOVE_S * self.hz))
         moving = self.speed >= self.moving
         for a, b in true_runs(moving[start:end]):
             lasts = b - a >= need or start + b == len(self.speed)
             if lasts and self.speed[start + a : start + b].max() >= BRISK_SHARE * self.brisk:
-                onset = start + a
-                while onset > start and self.speed[onset - 1] >= self.still:
-                    onset -= 1
-                return onset
+                return start + a
         return None
 
 

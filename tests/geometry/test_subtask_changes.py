@@ -215,7 +215,7 @@ def test_two_arms_that_change_together_make_one_change_naming_both():
     closes = _ramp([(0, 1), (31, 1), (34, 0), (72, 0), (75, 1), (119, 1)], 120)
     first = _arm(quick, gripper_events(closes, HZ, 0.15, "state gripper"), name="left")
     quick_pair = segments([first, later(9, quick, closes)], 120)
-    assert [(s.start, s.kind) for s in quick_pair] == [(0, "reach"), (31, "grasp"), (38, "carry"), (72, "release"), (84, "retreat")]  # fmt: skip
+    assert [(s.start, s.kind) for s in quick_pair] == [(0, "reach"), (31, "grasp"), (39, "carry"), (72, "release"), (85, "retreat")]  # fmt: skip
     apart = segments([left, later(15)], 120)
     assert sorted(s.arm for s in apart[1:]) == ["left"] * 4 + ["right"] * 4
 
