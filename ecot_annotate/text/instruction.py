@@ -90,13 +90,27 @@ def _clean(phrase: str) -> str:
     return " ".join(words).strip()
 
 
+def _base_verb(word: str) -> str | None:
+    """The manipulation verb `word` is a form of ("picks", "picking", "placed", "dropping"), or
+    None: task texts are written as commands, descriptions and episode titles alike."""
+    if word in _VERBS:
+        return word
+    stems = []
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            stem = word[: -len(ending)]
+            stems += [stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else stem]
+    return next((stem for stem in stems if stem in _VERBS), None)
+
+
 def parse_instruction(text: str) -> ParsedInstruction:
     """The verb, object, places and detector phrases of `text`; all empty for an empty task or one
     that does not start with a manipulation verb, such as "Robot_arm_control" or "lingzu
     teleoperation": it says nothing a chain can repeat as a step."""
     lowered = re.sub(r"\s+", " ", text.strip().lower().rstrip(".")).removeprefix("please ")
-    verb, _, rest = lowered.partition(" ")
-    if verb not in _VERBS:
+    first, _, rest = lowered.partition(" ")
+    verb = _base_verb(first)
+    if verb is None:
         return ParsedInstruction(text="")
     particle, _, after = rest.partition(" ")
     if particle in _PARTICLES and after:
@@ -109,8 +123,8 @@ def parse_instruction(text: str) -> ParsedInstruction:
     acting = verb.partition(" ")[0]  # the verb a place belongs to; "and put it" changes it
     for prep, phrase in zip(pieces[1::2], pieces[2::2], strict=False):
         in_clause = in_clause or prep in _CLAUSE
-        said = phrase.strip().partition(" ")[0]
-        if prep in _JOIN and said in _VERBS:
+        said = _base_verb(phrase.strip().partition(" ")[0])
+        if prep in _JOIN and said is not None:
             acting = said
         cleaned = _clean(re.sub(r"^\s*(?:is|are|place|put|move)\b", "", phrase))
         if not cleaned or prep in _CLAUSE or prep in _JOIN:

@@ -57,3 +57,21 @@ def test_a_place_after_a_second_verb_is_where_it_goes():
     """ "pick up X and put it on Y": Y belongs to "put", a placing verb, so it is the target."""
     parsed = parse_instruction("pick up the red block and put it in the bowl")
     assert (parsed.obj, parsed.source, parsed.target) == ("red block", "", "bowl")
+
+
+@pytest.mark.parametrize(
+    "task, verb, obj, target",
+    [
+        ("Picking up the banana", "pick up", "banana", ""),
+        ("picks the red cube and places it in the box", "pick", "red cube", "box"),
+        ("Placed the cup on the plate", "place", "cup", "plate"),
+        ("dropping the sponge into the sink", "drop", "sponge", "sink"),
+        ("Pushes the block", "push", "block", ""),
+        ("folding the cloth", "fold", "cloth", ""),
+    ],
+)
+def test_a_task_written_as_a_description_or_a_title_reads_as_its_command(task, verb, obj, target):
+    """Datasets name their tasks as commands, descriptions ("picks ...") and titles ("Picking
+    up ..."); each is the same act."""
+    parsed = parse_instruction(task)
+    assert (parsed.verb, parsed.obj, parsed.target) == (verb, obj, target)
