@@ -124,20 +124,13 @@ def _generated(folder: Path, variant: str) -> Row:
 def _command_only(folder: Path) -> Row:
     """The so101-noisy sample (written by `_generated`) read as a Dobot CR5 records: the state
     without its gripper, the gripper only as the action's binary command, 1.0-1.5 s late."""
-    import dataclasses
-
     from ecot_annotate.config import AnnotateConfig
     from ecot_annotate.inspect.score_run import score_run
-    from ecot_annotate.profiles.infer import infer_profile, require
-    from ecot_annotate.profiles.toml_text import profile_toml
-    from ecot_annotate.sources.lerobot import LeRobotFolder
+    from ecot_annotate.sample.noisy import write_command_only_profile
     from pipelines.run import run
 
     root = folder / "so101-noisy" / "ecot_sample_so101-noisy"
-    profile = require(infer_profile(LeRobotFolder.open(str(root)).layout()))
-    arm = dataclasses.replace(profile.arms[0], gripper_index=None, gripper_action_index=5)
-    path = folder / "command-only.toml"
-    path.write_text(profile_toml(dataclasses.replace(profile, arms=(arm,))))
+    path = write_command_only_profile(root, folder / "command-only.toml")
     out = folder / "command-only-run"
     config = AnnotateConfig(
         input=str(root),

@@ -2,10 +2,10 @@
 
 An approach slows and stops where the gripper takes hold; a lift or a retreat starts where the
 arm moves again, at the moving level. Speed is the track's displacement across a short centred
-window (0.3 s) divided by its time, so sensor noise and a camera's repeated frames do not count as motion, and the
-thresholds are relative to how fast this arm moves in this episode (its 90th percentile), with
-a floor from the motion primitives' own threshold so that an arm at rest is never "moving" in
-its noise.
+window (0.3 s) divided by its time, so sensor noise and a camera's repeated frames do not count
+as motion, and the thresholds are relative to how fast this arm moves in this episode (its 90th
+percentile), with a floor from the motion primitives' own threshold so that an arm at rest is
+never "moving" in its noise.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ moves off after that. A binary gripper command that flips at the end of a stop, 
 off, came late: its grasp (or release) is back-dated to the start of that stop. A close that is
 opened again before anything was carried is a failed grasp, and the reopening starts a retry.
 A close at full speed on the way is a hand relaxing, and so is a close that carries nothing where
-the arm acted at a stop instead, and an opening at full speed (a release sets something down); a gripper is read the way round that makes whole picks (hands
-count their fingers either way: `reads_reversed`).
+the arm acted at a stop instead, and an opening at full speed (a release sets something down);
+a gripper is read the way round that makes whole picks (hands count their fingers either way:
+`reads_reversed`).
 An arm with no grasp (no gripper, or one that never takes hold) that approaches, stops and moves
 away acts at its stop (pressing, pushing, turning): the act starts where it is held still there
 and the retreat where it leaves the stop. Each change names the signals that placed it.
@@ -25,9 +26,7 @@ from ecot_annotate.geometry.arm_speed import ArmSpeed
 from ecot_annotate.geometry.gripper_events import GripperEvent
 
 SAME_EVENT_S = 1.0  # events of one kind on two signals this close are one event
-COMMAND_LAG_S = (
-    2.0  # ... and a command this long after what the gripper did (LABELLING.md: 1-1.5 s)
-)
+COMMAND_LAG_S = 2.0  # ... and a command this long after the gripper (commands lag 1-1.5 s)
 LATE_AFTER_STOP_S = 1.0  # a command flipping this soon after a stop ends belongs to the stop
 LATE_IN_STOP_S = 0.6  # ... and one this far into a stop, as the arm moves off, came late
 FIRST_APPROACH_SHARE = 0.05  # a grasp needs this share of the episode's path moved before it

@@ -14,8 +14,9 @@ and neither is fitted to any data set:
     of a chain that never lets go, a text that fails a check (`text.checks`).
   - SUSPECT (2): what the chain was written from, or by, is suspect: subtask starts the signals
     leave open over a stretch (an act somewhere in a long stop, a grasp back-dated from a late
-    command), motion far from the run's other episodes, a track from approximate units, integrated deltas or joint speed alone, an
-    LLM answer that fell back to the rules or had texts repaired or written by the rules.
+    command), motion far from the run's other episodes, a track from approximate units,
+    integrated deltas or joint speed alone, an LLM answer that fell back to the rules or had
+    texts repaired or written by the rules.
   - WITHOUT (1): the chain was written without something it could have used, or next to
     something that failed: the gripper not tracked or badly fitted, steps without boxes, a
     quarantined neighbour.

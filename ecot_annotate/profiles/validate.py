@@ -187,7 +187,9 @@ def _arm_problems(p: DatasetProfile, layout: DatasetLayout) -> list[str]:
                 used[i] = f"{where}.{field}"
         for i in arm.hand_indices:  # a hand's values include the gripper_index finger
             if width is not None and not 0 <= i < width:
-                problems.append(f"{where}.hand_indices: index {i} is outside the state ({width} values)")  # fmt: skip
+                problems.append(
+                    f"{where}.hand_indices: index {i} is outside the state ({width} values)"
+                )
         if arm.kinematics is not None and arm.joint_units in JOINT_UNITS:
             problems += _model_problems(arm, where)
     return problems

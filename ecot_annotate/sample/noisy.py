@@ -13,6 +13,9 @@ segment they interrupt, the failed grasp is a grasp and the reopening a retry.
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 
 from ecot_annotate.sample.generate import Script, _segment
@@ -105,3 +108,18 @@ def recorded_gripper(
             level = 1.0
         command[t] = level
     return np.clip(measured, -0.02, 1.02), command
+
+
+def write_command_only_profile(root: Path, path: Path) -> Path:
+    """Write to `path` the profile that reads the noisy sample at `root` as a Dobot CR5 records
+    it: no gripper in the state, the gripper only as the action's late binary command."""
+    from ecot_annotate.profiles.infer import infer_profile, require
+    from ecot_annotate.profiles.toml_text import profile_toml
+    from ecot_annotate.sources.lerobot import LeRobotFolder
+
+    profile = require(infer_profile(LeRobotFolder.open(str(root)).layout()))
+    (arm,) = profile.arms
+    gripper = arm.gripper_index
+    blind = dataclasses.replace(arm, gripper_index=None, gripper_action_index=gripper)
+    path.write_text(profile_toml(dataclasses.replace(profile, arms=(blind,))))
+    return path

@@ -12,9 +12,7 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
-from ecot_annotate.cli import main
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.inspect.score import boundaries
 from ecot_annotate.inspect.score_run import score_run
@@ -23,6 +21,7 @@ from ecot_annotate.sample.cloth import task_phases
 from ecot_annotate.sources.base import episode_refs
 from ecot_annotate.sources.lerobot import LeRobotFolder
 from pipelines.run import run
+from tests.support.samples import made_sample
 
 pytest.importorskip("av")
 
@@ -31,12 +30,7 @@ CAMERAS = ("observation.images.cam0", "observation.images.cam1")
 
 @pytest.fixture(scope="module")
 def cloth(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cloth")
-    result = CliRunner().invoke(
-        main, ["make-sample", str(out), "--episodes", "3", "--variant", "so101-bimanual"]
-    )
-    assert result.exit_code == 0, result.output
-    return out / "ecot_sample_so101-bimanual"
+    return made_sample(tmp_path_factory, "so101-bimanual")
 
 
 def test_a_phase_starts_where_the_first_arm_starts_it():

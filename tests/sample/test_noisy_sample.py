@@ -9,33 +9,22 @@ command never flips for it: 4 of 6 boundaries, F1 0.8), but no boundary may be p
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from ecot_annotate.cli import main
 from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.inspect.score_run import score_run
-from ecot_annotate.profiles.infer import infer_profile, require
-from ecot_annotate.profiles.toml_text import profile_toml
 from ecot_annotate.sample.generate import Script
-from ecot_annotate.sample.noisy import recorded_gripper
-from ecot_annotate.sources.lerobot import LeRobotFolder
+from ecot_annotate.sample.noisy import recorded_gripper, write_command_only_profile
 from pipelines.run import run
+from tests.support.samples import made_sample
 
 pytest.importorskip("av")
 
 
 @pytest.fixture(scope="module")
 def noisy(tmp_path_factory):
-    out = tmp_path_factory.mktemp("noisy")
-    result = CliRunner().invoke(
-        main, ["make-sample", str(out), "--episodes", "3", "--variant", "so101-noisy"]
-    )
-    assert result.exit_code == 0, result.output
-    return out / "ecot_sample_so101-noisy"
+    return made_sample(tmp_path_factory, "so101-noisy")
 
 
 def test_the_recording_is_noisy_and_its_command_late():
@@ -71,13 +60,7 @@ def test_subtasks_of_the_noisy_recording_from_the_path(noisy, tmp_path):
 def test_subtasks_from_the_late_command_alone(noisy, tmp_path):
     """The CR5's case: the state has no gripper; the action's command, 1.0-1.5 s late, is
     back-dated to the stop it belongs to, even where it flips after the lift has begun."""
-    profile = require(infer_profile(LeRobotFolder.open(str(noisy)).layout()))
-    arm = profile.arms[0]
-    blind = dataclasses.replace(
-        profile, arms=(dataclasses.replace(arm, gripper_index=None, gripper_action_index=5),)
-    )
-    path = tmp_path / "profile.toml"
-    path.write_text(profile_toml(blind))
+    path = write_command_only_profile(noisy, tmp_path / "profile.toml")
     out = tmp_path / "out"
     config = AnnotateConfig(
         input=str(noisy),
