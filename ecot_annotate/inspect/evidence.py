@@ -39,8 +39,9 @@ and neither is fitted to any data set:
 Outliers are found with the modified z-score (Iglewicz and Hoaglin): 0.6745 (x - median) / MAD
 over the run's episodes, each figure apart, and an episode is an outlier on a figure past
 |z| = 3.5, their cut-off. The figures: how the episode moved (`geometry.motion_stats`, which the
-motion stage keeps: steps, path length, speed, jitter, gripper switches, pause share) and how
-many subtasks its chain has. Where half the episodes share a value (MAD 0), the mean absolute
+motion stage keeps: steps, path length, speed, jitter, gripper switches, pause share), how
+many subtasks its chain has and how many steps each lasts (`subtask_lengths`; a length is known
+to a step, so its spread is never taken below one step). Where half the episodes share a value (MAD 0), the mean absolute
 deviation takes its place (times 1.2533, its ratio to the standard deviation), as they advise:
 in a run where every episode grasps once, one that grasps twice, or whose chain has no subtask
 where the others have three, is an outlier. The share of still steps alone counts chance events
@@ -79,7 +80,8 @@ MIN_EPISODES = 10
 MAD_TO_SD = 1.4826  # the MAD of a normal distribution times this is its standard deviation
 MEAN_AD_TO_SD = 1.2533
 LETTING_GO = ("release", "retry")  # the segment kinds that open the gripper
-SUBTASKS = "subtasks"  # the figure of the chain set beside the motion's
+SUBTASKS = "subtasks"  # the figures of the chain set beside the motion's: how many subtasks,
+LENGTH = "lasts (steps)"  # ... and how long each lasts
 # Where a track comes from, when it is not a measured pose: what the provenance says of it.
 APPROXIMATE_MOTION = ("approximate", "integrated action deltas", "no kinematic model")
 FLAGS = (  # every flag, in the order the queue's filter lists them
@@ -151,6 +153,8 @@ def _scale(name: str, values: np.ndarray, figures: dict[str, np.ndarray]) -> flo
     spread = _mad_spread(values)
     if spread == 0:
         spread = MEAN_AD_TO_SD * float(np.mean(np.abs(values - median)))
+    if name.endswith(LENGTH):  # a length counted in steps is known to a step at best
+        spread = max(spread, 1.0)
     steps = figures.get(name.replace("pause share", "steps"))
     if name.endswith("pause share") and steps is not None:
         length = max(float(np.median(steps)), 1.0)
@@ -206,6 +210,21 @@ def _neighbours(keys: list[str], quarantined: list[str]) -> set[str]:
 def _subtask_count(quality: EpisodeQuality) -> int:
     """How many runs of steps with one subtask the chain has."""
     return len(list(groupby(quality.step_texts[t][1] for t in sorted(quality.step_texts))))
+
+
+def subtask_lengths(segments: list[Segment] | None) -> dict[str, float]:
+    """How many steps each subtask of the chain lasts, named by its kind and, from the second
+    on, how many of that kind came before it ("grasp", "grasp 2"): a boundary placed wrong makes
+    one of its two subtasks longer and the other shorter than the run's subtasks of their kind,
+    and one it missed makes the subtask before it last until the next, or the recording's end."""
+    seen: Counter[str] = Counter()
+    lengths = {}
+    for segment in segments or ():
+        seen[segment.kind] += 1
+        n = seen[segment.kind]
+        name = segment.kind if n == 1 else f"{segment.kind} {n}"
+        lengths[f"{name} {LENGTH}"] = float(segment.end - segment.start)
+    return lengths
 
 
 def _steps(n: int) -> str:
@@ -442,6 +461,7 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
         e.key: {
             **(annotations[e.key].motion_stats if annotations[e.key] is not None else {}),
             SUBTASKS: float(_subtask_count(e)),
+            **subtask_lengths(annotations[e.key].segments if annotations[e.key] else None),
         }
         for e in episodes
     }

@@ -166,3 +166,28 @@ def test_what_the_segmenter_guessed_or_passed_over_is_evidence():
     assert missed.cls == CONTRADICTS and "opens at step 80" in missed.reason
     released = [*held, Segment("release", 80, 100, arm="right")]
     assert segment_evidence(released, moves, window=3) == []
+
+
+def test_a_subtask_far_longer_or_shorter_than_the_runs_of_its_kind_is_an_outlier():
+    """A grasp placed where a late command flipped leaves the grasp short and the reach long; a
+    subtask one step longer than all the others is only the steps' resolution."""
+    from ecot_annotate.episode import Segment
+    from ecot_annotate.inspect.evidence import subtask_lengths
+
+    def chain(reach: int, grasp: int, retry: int) -> list[Segment]:
+        bounds = np.cumsum([0, reach, grasp, retry, 20, 30])
+        kinds = ["reach", "grasp", "retry", "grasp", "carry"]
+        return [Segment(k, int(a), int(b)) for k, a, b in zip(kinds, bounds[:-1], bounds[1:], strict=True)]  # fmt: skip
+
+    assert subtask_lengths(chain(50, 22, 20)) == {
+        "reach lasts (steps)": 50.0,
+        "grasp lasts (steps)": 22.0,
+        "retry lasts (steps)": 20.0,
+        "grasp 2 lasts (steps)": 20.0,
+        "carry lasts (steps)": 30.0,
+    }
+    run = {f"e{i:03d}": subtask_lengths(chain(50 + i % 7, 22, 20 + i % 2)) for i in range(30)}
+    run["e030"] = subtask_lengths(chain(66, 6, 20))
+    run["e031"] = subtask_lengths(chain(52, 23, 21))
+    found = {k: sorted(o.figure for o in v) for k, v in outliers(run).items() if v}
+    assert found == {"e030": ["grasp lasts (steps)", "reach lasts (steps)"]}
