@@ -72,9 +72,7 @@ def _arm(
         values, threshold = track.xyz, motion.translation_threshold
     else:
         values, threshold = track.joints, JOINT_THRESHOLD
-    # a track whose state has no gripper holds the command (profiles.kinematics.arm_track)
-    measured = profile_arm is None or profile_arm.gripper_index is not None
-    events = _events(track.gripper, hz, motion, source) if measured else []
+    events = _events(track.gripper, hz, motion, source)
     command = _commanded(episode, profile_arm)
     if command is not None:
         events += _events(command[0], hz, motion, "action gripper command", command[1], True)

@@ -87,15 +87,11 @@ def model_source(arm: ArmProfile, model_name: str, approximate: bool) -> str:
     return f"forward kinematics ({model_name}, {units}{': approximate' if approximate else ''})"
 
 
-def arm_track(arm: ArmProfile, state: np.ndarray, action: np.ndarray) -> ArmTrack:
-    """One arm's track from (T, S) joint-position states; its gripper from the state, else from
-    the (T, A) action's gripper command where only that holds it (a Dobot CR5's recordings), so
-    that the moves name what the gripper was told to do."""
+def arm_track(arm: ArmProfile, state: np.ndarray) -> ArmTrack:
+    """One arm's track from (T, S) joint-position states."""
     values = state[:, list(arm.joint_indices)].astype(np.float64)
     gripper = np.zeros(len(state), dtype=state.dtype)
     raw = arm.grip(state)
-    if raw is None and arm.gripper_action_index is not None:
-        raw = action[:, arm.gripper_action_index].astype(state.dtype)
     if raw is not None:
         gripper = raw if arm.gripper_open_is_high else -raw
     joints = values / FULL_TURN[arm.joint_units]
@@ -138,7 +134,7 @@ def arm_tracks(
 ) -> tuple[ArmTrack, ...]:
     """Every arm's track the profile describes, from (T, S) state and (T, A) action arrays."""
     if profile.motion_from.per_arm:
-        return tuple(arm_track(arm, state, action) for arm in profile.arms)
+        return tuple(arm_track(arm, state) for arm in profile.arms)
     return (pose_track(profile, state, action),)
 
 

@@ -175,18 +175,6 @@ def test_the_track_is_forward_kinematics_of_the_joints():
     assert track.name == "arm" and track.has_pose
 
 
-def test_an_arm_whose_state_has_no_gripper_takes_the_action_command():
-    """A Dobot CR5 records its gripper only as the action's command: the track (and so the moves)
-    holds that, the way round the profile says."""
-    arm = replace(RIGHT, joint_indices=(0, 1), gripper_index=None, gripper_action_index=2)
-    state = np.zeros((3, 2), dtype=np.float32)
-    action = np.array([[0, 0, 1.0], [0, 0, 0.0], [0, 0, 1.0]], dtype=np.float32)
-    (track,) = arm_tracks(_profile(replace(arm, name="arm")), state, action)
-    assert list(track.gripper) == [1.0, 0.0, 1.0]
-    (track,) = arm_tracks(_profile(replace(arm, gripper_open_is_high=False)), state, action)
-    assert list(track.gripper) == [-1.0, 0.0, -1.0]
-
-
 def test_an_arm_with_no_model_keeps_its_joints_in_turns():
     profile = _profile(replace(RIGHT, joint_indices=(0, 1), gripper_index=2, name="arm"))
     state = np.array([[100.0, -100.0, 50.0]], dtype=np.float32)
