@@ -10,7 +10,7 @@ and neither is fitted to any data set:
   class weigh as much as one of the next:
   - CONTRADICTS (4): the chain says what the measured motion, or the text checks, deny: a
     plan/motion disagreement (`text.plan_motion`), a subtask that names a grasp or a release
-    while the gripper does not close or open in it, a gripper that opens after the last grasp
+    while the gripper does not close or open in it (where the moves can name the gripper), a gripper that opens after the last grasp
     of a chain that never lets go, a text that fails a check (`text.checks`).
   - SUSPECT (2): what the chain was written from, or by, is suspect: subtask starts the signals
     leave open over a stretch (an act somewhere in a long stop, a grasp back-dated from a late
@@ -70,6 +70,7 @@ from ecot_annotate.inspect.quality import (
     summary_event_lead,
 )
 from ecot_annotate.store.manifest import Manifest
+from ecot_annotate.store.run_config import config_from_dict
 from ecot_annotate.text.plan_motion import subtasks_without_events
 
 CONTRADICTS = 4.0
@@ -231,8 +232,12 @@ def _steps(n: int) -> str:
     return f"{n} step" if n == 1 else f"{n} steps"
 
 
-def chain_evidence(quality: EpisodeQuality, lead: int, window: int) -> list[Seen]:
-    """Where the chain contradicts the motion or fails the text checks."""
+def chain_evidence(
+    quality: EpisodeQuality, lead: int, window: int, gripper_moves: bool = True
+) -> list[Seen]:
+    """Where the chain contradicts the motion or fails the text checks. Where the moves cannot
+    name the gripper (`gripper_moves` false: the run's profile has it only in the action's
+    command), a grasp without a close among them says nothing of the chain."""
     n = max(quality.n_steps, 1)
     found = []
     if quality.disagreeing_steps:
@@ -248,8 +253,14 @@ def chain_evidence(quality: EpisodeQuality, lead: int, window: int) -> list[Seen
             )
         )
     steps = sorted(quality.step_texts)
-    missing = subtasks_without_events(
-        [quality.step_primitives[t] for t in steps], [quality.step_texts[t][1] for t in steps], lead
+    missing = (
+        subtasks_without_events(
+            [quality.step_primitives[t] for t in steps],
+            [quality.step_texts[t][1] for t in steps],
+            lead,
+        )
+        if gripper_moves
+        else []
     )
     if missing:
         apart = sum(m.last - m.first + 1 if m.distance is None else m.distance for m in missing)
@@ -456,6 +467,9 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
     window = int((summary.get("motion") or {}).get("window") or MotionConfig().window)
     perception = any(e.steps_without_boxes is not None or e.gripper_tracked for e in episodes)
     manifest = Manifest(str(out))
+    info = manifest.run_info()
+    profile = config_from_dict(info["config"]).dataset_profile if info else None
+    gripper_moves = profile is None or profile.moves_name_gripper
     annotations: dict[str, Annotation | None] = {e.key: manifest.load(e.key) for e in episodes}
     figures = {
         e.key: {
@@ -472,7 +486,7 @@ def run_evidence(out: str | Path) -> list[tuple[EpisodeQuality, list[Evidence]]]
         annotation = annotations[quality.key]
         provenance = annotation.provenance if annotation is not None else {}
         evidence = [
-            *chain_evidence(quality, lead, window),
+            *chain_evidence(quality, lead, window, gripper_moves),
             *segment_evidence(
                 annotation.segments if annotation else None, quality.step_primitives, window
             ),

@@ -131,6 +131,16 @@ class DatasetProfile:
         """The single state key of simple layouts (None when the state is several keys)."""
         return self.state_keys[0] if len(self.state_keys) == 1 else None
 
+    @property
+    def moves_name_gripper(self) -> bool:
+        """Whether the motion primitives can name the gripper: a joint arm's moves come from the
+        state alone, so only an arm whose gripper is in the state has it in its moves (one that
+        keeps it only as the action's command, as a Dobot CR5 does, never does); a pose's
+        gripper is wherever `gripper_from` reads it."""
+        if self.motion_from.per_arm:
+            return any(arm.gripper_index is not None for arm in self.arms)
+        return self.gripper_from != "none" and self.gripper_index is not None
+
     def as_dict(self) -> dict[str, Any]:
         """Every field; `arms` only where there are arms, so a Cartesian profile's digest (its
         name in a run's config) is what it was before profiles had arms."""

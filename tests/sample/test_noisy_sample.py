@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from ecot_annotate.config import AnnotateConfig
+from ecot_annotate.inspect.evidence import run_evidence
 from ecot_annotate.inspect.score_run import score_run
 from ecot_annotate.sample.generate import Script
 from ecot_annotate.sample.noisy import recorded_gripper, write_command_only_profile
@@ -59,7 +60,8 @@ def test_subtasks_of_the_noisy_recording_from_the_path(noisy, tmp_path):
 
 def test_subtasks_from_the_late_command_alone(noisy, tmp_path):
     """The CR5's case: the state has no gripper; the action's command, 1.0-1.5 s late, is
-    back-dated to the stop it belongs to, even where it flips after the lift has begun."""
+    back-dated to the stop it belongs to, even where it flips after the lift has begun. Its moves
+    never name the gripper (they come from the state), which the review queue takes as no news."""
     path = write_command_only_profile(noisy, tmp_path / "profile.toml")
     out = tmp_path / "out"
     config = AnnotateConfig(
@@ -75,3 +77,5 @@ def test_subtasks_from_the_late_command_alone(noisy, tmp_path):
     # a reopening the command says only as the arm moves off (0.6 s later) is the one miss
     at = figures["boundaries_at"]
     assert at["0.5"]["f1"] >= 0.8 and at["1"]["f1"] >= 0.9, at
+    flags = {e.flag for _, evidence in run_evidence(out) for e in evidence}
+    assert "subtask without its gripper event" not in flags
