@@ -97,23 +97,16 @@ def _command_only(folder: Path, episodes: int = 40) -> Row:
     command-only row): where the late command leaves a grasp at the command instead of the stop
     it belongs to, the chain misses; the measure is how many of the episodes whose subtasks miss
     a boundary by more than TOLERANCE_S the queue's top quarter holds."""
-    from ecot_annotate.config import AnnotateConfig
     from ecot_annotate.inspect.quality import read_summary, summary_control_hz
     from ecot_annotate.inspect.score_run import dataset_truths, predictions
     from ecot_annotate.review.queue import build_queue
     from ecot_annotate.sample.joint_space import write_joint_sample
-    from ecot_annotate.sample.noisy import write_command_only_profile
     from ecot_annotate.store.corrections import Corrections
     from ecot_annotate.store.run_config import profiled_config
-    from pipelines.run import run
+    from tests.support.samples import command_only_run
 
     root, _ = write_joint_sample(folder / "sample", "so101-noisy", episodes=episodes, seed=1)
-    profile = write_command_only_profile(root, folder / "command-only.toml")
-    out = folder / "run"
-    config = AnnotateConfig(
-        str(root), str(out), "lerobot", profile=str(profile), camera="none", formats=("parquet",)
-    )
-    run(config)
+    out = command_only_run(root, folder)
     hz = summary_control_hz(read_summary(out))
     truths = dataset_truths(profiled_config(str(out)))
     missing = [

@@ -124,23 +124,10 @@ def _generated(folder: Path, variant: str) -> Row:
 def _command_only(folder: Path) -> Row:
     """The so101-noisy sample (written by `_generated`) read as a Dobot CR5 records: the state
     without its gripper, the gripper only as the action's binary command, 1.0-1.5 s late."""
-    from ecot_annotate.config import AnnotateConfig
     from ecot_annotate.inspect.score_run import score_run
-    from ecot_annotate.sample.noisy import write_command_only_profile
-    from pipelines.run import run
+    from tests.support.samples import command_only_run
 
-    root = folder / "so101-noisy" / "ecot_sample_so101-noisy"
-    path = write_command_only_profile(root, folder / "command-only.toml")
-    out = folder / "command-only-run"
-    config = AnnotateConfig(
-        input=str(root),
-        out=str(out),
-        source="lerobot",
-        profile=str(path),
-        camera="none",
-        formats=("parquet",),
-    )
-    run(config)
+    out = command_only_run(folder / "so101-noisy" / "ecot_sample_so101-noisy", folder)
     found = {float(s): b for s, b in score_run(out)["boundaries_at"].items()}
     return Row(
         "subtask boundaries, generated so101-noisy sample read as a Dobot CR5 records (no gripper "

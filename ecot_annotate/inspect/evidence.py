@@ -10,8 +10,9 @@ and neither is fitted to any data set:
   class weigh as much as one of the next:
   - CONTRADICTS (4): the chain says what the measured motion, or the text checks, deny: a
     plan/motion disagreement (`text.plan_motion`), a subtask that names a grasp or a release
-    while the gripper does not close or open in it (where the moves can name the gripper), a gripper that opens after the last grasp
-    of a chain that never lets go, a text that fails a check (`text.checks`).
+    while the gripper does not close or open in it (where the moves can name the gripper), a
+    gripper that opens after the last grasp of a chain that never lets go, a text that fails a
+    check (`text.checks`).
   - SUSPECT (2): what the chain was written from, or by, is suspect: subtask starts the signals
     leave open over a stretch (an act somewhere in a long stop, a grasp back-dated from a late
     command), motion far from the run's other episodes, a track from approximate units,
@@ -41,10 +42,10 @@ over the run's episodes, each figure apart, and an episode is an outlier on a fi
 |z| = 3.5, their cut-off. The figures: how the episode moved (`geometry.motion_stats`, which the
 motion stage keeps: steps, path length, speed, jitter, gripper switches, pause share), how
 many subtasks its chain has and how many steps each lasts (`subtask_lengths`; a length is known
-to a step, so its spread is never taken below one step). Where half the episodes share a value (MAD 0), the mean absolute
-deviation takes its place (times 1.2533, its ratio to the standard deviation), as they advise:
-in a run where every episode grasps once, one that grasps twice, or whose chain has no subtask
-where the others have three, is an outlier. The share of still steps alone counts chance events
+to a step, so its spread is never taken below one step). Where half the episodes share a value
+(MAD 0), the mean absolute deviation takes its place (times 1.2533, its ratio to the standard
+deviation), as they advise: in a run where every episode grasps once, one that grasps twice, or
+whose chain has no subtask where the others have three, is an outlier. The share of still steps alone counts chance events
 (a speed near the threshold for a step or two), so its spread is never taken below the Poisson
 spread of that count (the square root of the median count of still steps). With fewer than
 MIN_EPISODES episodes nothing is an outlier: a median of a handful moves with each episode.

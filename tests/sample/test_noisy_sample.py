@@ -16,9 +16,9 @@ from ecot_annotate.config import AnnotateConfig
 from ecot_annotate.inspect.evidence import run_evidence
 from ecot_annotate.inspect.score_run import score_run
 from ecot_annotate.sample.generate import Script
-from ecot_annotate.sample.noisy import recorded_gripper, write_command_only_profile
+from ecot_annotate.sample.noisy import recorded_gripper
 from pipelines.run import run
-from tests.support.samples import made_sample
+from tests.support.samples import command_only_run, made_sample
 
 pytest.importorskip("av")
 
@@ -62,17 +62,7 @@ def test_subtasks_from_the_late_command_alone(noisy, tmp_path):
     """The CR5's case: the state has no gripper; the action's command, 1.0-1.5 s late, is
     back-dated to the stop it belongs to, even where it flips after the lift has begun. Its moves
     never name the gripper (they come from the state), which the review queue takes as no news."""
-    path = write_command_only_profile(noisy, tmp_path / "profile.toml")
-    out = tmp_path / "out"
-    config = AnnotateConfig(
-        input=str(noisy),
-        out=str(out),
-        source="lerobot",
-        profile=str(path),
-        camera="none",
-        formats=("parquet",),
-    )
-    run(config)
+    out = command_only_run(noisy, tmp_path)
     figures = score_run(out)
     # a reopening the command says only as the arm moves off (0.6 s later) is the one miss
     at = figures["boundaries_at"]
